@@ -1,0 +1,52 @@
+# `make demo` and `make test` each work on a fresh machine: they install the
+# system packages they need, build .venv from the pinned lock files, then run.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+APT_PACKAGES := ffmpeg espeak-ng redis-server
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+EXAMPLE := examples/gigawatt-racks.md
+
+.PHONY: demo test lint system venv clean
+
+demo: system $(BIN)/.runtime
+	$(BIN)/infracast make --force $(EXAMPLE)
+
+test: system $(BIN)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+lint: $(BIN)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+system:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+# torch first, pinned, so the CPU build on disk is used and nothing pulls a CUDA build.
+$(BIN)/.torch: | $(BIN)/python
+	$(BIN)/pip install -q torch==2.13.0
+	touch $@
+
+$(BIN)/.runtime: requirements.lock pyproject.toml | $(BIN)/.torch
+	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
+	touch $@
+
+$(BIN)/.dev: requirements-dev.lock $(BIN)/.runtime
+	$(BIN)/pip install -q -r requirements-dev.lock
+	touch $@
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

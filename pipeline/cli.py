@@ -1,0 +1,239 @@
+"""The `infracast` command line. Errors print one line and exit non-zero."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipeline import ingest, orchestrate
+from pipeline.config import Settings, load_settings
+from pipeline.errors import InfracastError, InputError
+from pipeline.models import Episode, Source
+from pipeline.store import Store
+
+out = Console()
+err = Console(stderr=True, soft_wrap=True)
+
+
+class Context:
+    """Settings and store, opened once per command at the edge."""
+
+    def __init__(self) -> None:
+        self.settings = load_settings()
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.settings.db_url, self.settings.data_root)
+        return self._store
+
+    def dispatcher(self) -> orchestrate.Dispatcher:
+        if self.settings.embedded:
+            return orchestrate.InProcess(self.store, self.settings)
+        from workers.celery_app import app
+        from workers.tasks import CeleryDispatcher
+
+        return CeleryDispatcher(app)
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group()
+@click.version_option(package_name="infracast")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Turn articles about AI infrastructure into two-host podcast episodes."""
+    ctx.obj = Context()
+
+
+def sources_from(
+    arg: str, settings: Settings, store: Store, *, feed: bool, show: str | None
+) -> list[Source]:
+    """What one SOURCE argument stands for: a file, stdin, a URL or a feed's new entries."""
+    options = ingest.IngestOptions.from_settings(settings)
+    if feed:
+        return orchestrate.feed_sources(store, settings, arg, show)
+    if arg == "-":
+        return [ingest.source_from_text(sys.stdin.read(), options)]
+    if "://" in arg:
+        return [Source(kind="url", uri=arg)]
+    path = Path(arg)
+    if not path.is_file():
+        raise InputError(
+            f"{arg}: no such file (give a Markdown or HTML file, a URL, or - for stdin)"
+        )
+    return [ingest.read_source_file(path, options)]
+
+
+def episode_table(episodes: list[Episode], title: str | None = None) -> Table:
+    table = Table(title=title)
+    for column in ("id", "show", "state", "title", "source"):
+        table.add_column(column, overflow="fold")
+    for e in episodes:
+        state = e.state.value + (f" at {e.failed_stage}: {e.failure}" if e.failure else "")
+        table.add_row(str(e.id), e.show, state, e.title or "", e.source.uri)
+    return table
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--show", help="Show slug (see `infracast shows`).")
+@click.option("--force", is_flag=True, help="Queue again even if the show has this article.")
+@click.option("--feed", is_flag=True, help="SOURCES are RSS/Atom feeds: queue their new entries.")
+@pass_ctx
+def queue(c: Context, sources: tuple[str, ...], show: str | None, force: bool, feed: bool) -> None:
+    """Queue articles (files, URLs, feeds or - for stdin). Embedded mode runs them now."""
+    dispatcher = c.dispatcher()
+    shown: list[Episode] = []
+    for arg in sources:
+        for source in sources_from(arg, c.settings, c.store, feed=feed, show=show):
+            queued = orchestrate.submit(c.store, c.settings, source, show, force=force)
+            if queued.created:
+                orchestrate.dispatch_next(dispatcher, queued.episode)
+            else:
+                err.print(f"episode {queued.episode.id} already has this article (use --force)")
+            shown.append(c.store.episode(queued.episode.id))
+    if feed and not shown:
+        err.print("no new entries in the feed")
+    out.print(episode_table(shown))
+
+
+@cli.command()
+@click.argument("source")
+@click.option("--show", help="Show slug (see `infracast shows`).")
+@click.option("--force", is_flag=True, help="Make a new episode even if the show has this article.")
+@pass_ctx
+def make(c: Context, source: str, show: str | None, force: bool) -> None:
+    """Run every stage for SOURCE in this process, then print where the files are."""
+    [src] = sources_from(source, c.settings, c.store, feed=False, show=show)
+    episode = orchestrate.submit(c.store, c.settings, src, show, force=force).episode
+    stages = orchestrate.STAGES
+    with _progress() as progress:
+        task = progress.add_task("starting", total=len(stages))
+
+        def on_stage(stage: orchestrate.Stage) -> None:
+            progress.update(task, description=stage.name, completed=stages.index(stage))
+
+        episode = orchestrate.run_episode(c.store, c.settings, episode.id, on_stage)
+        progress.update(task, description="done", completed=len(stages))
+    out.print(f"episode {episode.id}: {episode.title} [bold]{episode.state.value}[/bold]")
+    for f in c.store.files(episode.id):
+        out.print(f"  {c.store.data_root / f.path}  ({f.size:,} bytes)")
+
+
+@contextmanager
+def _progress() -> Iterator[Progress]:
+    columns = (TextColumn("{task.description:<12}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        yield progress
+
+
+@cli.command()
+@click.argument("episode_id", type=int, required=False)
+@pass_ctx
+def status(c: Context, episode_id: int | None) -> None:
+    """List episodes, or show one with its history and files."""
+    if episode_id is None:
+        out.print(episode_table(c.store.episodes()))
+        return
+    episode = c.store.episode(episode_id)
+    out.print(episode_table([episode]))
+    history = Table(title="history")
+    for column in ("at", "from", "to", "note"):
+        history.add_column(column)
+    for change in c.store.history(episode_id):
+        history.add_row(
+            change.at.strftime("%Y-%m-%d %H:%M:%S"),
+            change.from_state.value if change.from_state else "",
+            change.to_state.value,
+            change.note,
+        )
+    out.print(history)
+    for f in c.store.files(episode_id):
+        out.print(
+            f"  {c.store.data_root / f.path}  ({f.size:,} bytes, sha256 {f.content_hash[:12]})"
+        )
+
+
+@cli.command()
+@click.argument("episode_id", type=int)
+@pass_ctx
+def retry(c: Context, episode_id: int) -> None:
+    """Resume a failed episode at the stage that failed."""
+    episode, stage = orchestrate.retry(c.store, episode_id)
+    c.dispatcher().dispatch(episode.id, stage)
+    out.print(episode_table([c.store.episode(episode_id)]))
+
+
+@cli.command()
+@click.option("--queues", default=",".join(orchestrate.QUEUES), show_default=True)
+@click.option("--concurrency", type=int, default=1, show_default=True, help="Pool processes.")
+@click.option("--beat", is_flag=True, help="Also run the periodic sweeper in this worker.")
+@click.option("--loglevel", default="INFO", show_default=True)
+@pass_ctx
+def worker(c: Context, queues: str, concurrency: int, beat: bool, loglevel: str) -> None:
+    """Run a Celery worker (needs INFRACAST_BROKER_URL)."""
+    if c.settings.embedded:
+        raise InfracastError("no broker configured: set INFRACAST_BROKER_URL=redis://host:6379/0")
+    unknown = set(queues.split(",")) - set(orchestrate.QUEUES)
+    if unknown:
+        raise InputError(
+            f"unknown queue {sorted(unknown)[0]!r}; queues: {', '.join(orchestrate.QUEUES)}"
+        )
+    c.store  # noqa: B018 - migrate the database before the pool forks
+    from workers.celery_app import app
+
+    argv = ["worker", "-Q", queues, "-c", str(concurrency), "-l", loglevel, "--without-gossip"]
+    app.worker_main([*argv, "-B"] if beat else argv)
+
+
+@cli.command()
+@click.option("--older-than", type=int, help="Seconds; default INFRACAST_STUCK_AFTER.")
+@pass_ctx
+def sweep(c: Context, older_than: int | None) -> None:
+    """Re-send episodes stuck in a working state (a lost message never strands one)."""
+    seconds = c.settings.stuck_after if older_than is None else older_than
+    count = orchestrate.sweep(c.store, c.dispatcher(), timedelta(seconds=seconds))
+    out.print(f"re-sent {count} episode(s)")
+
+
+@cli.command()
+@pass_ctx
+def shows(c: Context) -> None:
+    """List the configured shows and their hosts."""
+    table = Table()
+    for column in ("slug", "title", "hosts", "auto-approve", "feed base URL"):
+        table.add_column(column)
+    for slug, show in c.settings.shows.items():
+        hosts = ", ".join(f"{h.name} ({h.voice.engine}:{h.voice.voice})" for h in show.hosts)
+        default = " (default)" if slug == c.settings.default_show else ""
+        table.add_row(
+            slug + default, show.title, hosts, "yes" if show.auto_approve else "no", show.base_url
+        )
+    out.print(table)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point: user errors become one line on stderr and exit status 1."""
+    try:
+        return cli.main(args=argv, standalone_mode=False)
+    except click.exceptions.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except InfracastError as e:
+        err.print(f"error: {e.message}", style="red", markup=False, highlight=False)
+        sys.exit(1)

@@ -1,0 +1,163 @@
+"""Settings: declared once here, read from INFRACAST_* variables and infracast.toml.
+
+Only the edges (CLI, Celery app, web app) call `load_settings`; everything
+below them is handed a `Settings` object. Each field's description is the
+documentation: the README's configuration table is checked against it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from pipeline.errors import ConfigError
+
+
+class Voice(BaseModel):
+    """How one host sounds."""
+
+    engine: str = "espeak"
+    voice: str = "en-us"
+    speed: float = 1.0
+
+
+class Host(BaseModel):
+    name: str
+    role: str
+    voice: Voice = Field(default_factory=Voice)
+
+
+def _default_hosts() -> list[Host]:
+    return [
+        Host(
+            name="Lena", role="leads and explains", voice=Voice(engine="espeak", voice="en-us+f3")
+        ),
+        Host(
+            name="Miles", role="asks, connects and reacts", voice=Voice(engine="piper", voice="joe")
+        ),
+    ]
+
+
+class Show(BaseModel):
+    """A podcast: its hosts, how episodes are made, and its feed's metadata."""
+
+    title: str = "infracast"
+    description: str = "AI and data-centre infrastructure, explained with the numbers checked."
+    author: str = "infracast"
+    owner_email: str = "editors@example.com"
+    language: str = "en"
+    category: str = "Technology"
+    explicit: bool = False
+    artwork: Path | None = None
+    base_url: str = "http://localhost:8000/feeds"
+    hosts: list[Host] = Field(default_factory=_default_hosts)
+    auto_approve: bool = False
+
+    @model_validator(mode="after")
+    def _two_hosts(self) -> Show:
+        if len(self.hosts) != 2:
+            raise ValueError("a show has exactly two hosts")
+        return self
+
+
+def _default_shows() -> dict[str, Show]:
+    return {"infracast": Show()}
+
+
+class Settings(BaseSettings):
+    """Everything configurable, with its default."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="INFRACAST_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    data_root: Path = Field(
+        Path("episodes"), description="Folder for the SQLite database and one folder per episode."
+    )
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default is SQLite at DATA_ROOT/infracast.db."
+    )
+    broker_url: str | None = Field(
+        None, description="Redis URL for Celery; unset means embedded mode (no server)."
+    )
+    default_show: str = Field("infracast", description="Show used when none is named.")
+    shows: dict[str, Show] = Field(
+        default_factory=_default_shows, description="Shows by slug (best set in infracast.toml)."
+    )
+    max_article_bytes: int = Field(
+        2_000_000, description="Largest article text accepted, in bytes of UTF-8."
+    )
+    fetch_max_bytes: int = Field(
+        10_000_000, description="Largest HTTP response body read when fetching a URL."
+    )
+    fetch_timeout: float = Field(10.0, description="Seconds to wait on a URL before giving up.")
+    fetch_max_redirects: int = Field(5, description="Redirects followed, each re-checked.")
+    fetch_allow_networks: list[str] = Field(
+        default_factory=list,
+        description="CIDRs that URLs may point into despite being private or loopback.",
+    )
+    task_time_limit: int = Field(
+        1800, ge=2, description="Seconds a worker task may run before it is killed."
+    )
+    visibility_timeout: int = Field(
+        3600, description="Seconds before Redis hands an unacknowledged task to another worker."
+    )
+    stuck_after: int = Field(
+        2700, description="Seconds in a working state before the sweeper re-enqueues an episode."
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = Path(os.environ.get("INFRACAST_CONFIG", "infracast.toml"))
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=toml_path)
+        return (init_settings, env_settings, toml)
+
+    @model_validator(mode="after")
+    def _checks(self) -> Settings:
+        if self.default_show not in self.shows:
+            raise ValueError(f"default_show {self.default_show!r} is not one of the shows")
+        if self.visibility_timeout <= self.task_time_limit:
+            raise ValueError("visibility_timeout must be longer than task_time_limit")
+        return self
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_root / 'infracast.db'}"
+
+    @property
+    def embedded(self) -> bool:
+        return not self.broker_url
+
+    def show(self, slug: str | None) -> Show:
+        name = slug or self.default_show
+        try:
+            return self.shows[name]
+        except KeyError:
+            known = ", ".join(sorted(self.shows))
+            raise ConfigError(f"unknown show {name!r}; configured shows: {known}") from None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings, turning a validation error into one readable line."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(x) for x in first["loc"]) or "settings"
+        raise ConfigError(f"invalid configuration: {where}: {first['msg']}") from e

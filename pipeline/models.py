@@ -1,0 +1,128 @@
+"""The plain data that stages take and return."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class EpisodeState(StrEnum):
+    """Where an episode stands. `failed` can follow any state."""
+
+    QUEUED = "queued"
+    INGESTED = "ingested"
+    SCRIPTED = "scripted"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    RENDERED = "rendered"
+    TRANSCRIBED = "transcribed"
+    ANNOTATED = "annotated"
+    PUBLISHED = "published"
+    FAILED = "failed"
+
+
+SourceKind = Literal["markdown", "html", "url"]
+
+
+class Source(BaseModel):
+    """What an episode was queued from, kept so a worker on any host can ingest it.
+
+    `text` holds the decoded document for files and pasted text; URLs are
+    fetched by the ingest stage. `guid` is the feed entry id when the source
+    came from a feed.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: SourceKind
+    uri: str
+    text: str | None = None
+    guid: str | None = None
+
+
+class Paragraph(BaseModel):
+    """A block of prose, a list or a table; lists and tables keep their rows."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    kind: Literal["text", "list", "table"] = "text"
+    text: str
+    rows: list[list[str]] = Field(default_factory=list)
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    heading: str
+    paragraphs: list[Paragraph]
+
+
+class Article(BaseModel):
+    """An article reduced to its text: the input of every later stage."""
+
+    model_config = ConfigDict(frozen=True)
+
+    title: str
+    source: str
+    sections: list[Section]
+    content_hash: str
+
+    @property
+    def paragraphs(self) -> list[Paragraph]:
+        return [p for s in self.sections for p in s.paragraphs]
+
+    @property
+    def word_count(self) -> int:
+        return sum(len(p.text.split()) for p in self.paragraphs)
+
+
+def content_hash(title: str, sections: list[Section]) -> str:
+    """Hash of an article's words, so the same article from a file or a URL matches."""
+    digest = hashlib.sha256()
+    for part in [title, *(p.text for s in sections for p in s.paragraphs)]:
+        digest.update(" ".join(part.split()).lower().encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+class StateChange(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    from_state: EpisodeState | None
+    to_state: EpisodeState
+    at: datetime
+    note: str = ""
+
+
+class StoredFile(BaseModel):
+    """A file a stage wrote under the data root."""
+
+    model_config = ConfigDict(frozen=True)
+
+    stage: str
+    path: str
+    content_hash: str
+    size: int
+
+
+class Episode(BaseModel):
+    """An episode as the store knows it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    show: str
+    state: EpisodeState
+    source: Source
+    title: str | None
+    article_id: int | None
+    content_hash: str | None
+    failed_stage: str | None
+    failure: str | None
+    created_at: datetime
+    updated_at: datetime

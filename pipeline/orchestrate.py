@@ -1,0 +1,292 @@
+"""Move episodes through their states: load inputs → run the stage → save → next state.
+
+The same code runs in-process (embedded mode) and inside Celery tasks. A
+stage is registered once in STAGES with the state it starts from, the state
+it produces, its queue, how to load its inputs and how to run it. Outputs
+are keyed by a hash of the inputs, so running a stage twice does the work once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from pydantic import BaseModel
+
+from pipeline import ingest
+from pipeline.config import Settings
+from pipeline.errors import ConflictError, InfracastError, InputError, TransientError
+from pipeline.models import Article, Episode, EpisodeState, Source, StoredFile
+from pipeline.store import Store, file_digest
+
+
+@dataclass(frozen=True)
+class StageEnv:
+    """What a stage may use besides its inputs: settings and its episode's folder."""
+
+    settings: Settings
+    episode: Episode
+    folder: Path
+
+
+@dataclass(frozen=True)
+class StageResult:
+    summary: dict[str, Any]
+    article: Article | None = None
+    files: list[Path] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    queue: str
+    start: EpisodeState
+    end: EpisodeState
+    inputs: Callable[[Store, Episode], BaseModel]
+    run: Callable[[Any, StageEnv], StageResult]
+    version: str = "1"
+
+
+# -- stages ---------------------------------------------------------------
+
+
+def _ingest_inputs(store: Store, episode: Episode) -> BaseModel:
+    return episode.source
+
+
+def _ingest(source: Source, env: StageEnv) -> StageResult:
+    article = ingest.article_from_source(source, ingest.IngestOptions.from_settings(env.settings))
+    path = write_json(env.folder / "article.json", article)
+    summary = {"content_hash": article.content_hash, "words": article.word_count}
+    return StageResult(summary=summary, article=article, files=[path])
+
+
+STAGES: list[Stage] = [
+    Stage(
+        name="ingest",
+        queue="default",
+        start=EpisodeState.QUEUED,
+        end=EpisodeState.INGESTED,
+        inputs=_ingest_inputs,
+        run=_ingest,
+    ),
+]
+QUEUES = ("default", "render", "transcribe")
+
+
+def stage_named(name: str) -> Stage:
+    for stage in STAGES:
+        if stage.name == name:
+            return stage
+    raise InfracastError(f"unknown stage {name!r}; stages: {', '.join(s.name for s in STAGES)}")
+
+
+def next_stage(episode: Episode) -> Stage | None:
+    """The stage that takes the episode on from its current state, if any runs automatically."""
+    return next((s for s in STAGES if s.start == episode.state), None)
+
+
+# -- running --------------------------------------------------------------
+
+
+def write_json(path: Path, model: BaseModel) -> Path:
+    """Write atomically, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(model.model_dump_json(indent=2), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def input_hash(stage: Stage, inputs: BaseModel) -> str:
+    payload = json.dumps(
+        {"stage": stage.name, "version": stage.version, "inputs": inputs.model_dump(mode="json")},
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def run_stage(
+    store: Store, settings: Settings, episode_id: int, name: str, *, fail_on_transient: bool = True
+) -> Episode:
+    """Run one stage for an episode and record the outcome.
+
+    Does nothing when the episode is not waiting for this stage (it already
+    ran, or another worker has it). A user-facing failure marks the episode
+    failed and is re-raised; a TransientError is re-raised without marking
+    the episode unless `fail_on_transient`, so a worker can retry it.
+    """
+    stage = stage_named(name)
+    episode = store.episode(episode_id)
+    if episode.state != stage.start:
+        return episode
+    inputs = stage.inputs(store, episode)
+    key = input_hash(stage, inputs)
+    try:
+        if store.stage_output(episode_id, stage.name, key) is not None:
+            return store.move(episode_id, stage.start, stage.end, note=f"{stage.name}: reused")
+        result = stage.run(inputs, StageEnv(settings, episode, store.episode_dir(episode_id)))
+        files = [_stored(store, stage, p) for p in result.files]
+        return store.complete_stage(
+            episode_id,
+            stage.name,
+            key,
+            result.summary,
+            stage.start,
+            stage.end,
+            article=result.article,
+            files=files,
+        )
+    except ConflictError:
+        return store.episode(episode_id)  # another worker moved it first
+    except TransientError as e:
+        if fail_on_transient:
+            store.fail(episode_id, stage.name, e.message)
+        raise
+    except InfracastError as e:
+        store.fail(episode_id, stage.name, e.message)
+        raise
+    except Exception as e:
+        store.fail(episode_id, stage.name, f"internal error: {type(e).__name__}: {e}")
+        raise
+
+
+def _stored(store: Store, stage: Stage, path: Path) -> StoredFile:
+    return StoredFile(
+        stage=stage.name,
+        path=str(path.relative_to(store.data_root)),
+        content_hash=file_digest(path),
+        size=path.stat().st_size,
+    )
+
+
+def run_episode(
+    store: Store,
+    settings: Settings,
+    episode_id: int,
+    on_stage: Callable[[Stage], None] = lambda stage: None,
+) -> Episode:
+    """Run every automatic stage in-process until the episode waits (review) or is done."""
+    episode = store.episode(episode_id)
+    while (stage := next_stage(episode)) is not None:
+        on_stage(stage)
+        episode = run_stage(store, settings, episode_id, stage.name)
+    return episode
+
+
+# -- dispatch ------------------------------------------------------------
+
+
+class Dispatcher(Protocol):
+    """Sends an episode's next stage somewhere to run: in-process or to a queue."""
+
+    def dispatch(self, episode_id: int, stage: Stage) -> None: ...
+
+
+@dataclass
+class InProcess:
+    """Embedded mode: run the stage and the ones after it now."""
+
+    store: Store
+    settings: Settings
+
+    def dispatch(self, episode_id: int, stage: Stage) -> None:
+        run_episode(self.store, self.settings, episode_id)
+
+
+def dispatch_next(dispatcher: Dispatcher, episode: Episode) -> None:
+    stage = next_stage(episode)
+    if stage is not None:
+        dispatcher.dispatch(episode.id, stage)
+
+
+# -- queueing, retry, sweeping --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Queued:
+    episode: Episode
+    created: bool
+
+
+def submit(
+    store: Store,
+    settings: Settings,
+    source: Source,
+    show: str | None = None,
+    *,
+    force: bool = False,
+) -> Queued:
+    """Create a queued episode for a source, or return the show's existing one.
+
+    Files and pasted text are parsed now, so bad input is refused before
+    anything is stored and duplicates are found by content hash; URLs are
+    checked now and fetched by the ingest stage.
+    """
+    slug = show or settings.default_show
+    settings.show(slug)
+    options = ingest.IngestOptions.from_settings(settings)
+    title = digest = None
+    if source.kind == "url":
+        source = source.model_copy(update={"uri": ingest.check_url(source.uri, options)})
+    else:
+        article = ingest.article_from_source(source, options)
+        title, digest = article.title, article.content_hash
+    if not force:
+        uri = source.uri if source.kind == "url" else None
+        existing = store.find_duplicate(slug, content_hash=digest, uri=uri, guid=source.guid)
+        if existing is not None:
+            return Queued(existing, created=False)
+    episode = store.create_episode(slug, source, title=title, content_hash=digest)
+    return Queued(episode, created=True)
+
+
+def feed_sources(store: Store, settings: Settings, url: str, show: str | None) -> list[Source]:
+    """The entries of a feed that the show has not seen yet (by guid, URL or content)."""
+    slug = show or settings.default_show
+    options = ingest.IngestOptions.from_settings(settings)
+    fresh = []
+    for entry in ingest.fetch_feed(url, options):
+        try:
+            source = ingest.source_from_entry(entry, url)
+        except InputError:
+            continue
+        uri = source.uri if source.kind == "url" else None
+        if store.find_duplicate(slug, uri=uri, guid=source.guid) is None:
+            fresh.append(source)
+    return fresh
+
+
+def retry(store: Store, episode_id: int) -> tuple[Episode, Stage]:
+    """Put a failed episode back in the state its failed stage starts from."""
+    episode = store.episode(episode_id)
+    if episode.state != EpisodeState.FAILED or episode.failed_stage is None:
+        raise ConflictError(
+            f"episode {episode_id} is {episode.state}, not failed: nothing to retry"
+        )
+    stage = stage_named(episode.failed_stage)
+    episode = store.move(episode_id, EpisodeState.FAILED, stage.start, note=f"retry {stage.name}")
+    return episode, stage
+
+
+def sweep(store: Store, dispatcher: Dispatcher, older_than: timedelta) -> int:
+    """Re-send the stage of every episode that has waited for it longer than `older_than`.
+
+    A message lost with a broker restart or a dead worker leaves its episode
+    in such a state. Sending a stage twice is harmless: stages are idempotent
+    and the state change is compare-and-set.
+    """
+    states = [s.start for s in STAGES]
+    count = 0
+    for episode in store.stale(states, older_than):
+        stage = next_stage(episode)
+        if stage is not None:
+            store.touch(episode.id, f"sweeper re-sent {stage.name}")
+            dispatcher.dispatch(episode.id, stage)
+            count += 1
+    return count

@@ -1,0 +1,80 @@
+"""Shared fixtures: isolated settings, stores on SQLite and PostgreSQL, a private Redis."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import Settings
+from pipeline.store import Store
+from tests.services import RedisServer
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "gigawatt-racks.md"
+PG_ADMIN_URL = os.environ.get(
+    "INFRACAST_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the developer's INFRACAST_* variables or infracast.toml."""
+    for key in list(os.environ):
+        if key.startswith("INFRACAST_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("INFRACAST_CONFIG", str(tmp_path / "no-config.toml"))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_root=tmp_path / "data", fetch_allow_networks=["127.0.0.0/8"])
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[Store]:
+    s = Store(settings.db_url, settings.data_root)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL database of the test's own, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"infracast_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as e:
+        admin.dispose()
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {e}")
+    yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """The same tests on both databases the store supports."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'infracast.db'}"
+    else:
+        url = request.getfixturevalue("pg_url")
+    s = Store(url, tmp_path / "data")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()

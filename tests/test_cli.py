@@ -1,0 +1,60 @@
+"""The `infracast` command in embedded mode, run as a user would run it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLE
+from tests.services import cli
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    from tests.services import distributed_env
+
+    env = distributed_env("", tmp_path / "data")
+    del env["INFRACAST_BROKER_URL"]
+    return env
+
+
+def one_line_error(result: object, *words: str) -> None:
+    stderr = result.stderr  # type: ignore[attr-defined]
+    assert result.returncode == 1, stderr  # type: ignore[attr-defined]
+    assert "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1, stderr
+    for word in words:
+        assert word in stderr
+
+
+def test_make_prints_where_the_files_are(env: dict[str, str], tmp_path: Path) -> None:
+    result = cli(env, "make", str(EXAMPLE))
+    assert result.returncode == 0, result.stderr
+    assert "ingested" in result.stdout
+    assert str(tmp_path / "data" / "000001" / "article.json") in result.stdout.replace("\n", "")
+    status = cli(env, "status", "1")
+    assert status.returncode == 0 and "queued" in status.stdout and "ingest" in status.stdout
+
+
+def test_queue_from_stdin_runs_now_in_embedded_mode(env: dict[str, str]) -> None:
+    text = "# Cooling\n\nDirect-to-chip loops remove about 80% of the heat in a 130 kW rack, " * 3
+    result = cli(env, "queue", "-", stdin=text)
+    assert result.returncode == 0, result.stderr
+    assert "ingested" in result.stdout and "Cooling" in result.stdout
+
+
+def test_errors_are_one_line(env: dict[str, str], tmp_path: Path) -> None:
+    one_line_error(cli(env, "queue", str(tmp_path / "missing.md")), "no such file")
+    one_line_error(cli(env, "status", "42"), "there is no episode 42")
+    one_line_error(cli(env, "retry", "42"), "there is no episode 42")
+    one_line_error(cli(env, "queue", "--show", "nope", str(EXAMPLE)), "unknown show 'nope'")
+    one_line_error(cli(env, "queue", "ftp://example.com/a"), "http")
+    one_line_error(
+        cli(env | {"INFRACAST_FETCH_TIMEOUT": "soon"}, "status"), "invalid configuration"
+    )
+
+
+def test_shows_lists_hosts(env: dict[str, str]) -> None:
+    result = cli(env, "shows")
+    assert result.returncode == 0
+    assert "Lena" in result.stdout and "Miles" in result.stdout

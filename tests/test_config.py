@@ -1,0 +1,71 @@
+"""Settings: defaults, environment, infracast.toml, and documentation of every field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import Settings, load_settings
+from pipeline.errors import ConfigError
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_defaults_are_embedded_sqlite_under_episodes() -> None:
+    s = load_settings()
+    assert s.embedded and s.broker_url is None
+    assert s.data_root == Path("episodes")
+    assert s.db_url == "sqlite:///episodes/infracast.db"
+    assert [h.name for h in s.show(None).hosts] == ["Lena", "Miles"]
+
+
+def test_environment_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("INFRACAST_DATA_ROOT", str(tmp_path))
+    monkeypatch.setenv("INFRACAST_BROKER_URL", "redis://127.0.0.1:6379/3")
+    monkeypatch.setenv("INFRACAST_FETCH_ALLOW_NETWORKS", '["127.0.0.0/8"]')
+    s = load_settings()
+    assert not s.embedded
+    assert s.db_url == f"sqlite:///{tmp_path}/infracast.db"
+    assert s.fetch_allow_networks == ["127.0.0.0/8"]
+
+
+def test_toml_file_declares_shows(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    config = tmp_path / "infracast.toml"
+    config.write_text(
+        """
+default_show = "racks"
+[shows.racks]
+title = "Rack & Roll"
+auto_approve = true
+hosts = [
+  { name = "Ada", role = "explains", voice = { engine = "espeak", voice = "en-gb" } },
+  { name = "Bo", role = "asks", voice = { engine = "piper", voice = "joe", speed = 1.1 } },
+]
+""",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("INFRACAST_CONFIG", str(config))
+    s = load_settings()
+    show = s.show(None)
+    assert show.title == "Rack & Roll" and show.auto_approve
+    assert [h.voice.engine for h in show.hosts] == ["espeak", "piper"]
+    with pytest.raises(ConfigError, match="unknown show 'nope'; configured shows: racks"):
+        s.show("nope")
+
+
+def test_invalid_configuration_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INFRACAST_MAX_ARTICLE_BYTES", "lots")
+    with pytest.raises(ConfigError, match=r"invalid configuration: max_article_bytes") as e:
+        load_settings()
+    assert "\n" not in str(e.value)
+
+
+def test_visibility_timeout_must_outlast_tasks() -> None:
+    with pytest.raises(ConfigError, match="visibility_timeout must be longer"):
+        load_settings(task_time_limit=600, visibility_timeout=300)
+
+
+@pytest.mark.parametrize("field", sorted(Settings.model_fields))
+def test_every_setting_is_documented_in_the_readme(field: str) -> None:
+    assert f"INFRACAST_{field.upper()}" in README.read_text(encoding="utf-8")

@@ -1,0 +1,165 @@
+"""The embedded path: stages run in-process, idempotent, failing clearly, resumable."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from pipeline import orchestrate
+from pipeline.config import Settings
+from pipeline.errors import ConflictError, InputError, TransientError
+from pipeline.models import EpisodeState, Source
+from pipeline.orchestrate import Stage, StageEnv, StageResult
+from pipeline.store import Store
+from tests.conftest import EXAMPLE
+from tests.services import free_port
+
+
+def markdown(text: str, uri: str = "pasted.md") -> Source:
+    return Source(kind="markdown", uri=uri, text=text)
+
+
+def example() -> Source:
+    return markdown(EXAMPLE.read_text(encoding="utf-8"), str(EXAMPLE))
+
+
+def test_make_ingests_and_records_the_article_file(store: Store, settings: Settings) -> None:
+    queued = orchestrate.submit(store, settings, example())
+    assert queued.created and queued.episode.state == EpisodeState.QUEUED
+    episode = orchestrate.run_episode(store, settings, queued.episode.id)
+    assert episode.state == EpisodeState.INGESTED
+    article = store.article(episode.article_id or 0)
+    assert article.title.startswith("The 130-Kilowatt Rack")
+    assert [s.heading for s in article.sections][1:] == [
+        "From 10 kilowatts to 130",
+        "What a 100-megawatt campus holds",
+        "The capex wave",
+        "What comes next",
+    ]
+    [stored] = store.files(episode.id)
+    path = store.data_root / stored.path
+    assert path.name == "article.json" and path.stat().st_size == stored.size
+
+
+def test_running_a_stage_twice_does_the_work_once(store: Store, settings: Settings) -> None:
+    episode = orchestrate.submit(store, settings, example()).episode
+    orchestrate.run_stage(store, settings, episode.id, "ingest")
+    again = orchestrate.run_stage(store, settings, episode.id, "ingest")
+    assert again.state == EpisodeState.INGESTED
+    assert store.stage_run_count(episode.id) == 1
+    assert len(store.history(episode.id)) == 2
+
+
+def test_same_article_same_show_returns_existing_unless_forced(
+    store: Store, settings: Settings
+) -> None:
+    first = orchestrate.submit(store, settings, example())
+    # The same words with other whitespace are the same article.
+    reflowed = markdown(
+        "\n\n".join(p for p in EXAMPLE.read_text().split("\n\n")) + "\n\n\n", "copy.md"
+    )
+    second = orchestrate.submit(store, settings, reflowed)
+    assert not second.created and second.episode.id == first.episode.id
+    forced = orchestrate.submit(store, settings, example(), force=True)
+    assert forced.created and forced.episode.id != first.episode.id
+
+
+def test_bad_input_stores_nothing(store: Store, settings: Settings) -> None:
+    with pytest.raises(InputError, match="is empty"):
+        orchestrate.submit(store, settings, markdown("   \n\n"))
+    assert store.episodes() == []
+
+
+def test_unreachable_url_fails_with_reason_and_retry_resumes(
+    store: Store, settings: Settings
+) -> None:
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/article"
+    episode = orchestrate.submit(store, settings, Source(kind="url", uri=url)).episode
+    with pytest.raises(TransientError, match="could not reach"):
+        orchestrate.run_episode(store, settings, episode.id)
+    failed = store.episode(episode.id)
+    assert failed.state == EpisodeState.FAILED and failed.failed_stage == "ingest"
+    assert "could not reach" in (failed.failure or "")
+
+    body = EXAMPLE.read_text(encoding="utf-8").encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/markdown; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        resumed, stage = orchestrate.retry(store, episode.id)
+        assert stage.name == "ingest" and resumed.state == EpisodeState.QUEUED
+        done = orchestrate.run_episode(store, settings, episode.id)
+    finally:
+        server.shutdown()
+    assert done.state == EpisodeState.INGESTED and done.failure is None
+    assert [c.to_state for c in store.history(episode.id)] == [
+        EpisodeState.QUEUED,
+        EpisodeState.FAILED,
+        EpisodeState.QUEUED,
+        EpisodeState.INGESTED,
+    ]
+
+
+def test_retry_refuses_an_episode_that_did_not_fail(store: Store, settings: Settings) -> None:
+    episode = orchestrate.submit(store, settings, example()).episode
+    with pytest.raises(ConflictError, match="not failed: nothing to retry"):
+        orchestrate.retry(store, episode.id)
+
+
+def test_a_crashing_stage_leaves_the_episode_failed_not_lost(
+    store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(source: Source, env: StageEnv) -> StageResult:
+        raise ZeroDivisionError("division by zero")
+
+    stage = orchestrate.STAGES[0]
+    monkeypatch.setattr(orchestrate, "STAGES", [replace(stage, run=broken)])
+    episode = orchestrate.submit(store, settings, example()).episode
+    with pytest.raises(ZeroDivisionError):
+        orchestrate.run_episode(store, settings, episode.id)
+    failed = store.episode(episode.id)
+    assert failed.state == EpisodeState.FAILED
+    assert failed.failure == "internal error: ZeroDivisionError: division by zero"
+
+
+def test_a_new_stage_only_needs_registering(
+    store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    calls: list[str] = []
+
+    def shout(source: Source, env: StageEnv) -> StageResult:
+        calls.append(env.episode.title or "")
+        path = env.folder / "shout.txt"
+        path.write_text((env.episode.title or "").upper(), encoding="utf-8")
+        return StageResult(summary={"chars": len(env.episode.title or "")}, files=[path])
+
+    extra = Stage(
+        name="shout",
+        queue="default",
+        start=EpisodeState.INGESTED,
+        end=EpisodeState.SCRIPTED,
+        inputs=lambda store, episode: episode.source,
+        run=shout,
+    )
+    monkeypatch.setattr(orchestrate, "STAGES", [*orchestrate.STAGES, extra])
+    episode = orchestrate.submit(store, settings, example()).episode
+    done = orchestrate.run_episode(store, settings, episode.id)
+    assert done.state == EpisodeState.SCRIPTED and len(calls) == 1
+    assert {f.stage for f in store.files(episode.id)} == {"ingest", "shout"}

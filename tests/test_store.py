@@ -1,0 +1,140 @@
+"""The store on SQLite and PostgreSQL: states, history, outputs, files."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from pipeline.errors import ConflictError, NotFoundError
+from pipeline.models import (
+    Article,
+    EpisodeState,
+    Paragraph,
+    Section,
+    Source,
+    StoredFile,
+    content_hash,
+)
+from pipeline.store import Store
+
+SOURCE = Source(kind="markdown", uri="a.md", text="# Racks\n\nA rack draws 130 kW.")
+
+
+def article(words: str = "A rack draws 130 kW.") -> Article:
+    sections = [Section(heading="Racks", paragraphs=[Paragraph(id="p1", text=words)])]
+    return Article(
+        title="Racks",
+        source="a.md",
+        sections=sections,
+        content_hash=content_hash("Racks", sections),
+    )
+
+
+def test_new_episode_is_queued_with_history(any_store: Store) -> None:
+    episode = any_store.create_episode("infracast", SOURCE)
+    assert episode.state == EpisodeState.QUEUED
+    assert any_store.episode(episode.id).source == SOURCE
+    [change] = any_store.history(episode.id)
+    assert change.from_state is None and change.to_state == EpisodeState.QUEUED
+    assert change.at.tzinfo is not None
+
+
+def test_state_change_is_compare_and_set(any_store: Store) -> None:
+    episode = any_store.create_episode("infracast", SOURCE)
+    any_store.move(episode.id, EpisodeState.QUEUED, EpisodeState.INGESTED)
+    with pytest.raises(ConflictError, match="is ingested, not queued"):
+        any_store.move(episode.id, EpisodeState.QUEUED, EpisodeState.INGESTED)
+    assert [c.to_state for c in any_store.history(episode.id)] == [
+        EpisodeState.QUEUED,
+        EpisodeState.INGESTED,
+    ]
+
+
+def test_failure_keeps_stage_and_message(any_store: Store) -> None:
+    episode = any_store.create_episode("infracast", SOURCE)
+    failed = any_store.fail(episode.id, "ingest", "could not reach http://x: refused")
+    assert failed.state == EpisodeState.FAILED
+    assert (failed.failed_stage, failed.failure) == ("ingest", "could not reach http://x: refused")
+    moved = any_store.move(episode.id, EpisodeState.FAILED, EpisodeState.QUEUED)
+    assert moved.failure is None and moved.failed_stage is None
+
+
+def test_complete_stage_records_outputs_once(any_store: Store) -> None:
+    episode = any_store.create_episode("infracast", SOURCE)
+    files = [
+        StoredFile(stage="ingest", path="000001/article.json", content_hash="ab" * 32, size=10)
+    ]
+    done = any_store.complete_stage(
+        episode.id,
+        "ingest",
+        "k1",
+        {"words": 5},
+        EpisodeState.QUEUED,
+        EpisodeState.INGESTED,
+        article=article(),
+        files=files,
+    )
+    assert done.state == EpisodeState.INGESTED and done.title == "Racks"
+    assert any_store.article(done.article_id or 0) == article()
+    assert any_store.stage_output(episode.id, "ingest", "k1") == {"words": 5}
+    assert any_store.files(episode.id) == files
+    # A second worker finishing the same stage is refused, and leaves nothing behind.
+    with pytest.raises(ConflictError):
+        any_store.complete_stage(
+            episode.id,
+            "ingest",
+            "k2",
+            {},
+            EpisodeState.QUEUED,
+            EpisodeState.INGESTED,
+            article=article("other"),
+        )
+    assert any_store.stage_run_count(episode.id) == 1
+    assert any_store.article_count() == 1
+
+
+def test_same_article_is_stored_once(any_store: Store) -> None:
+    ids = []
+    for _ in range(2):
+        e = any_store.create_episode("infracast", SOURCE)
+        done = any_store.complete_stage(
+            e.id, "ingest", "k", {}, EpisodeState.QUEUED, EpisodeState.INGESTED, article=article()
+        )
+        ids.append(done.article_id)
+    assert ids[0] == ids[1] and any_store.article_count() == 1
+
+
+def test_duplicates_by_hash_url_and_guid(any_store: Store) -> None:
+    a = any_store.create_episode("infracast", SOURCE, content_hash="h1")
+    b = any_store.create_episode(
+        "infracast", Source(kind="url", uri="https://example.com/a", guid="g-1")
+    )
+    assert any_store.find_duplicate("infracast", content_hash="h1") == any_store.episode(a.id)
+    assert any_store.find_duplicate("infracast", uri="https://example.com/a") == any_store.episode(
+        b.id
+    )
+    assert any_store.find_duplicate("infracast", guid="g-1") == any_store.episode(b.id)
+    assert any_store.find_duplicate("other-show", content_hash="h1") is None
+    assert any_store.find_duplicate("infracast", content_hash="h2") is None
+
+
+def test_stale_finds_only_old_waiting_episodes(any_store: Store) -> None:
+    e = any_store.create_episode("infracast", SOURCE)
+    assert any_store.stale([EpisodeState.QUEUED], timedelta(hours=1)) == []
+    assert [x.id for x in any_store.stale([EpisodeState.QUEUED], timedelta(0))] == [e.id]
+    assert any_store.stale([EpisodeState.INGESTED], timedelta(0)) == []
+
+
+def test_unknown_episode(any_store: Store) -> None:
+    with pytest.raises(NotFoundError, match="there is no episode 99"):
+        any_store.episode(99)
+
+
+def test_reopening_an_existing_database_keeps_data(any_store: Store) -> None:
+    e = any_store.create_episode("infracast", SOURCE)
+    again = Store(any_store.url, any_store.data_root)
+    try:
+        assert again.episode(e.id).source == SOURCE
+    finally:
+        again.close()

@@ -1,0 +1,57 @@
+"""The Celery app, configured from Settings, with one task per registered stage.
+
+Run it with `infracast worker --queues default,render,transcribe`.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from pipeline.config import Settings, load_settings
+from pipeline.orchestrate import STAGES
+from workers import tasks
+from workers.tasks import SWEEP_TASK, task_name
+
+
+def create_app(settings: Settings) -> Celery:
+    app = Celery("infracast", broker=settings.broker_url or "redis://127.0.0.1:6379/0")
+    app.conf.update(
+        # Acknowledge a message only after its task has finished, and requeue it
+        # if the pool process dies mid-task: a killed worker loses no work, and
+        # stages are idempotent, so a task that runs twice does the work once.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        # Heavy stages (render, transcribe) take minutes: a worker must not hold
+        # messages an idle worker on another host could run. One at a time costs
+        # the light default queue little, so it is set for every worker.
+        worker_prefetch_multiplier=1,
+        # Redis re-delivers an unacknowledged message (its worker died) once the
+        # visibility timeout has passed. It must outlast the longest task, or a
+        # running task would get a twin. Workers look for such messages every
+        # 10 s (kombu's default throttle would make that every 100 s).
+        broker_transport_options={
+            "visibility_timeout": settings.visibility_timeout,
+            "unacked_restore_interval": 10,
+            "unacked_restore_throttle": 1,
+        },
+        task_time_limit=settings.task_time_limit,
+        # The soft limit raises inside the task first, so the episode is marked failed.
+        task_soft_time_limit=settings.task_time_limit
+        - max(1, min(30, settings.task_time_limit // 10)),
+        # The store is the source of truth for episode state: no result backend.
+        task_ignore_result=True,
+        task_default_queue="default",
+        task_routes={task_name(s.name): {"queue": s.queue} for s in STAGES}
+        | {SWEEP_TASK: {"queue": "default"}},
+        task_create_missing_queues=True,
+        broker_connection_retry_on_startup=True,
+        beat_schedule={
+            "sweep": {"task": SWEEP_TASK, "schedule": max(30.0, settings.stuck_after / 4)},
+        },
+        worker_hijack_root_logger=False,
+    )
+    tasks.register(app, settings)
+    return app
+
+
+app = create_app(load_settings())
