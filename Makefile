@@ -11,7 +11,7 @@ EXAMPLE := examples/gigawatt-racks.md
 .PHONY: demo test lint system venv clean
 
 demo: system $(BIN)/.runtime
-	$(BIN)/infracast make --force $(EXAMPLE)
+	$(BIN)/infracast make $(EXAMPLE)
 
 test: system $(BIN)/.dev
 	$(BIN)/ruff check .
