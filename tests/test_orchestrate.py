@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import orchestrate
+from pipeline import ingest, orchestrate
 from pipeline.config import Settings
 from pipeline.errors import ConflictError, InputError, TransientError
 from pipeline.models import EpisodeState, Source
@@ -66,9 +66,31 @@ def test_same_article_same_show_returns_existing_unless_forced(
     assert forced.created and forced.episode.id != first.episode.id
 
 
-def test_bad_input_stores_nothing(store: Store, settings: Settings) -> None:
-    with pytest.raises(InputError, match="is empty"):
-        orchestrate.submit(store, settings, markdown("   \n\n"))
+BAD_FILES = [
+    ("empty.md", b"   \n\n", "is empty"),
+    ("image.md", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "binary file"),
+    ("code.md", b"# Code\n\n```python\nprint('x')\n```\n\n![rack](rack.png)\n", "has no prose"),
+    ("big.md", b"# Big\n\n" + b"A rack draws 130 kW of power today. " * 400, "the limit is"),
+]
+
+
+@pytest.mark.parametrize(("name", "data", "message"), BAD_FILES)
+def test_bad_input_stores_nothing(
+    store: Store, settings: Settings, tmp_path: Path, name: str, data: bytes, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    small = settings.model_copy(update={"max_article_bytes": 10_000})
+    with pytest.raises(InputError, match=message):
+        source = ingest.read_source_file(path, ingest.IngestOptions.from_settings(small))
+        orchestrate.submit(store, small, source)
+    assert store.episodes() == [] and store.article_count() == 0
+
+
+def test_a_refused_url_stores_nothing(store: Store, settings: Settings) -> None:
+    local = settings.model_copy(update={"fetch_allow_networks": []})
+    with pytest.raises(InputError, match="loopback"):
+        orchestrate.submit(store, local, Source(kind="url", uri="http://127.0.0.1:9/a"))
     assert store.episodes() == []
 
 
