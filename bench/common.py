@@ -1,9 +1,15 @@
-"""Helpers shared by the benchmarks: a 5,000-word article and a table printer."""
+"""Helpers shared by the benchmarks: a 5,000-word article, a private cluster, a table printer."""
 
 from __future__ import annotations
 
 import statistics
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from pipeline.config import Settings
+from tests.services import RedisServer, Worker, distributed_env
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "gigawatt-racks.md"
@@ -41,3 +47,21 @@ def summary(samples: list[float]) -> list[tuple[str, str]]:
         ("p90", ms(ordered[int(0.9 * (len(ordered) - 1))])),
         ("max", ms(ordered[-1])),
     ]
+
+
+@contextmanager
+def cluster(workers: int) -> Iterator[Settings]:
+    """Its own redis-server and `workers` worker processes, over a temporary data root."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        redis = RedisServer(root)
+        redis.start()
+        env = distributed_env(redis.url, root)
+        started: list[Worker] = []
+        try:
+            started += [Worker(env, root / f"worker-{i}.log").start() for i in range(workers)]
+            yield Settings(data_root=root, broker_url=redis.url)
+        finally:
+            for worker in started:
+                worker.stop()
+            redis.stop()

@@ -9,16 +9,14 @@ shows it ingested.
 
 from __future__ import annotations
 
-import tempfile
 import time
-from pathlib import Path
 
-from bench.common import summary, table
+from bench.common import cluster, summary, table
 from pipeline import orchestrate
 from pipeline.config import Settings
 from pipeline.models import EpisodeState, Source
 from pipeline.store import Store
-from tests.services import RedisServer, Worker, distributed_env, wait_for
+from tests.services import wait_for
 
 RUNS = 30
 
@@ -32,17 +30,8 @@ def article(n: int) -> Source:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        redis = RedisServer(root)
-        redis.start()
-        env = distributed_env(redis.url, root)
-        worker = Worker(env, root / "worker.log").start()
-        try:
-            samples = measure(Settings(data_root=root, broker_url=redis.url))
-        finally:
-            worker.stop()
-            redis.stop()
+    with cluster(workers=1) as settings:
+        samples = measure(settings)
     table("queue → ingested, one worker (target median < 1 s)", summary(samples))
 
 

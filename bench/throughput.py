@@ -5,34 +5,22 @@ python -m bench.throughput
 
 from __future__ import annotations
 
-import tempfile
 import time
-from pathlib import Path
 
-from bench.common import table
+from bench.common import cluster, table
 from bench.queue_latency import article
 from pipeline import orchestrate
 from pipeline.config import Settings
 from pipeline.models import EpisodeState
 from pipeline.store import Store
-from tests.services import RedisServer, Worker, distributed_env, wait_for
+from tests.services import wait_for
 
 ARTICLES = 100
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        redis = RedisServer(root)
-        redis.start()
-        env = distributed_env(redis.url, root)
-        workers = [Worker(env, root / f"worker-{i}.log").start() for i in range(2)]
-        try:
-            rows = measure(Settings(data_root=root, broker_url=redis.url))
-        finally:
-            for w in workers:
-                w.stop()
-            redis.stop()
+    with cluster(workers=2) as settings:
+        rows = measure(settings)
     table(f"{ARTICLES} articles queued at once, two workers", rows)
 
 

@@ -17,8 +17,12 @@ from rich.table import Table
 from pipeline import ingest, orchestrate
 from pipeline.config import Settings, load_settings
 from pipeline.errors import InfracastError, InputError
+from pipeline.figures.display import value_text
+from pipeline.figures.ledger import build_ledger
+from pipeline.figures.models import Ledger
 from pipeline.models import Episode, Source
 from pipeline.store import Store
+from pipeline.templating import render
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -57,23 +61,19 @@ def cli(ctx: click.Context) -> None:
     ctx.obj = Context()
 
 
-def sources_from(
-    arg: str, settings: Settings, store: Store, *, feed: bool, show: str | None
-) -> list[Source]:
-    """What one SOURCE argument stands for: a file, stdin, a URL or a feed's new entries."""
+def source_from_arg(arg: str, settings: Settings) -> Source:
+    """What one SOURCE argument stands for: a file, a URL, or - for stdin."""
     options = ingest.IngestOptions.from_settings(settings)
-    if feed:
-        return orchestrate.feed_sources(store, settings, arg, show)
     if arg == "-":
-        return [ingest.source_from_text(sys.stdin.read(), options)]
+        return ingest.source_from_text(sys.stdin.read(), options)
     if "://" in arg:
-        return [Source(kind="url", uri=arg)]
+        return Source(kind="url", uri=arg)
     path = Path(arg)
     if not path.is_file():
         raise InputError(
             f"{arg}: no such file (give a Markdown or HTML file, a URL, or - for stdin)"
         )
-    return [ingest.read_source_file(path, options)]
+    return ingest.read_source_file(path, options)
 
 
 def episode_table(episodes: list[Episode], title: str | None = None) -> Table:
@@ -97,7 +97,12 @@ def queue(c: Context, sources: tuple[str, ...], show: str | None, force: bool, f
     dispatcher = c.dispatcher()
     shown: list[Episode] = []
     for arg in sources:
-        for source in sources_from(arg, c.settings, c.store, feed=feed, show=show):
+        found = (
+            orchestrate.feed_sources(c.store, c.settings, arg, show)
+            if feed
+            else [source_from_arg(arg, c.settings)]
+        )
+        for source in found:
             queued = orchestrate.submit(c.store, c.settings, source, show, force=force)
             if queued.created:
                 orchestrate.dispatch_next(dispatcher, queued.episode)
@@ -116,7 +121,7 @@ def queue(c: Context, sources: tuple[str, ...], show: str | None, force: bool, f
 @pass_ctx
 def make(c: Context, source: str, show: str | None, force: bool) -> None:
     """Run every stage for SOURCE in this process, then print where the files are."""
-    [src] = sources_from(source, c.settings, c.store, feed=False, show=show)
+    src = source_from_arg(source, c.settings)
     episode = orchestrate.submit(c.store, c.settings, src, show, force=force).episode
     stages = orchestrate.STAGES
     with _progress() as progress:
@@ -206,6 +211,47 @@ def sweep(c: Context, older_than: int | None) -> None:
     seconds = c.settings.stuck_after if older_than is None else older_than
     count = orchestrate.sweep(c.store, c.dispatcher(), timedelta(seconds=seconds))
     out.print(f"re-sent {count} episode(s)")
+
+
+@cli.command()
+@click.argument("source")
+@click.option("--show", help="Show slug: decides whether assumptions may be used.")
+@click.option("--json", "as_json", is_flag=True, help="Print the ledger as JSON (docs/ledger.md).")
+@click.option("--markdown", is_flag=True, help="Print the ledger as Markdown tables.")
+@pass_ctx
+def figures(c: Context, source: str, show: str | None, as_json: bool, markdown: bool) -> None:
+    """Print the figures SOURCE states, those computed from them, and consistency checks."""
+    src = source_from_arg(source, c.settings)
+    article = ingest.article_from_source(src, ingest.IngestOptions.from_settings(c.settings))
+    ledger = build_ledger(article, use_assumptions=c.settings.show(show).use_assumptions)
+    if as_json:
+        click.echo(ledger.model_dump_json(indent=2))
+    elif markdown:
+        click.echo(render("figures/ledger.md.j2", ledger=ledger))
+    else:
+        for table in ledger_tables(ledger):
+            out.print(table)
+
+
+def ledger_tables(ledger: Ledger) -> list[Table]:
+    stated = Table(title="figures stated in the article", title_justify="left")
+    for column in ("id", "figure", "subject", "period", "as written"):
+        stated.add_column(column, overflow="fold")
+    for f in ledger.by_origin("source"):
+        stated.add_row(f.id, value_text(f), f.subject, f.period or "", f.text)
+    computed = Table(title="computed figures", title_justify="left")
+    for column in ("id", "figure", "subject", "formula"):
+        computed.add_column(column, overflow="fold")
+    for f in [*ledger.by_origin("assumption"), *ledger.by_origin("computed")]:
+        how = f.formula or f"assumption: {f.reference}"
+        computed.add_row(f.id, value_text(f), f.subject, how)
+    checks = Table(title="consistency of the article's own arithmetic", title_justify="left")
+    for column in ("stated", "computed", "agrees", "note"):
+        checks.add_column(column, overflow="fold")
+    for check in ledger.checks:
+        agrees = "[green]yes[/green]" if check.agrees else "[red]no[/red]"
+        checks.add_row(check.stated_id, check.computed_id, agrees, check.note)
+    return [stated, computed, checks]
 
 
 @cli.command()

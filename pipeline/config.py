@@ -61,6 +61,7 @@ class Show(BaseModel):
     base_url: str = "http://localhost:8000/feeds"
     hosts: list[Host] = Field(default_factory=_default_hosts)
     auto_approve: bool = False
+    use_assumptions: bool = False
 
     @model_validator(mode="after")
     def _two_hosts(self) -> Show:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -58,3 +59,15 @@ def test_shows_lists_hosts(env: dict[str, str]) -> None:
     result = cli(env, "shows")
     assert result.returncode == 0
     assert "Lena" in result.stdout and "Miles" in result.stdout
+
+
+def test_figures_prints_tables_json_and_markdown(env: dict[str, str]) -> None:
+    tables = cli(env, "figures", str(EXAMPLE))
+    assert tables.returncode == 0, tables.stderr
+    for title in ("figures stated in the article", "computed figures", "consistency"):
+        assert title in tables.stdout
+    as_json = cli(env, "figures", "--json", str(EXAMPLE))
+    ledger = json.loads(as_json.stdout)
+    assert ledger["schema_version"] == 1 and ledger["figures"]
+    markdown = cli(env, "figures", "--markdown", str(EXAMPLE))
+    assert "| id | figure |" in markdown.stdout

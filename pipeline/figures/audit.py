@@ -1,0 +1,106 @@
+"""Audit: every number a script line says must match a figure in the ledger.
+
+A number is traced when the ledger has a figure of a compatible unit whose
+value it states, exactly or rounded the way people speak ("roughly nine
+times" for 8.7×, "about 770 racks" for 769), within MAX_ROUNDING. Years are
+traced when the article mentions them. Everything else is an "untraced
+number" finding: what makes an LLM-written script safe to publish.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Protocol
+
+from pipeline.figures import units
+from pipeline.figures.models import AuditFinding, Figure, Ledger
+from pipeline.figures.numbers import Mention, find_mentions
+
+EXACT = 0.02  # relative difference below which two values are the same figure
+MAX_ROUNDING = 0.10  # rounding beyond this misstates the figure, however it is said
+
+
+class Line(Protocol):
+    """Anything with an id and text: a script line."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+def audit(lines: Iterable[Line], ledger: Ledger) -> list[AuditFinding]:
+    """One finding per number said in `lines`, traced to a figure or not."""
+    findings = []
+    for line in lines:
+        for mention in find_mentions(line.text):
+            figure_id = _trace(mention, ledger)
+            traced = figure_id is not None or (mention.is_year and int(mention.low) in ledger.years)
+            findings.append(
+                AuditFinding(
+                    line_id=line.id,
+                    text=mention.text,
+                    start=mention.start,
+                    end=mention.end,
+                    figure_id=figure_id,
+                    status="traced" if traced else "untraced",
+                )
+            )
+    return findings
+
+
+def untraced(findings: Iterable[AuditFinding]) -> list[AuditFinding]:
+    return [f for f in findings if f.status == "untraced"]
+
+
+def _trace(mention: Mention, ledger: Ledger) -> str | None:
+    if mention.is_year:
+        return None
+    for figure in ledger.figures:
+        if _matches(mention, figure):
+            return figure.id
+    return None
+
+
+def _matches(mention: Mention, figure: Figure) -> bool:
+    said = _in_unit_of(mention, figure)
+    if said is None:
+        return False
+    if mention.per is not None and figure.per is not None and mention.per != figure.per:
+        return False
+    low, high = said
+    if low != high:  # a range said must be the figure's range
+        return _same(low, figure.low) and _same(high, figure.high)
+    return any(_same(low, value) for value in (figure.low, figure.high)) or (
+        figure.low <= low <= figure.high
+    )
+
+
+def _in_unit_of(mention: Mention, figure: Figure) -> tuple[float, float] | None:
+    """The mention's value in the figure's unit, or None when the units cannot agree."""
+    if mention.unit is None or mention.unit == figure.unit:
+        return mention.low, mention.high
+    if units.compatible(mention.unit, figure.unit):
+        return (
+            units.convert(mention.low, mention.unit, figure.unit),
+            units.convert(mention.high, mention.unit, figure.unit),
+        )
+    return None
+
+
+def _same(said: float, value: float) -> bool:
+    """Equal, or `value` rounded to the precision `said` was spoken with."""
+    if value == said:
+        return True
+    difference = abs(value - said) / max(abs(value), abs(said))
+    if difference <= EXACT:
+        return True
+    return difference <= MAX_ROUNDING and _rounds_to(value, said)
+
+
+def _rounds_to(value: float, said: float) -> bool:
+    exponent = Decimal(repr(said)).normalize().as_tuple().exponent
+    step = 10.0 ** int(exponent)
+    return abs(round(value / step) * step - said) <= step * 1e-9

@@ -1,0 +1,102 @@
+"""The figure ledger: every number an episode may say, where it came from, how it was computed."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FigureKind = Literal["power", "energy", "money", "count", "pue", "percent", "ratio"]
+Origin = Literal["source", "computed", "assumption"]
+
+LEDGER_SCHEMA_VERSION = 1
+
+
+class Figure(BaseModel):
+    """One quantity: stated in the article, computed from others, or an assumption.
+
+    Values are in `unit` as written ("130 kW" → 130, "kW"), except that money
+    scale words are folded in ("$80B" → 80e9, "USD"). A single value has
+    low == high. `per` is the denominator of a rate ("kW per rack" → "rack").
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    kind: FigureKind
+    low: float
+    high: float
+    unit: str = Field(
+        description='pint symbol ("kW", "MWh"), currency code ("USD"), "%", "x", '
+        '"" for PUE, or the counted noun in the singular ("GPU", "rack")'
+    )
+    per: str | None = None
+    qualifier: str | None = Field(None, description='"about", "up to", "over", "at least", …')
+    subject: str = Field(
+        "", description='what it measures: "NVIDIA GB200 NVL72 rack", "Microsoft 2025 capex"'
+    )
+    period: str | None = Field(None, description='the year or period it applies to: "2025"')
+    text: str = Field(
+        "", description="the figure as written in the article, or the formula's result"
+    )
+    origin: Origin = "source"
+    paragraph_id: str | None = None
+    sentence: str | None = None
+    span: tuple[int, int] | None = Field(
+        None, description="character offsets of `text` in the paragraph's text"
+    )
+    formula: str | None = Field(None, description='computed figures: "130 kW ÷ 15 kW = 8.7×"')
+    inputs: list[str] = Field(default_factory=list, description="ids of the figures used")
+    reference: str | None = Field(None, description="an assumption's published source")
+
+    @property
+    def is_range(self) -> bool:
+        return self.low != self.high
+
+
+class Check(BaseModel):
+    """A result the article states, recomputed from the article's own inputs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    stated_id: str
+    computed_id: str
+    agrees: bool
+    deviation: float = Field(description="relative difference; 0 when the ranges overlap")
+    tolerance: float
+    note: str
+
+
+class Ledger(BaseModel):
+    """Everything figures.extract and figures.derive found for one article."""
+
+    model_config = ConfigDict(frozen=True)
+
+    schema_version: int = LEDGER_SCHEMA_VERSION
+    article_hash: str
+    figures: list[Figure]
+    checks: list[Check] = Field(default_factory=list)
+    years: list[int] = Field(default_factory=list, description="years the article mentions")
+    assumptions_version: str | None = None
+
+    def figure(self, figure_id: str) -> Figure:
+        for f in self.figures:
+            if f.id == figure_id:
+                return f
+        raise KeyError(figure_id)
+
+    def by_origin(self, origin: Origin) -> list[Figure]:
+        return [f for f in self.figures if f.origin == origin]
+
+
+class AuditFinding(BaseModel):
+    """A number said in a script line, and the ledger figure it matches (or none)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    line_id: str
+    text: str
+    start: int
+    end: int
+    figure_id: str | None
+    status: Literal["traced", "untraced"]

@@ -1,0 +1,493 @@
+"""Every number in a piece of text: quantities, ranges, bare numbers and years, with spans.
+
+`find_mentions` reads digits ("12,500", "1.05"), number words ("seventy-two",
+"one hundred and sixty", "a dozen") and what surrounds them: a qualifier before
+("about", "up to", "~"), a currency ("$", "€", "USD"), a scale ("million",
+"bn", "B"), a range ("5 to 15", "5–15", "between 5 and 15"), a unit ("kW",
+"%", "x", "times", "PUE"), a counted noun ("GPUs") and a denominator ("per
+rack", "a year").
+
+Rules for the ambiguous cases:
+- "one" (and "zero") is a number only before a scale, a unit, a percentage or
+  a ratio word, in a range ("one or two"), or in a duration ("one-year"):
+  "one of the", "no one" and "one hyperscaler" are not numbers. "a"/"an" is 1
+  only before a scale word or a watt unit ("a million homes", "a gigawatt").
+- A four-digit number from 1900 to 2100 without separators is a year unless a
+  currency, unit, scale or percentage makes it a quantity, or it counts a
+  plural noun without a year preposition before it ("2048 GPUs" is a count,
+  "in 2025 hyperscalers" is a year). Dates with a year ("March 2024",
+  "2024-05-01", "Q3 2025", "FY2024", "2024-25", "mid-2025", "the 2020s") are
+  year mentions; dates without one ("May 1") are skipped.
+- Durations are counts of their time noun: "seven years" → 7 "year".
+- A digit glued to letters ("H100", "NVL72", "80GB", "3nm", "1st") or after a
+  word and a hyphen ("GPT-4") is part of a name; so is a number after a
+  capitalised word ("Llama 3.1", "Tier 4") or a version word ("version 5")
+  unless a unit, currency or percentage follows it. Footnotes ("[3]", "^2",
+  "growth.3"), list numbers at the start of a line, phone numbers, dotted
+  versions ("3.1.4"), fractions and times ("24/7", "9:30"), proportions ("one
+  in five"), fractions in words ("two-thirds") and form names ("10-K") are skipped.
+- A counted noun is the first plural noun within five words ("the four largest
+  cloud and platform companies" → "company") or a hyphenated one ("a
+  32,000-GPU cluster"); its singular is the unit. A number with neither a unit
+  nor a noun is bare (unit None).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pipeline.figures import units
+from pipeline.figures.models import FigureKind
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One number in a text; `start`/`end` cover qualifier to unit (and `per`).
+
+    `unit` is a normalised unit ("kW", "USD", "%", "x", "" for PUE), a counted
+    noun in the singular ("GPU"), or None for a bare number. Years have
+    `is_year` set and no unit.
+    """
+
+    start: int
+    end: int
+    text: str
+    low: float
+    high: float
+    unit: str | None
+    kind: FigureKind | None
+    per: str | None
+    qualifier: str | None
+    is_year: bool
+
+
+_ONES = "one|two|three|four|five|six|seven|eight|nine"
+_TEENS = "ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"
+_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+_BELOW100 = rf"(?:(?:{_TENS})(?:[\s-](?:{_ONES})\b)?|{_TEENS}|{_ONES}|zero)"
+_BELOW1000 = (rf"(?:(?:a|{_ONES})\s+hundred(?:\s+(?:and\s+)?{_BELOW100})?"
+              rf"|(?:a|{_ONES})\s+dozen|{_BELOW100})")
+_SMALL = {w: i for i, w in enumerate(["zero", *_ONES.split("|"), *_TEENS.split("|")])}
+_SMALL |= {w: 20 + 10 * i for i, w in enumerate(_TENS.split("|"))}
+_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12,
+           "k": 1e3, "m": 1e6, "mn": 1e6, "mln": 1e6, "b": 1e9, "bn": 1e9, "bln": 1e9,
+           "t": 1e12, "tn": 1e12}
+_MONTH = (r"(?-i:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|"
+          r"Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
+_YEAR = r"(?:19|20)\d\d"
+
+ATOM = re.compile(
+    r"(?P<d>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    rf"|(?P<w>\b{_BELOW1000}(?:\b|(?=fold\b)))"
+    r"|(?P<a>\ban?(?=\s+(?:thousand|million|billion|trillion|(?:kilo|mega|giga|tera)watt)))",
+    re.I)
+DATES = re.compile(
+    rf"\b(?:{_MONTH}\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\s+"
+    rf"|(?:Q[1-4]|[HS][12]|[12]H)\s?(?:FY\s?)?|(?:mid|early|late|end|pre|post)[\s-]|fiscal\s+)"
+    rf"(?P<y>{_YEAR})\b"
+    rf"|\b(?:FY|CY)\s?'?(?P<fy>{_YEAR}|\d\d)\b"
+    rf"|\b(?P<iso>{_YEAR})[-/](?:0?[1-9]|1[0-2])[-/]\d\d?\b"
+    rf"|\b\d\d?/\d\d?/(?P<us>{_YEAR})\b"
+    rf"|\b(?P<r1>{_YEAR})\s?[-–/]\s?(?P<r2>\d\d|{_YEAR})\b(?![-–/.,]?\d)"
+    r"|\b(?P<dec>(?:19|20)\d0)s\b"
+    rf"|\b{_MONTH}\s+\d\d?(?:st|nd|rd|th)?\b(?!,?\s*\d)", re.I)
+SKIPS = re.compile(
+    r"https?://\S+|\S+@\S+\.\w+"
+    r"|\+\d{1,3}(?:[\s.-]\(?\d{1,4}\)?){2,5}|\(\d{3}\)\s?\d{3}[-.]\d{4}"
+    r"|\b\d{3}[-.]\d{3}[-.]\d{4}\b|\b\d{3}-\d{4}\b"
+    r"|\b\d+(?:\.\d+){2,}\b|\b\d+[/:]\d+\b"
+    r"|\b\d+(?:st|nd|rd|th)\b|\[\d{1,3}\]|\^\d+|\(\d{1,2}\)|[#№]\d+"
+    r"|(?m:^[ \t]*\d{1,3}[.)](?=\s|\Z))"
+    r"|(?i:\b(?:one|\d+)\s+(?:in|out\s+of)\s+"
+    r"(?:two|three|four|five|six|seven|eight|nine|ten|\d+)\b)")
+
+QUALIFIER = re.compile(
+    r"(?:\b(about|around|roughly|approximately|approx\.|nearly|almost|up\s+to|over|more\s+than|"
+    r"at\s+least|at\s+most|under|less\s+than|fewer\s+than|below|above|close\s+to|"
+    r"as\s+much\s+as|as\s+many\s+as|as\s+few\s+as|as\s+little\s+as|upwards\s+of|"
+    r"in\s+excess\s+of|some|an\s+estimated|circa|just\s+over|just\s+under|well\s+over|"
+    r"well\s+under|north\s+of)|(~|≈))\s*\Z", re.I)
+CURRENCY_BEFORE = re.compile(r"(US\$|\$|€|£|\b(?:USD|EUR|GBP)\s?)\Z", re.I)
+CURRENCY_AFTER = re.compile(r"\s+(US dollars|dollars|euros|USD|EUR|GBP|cents?)\b", re.I)
+SCALE_WORD = re.compile(r"[\s-]+(thousand|million|billion|trillion|bn|mn|tn|bln|mln)\b", re.I)
+SCALE_GLUED = re.compile(r"(bn|mn|tn|bln|mln|[kKmMbBT])(?![A-Za-z0-9])")
+RANGE_SEP = re.compile(r"\s*(?:(to|through|and|or)\s+|[-–—]\s*)(?P<cur>US\$|\$|€|£)?", re.I)
+PERCENT = re.compile(r"\s?(%|percent\b|per\s?cent\b|pct\b)|\s(percentage points?|pp)\b", re.I)
+RATIO = re.compile(r"\s?×|[xX](?![A-Za-z0-9])|\s+times\b|[\s-]?fold\b", re.I)
+PUE_AFTER = re.compile(r"\s+PUEs?\b")
+PUE_BEFORE = re.compile(
+    r"\b(?:PUEs?|(?i:power usage effectiveness))(?:[\s,:=()]+[\w.’']+){0,4}?[\s,:=()]*\Z")
+PUE_JUST_BEFORE = re.compile(r"\bPUEs?(?:\s+(?:of|is|was|at|to))?[\s:=]*\Z")
+UNIT_TOKEN = re.compile(r"[\s-]?(°\s?[CF]\b|º[CF]\b|degrees\s+(?:C|F|Celsius|Fahrenheit)\b"
+                        r"|[A-Za-z]+(?:[\s-]hours?\b)?)")
+HYPHEN_NOUN = re.compile(r"-([A-Za-z]{2,})\b")
+HYPHEN_CODE = re.compile(r"-(?:[A-Za-z]\b|[A-Za-z]*\d)")  # "10-K", "8-K", "3-A1"
+NEXT_WORD = re.compile(r"\s+([A-Za-z][\w’'-]*)")
+PER = re.compile(r"(?:\s*/\s*|\s+per[\s-]+(?:an?\s+|each\s+)?|\s+(?:an?|each|every)\s+"
+                 r"(?=(?:year|month|week|day|hour|quarter|(?:kilo|mega|giga)watt)\b|"
+                 r"[A-Za-z]+(?:[,.;:)]|\s*\Z)))([A-Za-z][A-Za-z-]*)"
+                 r"|\s+(annually|yearly|per annum)\b", re.I)
+PLUS = re.compile(r"\+(?!\d)")
+PREV_WORD = re.compile(r"([A-Za-z][\w.’'-]*)\s+\Z")
+BETWEEN = re.compile(r"\bbetween\s+\Z", re.I)
+FROM = re.compile(r"(\w+)\s+from\s+\Z", re.I)
+
+TIME_NOUNS = frozenset({"year", "month", "week", "day", "hour", "minute", "quarter", "decade"})
+RANGE_VERBS = frozenset({"ranging", "range", "ranges", "ranged", "anywhere", "vary", "varies",
+                         "varying", "somewhere"})
+YEAR_WORDS = frozenset({"in", "by", "since", "from", "until", "till", "through", "to", "during",
+                        "before", "after", "of", "the", "for", "between", "and", "or", "circa",
+                        "early", "late", "mid", "end", "around", "as", "at", "on", "against",
+                        "versus", "vs", "than"})
+VERSION_WORDS = frozenset({"version", "v", "ver", "release", "gen", "generation", "rev",
+                           "revision", "model", "series", "tier", "phase", "stage", "step",
+                           "page", "chapter", "section", "figure", "fig", "table", "no", "number",
+                           "unit", "level", "rank", "class", "type", "scope", "block", "building",
+                           "zone", "item", "option", "article", "part", "ch", "p", "pp"})
+NOT_COMPOUND = frozenset({"third", "thirds", "quarter", "quarters", "half", "halves", "fifth",
+                          "fifths", "phase", "way", "off", "sided", "stop", "tier", "star"})
+STOP = frozenset({
+    "a", "an", "the", "of", "in", "on", "at", "to", "for", "from", "by", "with", "into", "per",
+    "over", "under", "than", "as", "across", "about", "between", "through", "during", "before",
+    "after", "within", "without", "via", "or", "but", "so", "yet", "nor", "while", "if",
+    "because", "when", "where", "whereas", "is", "are", "was", "were", "be", "been", "being",
+    "has", "have", "had", "will", "would", "could", "can", "may", "might", "should", "must",
+    "do", "does", "did", "it", "its", "their", "they", "them", "we", "he", "she", "his", "her",
+    "our", "this", "that", "these", "those", "which", "who", "whom", "what", "more", "less",
+    "most", "not", "also", "only", "just", "each", "every", "all", "some", "any", "no",
+    "times", "plus", "thus", "perhaps", "always", "sometimes", "percent", "cent", "then",
+    "there", "here",
+    # verbs ending in -s that often follow a number and would pass for counted nouns
+    "draws", "uses", "needs", "costs", "takes", "holds", "consumes", "requires", "supports",
+    "runs", "means", "makes", "gives", "shows", "goes", "comes", "seems", "remains", "becomes",
+    "includes", "reaches", "hits",
+})
+FUNCTION_WORDS = STOP | frozenset({
+    "about", "around", "nearly", "roughly", "almost", "approximately", "some", "only", "just",
+    "all", "another", "both", "up", "down", "even", "still", "total", "i", "you", "my", "your",
+    "one", "and"
+})
+INVARIANT = frozenset({"series", "species", "chassis", "news", "means", "data", "premises"})
+
+
+def find_mentions(text: str) -> list[Mention]:
+    """Every number in `text`, in order: quantities, ranges, bare numbers and years."""
+    blocked = bytearray(len(text) + 1)
+    for m in SKIPS.finditer(text):
+        blocked[m.start():m.end()] = b"\x01" * (m.end() - m.start())
+    dates = list(DATES.finditer(text))
+    mentions = [m for m in map(_date, dates) if m is not None]
+    for d in dates:
+        blocked[d.start():d.end()] = b"\x01" * (d.end() - d.start())
+    pos = 0
+    for atom in ATOM.finditer(text):
+        if atom.start() < pos or blocked[atom.start()]:
+            continue
+        mention = _Reader(text, atom).read()
+        if mention is not None:
+            mentions.append(mention)
+            pos = mention.end
+    return sorted(mentions, key=lambda m: m.start)
+
+
+def _date(m: re.Match[str]) -> Mention | None:
+    """A year mention for a date or year range; None for a date without a year."""
+    if m.group("r1"):
+        low = int(m.group("r1"))
+        end = m.group("r2")
+        high = int(end) if len(end) == 4 else low // 100 * 100 + int(end)
+        if high <= low:
+            return None
+    elif m.group("dec"):
+        low = int(m.group("dec"))
+        high = low + 9
+    else:
+        year = m.group("y") or m.group("fy") or m.group("iso") or m.group("us")
+        if year is None:
+            return None
+        low = high = int(year) if len(year) == 4 else 2000 + int(year)
+    return Mention(m.start(), m.end(), m.group(0), float(low), float(high), None, None, None,
+                   None, True)
+
+
+def _atom_value(atom: re.Match[str]) -> float:
+    if atom.group("d"):
+        return float(atom.group("d").replace(",", ""))
+    if atom.group("a"):
+        return 1.0
+    current = 0
+    for word in re.split(r"[\s-]+", atom.group(0).lower()):
+        if word == "a":
+            current = 1
+        elif word in ("hundred", "dozen"):
+            current = (current or 1) * (100 if word == "hundred" else 12)
+        elif word != "and":
+            current += _SMALL[word]
+    return float(current)
+
+
+def _is_year_like(atom: re.Match[str], value: float) -> bool:
+    digits = atom.group("d")
+    return bool(digits) and len(digits) == 4 and 1900 <= value <= 2100
+
+
+@lru_cache(maxsize=2048)
+def physical_unit(token: str) -> str | None:
+    """The normalised unit for a power, energy or temperature spelling, else None."""
+    try:
+        unit = units.normalise_unit(token)
+    except ValueError:
+        return None
+    if unit in ("°C", "°F") or units.kind_of(unit) in ("power", "energy"):
+        return unit
+    return None
+
+
+def singular(word: str) -> str:
+    """A plural noun in the singular, lower-cased unless it is an acronym ("GPUs" → "GPU")."""
+    if word.isalpha() and (word[1:].islower() or word.islower()):
+        word = word.lower()
+    low = word.lower()
+    if low in INVARIANT or not low.endswith("s"):
+        return word
+    if low.endswith("ies") and len(low) > 4:
+        return word[:-3] + "y"
+    if low.endswith(("sses", "shes", "ches", "xes", "zes")):
+        return word[:-2]
+    if low.endswith("uses") and low[-5:-4] not in "aeiou":
+        return word[:-2]
+    return word[:-1]
+
+
+def _is_plural(word: str) -> bool:
+    low = word.lower()
+    if len(word) > 2 and word.endswith("s") and word[:-1].isupper():
+        return True  # "GPUs", "TPUs"
+    return (len(low) > 2 and low.endswith("s") and low not in STOP
+            and not low.endswith(("ss", "us", "is", "ous", "'s", "’s")))
+
+
+def per_unit(word: str) -> str:
+    """A denominator as written ("megawatt", "racks", "annum") in its normal form."""
+    if word.lower() in ("annum", "annually", "yearly", "yr"):
+        return "year"
+    return physical_unit(word) or singular(word)
+
+
+class _Reader:
+    """Reads one mention outward from a number: left context, then right context."""
+
+    def __init__(self, text: str, atom: re.Match[str]) -> None:
+        self.text, self.atom = text, atom
+        self.left = atom.start()
+        self.pos = atom.end()
+        self.low = self.high = _atom_value(atom)
+        self.currency: str | None = None
+        self.scale = 1.0
+        self.glued_k = False
+        self.unit: str | None = None
+        self.noun = False
+        self.per: str | None = None
+        self.qualifier: str | None = None
+        self.ranged = False
+
+    def read(self) -> Mention | None:
+        """The mention at this number, or None when it is part of a name or not a number."""
+        if not self._read_left() or not self._read_scale():
+            return None
+        self._read_plus()
+        self._read_range()
+        if not self.ranged:
+            if not self._read_unit():
+                return None
+            if self.unit is not None:
+                self._read_range()
+        if self._is_year():
+            return Mention(self.atom.start(), self.atom.end(), self.atom.group(0), self.low,
+                           self.high, None, None, None, None, True)
+        if not self._accept():
+            return None
+        self._read_per()
+        kind: FigureKind | None = "count" if self.noun else (
+            units.kind_of(self.unit) if self.unit is not None else None)
+        return Mention(self.left, self.pos, self.text[self.left:self.pos], self.low, self.high,
+                       self.unit, kind, self.per, self.qualifier, False)
+
+    def _read_left(self) -> bool:
+        text, start = self.text, self.atom.start()
+        cur = CURRENCY_BEFORE.search(text[max(0, start - 5):start])
+        if cur:
+            self.currency = units.normalise_unit(cur.group(1).strip())
+            start -= len(cur.group(1))
+        prev = text[start - 1] if start else " "
+        prev2 = text[start - 2] if start > 1 else " "
+        if self.atom.group("d") and (prev.isalnum() or prev in "_^#"
+                                     or (prev in "-–." and prev2.isalpha())):
+            return False  # "H100", "GPT-4", "growth.3"
+        self.left = start
+        window = text[max(0, start - 30):start]
+        qual = QUALIFIER.search(window)
+        if qual:
+            self.qualifier = " ".join((qual.group(1) or qual.group(2)).lower().split())
+            self.left = start - len(window) + qual.start()
+        return True
+
+    def _read_scale(self) -> bool:
+        scale = SCALE_WORD.match(self.text, self.pos) or SCALE_GLUED.match(self.text, self.pos)
+        if scale is None:
+            return True
+        suffix = scale.group(1)
+        if len(suffix) == 1 and self.currency is None:
+            if suffix not in "kK":
+                return False  # "405B", "5M": part of a name
+            self.glued_k = True
+        self.scale = _SCALES[suffix.lower()]
+        self.low = self.high = self.low * self.scale
+        self.pos = scale.end()
+        return True
+
+    def _read_plus(self) -> None:
+        plus = PLUS.match(self.text, self.pos)
+        if plus and self.qualifier is None:
+            self.qualifier, self.pos = "+", plus.end()
+
+    def _read_range(self) -> None:
+        sep = RANGE_SEP.match(self.text, self.pos)
+        if sep is None or ((sep.group(1) or "").lower() == "and" and not BETWEEN.search(
+                self.text[max(0, self.left - 10):self.left])):
+            return
+        before = FROM.search(self.text[max(0, self.left - 30):self.left])
+        if before and before.group(1).lower() not in RANGE_VERBS:
+            return  # "rose from 5 kW to 15 kW" is a change, not a range
+        second = ATOM.match(self.text, sep.end())
+        if second is None or second.group("a"):
+            return
+        other = _Reader(self.text, second)
+        if sep.group("cur"):
+            other.currency = units.normalise_unit(sep.group("cur"))
+        elif self.currency and not self.unit:
+            other.currency = self.currency
+        if not other._read_scale() or not other._read_unit() or not self._joins(other):
+            return
+        low = self.low
+        if other.scale > 1 and self.scale == 1 and low <= other.low / other.scale:
+            low *= other.scale  # "$3 to $4 million"
+        if low > other.low:
+            return
+        self.low, self.high, self.pos, self.ranged = low, other.low, other.pos, True
+        self.scale = max(self.scale, other.scale)
+        self.unit, self.noun = other.unit, other.noun
+
+    def _joins(self, other: _Reader) -> bool:
+        if self.unit is not None and (self.unit, self.noun) != (other.unit, other.noun):
+            return False
+        if self.currency != other.currency:
+            return False
+        return _is_year_like(self.atom, self.low) == _is_year_like(other.atom, other.low) or bool(
+            other.unit)
+
+    def _read_unit(self) -> bool:
+        """Reads the unit or counted noun; False when the number is glued to a name."""
+        if self.currency is not None:
+            self.unit = self.currency
+            return self._not_glued()
+        text, pos = self.text, self.pos
+        for pattern, unit in ((PERCENT, "%"), (RATIO, units.RATIO), (PUE_AFTER, units.PUE)):
+            m = pattern.match(text, pos)
+            if m:
+                self.unit, self.pos = unit, m.end()
+                if unit == "%" and m.group(2):
+                    self.unit = units.POINTS
+                return True
+        money = CURRENCY_AFTER.match(text, pos)
+        if money:
+            code = money.group(1).lower()
+            cents = code.startswith("cent")
+            self.unit, self.pos = "USD" if cents else units.normalise_unit(code), money.end()
+            if cents:
+                self.low, self.high = self.low / 100, self.high / 100
+            return True
+        token = UNIT_TOKEN.match(text, pos)
+        symbol = physical_unit(token.group(1)) if token else None
+        if token and symbol:
+            self.unit, self.pos = symbol, token.end()
+            return True
+        hyphen = HYPHEN_NOUN.match(text, pos)
+        if (hyphen and hyphen.group(1).lower() in NOT_COMPOUND) or HYPHEN_CODE.match(text, pos):
+            return False  # "two-thirds", "two-phase", "one-off", "10-K"
+        if self._pue_before(PUE_JUST_BEFORE) or self._read_noun(hyphen):
+            return True
+        if self.glued_k:
+            return False
+        if self._pue_before(PUE_BEFORE):
+            return True
+        return self._not_glued()
+
+    def _not_glued(self) -> bool:
+        nxt = self.text[self.pos:self.pos + 1]
+        return not (nxt.isalpha() or nxt.isdigit())
+
+    def _read_noun(self, hyphen: re.Match[str] | None) -> bool:
+        if hyphen:
+            self.unit, self.noun, self.pos = singular(hyphen.group(1)), True, hyphen.end()
+            return True
+        pos = self.pos
+        for _ in range(5):
+            nxt = NEXT_WORD.match(self.text, pos)
+            if nxt is None or nxt.group(1).lower() in STOP:
+                return False
+            if _is_plural(nxt.group(1)):
+                self.unit, self.noun, self.pos = singular(nxt.group(1)), True, nxt.end()
+                return True
+            pos = nxt.end()
+        return False
+
+    def _pue_before(self, pattern: re.Pattern[str]) -> bool:
+        if not 1.0 <= self.low <= 3.0 or not pattern.search(
+                self.text[max(0, self.left - 60):self.left]):
+            return False
+        self.unit = units.PUE
+        return True
+
+    def _is_one(self) -> bool:
+        return self.atom.group(0).lower() in ("one", "zero")
+
+    def _is_year(self) -> bool:
+        if not _is_year_like(self.atom, self.low) or self.currency or self.scale > 1:
+            return False
+        if self.unit is None:
+            return True
+        if not self.noun:
+            return False
+        prev = PREV_WORD.search(self.text[max(0, self.left - 20):self.left])
+        return prev is not None and prev.group(1).lower() in YEAR_WORDS
+
+    def _accept(self) -> bool:
+        """Rejects "one hyperscaler", "Llama 3.1", "version 5" and the like."""
+        bare = self.unit is None or self.noun
+        if self._is_one() and bare and not (
+                self.ranged or self.scale > 1 or self.unit in TIME_NOUNS):
+            return False
+        if self.atom.group("w") and self.atom.group(0)[0].isupper() and not self._starts_sentence():
+            return False  # "Three Mile Island"
+        if not bare or self.atom.group("w") or self.qualifier or self.currency:
+            return True
+        prev = PREV_WORD.search(self.text[max(0, self.left - 30):self.left])
+        if prev is None:
+            return True
+        word = prev.group(1)
+        if word.lower() in VERSION_WORDS:
+            return False
+        return not (word[0].isupper() and word.lower() not in FUNCTION_WORDS)
+
+    def _starts_sentence(self) -> bool:
+        before = self.text[:self.atom.start()].rstrip(" \t\"“(")
+        return not before or before[-1] in ".!?:\n|"
+
+    def _read_per(self) -> None:
+        per = PER.match(self.text, self.pos)
+        if per and (per.group(1) or "").lower() not in ("cent", "the", "a", "an"):
+            self.per = per_unit(per.group(1) or per.group(2))
+            self.pos = per.end()

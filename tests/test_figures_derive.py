@@ -1,0 +1,489 @@
+"""derive: computed figures, consistency checks and assumptions, on figures built by hand.
+
+The figures mirror what extract() finds in examples/gigawatt-racks.md (sentence,
+surface text, subject, qualifier), so these tests do not depend on extraction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pipeline.figures.assumptions import ASSUMPTIONS, ASSUMPTIONS_VERSION, as_figures
+from pipeline.figures.derive import DEFAULT_TOLERANCE, Derived, derive
+from pipeline.figures.models import Check, Figure
+
+
+class Stated:
+    """Source figures f1, f2 … in document order; each one's text must occur in its sentence."""
+
+    def __init__(self) -> None:
+        self.figures: list[Figure] = []
+        self.named: dict[str, Figure] = {}
+
+    def add(self, name: str, para: str, sentence: str, text: str, kind: str, low: float,
+            high: float | None = None, unit: str = "", **fields: Any) -> Figure:
+        assert text in sentence, (text, sentence)
+        figure = Figure.model_validate({
+            "id": f"f{len(self.figures) + 1}", "kind": kind, "low": low,
+            "high": low if high is None else high, "unit": unit, "text": text,
+            "sentence": sentence, "paragraph_id": para, **fields,
+        })
+        self.figures.append(figure)
+        self.named[name] = figure
+        return figure
+
+    def __getitem__(self, name: str) -> Figure:
+        return self.named[name]
+
+
+S_ENTERPRISE = ("A typical enterprise rack drew somewhere between 5 and 15 kW, was cooled by air "
+                "pushed through raised floors, and could be planned years in advance.")
+S_NVL72 = ("NVIDIA's GB200 NVL72 system packs 72 GPUs and 36 CPUs into a single liquid-cooled "
+           "rack that draws about 120 kW under load, and operators are already provisioning "
+           "130 kW per rack to leave headroom.")
+S_NINE = ("That is roughly nine times the power of a traditional 15 kW rack, and more than 20 "
+          "times a 5 kW rack still common in older colocation halls.")
+S_ROADMAP = ("Vendors have shown roadmaps for racks of up to 600 kW before the end of the "
+             "decade, which would need cooling loops that look more like industrial plumbing "
+             "than IT equipment.")
+S_COOLING = ("Direct-to-chip liquid cooling removes roughly 80% of the heat at the cold plate, "
+             "with the remaining 20% handled by rear-door heat exchangers or conventional air "
+             "handling.")
+S_CAMPUS = "Consider a new 100 MW AI campus."
+S_RACKS = ("At 130 kW per rack, its IT load supports about 770 racks, compared with around "
+           "10,000 racks at 10 kW each in a conventional facility of the same size.")
+S_PUE = ("With a power usage effectiveness (PUE) of 1.2, the campus pulls 120 MW from the "
+         "grid.")
+S_HOMES = ("Running around the clock, that is about 1.05 million MWh a year, roughly the "
+           "electricity used by 100,000 American homes.")
+S_GRID = ("In Northern Virginia, the largest data-centre market in the world, utilities have "
+          "told some developers to wait up to seven years for a new high-voltage connection.")
+S_CAPEX = ("The four largest cloud and platform companies plan to spend a combined $315 billion "
+           "on capital expenditure in 2025, most of it on AI data centres and the chips inside "
+           "them.")
+S_PER_COMPANY = ("That works out to nearly $79 billion per company, up from $225 billion in "
+                 "total the year before, an increase of 40%.")
+S_RATE = ("Industry estimates put the cost of building an AI-ready facility at around "
+          "$10 million to $12 million per megawatt for the shell, power and cooling alone, "
+          "before a single GPU is installed.")
+S_BUILD = ("A 100 MW campus therefore costs $1 billion to $1.2 billion to build, and the "
+           "servers can cost three times as much again.")
+S_RACK_PRICE = ("A fully configured GB200 NVL72 rack is widely reported to sell for about "
+                "$3 million, or roughly $42,000 per GPU.")
+S_NUCLEAR = ("One hyperscaler has contracted 1.5 GW of new nuclear capacity, enough to run "
+             "more than ten campuses like the one above.")
+S_FORECAST = ("The industry's own forecasts suggest data centres could use 8% of US "
+              "electricity by 2030, up from about 4% in 2023.")
+TABLE = {"Microsoft": (56, 80), "Alphabet": (52, 75), "Amazon": (78, 100), "Meta": (39, 60)}
+
+
+def example(combined: float = 315e9, combined_text: str = "$315 billion") -> Stated:
+    """The figures of examples/gigawatt-racks.md."""
+    capex = S_CAPEX.replace("$315 billion", combined_text)
+    s = Stated()
+    s.add("enterprise", "p1", S_ENTERPRISE, "between 5 and 15 kW", "power", 5, 15, "kW",
+          subject="a typical enterprise rack")
+    s.add("gpus", "p3", S_NVL72, "72 GPUs", "count", 72, unit="GPU",
+          subject="NVIDIA's GB200 NVL72 system")
+    s.add("cpus", "p3", S_NVL72, "36 CPUs", "count", 36, unit="CPU",
+          subject="NVIDIA's GB200 NVL72 system")
+    s.add("nvl72", "p3", S_NVL72, "about 120 kW", "power", 120, unit="kW", qualifier="about",
+          subject="a single liquid-cooled rack")
+    s.add("provisioned", "p3", S_NVL72, "130 kW per rack", "power", 130, unit="kW", per="rack",
+          subject="rack provisioning")
+    s.add("nine", "p3", S_NINE, "roughly nine times", "ratio", 9, unit="x", qualifier="roughly")
+    s.add("traditional", "p3", S_NINE, "15 kW", "power", 15, unit="kW",
+          subject="a traditional 15 kW rack")
+    s.add("twenty", "p3", S_NINE, "more than 20 times", "ratio", 20, unit="x",
+          qualifier="more than")
+    s.add("older", "p3", S_NINE, "5 kW", "power", 5, unit="kW", subject="a 5 kW rack")
+    s.add("roadmap", "p5", S_ROADMAP, "up to 600 kW", "power", 600, unit="kW",
+          qualifier="up to", subject="racks")
+    s.add("cold_plate", "p6", S_COOLING, "roughly 80%", "percent", 80, unit="%",
+          qualifier="roughly", subject="the heat")
+    s.add("rear_door", "p6", S_COOLING, "20%", "percent", 20, unit="%")
+    s.add("campus", "p8", S_CAMPUS, "100 MW", "power", 100, unit="MW",
+          subject="a new 100 MW AI campus")
+    s.add("density", "p8", S_RACKS, "130 kW per rack", "power", 130, unit="kW", per="rack")
+    s.add("racks_770", "p8", S_RACKS, "about 770 racks", "count", 770, unit="rack",
+          qualifier="about")
+    s.add("racks_10k", "p8", S_RACKS, "around 10,000 racks", "count", 10_000, unit="rack",
+          qualifier="around")
+    s.add("conventional", "p8", S_RACKS, "10 kW each", "power", 10, unit="kW", per="rack")
+    s.add("pue", "p9", S_PUE, "1.2", "pue", 1.2)
+    s.add("draw", "p9", S_PUE, "120 MW", "power", 120, unit="MW", subject="the campus")
+    s.add("energy", "p9", S_HOMES, "about 1.05 million MWh a year", "energy", 1.05e6,
+          unit="MWh", per="year", qualifier="about")
+    s.add("homes", "p9", S_HOMES, "100,000 American homes", "count", 100_000, unit="home",
+          qualifier="roughly")
+    s.add("wait", "p11", S_GRID, "up to seven years", "count", 7, unit="year",
+          qualifier="up to")
+    s.add("four", "p13", capex, "four", "count", 4, unit="company")
+    s.add("combined", "p13", capex, combined_text, "money", combined, unit="USD",
+          period="2025")
+    for name, (before, after) in TABLE.items():
+        for year, value in (("2024", before), ("2025", after)):
+            s.add(f"{name} {year}", "p14", f"| {name} | ${before}B | ${after}B |", f"${value}B",
+                  "money", value * 1e9, unit="USD", period=year, subject=f"{name} {year} Capex")
+    s.add("per_company", "p15", S_PER_COMPANY, "nearly $79 billion per company", "money", 79e9,
+          unit="USD", per="company", qualifier="nearly")
+    s.add("total_2024", "p15", S_PER_COMPANY, "$225 billion", "money", 225e9, unit="USD")
+    s.add("increase", "p15", S_PER_COMPANY, "40%", "percent", 40, unit="%")
+    s.add("rate", "p16", S_RATE, "around $10 million to $12 million per megawatt", "money",
+          10e6, 12e6, "USD", per="MW", qualifier="around", subject="an AI-ready facility")
+    s.add("campus_again", "p16", S_BUILD, "100 MW", "power", 100, unit="MW",
+          subject="a 100 MW campus")
+    s.add("build_cost", "p16", S_BUILD, "$1 billion to $1.2 billion", "money", 1e9, 1.2e9,
+          "USD", subject="a 100 MW campus")
+    s.add("servers", "p16", S_BUILD, "three times", "ratio", 3, unit="x")
+    s.add("rack_price", "p18", S_RACK_PRICE, "about $3 million", "money", 3e6, unit="USD",
+          qualifier="about", subject="a fully configured GB200 NVL72 rack")
+    s.add("per_gpu", "p18", S_RACK_PRICE, "roughly $42,000 per GPU", "money", 42_000,
+          unit="USD", per="GPU", qualifier="roughly")
+    s.add("nuclear", "p20", S_NUCLEAR, "1.5 GW", "power", 1.5, unit="GW",
+          subject="new nuclear capacity")
+    s.add("campuses", "p20", S_NUCLEAR, "more than ten campuses", "count", 10, unit="campus",
+          qualifier="more than")
+    s.add("share_2030", "p21", S_FORECAST, "8%", "percent", 8, unit="%", period="2030")
+    s.add("share_2023", "p21", S_FORECAST, "about 4%", "percent", 4, unit="%",
+          qualifier="about", period="2023")
+    return s
+
+
+def computed_from(derived: Derived, *inputs: Figure) -> Figure:
+    """The computed figure whose inputs are exactly these figures, in this order."""
+    ids = [f.id for f in inputs]
+    [figure] = [f for f in derived.figures if f.inputs == ids]
+    return figure
+
+
+def check_of(derived: Derived, stated: Figure) -> Check:
+    [check] = [c for c in derived.checks if c.stated_id == stated.id]
+    return check
+
+
+def computed(derived: Derived, figure_id: str) -> Figure:
+    [figure] = [f for f in derived.figures if f.id == figure_id]
+    return figure
+
+
+@pytest.fixture(scope="module")
+def article() -> Stated:
+    return example()
+
+
+@pytest.fixture(scope="module")
+def derived(article: Stated) -> Derived:
+    return derive(article.figures)
+
+
+# --- the example article ----------------------------------------------------------------
+
+
+def test_density_ratio_against_the_articles_typical_rack(article: Stated, derived: Derived) -> None:
+    ratio = computed_from(derived, article["provisioned"], article["enterprise"])
+    assert (ratio.kind, ratio.unit, ratio.origin) == ("ratio", "x", "computed")
+    assert ratio.low == pytest.approx(130 / 15) and ratio.high == pytest.approx(26)
+    assert ratio.formula == "130 kW ÷ 5–15 kW = 8.7×–26×"
+    assert ratio.text == "8.7×–26×"
+
+
+def test_stated_ratios_agree_with_their_own_racks(article: Stated, derived: Derived) -> None:
+    nine = check_of(derived, article["nine"])
+    assert nine.agrees and nine.deviation == pytest.approx(1 / 26, rel=0.01)
+    assert computed(derived, nine.computed_id).formula == "130 kW ÷ 15 kW = 8.7×"
+    twenty = check_of(derived, article["twenty"])
+    assert twenty.agrees and twenty.deviation == 0
+    assert computed(derived, twenty.computed_id).formula == "130 kW ÷ 5 kW = 26×"
+
+
+def test_racks_a_campus_supports(article: Stated, derived: Derived) -> None:
+    dense = computed_from(derived, article["campus"], article["density"])
+    assert dense.formula == "100 MW ÷ 130 kW = 769 racks" and dense.text == "769 racks"
+    assert dense.low == pytest.approx(769.23, abs=0.01) and (dense.kind, dense.unit) == (
+        "count", "rack")
+    legacy = computed_from(derived, article["campus"], article["conventional"])
+    assert legacy.formula == "100 MW ÷ 10 kW = 10,000 racks"
+    assert check_of(derived, article["racks_770"]).computed_id == dense.id
+    assert check_of(derived, article["racks_10k"]).computed_id == legacy.id
+
+
+def test_a_stated_result_is_not_turned_back_into_an_input(
+        article: Stated, derived: Derived) -> None:
+    # "supports about 770 racks" is 100 MW ÷ 130 kW, so 100 MW ÷ 770 racks is not computed.
+    used = {tuple(f.inputs) for f in derived.figures}
+    assert (article["campus"].id, article["racks_770"].id) not in used
+    assert (article["build_cost"].id, article["campus_again"].id) not in used
+
+
+def test_facility_draw_and_annual_energy(article: Stated, derived: Derived) -> None:
+    draw = computed_from(derived, article["campus"], article["pue"])
+    assert draw.formula == "100 MW × 1.2 = 120 MW" and draw.low == pytest.approx(120)
+    assert check_of(derived, article["draw"]).computed_id == draw.id
+    energy = computed_from(derived, article["draw"])
+    assert energy.formula == "120 MW × 8,760 h = 1,051,200 MWh per year"
+    assert (energy.unit, energy.per) == ("MWh", "year")
+    assert check_of(derived, article["energy"]).computed_id == energy.id
+    it_energy = computed_from(derived, article["campus"])
+    assert it_energy.low == pytest.approx(876_000)
+
+
+def test_capex_table_sums_per_year(article: Stated, derived: Derived) -> None:
+    cells_2025 = [article[f"{name} 2025"] for name in TABLE]
+    total = computed_from(derived, *cells_2025)
+    assert total.formula == "$80 B + $75 B + $100 B + $60 B = $315 B"
+    assert total.low == pytest.approx(315e9) and total.text == "$315 billion"
+    assert total.period == "2025" and "Microsoft" in total.subject
+    check = check_of(derived, article["combined"])
+    assert check.computed_id == total.id and check.agrees and check.deviation == 0
+    total_2024 = computed_from(derived, *[article[f"{name} 2024"] for name in TABLE])
+    assert check_of(derived, article["total_2024"]).computed_id == total_2024.id
+
+
+def test_capex_per_company_and_year_over_year(article: Stated, derived: Derived) -> None:
+    share = computed_from(derived, article["combined"], article["four"])
+    assert share.formula == "$315 B ÷ 4 companies = $78.75 B per company"
+    assert share.text == "$78.75 billion per company" and share.per == "company"
+    assert check_of(derived, article["per_company"]).computed_id == share.id
+    change = check_of(derived, article["increase"])
+    growth = computed(derived, change.computed_id)
+    assert growth.formula == "($315 B − $225 B) ÷ $225 B = 40%"
+    assert growth.low == pytest.approx(40) and change.agrees
+
+
+def test_build_cost_from_cost_per_megawatt(article: Stated, derived: Derived) -> None:
+    cost = computed_from(derived, article["rate"], article["campus_again"])
+    assert cost.formula == "$10–12 M per MW × 100 MW = $1–1.2 B"
+    assert (cost.low, cost.high) == pytest.approx((1e9, 1.2e9))
+    assert check_of(derived, article["build_cost"]).computed_id == cost.id
+
+
+def test_price_per_gpu(article: Stated, derived: Derived) -> None:
+    per_gpu = computed_from(derived, article["rack_price"], article["gpus"])
+    assert per_gpu.formula == "$3 M ÷ 72 GPUs = $41,667 per GPU"
+    assert per_gpu.low == pytest.approx(41_666.67, abs=0.01) and per_gpu.per == "GPU"
+    assert check_of(derived, article["per_gpu"]).computed_id == per_gpu.id
+
+
+def test_every_check_in_the_example_agrees(article: Stated, derived: Derived) -> None:
+    checked = {f.id: name for name, f in article.named.items()}
+    stated = {checked[c.stated_id] for c in derived.checks}
+    assert stated == {
+        "nine", "twenty", "racks_770", "racks_10k", "draw", "energy", "combined", "per_company",
+        "total_2024", "increase", "build_cost", "per_gpu",
+    }
+    assert all(c.agrees for c in derived.checks), [c.note for c in derived.checks]
+    assert all(c.tolerance in (DEFAULT_TOLERANCE, DEFAULT_TOLERANCE / 2) for c in derived.checks)
+
+
+def test_figures_are_well_formed_and_deterministic(article: Stated, derived: Derived) -> None:
+    assert [f.id for f in derived.figures] == [f"c{i}" for i in range(1, len(derived.figures) + 1)]
+    known = {f.id for f in article.figures}
+    for f in derived.figures:
+        assert f.origin == "computed" and f.formula and f.text and f.subject
+        assert f.inputs and set(f.inputs) <= known | {g.id for g in derived.figures}
+        assert f.low <= f.high
+        assert f.formula.endswith(f.text.replace(" billion", " B").replace(" million", " M"))
+    assert derive(article.figures) == derived
+    assert len({f.formula for f in derived.figures}) == len(derived.figures)
+
+
+def test_assumptions_are_not_used_unless_asked(derived: Derived) -> None:
+    assert not any("assumption" in (f.formula or "") for f in derived.figures)
+    assert not any(f.unit == "home" for f in derived.figures)
+    assert not any(i.startswith("a") for f in derived.figures for i in f.inputs)
+
+
+# --- wrong stated results ---------------------------------------------------------------
+
+
+def test_a_wrong_combined_total_is_flagged() -> None:
+    article = example(300e9, "$300 billion")
+    derived = derive(article.figures, tolerance=0.02)
+    check = check_of(derived, article["combined"])
+    assert not check.agrees and check.deviation == pytest.approx(15 / 315, rel=1e-3)
+    assert "$315 billion" in check.note and "$300 billion" in check.note
+    # Unhedged, "$300 billion" is held to half the default tolerance as well.
+    assert not check_of(derive(article.figures), article["combined"]).agrees
+
+
+def test_a_wrong_ratio_is_flagged_with_what_the_inputs_give() -> None:
+    s = Stated()
+    s.add("ai", "p1", "An AI rack draws 130 kW.", "130 kW", "power", 130, unit="kW",
+          subject="an AI rack")
+    s.add("claim", "p1", "That is 14 times a traditional 15 kW rack.", "14 times", "ratio", 14,
+          unit="x")
+    s.add("old", "p1", "That is 14 times a traditional 15 kW rack.", "15 kW", "power", 15,
+          unit="kW", subject="a traditional 15 kW rack")
+    check = check_of(derive(s.figures), s["claim"])
+    assert not check.agrees and "8.7×" in check.note and "130 kW ÷ 15 kW" in check.note
+
+
+@pytest.mark.parametrize(("qualifier", "value", "agrees"), [
+    ("more than", 8, True), ("more than", 10, False), ("up to", 9, True), ("up to", 8, False),
+    ("roughly", 9, True), ("nearly", 9, True), (None, 9, False), (None, 8.7, True),
+    ("about", 10, False),
+])
+def test_the_qualifier_decides_what_a_statement_claims(
+        qualifier: str | None, value: float, agrees: bool) -> None:
+    s = Stated()
+    sentence = "An AI rack draws 130 kW, many times a traditional 15 kW rack."
+    s.add("ai", "p1", sentence, "130 kW", "power", 130, unit="kW", subject="an AI rack")
+    s.add("old", "p1", sentence, "15 kW", "power", 15, unit="kW", subject="a traditional rack")
+    s.add("claim", "p1", sentence, "many times", "ratio", value, unit="x", qualifier=qualifier)
+    assert check_of(derive(s.figures), s["claim"]).agrees is agrees
+
+
+# --- more cases ---------------------------------------------------------------------------
+
+
+def test_racks_at_a_range_of_densities() -> None:
+    s = Stated()
+    sentence = "A 100 MW campus built for racks of 120 to 140 kW would hold some 760 of them."
+    s.add("campus", "p1", sentence, "100 MW", "power", 100, unit="MW", subject="a 100 MW campus")
+    s.add("racks", "p1", sentence, "120 to 140 kW", "power", 120, 140, "kW", subject="racks")
+    supported = computed_from(derive(s.figures), s["campus"], s["racks"])
+    assert supported.formula == "100 MW ÷ 120–140 kW = 714–833 racks"
+    assert supported.low == pytest.approx(100_000 / 140) and supported.high == pytest.approx(
+        100_000 / 120)
+
+
+def test_density_from_a_facility_and_its_rack_count() -> None:
+    s = Stated()
+    s.add("site", "p1", "The 50 MW data centre in Ohio houses 400 racks.", "50 MW", "power", 50,
+          unit="MW", subject="the data centre in Ohio")
+    s.add("racks", "p1", "The 50 MW data centre in Ohio houses 400 racks.", "400 racks",
+          "count", 400, unit="rack")
+    density = computed_from(derive(s.figures), s["site"], s["racks"])
+    assert density.formula == "50 MW ÷ 400 racks = 125 kW per rack"
+    assert (density.kind, density.unit, density.per) == ("power", "kW", "rack")
+
+
+def test_cost_per_megawatt_and_per_rack_from_a_facility_cost() -> None:
+    s = Stated()
+    sentence = "The 200 MW campus will cost $2.4 billion and hold 1,600 racks."
+    s.add("site", "p1", sentence, "200 MW", "power", 200, unit="MW", subject="the campus")
+    s.add("cost", "p1", sentence, "$2.4 billion", "money", 2.4e9, unit="USD",
+          subject="the campus")
+    s.add("racks", "p1", sentence, "1,600 racks", "count", 1600, unit="rack")
+    formulas = [f.formula for f in derive(s.figures).figures]
+    assert "$2.4 B ÷ 200 MW = $12 M per MW" in formulas
+    assert "$2.4 B ÷ 1,600 racks = $1.5 M per rack" in formulas
+
+
+def test_stated_energy_in_other_units_is_converted_for_the_check() -> None:
+    s = Stated()
+    s.add("site", "p1", "The 120 MW campus runs flat out.", "120 MW", "power", 120, unit="MW",
+          subject="the campus")
+    s.add("energy", "p1", "It uses about 1,050 GWh a year.", "about 1,050 GWh", "energy", 1050,
+          unit="GWh", per="year", qualifier="about")
+    check = check_of(derive(s.figures), s["energy"])
+    assert check.agrees and check.deviation == pytest.approx(1.2 / 1051.2, rel=1e-3)
+
+
+def test_unrelated_figures_are_not_combined() -> None:
+    s = Stated()
+    s.add("gpus", "p1", "The lab bought 72 GPUs last year.", "72 GPUs", "count", 72, unit="GPU")
+    s.add("firms", "p1", "Four companies bid for the contract.", "Four companies", "count", 4,
+          unit="company")
+    s.add("office", "p1", "The company's new office cost $3 million.", "$3 million", "money",
+          3e6, unit="USD", subject="the company's new office")
+    s.add("nuclear", "p2", "The utility added 1.5 GW of capacity.", "1.5 GW", "power", 1.5,
+          unit="GW", subject="capacity")
+    s.add("share", "p2", "Demand rose 8% in 2024.", "8%", "percent", 8, unit="%")
+    derived = derive(s.figures)
+    assert derived.figures == [] and derived.checks == []
+
+
+def test_a_ceiling_is_not_the_headline_density() -> None:
+    s = Stated()
+    sentence = "Racks of up to 600 kW are coming, against 10 kW for a traditional rack."
+    s.add("roadmap", "p1", sentence, "up to 600 kW", "power", 600, unit="kW", qualifier="up to",
+          subject="racks")
+    s.add("old", "p1", sentence, "10 kW", "power", 10, unit="kW", subject="a traditional rack")
+    assert derive(s.figures).figures == []
+
+
+# --- assumptions ------------------------------------------------------------------------
+
+
+def test_assumption_table_is_versioned_and_sourced() -> None:
+    assert ASSUMPTIONS_VERSION == "2025.1"
+    figures = as_figures(ASSUMPTIONS)
+    assert [f.id for f in figures] == [f"a{i}" for i in range(1, len(ASSUMPTIONS) + 1)]
+    for figure in figures:
+        assert figure.origin == "assumption" and figure.reference and figure.text
+    assert len({a.key for a in ASSUMPTIONS}) == len(ASSUMPTIONS)
+
+
+def test_homes_powered_uses_the_household_assumption(article: Stated) -> None:
+    assumed = as_figures()
+    derived = derive(article.figures, assumed)
+    [homes] = [f for f in derived.figures if f.unit == "home"]
+    [household] = [a for a in assumed if a.per == "home"]
+    assert homes.inputs == [article["energy"].id, household.id]
+    assert homes.low == pytest.approx(1.05e9 / 10_800) and homes.high == pytest.approx(1e5)
+    assert "assumption" in (homes.formula or "")
+    check = check_of(derived, article["homes"])
+    assert check.computed_id == homes.id and check.agrees
+    assert all(c.agrees for c in derived.checks), [c.note for c in derived.checks]
+
+
+def test_wrong_homes_count_is_flagged() -> None:
+    s = Stated()
+    sentence = ("The 1.5 MW edge site uses about 13,000 MWh a year, roughly the electricity of "
+                "160 homes.")
+    s.add("site", "p1", sentence, "1.5 MW", "power", 1.5, unit="MW", subject="the edge site")
+    s.add("energy", "p1", sentence, "about 13,000 MWh a year", "energy", 13_000, unit="MWh",
+          per="year", qualifier="about")
+    s.add("homes", "p1", sentence, "160 homes", "count", 160, unit="home", qualifier="roughly")
+    assert [c.stated_id for c in derive(s.figures).checks] == [s["energy"].id]
+    check = check_of(derive(s.figures, as_figures()), s["homes"])
+    assert not check.agrees and "1,204–1,238 homes" in check.note
+
+
+def test_assumed_typical_rack_only_when_the_article_names_none() -> None:
+    s = Stated()
+    s.add("ai", "p1", "Each AI rack draws 130 kW.", "130 kW", "power", 130, unit="kW",
+          subject="each AI rack")
+    assert derive(s.figures).figures == []
+    [ratio] = derive(s.figures, as_figures()).figures
+    assert ratio.formula == "130 kW ÷ 5–15 kW (assumption: a typical enterprise rack) = 8.7×–26×"
+    assert ratio.inputs == ["f1", "a2"]
+    article = example()
+    with_assumptions = derive(article.figures, as_figures())
+    assert not any("a2" in f.inputs for f in with_assumptions.figures)
+
+
+def test_assumed_pue_is_labelled_downstream() -> None:
+    s = Stated()
+    s.add("site", "p1", "Consider a 100 MW campus.", "100 MW", "power", 100, unit="MW",
+          subject="a 100 MW campus")
+    derived = derive(s.figures, as_figures())
+    draw = computed_from(derived, s["site"], as_figures()[2])
+    assert draw.formula == ("100 MW × 1.58 (assumption: industry-average power usage "
+                            "effectiveness) = 158 MW")
+    energy = computed_from(derived, draw)
+    assert energy.formula == "158 MW (from an assumption) × 8,760 h = 1,384,080 MWh per year"
+
+
+def test_price_per_gpu_uses_the_gpu_count_of_the_same_product() -> None:
+    s = Stated()
+    s.add("hgx", "p1", "A rack of four HGX H100 servers holds 32 GPUs.", "32 GPUs", "count", 32,
+          unit="GPU", subject="a rack of four HGX H100 servers")
+    s.add("nvl", "p1", "The GB200 NVL72 rack packs 72 GPUs.", "72 GPUs", "count", 72,
+          unit="GPU", subject="the GB200 NVL72 rack")
+    s.add("price", "p2", "A GB200 NVL72 rack sells for about $3 million.", "about $3 million",
+          "money", 3e6, unit="USD", qualifier="about", subject="a GB200 NVL72 rack")
+    [per_gpu] = derive(s.figures).figures
+    assert per_gpu.inputs == [s["price"].id, s["nvl"].id]
+
+
+def test_a_zero_denominator_gives_no_figure() -> None:
+    s = Stated()
+    sentence = "The 20 MW site has 0 racks installed so far."
+    s.add("site", "p1", sentence, "20 MW", "power", 20, unit="MW", subject="the site")
+    s.add("racks", "p1", sentence, "0 racks", "count", 0, unit="rack")
+    assert [f.inputs for f in derive(s.figures).figures] == [[s["site"].id]]

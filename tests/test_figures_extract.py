@@ -1,0 +1,203 @@
+"""extract(): the source figures of an article, scored on the corpus and checked on the example."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bench.figures_accuracy import article_for, load_corpus, score
+from pipeline.figures.extract import extract, sentences, years
+from pipeline.figures.models import Figure
+from pipeline.ingest import parse_markdown
+from pipeline.models import Article, Paragraph, Section
+from tests.conftest import EXAMPLE
+
+
+@pytest.fixture(scope="module")
+def article() -> Article:
+    return parse_markdown(EXAMPLE.read_text(encoding="utf-8"), str(EXAMPLE))
+
+
+@pytest.fixture(scope="module")
+def figures(article: Article) -> list[Figure]:
+    return extract(article)
+
+
+def one_paragraph(text: str, kind: str = "text", rows: list[list[str]] | None = None) -> Article:
+    paragraph = Paragraph(id="p1", kind=kind, text=text, rows=rows or [])  # type: ignore[arg-type]
+    return Article(title="t", source="t", content_hash="",
+                   sections=[Section(heading="", paragraphs=[paragraph])])
+
+
+def find(figures: list[Figure], text: str) -> Figure:
+    hits = [f for f in figures if f.text == text]
+    assert len(hits) >= 1, f"no figure with text {text!r}: {[f.text for f in figures]}"
+    return hits[0]
+
+
+def test_corpus_precision_and_recall() -> None:
+    items = load_corpus()
+    assert len(items) >= 150
+    assert sum(not item["expected"] for item in items) >= 30
+    result = score(items)
+    report = "\n".join(result.misses)
+    assert result.precision() >= 0.95, report
+    assert result.recall() >= 0.90, report
+
+
+def test_corpus_covers_every_kind_and_tables() -> None:
+    items = load_corpus()
+    kinds = {e["kind"] for item in items for e in item["expected"]}
+    assert kinds == {"power", "energy", "money", "count", "pue", "percent", "ratio"}
+    assert sum("table_header" in item for item in items) >= 15
+
+
+@pytest.mark.parametrize(("text", "kind", "low", "high", "unit", "per", "qualifier"), [
+    ("somewhere between 5 and 15 kW", "power", 5, 15, "kW", None, None),
+    ("72 GPUs", "count", 72, 72, "GPU", None, None),
+    ("36 CPUs", "count", 36, 36, "CPU", None, None),
+    ("about 120 kW", "power", 120, 120, "kW", None, "about"),
+    ("130 kW per rack", "power", 130, 130, "kW", "rack", None),
+    ("roughly nine times", "ratio", 9, 9, "x", None, "roughly"),
+    ("15 kW", "power", 15, 15, "kW", None, None),
+    ("5 kW", "power", 5, 5, "kW", None, None),
+    ("more than 20 times", "ratio", 20, 20, "x", None, "more than"),
+    ("up to 600 kW", "power", 600, 600, "kW", None, "up to"),
+    ("roughly 80%", "percent", 80, 80, "%", None, "roughly"),
+    ("20%", "percent", 20, 20, "%", None, None),
+    ("100 MW", "power", 100, 100, "MW", None, None),
+    ("about 770 racks", "count", 770, 770, "rack", None, "about"),
+    ("around 10,000 racks", "count", 10000, 10000, "rack", None, "around"),
+    ("10 kW", "power", 10, 10, "kW", None, None),
+    ("1.2", "pue", 1.2, 1.2, "", None, None),
+    ("120 MW", "power", 120, 120, "MW", None, None),
+    ("about 1.05 million MWh a year", "energy", 1.05e6, 1.05e6, "MWh", "year", "about"),
+    ("100,000 American homes", "count", 100000, 100000, "home", None, None),
+    ("up to seven years", "count", 7, 7, "year", None, "up to"),
+    ("four largest cloud and platform companies", "count", 4, 4, "company", None, None),
+    ("$315 billion", "money", 315e9, 315e9, "USD", None, None),
+    ("nearly $79 billion per company", "money", 79e9, 79e9, "USD", "company", "nearly"),
+    ("$225 billion", "money", 225e9, 225e9, "USD", None, None),
+    ("40%", "percent", 40, 40, "%", None, None),
+    ("around $10 million to $12 million per megawatt", "money", 10e6, 12e6, "USD", "MW",
+     "around"),
+    ("$1 billion to $1.2 billion", "money", 1e9, 1.2e9, "USD", None, None),
+    ("three times", "ratio", 3, 3, "x", None, None),
+    ("about $3 million", "money", 3e6, 3e6, "USD", None, "about"),
+    ("roughly $42,000 per GPU", "money", 42000, 42000, "USD", "GPU", "roughly"),
+    ("1.5 GW", "power", 1.5, 1.5, "GW", None, None),
+    ("more than ten campuses", "count", 10, 10, "campus", None, "more than"),
+    ("8%", "percent", 8, 8, "%", None, None),
+    ("about 4%", "percent", 4, 4, "%", None, "about"),
+    ("five years", "count", 5, 5, "year", None, None),
+])
+def test_example_article_figures(figures: list[Figure], text: str, kind: str, low: float,
+                                 high: float, unit: str, per: str | None,
+                                 qualifier: str | None) -> None:
+    f = find(figures, text.removeprefix("somewhere between "))
+    assert (f.kind, f.unit, f.per, f.qualifier) == (kind, unit, per, qualifier)
+    assert (f.low, f.high) == (pytest.approx(low), pytest.approx(high))
+
+
+def test_example_article_periods_and_subjects(figures: list[Figure]) -> None:
+    assert find(figures, "$315 billion").period == "2025"
+    assert find(figures, "8%").period == "2030"
+    assert find(figures, "about 4%").period == "2023"
+    assert find(figures, "$225 billion").period is None
+    assert find(figures, "72 GPUs").subject == "NVIDIA's GB200 NVL72 system"
+    assert find(figures, "about 120 kW").subject == "a single liquid-cooled rack"
+    assert find(figures, "15 kW").subject == "a traditional rack"
+    assert find(figures, "1.2").subject == "the campus"
+    assert find(figures, "120 MW").subject == "the campus"
+    assert find(figures, "roughly 80%").subject == "the heat"
+    assert find(figures, "8%").subject == "US electricity"
+
+
+def test_example_article_table(figures: list[Figure]) -> None:
+    table = [f for f in figures if f.paragraph_id == "p9"]
+    assert [(f.subject, f.period, f.low) for f in table] == [
+        ("Microsoft 2024 Capex", "2024", 56e9), ("Microsoft 2025 Capex", "2025", 80e9),
+        ("Alphabet 2024 Capex", "2024", 52e9), ("Alphabet 2025 Capex", "2025", 75e9),
+        ("Amazon 2024 Capex", "2024", 78e9), ("Amazon 2025 Capex", "2025", 100e9),
+        ("Meta 2024 Capex", "2024", 39e9), ("Meta 2025 Capex", "2025", 60e9),
+    ]
+    assert {(f.kind, f.unit) for f in table} == {("money", "USD")}
+
+
+def test_example_article_has_no_figure_from_names_or_years(figures: list[Figure]) -> None:
+    texts = " ".join(f.text for f in figures)
+    for name in ("GB200", "NVL72", "2025", "2030", "2023", "2024", "decade "):
+        assert name not in texts
+    assert not any(f.low in (2023, 2024, 2025, 2030, 200) for f in figures)
+    assert not any(f.low == 1 and f.unit == "hyperscaler" for f in figures)
+
+
+def test_ids_spans_and_sentences(article: Article, figures: list[Figure]) -> None:
+    texts = {p.id: p.text for p in article.paragraphs}
+    assert [f.id for f in figures] == [f"f{i}" for i in range(1, len(figures) + 1)]
+    for f in figures:
+        assert f.span is not None and f.paragraph_id is not None and f.sentence
+        assert texts[f.paragraph_id][f.span[0]:f.span[1]] == f.text
+        assert f.origin == "source"
+    assert find(figures, "about 120 kW").sentence.startswith("NVIDIA's GB200 NVL72 system")
+
+
+def test_years(article: Article) -> None:
+    assert years(article) == [2023, 2024, 2025, 2030]
+
+
+def test_table_headers_give_units_subjects_and_periods() -> None:
+    rows = [["Operator", "IT load (MW)", "Capex ($bn)", "PUE", "GPUs", "FY2025 share (%)"],
+            ["Campus A", "100", "1.2", "1.25", "16,384", "12"]]
+    text = "\n".join(" | ".join(r) for r in rows)
+    found = extract(one_paragraph(text, "table", rows))
+    assert [(f.kind, f.low, f.unit, f.subject) for f in found] == [
+        ("power", 100, "MW", "Campus A IT load"), ("money", 1.2e9, "USD", "Campus A Capex"),
+        ("pue", 1.25, "", "Campus A PUE"), ("count", 16384, "GPU", "Campus A GPUs"),
+        ("percent", 12, "%", "Campus A FY2025 share"),
+    ]
+    assert found[-1].period == "FY2025"
+    for f in found:
+        assert f.span is not None and text[f.span[0]:f.span[1]] == f.text
+
+
+def test_table_years_and_labels_are_not_figures() -> None:
+    rows = [["Year", "Capex"], ["2024", "$56B"], ["H100", "$30,000"]]
+    text = "\n".join(" | ".join(r) for r in rows)
+    found = extract(one_paragraph(text, "table", rows))
+    assert [(f.low, f.period, f.subject) for f in found] == [
+        (56e9, "2024", "2024 Capex"), (30000, None, "H100 Capex")]
+
+
+def test_list_items_are_sentences() -> None:
+    rows = [["Rack density: 130 kW"], ["Campus: 100 MW"]]
+    text = "\n".join(r[0] for r in rows)
+    found = extract(one_paragraph(text, "list", rows))
+    assert [(f.text, f.sentence) for f in found] == [
+        ("130 kW", "Rack density: 130 kW"), ("100 MW", "Campus: 100 MW")]
+
+
+def test_sentence_splitting() -> None:
+    text = ("U.S. operators, e.g. Equinix, added 1.5 GW. Prices rose 3.5% in 2024! "
+            "Dr. Smith disagreed? Yes.")
+    assert [text[a:b] for a, b in sentences(text)] == [
+        "U.S. operators, e.g. Equinix, added 1.5 GW.", "Prices rose 3.5% in 2024!",
+        "Dr. Smith disagreed?", "Yes."]
+
+
+def test_period_from_an_opening_year_clause() -> None:
+    found = extract(one_paragraph("In 2025, Microsoft spent $80B on data centres."))
+    assert [(f.low, f.period) for f in found] == [(80e9, "2025")]
+
+
+def test_out_of_kind_units_and_bare_numbers() -> None:
+    found = extract(one_paragraph("Coolant leaves at 45°C; the hall has 12 rows and 400."))
+    assert [(f.kind, f.low, f.unit) for f in found] == [("count", 12, "row"), ("count", 400, "")]
+
+
+def test_article_for_builds_tables_from_corpus_rows() -> None:
+    item: dict[str, Any] = {"text": "Microsoft | $56B", "table_header": ["Company", "Capex"],
+                            "expected": []}
+    paragraph = article_for(item).paragraphs[0]
+    assert paragraph.kind == "table" and paragraph.rows[1] == ["Microsoft", "$56B"]

@@ -1,0 +1,233 @@
+"""find_mentions: every number in a text, read with its unit, range, qualifier and span."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.figures import units
+from pipeline.figures.numbers import Mention, find_mentions
+
+
+def quantities(text: str) -> list[Mention]:
+    return [m for m in find_mentions(text) if not m.is_year]
+
+
+def one(text: str) -> Mention:
+    found = quantities(text)
+    assert len(found) == 1, found
+    return found[0]
+
+
+@pytest.mark.parametrize(("text", "low", "high", "unit"), [
+    ("a rack drawing 130 kW", 130, 130, "kW"),
+    ("a 130kW rack", 130, 130, "kW"),
+    ("130 kilowatts", 130, 130, "kW"),
+    ("130 kw", 130, 130, "kW"),
+    ("a 100-megawatt campus", 100, 100, "MW"),
+    ("1.5 GW of nuclear", 1.5, 1.5, "GW"),
+    ("a 700 W GPU", 700, 700, "W"),
+    ("77 MWe each", 77, 77, "MW"),
+    ("a 300 MVA transformer", 300, 300, "MVA"),
+    ("about 1.05 million MWh a year", 1.05e6, 1.05e6, "MWh"),
+    ("176 terawatt-hours", 176, 176, "TWh"),
+    ("1,200 megawatt hours", 1200, 1200, "MWh"),
+    ("A gigawatt of capacity", 1, 1, "GW"),
+])
+def test_power_and_energy(text: str, low: float, high: float, unit: str) -> None:
+    m = one(text)
+    assert (m.low, m.high, m.unit) == (low, high, unit)
+    assert m.kind == units.kind_of(unit)
+
+
+@pytest.mark.parametrize(("text", "low", "high", "unit"), [
+    ("$300 billion", 300e9, 300e9, "USD"),
+    ("$80B", 80e9, 80e9, "USD"),
+    ("USD 315 billion", 315e9, 315e9, "USD"),
+    ("US$16 billion", 16e9, 16e9, "USD"),
+    ("$3 to $4 million", 3e6, 4e6, "USD"),
+    ("$3-4 million", 3e6, 4e6, "USD"),
+    ("$10 million to $12 million", 10e6, 12e6, "USD"),
+    ("between $1.5 billion and $2 billion", 1.5e9, 2e9, "USD"),
+    ("€2bn", 2e9, 2e9, "EUR"),
+    ("£500m", 500e6, 500e6, "GBP"),
+    ("$42,000", 42000, 42000, "USD"),
+    ("$42k", 42000, 42000, "USD"),
+    ("30 billion dollars", 30e9, 30e9, "USD"),
+    ("8 cents", 0.08, 0.08, "USD"),
+])
+def test_money(text: str, low: float, high: float, unit: str) -> None:
+    m = one(text)
+    assert (m.kind, m.unit) == ("money", unit)
+    assert m.low == pytest.approx(low) and m.high == pytest.approx(high)
+
+
+@pytest.mark.parametrize(("text", "low", "high", "unit", "kind"), [
+    ("40%", 40, 40, "%", "percent"),
+    ("40 percent", 40, 40, "%", "percent"),
+    ("40 per cent", 40, 40, "%", "percent"),
+    ("30 to 40 per cent", 30, 40, "%", "percent"),
+    ("70-80%", 70, 80, "%", "percent"),
+    ("5% to 10%", 5, 10, "%", "percent"),
+    ("60 percentage points", 60, 60, "pp", "percent"),
+    ("14x", 14, 14, "x", "ratio"),
+    ("14×", 14, 14, "x", "ratio"),
+    ("3,000 times", 3000, 3000, "x", "ratio"),
+    ("nine times the power", 9, 9, "x", "ratio"),
+    ("2-3x", 2, 3, "x", "ratio"),
+    ("a ninefold rise", 9, 9, "x", "ratio"),
+    ("a 10-fold rise", 10, 10, "x", "ratio"),
+    ("a PUE of 1.2", 1.2, 1.2, "", "pue"),
+    ("a 1.2 PUE", 1.2, 1.2, "", "pue"),
+    ("power usage effectiveness (PUE) of 1.2", 1.2, 1.2, "", "pue"),
+    ("PUE fell from 1.6 to 1.2", 1.6, 1.6, "", "pue"),
+])
+def test_percent_ratio_pue(text: str, low: float, high: float, unit: str, kind: str) -> None:
+    m = quantities(text)[0]
+    assert (m.low, m.high, m.unit, m.kind) == (low, high, unit, kind)
+
+
+@pytest.mark.parametrize(("text", "value", "unit"), [
+    ("72 GPUs", 72, "GPU"),
+    ("12,500 racks", 12500, "rack"),
+    ("160 homes", 160, "home"),
+    ("four companies", 4, "company"),
+    ("the four largest cloud and platform companies", 4, "company"),
+    ("seventy-two GPUs", 72, "GPU"),
+    ("twenty five halls", 25, "hall"),
+    ("one hundred and sixty homes", 160, "home"),
+    ("a dozen neoclouds", 12, "neocloud"),
+    ("nine thousand accelerators", 9000, "accelerator"),
+    ("1.2 million homes", 1.2e6, "home"),
+    ("20k GPUs", 20000, "GPU"),
+    ("ten campuses", 10, "campus"),
+    ("100,000 H100 GPUs", 100000, "GPU"),
+    ("600,000 H100s", 600000, "H100"),
+    ("a 32,000-GPU cluster", 32000, "GPU"),
+    ("up to seven years", 7, "year"),
+    ("a 20-year deal", 20, "year"),
+    ("a one-year delay", 1, "year"),
+    ("2048 GPUs", 2048, "GPU"),
+])
+def test_counts(text: str, value: float, unit: str) -> None:
+    m = one(text)
+    assert (m.kind, m.low, m.high, m.unit) == ("count", value, value, unit)
+
+
+@pytest.mark.parametrize(("text", "per"), [
+    ("130 kW per rack", "rack"),
+    ("200 kW/rack", "rack"),
+    ("945 TWh a year", "year"),
+    ("876,000 MWh annually", "year"),
+    ("$10 million per megawatt", "MW"),
+    ("$45/MWh", "MWh"),
+    ("$2 an hour", "hour"),
+    ("$3 million an acre.", "acre"),
+    ("1,000 W per GPU", "GPU"),
+    ("5% a year", "year"),
+    ("40 kilowatts per rack", "rack"),
+])
+def test_per(text: str, per: str) -> None:
+    assert one(text).per == per
+
+
+@pytest.mark.parametrize(("text", "qualifier"), [
+    ("about 120 kW", "about"), ("around 10,000 racks", "around"), ("roughly nine times", "roughly"),
+    ("nearly $79 billion", "nearly"), ("almost 40%", "almost"), ("up to 600 kW", "up to"),
+    ("over $100 million", "over"), ("more than 20 times", "more than"),
+    ("at least 5 GW", "at least"), ("at most 3%", "at most"), ("under $2", "under"),
+    ("less than 1%", "less than"), ("~480 kW", "~"), ("100+ kW", "+"), ("100+", "+"),
+    ("an estimated $35 billion", "an estimated"),
+])
+def test_qualifiers(text: str, qualifier: str) -> None:
+    m = one(text)
+    assert m.qualifier == qualifier
+    assert m.text == text  # the span covers the qualifier through the unit
+
+
+@pytest.mark.parametrize(("text", "low", "high"), [
+    ("5 to 15 kW", 5, 15), ("5–15 kW", 5, 15), ("5-15 kW", 5, 15),
+    ("between 5 and 15 kW", 5, 15), ("5 kW to 15 kW", 5, 15), ("four to five years", 4, 5),
+    ("two or three times", 2, 3), ("500 to 1.2 million homes", 500, 1.2e6),
+])
+def test_ranges(text: str, low: float, high: float) -> None:
+    m = one(text)
+    assert (m.low, m.high) == (low, high)
+
+
+def test_from_to_is_a_change_not_a_range() -> None:
+    found = quantities("rack power rose from 6.1 kW to 8.4 kW")
+    assert [(m.low, m.high) for m in found] == [(6.1, 6.1), (8.4, 8.4)]
+    ranged = quantities("densities ranging from 30 to 50 kW")
+    assert [(m.low, m.high) for m in ranged] == [(30, 50)]
+
+
+@pytest.mark.parametrize(("text", "low", "high"), [
+    ("in 2025", 2025, 2025), ("by 2030", 2030, 2030), ("FY2024", 2024, 2024),
+    ("FY24", 2024, 2024), ("2024-25", 2024, 2025), ("2024–2030", 2024, 2030),
+    ("March 2024", 2024, 2024), ("May 1, 2024", 2024, 2024), ("1 May 2024", 2024, 2024),
+    ("2024-05-01", 2024, 2024), ("Q3 2025", 2025, 2025), ("mid-2025", 2025, 2025),
+    ("the 2020s", 2020, 2029), ("fiscal 2026", 2026, 2026), ("2025 Capex", 2025, 2025),
+    ("the 2030 targets", 2030, 2030), ("in 2025 hyperscalers spent more", 2025, 2025),
+])
+def test_years_and_dates_are_never_quantities(text: str, low: float, high: float) -> None:
+    found = find_mentions(text)
+    assert [(m.is_year, m.low, m.high, m.unit, m.kind) for m in found] == [
+        (True, low, high, None, None)]
+
+
+def test_dates_without_a_year_are_skipped() -> None:
+    assert find_mentions("the auction closes on March 3 at noon") == []
+
+
+@pytest.mark.parametrize("text", [
+    "NVIDIA's GB200 NVL72", "the H100 and B200", "Llama 3.1 405B", "GPT-4 and GPT-4o",
+    "TPU v5p", "the MI300X", "an A100 80GB", "Trainium2", "a 4nm process", "5G and Wi-Fi 7",
+    "HBM3e memory", "x86 servers", "version 5", "v2.1", "release 3.1.4", "Ubuntu 24.04",
+    "growth.[3]", "demand³", "hyperscalers^2", "driver 550.54.15", "Tier 4", "Phase 2",
+    "Scope 3 emissions", "Gaudi 3 accelerators", "COVID-19", "Windows 11",
+    "1. Secure power", "2) Hire staff", "call +1 555 0100", "or 555-0199", "(555) 010-0100",
+    "the first, second and third", "the 2nd generation", "3rd-party chillers", "24/7",
+    "at 9:30", "items (1) and (2)", "see #4", "no one", "one of the largest",
+    "one hyperscaler", "two-thirds of operators", "a two-phase system", "one in five racks",
+    "the restarted Three Mile Island plant", "the 10-K filing", "a 4K video wall",
+])
+def test_tricky_negatives(text: str) -> None:
+    assert quantities(text) == []
+
+
+def test_bare_numbers_and_number_words_in_speech() -> None:
+    found = find_mentions("Lena: So that's 130, and then nine more on top.")
+    assert [(m.text, m.low, m.unit, m.kind) for m in found] == [
+        ("130", 130, None, None), ("nine", 9, None, None)]
+
+
+def test_one_counts_only_before_a_unit_scale_or_range() -> None:
+    assert [m.low for m in quantities("one million homes and one GW")] == [1e6, 1]
+    assert [(m.low, m.high) for m in quantities("one or two GPUs")] == [(1, 2)]
+    assert quantities("One hyperscaler has one of the largest fleets") == []
+
+
+def test_spans_cover_the_mention() -> None:
+    text = ("NVIDIA's GB200 NVL72 system packs 72 GPUs into a rack that draws about 120 kW, "
+            "roughly $42,000 per GPU, in 2025.")
+    found = find_mentions(text)
+    assert [m.text for m in found] == [
+        "72 GPUs", "about 120 kW", "roughly $42,000 per GPU", "2025"]
+    for m in found:
+        assert text[m.start:m.end] == m.text
+
+
+def test_units_normalise_and_convert() -> None:
+    assert [units.normalise_unit(u) for u in ("kilowatts", "kW", "kw", "megawatt-hours",
+                                              "MWh", "TWh", "W", "GW", "°C", "$", "per cent")] \
+        == ["kW", "kW", "kW", "MWh", "MWh", "TWh", "W", "GW", "°C", "USD", "%"]
+    assert units.convert(1.5, "GW", "MW") == pytest.approx(1500)
+    assert units.convert(1.05e6, "MWh", "TWh") == pytest.approx(1.05)
+    assert units.compatible("kW", "GW") and not units.compatible("kW", "kWh")
+    assert not units.compatible("USD", "EUR") and units.compatible("rack", "rack")
+    assert [units.kind_of(u) for u in ("MW", "TWh", "USD", "%", "x", "", "rack", "°C")] == [
+        "power", "energy", "money", "percent", "ratio", "pue", None, None]
+    with pytest.raises(ValueError, match="cannot convert"):
+        units.convert(1, "USD", "EUR")
+    with pytest.raises(ValueError, match="unknown unit"):
+        units.normalise_unit("rack")
