@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import time
 
-from pipeline.figures.derive import derive
-from pipeline.figures.extract import extract
-
 from bench.common import long_article, ms, summary, table
 from pipeline import ingest
+from pipeline.figures.derive import derive
+from pipeline.figures.extract import extract
 from pipeline.figures.ledger import build_ledger
 from pipeline.models import Source
 
