@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import statistics
 import tempfile
 from collections.abc import Iterator
@@ -12,19 +13,24 @@ from pipeline.config import Settings
 from tests.services import RedisServer, Worker, distributed_env
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "examples" / "gigawatt-racks.md"
+EXAMPLES = ROOT / "examples"
 
 
 def long_article(words: int = 5000) -> str:
-    """The example article's sections repeated, renumbered, until it has `words` words."""
-    text = EXAMPLE.read_text(encoding="utf-8")
-    title, body = text.split("\n", 1)
-    parts, count, n = [title], 0, 0
+    """The example articles' sections, repeated until `words` words, each copy with its
+    numbers shifted so that no sentence (and no figure) simply repeats an earlier one."""
+    bodies = [
+        p.read_text(encoding="utf-8").split("\n", 1)[1] for p in sorted(EXAMPLES.glob("*.md"))
+    ]
+    parts, count, n = ["# AI infrastructure, at length"], 0, 0
     while count < words:
-        n += 1
-        chunk = body.replace("\n## ", f"\n## Part {n}: ")
+        body = bodies[n % len(bodies)]
+        shift = n // len(bodies)
+        chunk = re.sub(r"\d+", lambda m, k=shift: str(int(m.group()) + k), body)
+        chunk = chunk.replace("\n## ", f"\n## Part {n + 1}: ")
         parts.append(chunk)
-        count += len(chunk.split())
+        count += len(re.findall(r"\w+", chunk))
+        n += 1
     return "\n".join(parts)
 
 

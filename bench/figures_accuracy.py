@@ -65,12 +65,17 @@ def article_for(item: dict[str, Any]) -> Article:
     header = item.get("table_header")
     if header:
         rows = [header, [cell.strip() for cell in item["text"].split("|")]]
-        paragraph = Paragraph(id="p1", kind="table", rows=rows,
-                              text="\n".join(" | ".join(row) for row in rows))
+        paragraph = Paragraph(
+            id="p1", kind="table", rows=rows, text="\n".join(" | ".join(row) for row in rows)
+        )
     else:
         paragraph = Paragraph(id="p1", text=item["text"])
-    return Article(title="corpus", source="corpus", content_hash="",
-                   sections=[Section(heading="", paragraphs=[paragraph])])
+    return Article(
+        title="corpus",
+        source="corpus",
+        content_hash="",
+        sections=[Section(heading="", paragraphs=[paragraph])],
+    )
 
 
 def matches(figure: Figure, expected: dict[str, Any]) -> bool:
@@ -102,8 +107,10 @@ def score(items: list[dict[str, Any]]) -> Score:
                 unmatched.remove(hit)
         for figure in unmatched:
             result.fp[figure.kind] += 1
-            result.misses.append(f"extra {figure.kind} {figure.low}-{figure.high} "
-                                 f"{figure.unit!r} per={figure.per} in {item['text']!r}")
+            result.misses.append(
+                f"extra {figure.kind} {figure.low}-{figure.high} "
+                f"{figure.unit!r} per={figure.per} in {item['text']!r}"
+            )
     return result
 
 
@@ -117,19 +124,28 @@ def _speed() -> list[tuple[str, str]]:
         start = time.perf_counter()
         figures = extract(article)
         samples.append(time.perf_counter() - start)
-    return [("words", f"{article.word_count:,}"), ("figures", str(len(figures))),
-            *summary(samples)]
+    return [("words", f"{article.word_count:,}"), ("figures", str(len(figures))), *summary(samples)]
 
 
 def main() -> None:
     items = load_corpus()
     result = score(items)
-    rows = [(kind, f"precision {result.precision(kind):.3f}  recall {result.recall(kind):.3f}  "
-                   f"support {result.support(kind)}") for kind in KINDS]
-    rows.append(("overall", f"precision {result.precision():.3f}  recall {result.recall():.3f}  "
-                            f"support {result.support()}"))
-    rows.append(("items", f"{len(items)} ({sum(not i['expected'] for i in items)} "
-                          "with no figure)"))
+    rows = [
+        (
+            kind,
+            f"precision {result.precision(kind):.3f}  recall {result.recall(kind):.3f}  "
+            f"support {result.support(kind)}",
+        )
+        for kind in KINDS
+    ]
+    rows.append(
+        (
+            "overall",
+            f"precision {result.precision():.3f}  recall {result.recall():.3f}  "
+            f"support {result.support()}",
+        )
+    )
+    rows.append(("items", f"{len(items)} ({sum(not i['expected'] for i in items)} with no figure)"))
     table("figure extraction on the corpus (target precision >= 0.95, recall >= 0.90)", rows)
     table("extraction of a 5,000-word article (target well under 200 ms)", _speed())
     if result.misses:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,13 +15,14 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipeline import ingest, orchestrate
+from pipeline import ingest, orchestrate, script
 from pipeline.config import Settings, load_settings
 from pipeline.errors import InfracastError, InputError
+from pipeline.figures.audit import audit, untraced
 from pipeline.figures.display import value_text
 from pipeline.figures.ledger import build_ledger
 from pipeline.figures.models import Ledger
-from pipeline.models import Episode, Source
+from pipeline.models import Episode, EpisodeState, Script, Source
 from pipeline.store import Store
 from pipeline.templating import render
 
@@ -135,6 +137,9 @@ def make(c: Context, source: str, show: str | None, force: bool) -> None:
     out.print(f"episode {episode.id}: {episode.title} [bold]{episode.state.value}[/bold]")
     for f in c.store.files(episode.id):
         out.print(f"  {c.store.data_root / f.path}  ({f.size:,} bytes)")
+    if episode.state == EpisodeState.IN_REVIEW:
+        print_script(c.store.script(episode.id).script)
+        out.print(f"approve it with: infracast approve {episode.id}")
 
 
 @contextmanager
@@ -169,6 +174,64 @@ def status(c: Context, episode_id: int | None) -> None:
         out.print(
             f"  {c.store.data_root / f.path}  ({f.size:,} bytes, sha256 {f.content_hash[:12]})"
         )
+
+
+@cli.command(name="script")
+@click.argument("source")
+@click.option("--show", help="Show slug: its hosts, writer and length.")
+@click.option("--writer", type=click.Choice(sorted(script.WRITERS)), help="Default: the show's.")
+@click.option("--minutes", type=float, help="Target length. Default: the show's.")
+@click.option("--json", "as_json", is_flag=True, help="Print the script as JSON.")
+@pass_ctx
+def script_(
+    c: Context,
+    source: str,
+    show: str | None,
+    writer: str | None,
+    minutes: float | None,
+    as_json: bool,
+) -> None:
+    """Write a script for SOURCE and print it, without storing anything."""
+    src = source_from_arg(source, c.settings)
+    article = ingest.article_from_source(src, ingest.IngestOptions.from_settings(c.settings))
+    config = c.settings.show(show)
+    ledger = build_ledger(article, use_assumptions=config.use_assumptions)
+    options = script.options_for(c.settings, show, minutes)
+    written = script.writer_named(writer or config.writer)(article, ledger, options)
+    if as_json:
+        click.echo(written.model_dump_json(indent=2))
+        return
+    print_script(written)
+    problems = untraced(audit(written.lines, ledger))
+    for finding in problems:
+        err.print(f"untraced number in {finding.line_id}: {finding.text}")
+
+
+def print_script(written: Script) -> None:
+    """The script as a reader wants it: segments, speakers, and the writer's notes."""
+    out.print(
+        f"[bold]{written.title}[/bold]  ({written.words:,} words, about {written.minutes:.1f} min)"
+    )
+    out.print(written.summary, style="italic", markup=False)
+    segment = -1
+    for line in written.lines:
+        if line.segment != segment:
+            segment = line.segment
+            out.print(f"\n[bold]── {written.segments[segment].title}[/bold]", markup=True)
+        out.print(f"[cyan]{line.speaker.upper():>8}[/cyan]  ", end="")
+        out.print(line.text, markup=False, highlight=False)
+    for note in written.notes:
+        out.print(f"note: {note}", style="yellow", markup=False)
+
+
+@cli.command()
+@click.argument("episode_id", type=int)
+@pass_ctx
+def approve(c: Context, episode_id: int) -> None:
+    """Approve an episode's script, so audio can be made."""
+    episode = orchestrate.approve(c.store, episode_id, who=getpass.getuser())
+    orchestrate.dispatch_next(c.dispatcher(), episode)
+    out.print(episode_table([c.store.episode(episode_id)]))
 
 
 @cli.command()

@@ -62,6 +62,8 @@ class Show(BaseModel):
     hosts: list[Host] = Field(default_factory=_default_hosts)
     auto_approve: bool = False
     use_assumptions: bool = False
+    writer: str = "extractive"
+    minutes: float = Field(5.0, ge=0.5, le=120)
 
     @model_validator(mode="after")
     def _two_hosts(self) -> Show:
@@ -105,6 +107,15 @@ class Settings(BaseSettings):
     fetch_allow_networks: list[str] = Field(
         default_factory=list,
         description="CIDRs that URLs may point into despite being private or loopback.",
+    )
+    llm_base_url: str | None = Field(
+        None, description="OpenAI-compatible API for the llm writer, e.g. http://host:8000/v1."
+    )
+    llm_model: str | None = Field(None, description="Model name the llm writer asks for.")
+    llm_api_key: str | None = Field(None, description="Bearer key for the llm writer's API.")
+    llm_timeout: float = Field(120.0, description="Seconds to wait for one LLM answer.")
+    llm_max_repairs: int = Field(
+        2, ge=0, description="Times the llm writer asks the model to fix invalid output."
     )
     task_time_limit: int = Field(
         1800, ge=2, description="Seconds a worker task may run before it is killed."

@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipeline.figures.models import AuditFinding
+
 
 class EpisodeState(StrEnum):
     """Where an episode stands. `failed` can follow any state."""
@@ -88,6 +90,89 @@ def content_hash(title: str, sections: list[Section]) -> str:
         digest.update(" ".join(part.split()).lower().encode())
         digest.update(b"\n")
     return digest.hexdigest()
+
+
+WORDS_PER_MINUTE = 150
+
+Move = Literal[
+    "cold_open",
+    "intro",
+    "question",
+    "point",
+    "comparison",
+    "reaction",
+    "transition",
+    "recap",
+    "outro",
+]
+
+
+class Line(BaseModel):
+    """One turn of the dialogue: who says what, which figures and paragraphs it draws on.
+
+    `move` is the line's job in the episode; audio uses it to pace pauses
+    (shorter after a question, longer between segments).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    speaker: str
+    text: str
+    segment: int = Field(0, description="index into Script.segments")
+    move: Move = "point"
+    figures: list[str] = Field(default_factory=list, description="ids of ledger figures cited")
+    paragraphs: list[str] = Field(default_factory=list, description="ids of source paragraphs")
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+
+class Segment(BaseModel):
+    """A chapter of the episode."""
+
+    model_config = ConfigDict(frozen=True)
+
+    title: str
+
+
+class Script(BaseModel):
+    """A two-host dialogue, as written and as edited (each save is a new version)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    title: str
+    summary: str
+    segments: list[Segment]
+    lines: list[Line]
+    hosts: list[str] = Field(description="the two speakers, lead first")
+    writer: str = ""
+    target_minutes: float = 0
+    notes: list[str] = Field(
+        default_factory=list, description="what the writer wants editors to know"
+    )
+
+    @property
+    def words(self) -> int:
+        return sum(line.words for line in self.lines)
+
+    @property
+    def minutes(self) -> float:
+        return self.words / WORDS_PER_MINUTE
+
+
+class ScriptVersion(BaseModel):
+    """A saved script: version 1 is the writer's, each edit adds one. Findings are its audit."""
+
+    model_config = ConfigDict(frozen=True)
+
+    version: int
+    script: Script
+    findings: list[AuditFinding] = Field(default_factory=list)
+    author: str
+    comment: str = ""
+    created_at: datetime
 
 
 class StateChange(BaseModel):

@@ -18,10 +18,13 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 
-from pipeline import ingest
+from pipeline import ingest, script
 from pipeline.config import Settings
 from pipeline.errors import ConflictError, InfracastError, InputError, TransientError
-from pipeline.models import Article, Episode, EpisodeState, Source, StoredFile
+from pipeline.figures.audit import audit, untraced
+from pipeline.figures.ledger import build_ledger
+from pipeline.figures.models import AuditFinding
+from pipeline.models import Article, Episode, EpisodeState, Script, Source, StoredFile
 from pipeline.store import Store, file_digest
 
 
@@ -36,9 +39,13 @@ class StageEnv:
 
 @dataclass(frozen=True)
 class StageResult:
+    """What a stage made. `state` overrides the stage's end state (the review gate)."""
+
     summary: dict[str, Any]
     article: Article | None = None
+    script: tuple[Script, list[AuditFinding]] | None = None
     files: list[Path] = field(default_factory=list)
+    state: EpisodeState | None = None
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,7 @@ class Stage:
     queue: str
     start: EpisodeState
     end: EpisodeState
-    inputs: Callable[[Store, Episode], BaseModel]
+    inputs: Callable[[Store, Episode, Settings], BaseModel]
     run: Callable[[Any, StageEnv], StageResult]
     version: str = "1"
 
@@ -55,7 +62,7 @@ class Stage:
 # -- stages ---------------------------------------------------------------
 
 
-def _ingest_inputs(store: Store, episode: Episode) -> BaseModel:
+def _ingest_inputs(store: Store, episode: Episode, settings: Settings) -> BaseModel:
     return episode.source
 
 
@@ -66,6 +73,64 @@ def _ingest(source: Source, env: StageEnv) -> StageResult:
     return StageResult(summary=summary, article=article, files=[path])
 
 
+class ScriptInputs(BaseModel):
+    """Everything the script depends on; its hash decides whether to write again."""
+
+    article: Article
+    show: str
+    writer: str
+    minutes: float
+    hosts: list[tuple[str, str]]
+    use_assumptions: bool
+
+
+def _script_inputs(store: Store, episode: Episode, settings: Settings) -> BaseModel:
+    if episode.article_id is None:
+        raise InfracastError(f"episode {episode.id} has no article; retry its ingest")
+    show = settings.show(episode.show)
+    return ScriptInputs(
+        article=store.article(episode.article_id),
+        show=episode.show,
+        writer=show.writer,
+        minutes=show.minutes,
+        hosts=[(h.name, h.role) for h in show.hosts],
+        use_assumptions=show.use_assumptions,
+    )
+
+
+def _script(inputs: ScriptInputs, env: StageEnv) -> StageResult:
+    ledger = build_ledger(inputs.article, use_assumptions=inputs.use_assumptions)
+    options = script.options_for(env.settings, inputs.show, inputs.minutes)
+    written = script.writer_named(inputs.writer)(inputs.article, ledger, options)
+    findings = audit(written.lines, ledger)
+    files = [
+        write_json(env.folder / "ledger.json", ledger),
+        write_json(env.folder / "script.json", written),
+    ]
+    summary = {
+        "lines": len(written.lines),
+        "words": written.words,
+        "untraced": len(untraced(findings)),
+        "writer": inputs.writer,
+    }
+    return StageResult(summary=summary, script=(written, findings), files=files)
+
+
+class ReviewInputs(BaseModel):
+    auto_approve: bool
+
+
+def _review_inputs(store: Store, episode: Episode, settings: Settings) -> BaseModel:
+    return ReviewInputs(auto_approve=settings.show(episode.show).auto_approve)
+
+
+def _review(inputs: ReviewInputs, env: StageEnv) -> StageResult:
+    """The gate: editors approve in the browser or with `infracast approve`, unless the show
+    approves its scripts automatically."""
+    state = EpisodeState.APPROVED if inputs.auto_approve else EpisodeState.IN_REVIEW
+    return StageResult(summary={"auto_approved": inputs.auto_approve}, state=state)
+
+
 STAGES: list[Stage] = [
     Stage(
         name="ingest",
@@ -74,6 +139,22 @@ STAGES: list[Stage] = [
         end=EpisodeState.INGESTED,
         inputs=_ingest_inputs,
         run=_ingest,
+    ),
+    Stage(
+        name="script",
+        queue="default",
+        start=EpisodeState.INGESTED,
+        end=EpisodeState.SCRIPTED,
+        inputs=_script_inputs,
+        run=_script,
+    ),
+    Stage(
+        name="review",
+        queue="default",
+        start=EpisodeState.SCRIPTED,
+        end=EpisodeState.IN_REVIEW,
+        inputs=_review_inputs,
+        run=_review,
     ),
 ]
 QUEUES = ("default", "render", "transcribe")
@@ -125,22 +206,25 @@ def run_stage(
     episode = store.episode(episode_id)
     if episode.state != stage.start:
         return episode
-    inputs = stage.inputs(store, episode)
-    key = input_hash(stage, inputs)
     try:
-        if store.stage_output(episode_id, stage.name, key) is not None:
-            return store.move(episode_id, stage.start, stage.end, note=f"{stage.name}: reused")
+        inputs = stage.inputs(store, episode, settings)
+        key = input_hash(stage, inputs)
+        done = store.stage_output(episode_id, stage.name, key)
+        if done is not None:
+            end = EpisodeState(done.get("state", stage.end))
+            return store.move(episode_id, stage.start, end, note=f"{stage.name}: reused")
         result = stage.run(inputs, StageEnv(settings, episode, store.episode_dir(episode_id)))
-        files = [_stored(store, stage, p) for p in result.files]
+        end = result.state or stage.end
         return store.complete_stage(
             episode_id,
             stage.name,
             key,
-            result.summary,
+            {**result.summary, "state": end.value},
             stage.start,
-            stage.end,
+            end,
             article=result.article,
-            files=files,
+            script=result.script,
+            files=[_stored(store, stage, p) for p in result.files],
         )
     except ConflictError:
         return store.episode(episode_id)  # another worker moved it first
@@ -260,6 +344,14 @@ def feed_sources(store: Store, settings: Settings, url: str, show: str | None) -
         if store.find_duplicate(slug, uri=uri, guid=source.guid) is None:
             fresh.append(source)
     return fresh
+
+
+def approve(store: Store, episode_id: int, who: str) -> Episode:
+    """An editor approves the script: the episode may go on to audio."""
+    store.script(episode_id)  # nothing to approve without a script
+    return store.move(
+        episode_id, EpisodeState.IN_REVIEW, EpisodeState.APPROVED, f"approved by {who}"
+    )
 
 
 def retry(store: Store, episode_id: int) -> tuple[Episode, Stage]:

@@ -37,10 +37,13 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from sqlalchemy.types import TypeDecorator
 
 from pipeline.errors import ConflictError, NotFoundError, TransientError
+from pipeline.figures.models import AuditFinding
 from pipeline.models import (
     Article,
     Episode,
     EpisodeState,
+    Script,
+    ScriptVersion,
     Source,
     StateChange,
     StoredFile,
@@ -122,6 +125,7 @@ class ScriptRow(Base):
     episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id", ondelete="CASCADE"))
     version: Mapped[int] = mapped_column(Integer)
     body: Mapped[dict[str, Any]]
+    findings: Mapped[list[Any]] = mapped_column(JSON, default=list)
     author: Mapped[str] = mapped_column(String(100), default="pipeline")
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -217,6 +221,17 @@ def _episode(row: EpisodeRow) -> Episode:
         failure=row.failure,
         created_at=row.created_at,
         updated_at=row.updated_at,
+    )
+
+
+def _script_version(row: ScriptRow) -> ScriptVersion:
+    return ScriptVersion(
+        version=row.version,
+        script=Script.model_validate(row.body),
+        findings=[AuditFinding.model_validate(f) for f in row.findings],
+        author=row.author,
+        comment=row.comment,
+        created_at=row.created_at,
     )
 
 
@@ -444,6 +459,7 @@ class Store:
         to: EpisodeState,
         *,
         article: Article | None = None,
+        script: tuple[Script, list[AuditFinding]] | None = None,
         files: list[StoredFile] = (),  # type: ignore[assignment]
     ) -> Episode:
         """Record a stage's outputs and advance the episode, all in one transaction.
@@ -467,6 +483,10 @@ class Store:
             )
             for f in files:
                 s.merge(self._file_row(s, episode_id, f))
+            if script is not None:
+                self._add_script(
+                    s, episode_id, *script, author=stage, comment="", base_version=None
+                )
         return self.episode(episode_id)
 
     def _file_row(self, s: Session, episode_id: int, f: StoredFile) -> FileRow:
@@ -487,6 +507,71 @@ class Store:
 
     def episode_dir(self, episode_id: int) -> Path:
         return self.data_root / f"{episode_id:06d}"
+
+    # -- scripts ----------------------------------------------------------
+
+    def save_script(
+        self,
+        episode_id: int,
+        script: Script,
+        findings: list[AuditFinding],
+        *,
+        author: str,
+        comment: str = "",
+        base_version: int | None = None,
+    ) -> ScriptVersion:
+        """Save a new version. With `base_version`, refuse if someone saved a newer one since."""
+        with self.session() as s:
+            row = self._add_script(s, episode_id, script, findings, author, comment, base_version)
+            return _script_version(row)
+
+    def _add_script(
+        self,
+        s: Session,
+        episode_id: int,
+        script: Script,
+        findings: list[AuditFinding],
+        author: str,
+        comment: str,
+        base_version: int | None,
+    ) -> ScriptRow:
+        latest = s.scalar(
+            select(func.max(ScriptRow.version)).where(ScriptRow.episode_id == episode_id)
+        )
+        if base_version is not None and base_version != (latest or 0):
+            raise ConflictError(
+                f"episode {episode_id}'s script is at version {latest}, not {base_version}: "
+                "someone saved a newer version; reload it and make your edit again"
+            )
+        row = ScriptRow(
+            episode_id=episode_id,
+            version=(latest or 0) + 1,
+            body=script.model_dump(mode="json"),
+            findings=[f.model_dump(mode="json") for f in findings],
+            author=author,
+            comment=comment,
+        )
+        s.add(row)
+        s.flush()
+        return row
+
+    def script(self, episode_id: int, version: int | None = None) -> ScriptVersion:
+        """The latest script version, or the one asked for."""
+        query = select(ScriptRow).where(ScriptRow.episode_id == episode_id)
+        query = query.where(ScriptRow.version == version) if version else query
+        with self.session() as s:
+            row = s.scalars(query.order_by(ScriptRow.version.desc()).limit(1)).first()
+            if row is None:
+                which = f"version {version}" if version else "a script"
+                raise NotFoundError(f"episode {episode_id} has no {which}")
+            return _script_version(row)
+
+    def script_versions(self, episode_id: int) -> list[ScriptVersion]:
+        query = (
+            select(ScriptRow).where(ScriptRow.episode_id == episode_id).order_by(ScriptRow.version)
+        )
+        with self.session() as s:
+            return [_script_version(r) for r in s.scalars(query)]
 
     # -- articles ---------------------------------------------------------
 

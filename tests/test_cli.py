@@ -31,8 +31,9 @@ def one_line_error(result: object, *words: str) -> None:
 def test_make_prints_where_the_files_are(env: dict[str, str], tmp_path: Path) -> None:
     result = cli(env, "make", str(EXAMPLE))
     assert result.returncode == 0, result.stderr
-    assert "ingested" in result.stdout
+    assert "in_review" in result.stdout and "approve it with: infracast approve 1" in result.stdout
     assert str(tmp_path / "data" / "000001" / "article.json") in result.stdout.replace("\n", "")
+    assert "LENA" in result.stdout and "MILES" in result.stdout
     status = cli(env, "status", "1")
     assert status.returncode == 0 and "queued" in status.stdout and "ingest" in status.stdout
 
@@ -41,7 +42,7 @@ def test_queue_from_stdin_runs_now_in_embedded_mode(env: dict[str, str]) -> None
     text = "# Cooling\n\nDirect-to-chip loops remove about 80% of the heat in a 130 kW rack, " * 3
     result = cli(env, "queue", "-", stdin=text)
     assert result.returncode == 0, result.stderr
-    assert "ingested" in result.stdout and "Cooling" in result.stdout
+    assert "in_review" in result.stdout and "Cooling" in result.stdout
 
 
 def test_errors_are_one_line(env: dict[str, str], tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ def test_make_ingests_and_records_the_article_file(store: Store, settings: Setti
     queued = orchestrate.submit(store, settings, example())
     assert queued.created and queued.episode.state == EpisodeState.QUEUED
     episode = orchestrate.run_episode(store, settings, queued.episode.id)
-    assert episode.state == EpisodeState.INGESTED
+    assert episode.state == EpisodeState.IN_REVIEW
     article = store.article(episode.article_id or 0)
     assert article.title.startswith("The 130-Kilowatt Rack")
     assert [s.heading for s in article.sections][1:] == [
@@ -38,9 +38,10 @@ def test_make_ingests_and_records_the_article_file(store: Store, settings: Setti
         "The capex wave",
         "What comes next",
     ]
-    [stored] = store.files(episode.id)
-    path = store.data_root / stored.path
-    assert path.name == "article.json" and path.stat().st_size == stored.size
+    stored = {Path(f.path).name: f for f in store.files(episode.id)}
+    assert set(stored) == {"article.json", "ledger.json", "script.json"}
+    for f in stored.values():
+        assert (store.data_root / f.path).stat().st_size == f.size
 
 
 def test_running_a_stage_twice_does_the_work_once(store: Store, settings: Settings) -> None:
@@ -130,8 +131,8 @@ def test_unreachable_url_fails_with_reason_and_retry_resumes(
         done = orchestrate.run_episode(store, settings, episode.id)
     finally:
         server.shutdown()
-    assert done.state == EpisodeState.INGESTED and done.failure is None
-    assert [c.to_state for c in store.history(episode.id)] == [
+    assert done.state == EpisodeState.IN_REVIEW and done.failure is None
+    assert [c.to_state for c in store.history(episode.id)][:4] == [
         EpisodeState.QUEUED,
         EpisodeState.FAILED,
         EpisodeState.QUEUED,
@@ -177,10 +178,10 @@ def test_a_new_stage_only_needs_registering(
         queue="default",
         start=EpisodeState.INGESTED,
         end=EpisodeState.SCRIPTED,
-        inputs=lambda store, episode: episode.source,
+        inputs=lambda store, episode, settings: episode.source,
         run=shout,
     )
-    monkeypatch.setattr(orchestrate, "STAGES", [*orchestrate.STAGES, extra])
+    monkeypatch.setattr(orchestrate, "STAGES", [orchestrate.STAGES[0], extra])
     episode = orchestrate.submit(store, settings, example()).episode
     done = orchestrate.run_episode(store, settings, episode.id)
     assert done.state == EpisodeState.SCRIPTED and len(calls) == 1

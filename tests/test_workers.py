@@ -57,7 +57,8 @@ def article(tmp_path: Path, n: int) -> Path:
 
 
 def ingested(store: Store, count: int) -> bool:
-    return store.count_by_state().get(EpisodeState.INGESTED, 0) == count
+    """`count` episodes have been ingested and gone on to wait for review."""
+    return store.count_by_state().get(EpisodeState.IN_REVIEW, 0) == count
 
 
 def test_queue_is_ingested_by_a_worker(env: dict[str, str], worker: Worker, db: Store) -> None:
@@ -66,9 +67,10 @@ def test_queue_is_ingested_by_a_worker(env: dict[str, str], worker: Worker, db: 
     wait_for(lambda: ingested(db, 1))
     [episode] = db.episodes()
     assert episode.title == "The 130-Kilowatt Rack: How AI Is Rewriting the Data Centre"
-    [stored] = db.files(episode.id)
-    assert (db.data_root / stored.path).stat().st_size == stored.size
-    assert "130" in (db.data_root / stored.path).read_text()
+    stored = {Path(f.path).name: f for f in db.files(episode.id)}
+    assert set(stored) == {"article.json", "ledger.json", "script.json"}
+    assert "130" in (db.data_root / stored["article.json"].path).read_text()
+    assert db.script(episode.id).version == 1
 
 
 def test_queueing_the_same_article_twice_returns_the_first(
@@ -178,9 +180,11 @@ def test_a_killed_worker_loses_nothing_and_does_nothing_twice(
     finally:
         second.stop()
     assert len(db.episodes()) == 1
-    assert db.stage_run_count(episode.id) == 1 and db.article_count() == 1
-    assert len(db.files(episode.id)) == 1
+    assert db.stage_run_count(episode.id, "ingest") == 1 and db.article_count() == 1
+    assert len(db.files(episode.id)) == 3 and len(db.script_versions(episode.id)) == 1
     assert [c.to_state for c in db.history(episode.id)] == [
         EpisodeState.QUEUED,
         EpisodeState.INGESTED,
+        EpisodeState.SCRIPTED,
+        EpisodeState.IN_REVIEW,
     ]

@@ -107,11 +107,18 @@ def quantity(value: float, unit: str) -> pint.Quantity[Any]:
 def convert(value: float, unit: str, to_unit: str) -> float:
     """`value` from `unit` to `to_unit`; ValueError when they measure different things."""
     try:
-        return float(quantity(value, unit).to(_pint_name(normalise_unit(to_unit))).magnitude)
+        return float(registry().convert(value, _unit(unit), _unit(to_unit)))
     except pint.DimensionalityError as e:
         raise ValueError(f"cannot convert {unit} to {to_unit}") from e
 
 
+@lru_cache(maxsize=4096)
+def _unit(unit: str) -> Any:
+    """Parsed once: audit and derive convert thousands of times, and pint parses each time."""
+    return quantity(1, unit).units
+
+
+@lru_cache(maxsize=4096)
 def compatible(unit_a: str, unit_b: str) -> bool:
     """Whether two units measure the same thing (kW and MW yes; USD and EUR no).
 

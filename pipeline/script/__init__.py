@@ -1,0 +1,84 @@
+"""Script writers: an article and its ledger become a two-host dialogue.
+
+Writers are registered by name in WRITERS; a show (or a run) picks one.
+Adding a writer is a module with a `write(article, ledger, options)` function
+and one line here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pipeline.config import Settings
+from pipeline.errors import ConfigError
+from pipeline.figures.models import Ledger
+from pipeline.models import Article, Script
+
+
+@dataclass(frozen=True)
+class Host:
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class LLMOptions:
+    """An OpenAI-compatible chat-completions endpoint."""
+
+    base_url: str
+    model: str
+    api_key: str | None = None
+    timeout: float = 60.0
+    max_repairs: int = 2
+
+
+@dataclass(frozen=True)
+class WriterOptions:
+    """What every writer is told: the show, its two hosts (lead first) and the length."""
+
+    show_title: str
+    hosts: tuple[Host, Host]
+    minutes: float = 5.0
+    llm: LLMOptions | None = None
+
+    def __post_init__(self) -> None:
+        if not 0.5 <= self.minutes <= 120:
+            raise ConfigError(f"a script of {self.minutes} minutes? Choose between 0.5 and 120.")
+
+
+Writer = Callable[[Article, Ledger, WriterOptions], Script]
+
+
+# Writers by name → the module holding their `write` function, imported on first use.
+WRITERS = {"extractive": "pipeline.script.extractive", "llm": "pipeline.script.llm"}
+
+
+def writer_named(name: str) -> Writer:
+    try:
+        module = importlib.import_module(WRITERS[name])
+    except KeyError:
+        raise ConfigError(
+            f"unknown script writer {name!r}; writers: {', '.join(WRITERS)}"
+        ) from None
+    write: Writer = module.write
+    return write
+
+
+def options_for(
+    settings: Settings, show: str | None, minutes: float | None = None
+) -> WriterOptions:
+    """The writer options a show's settings give (the LLM endpoint when configured)."""
+    config = settings.show(show)
+    lead, cohost = (Host(h.name, h.role) for h in config.hosts)
+    llm = None
+    if settings.llm_base_url and settings.llm_model:
+        llm = LLMOptions(
+            base_url=settings.llm_base_url,
+            model=settings.llm_model,
+            api_key=settings.llm_api_key,
+            timeout=settings.llm_timeout,
+            max_repairs=settings.llm_max_repairs,
+        )
+    return WriterOptions(config.title, (lead, cohost), minutes or config.minutes, llm)

@@ -1,0 +1,311 @@
+"""The extractive writer: quality checks, determinism, length, cold open, comparisons, hosts.
+
+Articles: the committed example (sections, a table, many computed figures), two
+small ones written here (no table; a single section), the benchmark's
+5,000-word article (the example's sections repeated) and a generated tour of
+campuses with different numbers in every section (enough material for ten
+minutes).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from bench.common import long_article
+from pipeline.figures.audit import audit, untraced
+from pipeline.figures.ledger import build_ledger
+from pipeline.figures.models import Ledger
+from pipeline.ingest import parse_markdown
+from pipeline.models import WORDS_PER_MINUTE, Article, Script
+from pipeline.script import Host, WriterOptions, extractive, quality, scoring, writer_named
+from tests.conftest import EXAMPLE, ROOT
+
+TEMPLATES = ROOT / "templates" / "script"
+HOSTS = (Host("Lena", "leads and explains"), Host("Miles", "asks, connects and reacts"))
+
+NO_TABLES = """\
+# Liquid Cooling Goes Mainstream
+
+Data centre operators are rethinking cooling from the ground up. A traditional
+air-cooled rack draws about 10 kW, while the newest AI racks need 80 kW per rack.
+
+## Why air runs out
+
+Air simply cannot move heat fast enough at these densities. Fans already use
+around 15% of a server's power (see [the study](https://example.com/fans)), and
+adding more of them is not an option. The newest chips run with coolant at 45°C,
+well above what older chillers were designed to deliver.
+
+## What operators are doing
+
+Operators are installing coolant distribution units (CDUs) in every row. The
+list of changes is long:
+
+- Rear-door heat exchangers handle the last 20% of the heat
+- Facilities move to a power usage effectiveness (PUE) of 1.15
+- Chillers give way to dry coolers in cold climates
+
+A hall of 40 racks at 80 kW per rack needs 3.2 MW of cooling capacity. That is
+a lot of plumbing, and it is not something a facility can add overnight.
+
+## What it costs
+
+Retrofitting an existing hall costs between $2 million and $4 million, according
+to one contractor. New builds include liquid cooling from the start, which is
+cheaper over the life of the site.
+"""
+
+ONE_SECTION = """\
+# Microsoft Signs a Nuclear Deal
+
+Microsoft has agreed to buy power from a restarted nuclear plant for 20 years.
+The plant will supply about 835 MW, enough for several large AI campuses. The
+deal is worth an estimated $16 billion over its life. Critics say the restart
+takes capacity away from other grid users, but supporters argue it adds
+carbon-free power that would otherwise not exist.
+"""
+
+TABLE_UNITS = """\
+# Capex Tracker
+
+The largest cloud companies keep raising their budgets for data centres this year,
+and most of the money goes to AI.
+
+| Company   | Capex ($B) | Share of revenue |
+|-----------|------------|------------------|
+| Microsoft | 80         | 30%              |
+| Meta      | 60         | 35%              |
+
+Analysts expect the spending to continue through the next few years at least.
+"""
+
+SITES = ("Ashburn Dublin Phoenix Frankfurt Osaka Santiago Columbus Oslo Johor Dallas "
+         "Amsterdam Sydney Mumbai Atlanta Madrid Reno").split()
+
+
+def campus_tour() -> str:
+    """Sixteen sections, each about a different campus with its own numbers."""
+    sections = [
+        f"## {name}\n\n"
+        f"The {name} campus is the operator's bet on dense AI training. It draws "
+        f"{40 + 15 * i} MW from the grid at full load, and its halls hold {200 + 37 * i} racks. "
+        f"Engineers in {name} chose direct-to-chip cooling because air could not keep up.\n\n"
+        f"Officials approved the {name} project after a long debate about water. The operator "
+        f"promised to recycle {30 + i}% of the water it draws. Construction took {12 + i} "
+        f"months, faster than any earlier site the company has built. The company expects the "
+        f"{name} site to pay for itself within {3 + i % 4} years if demand holds.\n"
+        for i, name in enumerate(SITES)
+    ]
+    return "# A Tour of AI Campuses\n\nOne operator is building campuses for AI.\n\n" + "\n".join(
+        sections)
+
+
+ARTICLES = {
+    "example": lambda: EXAMPLE.read_text(encoding="utf-8"),
+    "no-tables": lambda: NO_TABLES,
+    "one-section": lambda: ONE_SECTION,
+    "table-units": lambda: TABLE_UNITS,
+    "long": long_article,
+    "campus-tour": campus_tour,
+}
+
+
+@cache
+def article_and_ledger(name: str) -> tuple[Article, Ledger]:
+    article = parse_markdown(ARTICLES[name](), f"{name}.md")
+    return article, build_ledger(article)
+
+
+def write(name: str, minutes: float = 5.0, hosts: tuple[Host, Host] = HOSTS) -> Script:
+    article, ledger = article_and_ledger(name)
+    return extractive.write(article, ledger, WriterOptions("Infracast", hosts, minutes))
+
+
+@cache
+def written(name: str, minutes: float = 5.0) -> Script:
+    return write(name, minutes)
+
+
+@pytest.mark.parametrize("name", ARTICLES)
+@pytest.mark.parametrize("minutes", [2.0, 5.0, 10.0])
+def test_scripts_pass_every_quality_check(name: str, minutes: float) -> None:
+    article, ledger = article_and_ledger(name)
+    script = written(name, minutes)
+    assert quality.check(script, article, ledger) == []
+    assert untraced(audit(script.lines, ledger)) == []
+
+
+@pytest.mark.parametrize("name", ARTICLES)
+def test_same_article_same_script(name: str) -> None:
+    assert write(name).model_dump_json() == written(name).model_dump_json()
+
+
+@pytest.mark.parametrize(
+    ("name", "minutes"), [("example", 4.0), ("long", 15.0), ("campus-tour", 10.0)]
+)
+def test_length_target_is_met_where_there_is_material(name: str, minutes: float) -> None:
+    script = written(name, minutes)
+    target = minutes * WORDS_PER_MINUTE
+    assert abs(script.words - target) <= 0.15 * target, script.words
+    assert script.notes == [] or "repeat earlier material" in script.notes[-1]
+
+
+def test_a_short_article_says_how_much_material_it_has() -> None:
+    script = written("one-section", 20.0)
+    found = re.fullmatch(
+        r"The article has material for about ([\d.]+) minutes; 20 were asked for\.",
+        script.notes[0])
+    assert found and float(found.group(1)) == pytest.approx(script.minutes, abs=0.05)
+    assert script.minutes < 17  # no padding to reach the target
+
+
+def test_too_many_sections_for_the_length_are_noted() -> None:
+    script = written("campus-tour", 0.5)
+    assert script.notes and script.notes[0].startswith("Covering every section takes about")
+
+
+def test_layout_intro_one_segment_per_section_wrap_up() -> None:
+    article, _ = article_and_ledger("example")
+    script = written("example")
+    assert [s.title for s in script.segments] == [
+        "Intro", *(s.heading for s in article.sections), "Wrap-up"]
+    assert [line.id for line in script.lines] == [f"l{i}" for i in range(1, len(script.lines) + 1)]
+    assert script.lines[0].move == "cold_open" and script.lines[-1].move == "outro"
+    assert {line.move for line in script.lines if line.segment == 0} <= {
+        "cold_open", "reaction", "intro"}
+    assert script.writer == "extractive" and script.target_minutes == 5.0
+    assert script.title == article.title
+    assert script.summary and "(" not in script.summary
+
+
+def test_cold_open_cites_the_title_figure() -> None:
+    _, ledger = article_and_ledger("example")
+    cold_open = written("example").lines[0]
+    assert cold_open.figures == ["f6"] and ledger.figure("f6").text == "130 kW per rack"
+    assert "130 kW per rack" in cold_open.text
+
+
+def test_cold_open_without_a_title_figure_takes_the_largest_ratio() -> None:
+    _, ledger = article_and_ledger("no-tables")
+    ratio = max((f for f in ledger.by_origin("computed") if f.unit == "x"), key=lambda f: f.high)
+    cold_open = written("no-tables").lines[0]
+    assert cold_open.move == "cold_open" and cold_open.figures == [ratio.inputs[0]]
+
+
+def test_comparisons_cite_computed_figures_and_trace() -> None:
+    _, ledger = article_and_ledger("example")
+    comparisons = [line for line in written("example").lines if line.move == "comparison"]
+    assert comparisons
+    for line in comparisons:
+        assert ledger.figure(line.figures[0]).origin == "computed"
+        assert untraced(audit([line], ledger)) == []
+        assert not re.search("[÷×=]", line.text)
+    said = " ".join(line.text for line in comparisons)
+    assert "130 kW divided by 15 kW comes to 8.7 times" in said
+    assert "running around the clock for a year" in said  # 8,760 h is arithmetic, not said
+
+
+@pytest.mark.parametrize("minutes", [3.0, 6.0, 10.0])
+def test_headline_figures_are_covered(minutes: float) -> None:
+    _, ledger = article_and_ledger("example")
+    script = written("example", minutes)
+    cited = {f for line in script.lines for f in line.figures}
+    stated_and_said = [c for c in ledger.checks if c.stated_id in cited]
+    assert stated_and_said and all(c.computed_id in cited for c in stated_and_said)
+    assert script.lines[0].figures == ["f6"]  # the title's figure opens
+    article, _ = article_and_ledger("example")
+    found = scoring.points(article, ledger, scoring.Tracer(ledger))
+    for section in range(len(article.sections)):  # each section's best point, with figures
+        best = max((p for p in found if section in p.sections), key=lambda p: p.score)
+        assert {f.id for f in best.figures} <= cited
+
+
+def test_table_rows_are_read_as_sentences_with_their_units() -> None:
+    said = " ".join(line.text for line in written("table-units").lines)
+    assert "For Microsoft, Capex is $80 billion and Share of revenue is 30%." in said
+    assert "For Meta, Capex is $60 billion and Share of revenue is 35%." in said
+
+
+def test_untraceable_sentences_are_not_said() -> None:
+    said = " ".join(line.text for line in written("no-tables", 10.0).lines)
+    assert "45°C" not in said
+    assert "https" not in said and "[" not in said
+
+
+def test_hosts_and_their_names_are_configurable() -> None:
+    article, ledger = article_and_ledger("example")
+    script = write("example", hosts=(Host("Ada", "leads"), Host("Bo", "asks")))
+    assert script.hosts == ["Ada", "Bo"]
+    assert {line.speaker for line in script.lines} == {"Ada", "Bo"}
+    assert script.lines[0].speaker == "Ada"
+    assert any("Bo" in line.text for line in script.lines if line.speaker == "Ada")
+    assert quality.check(script, article, ledger) == []
+
+
+def test_the_registry_finds_the_writer() -> None:
+    assert writer_named("extractive") is extractive.write
+
+
+def test_templates_hold_no_digits_and_enough_variants() -> None:
+    files = sorted(TEMPLATES.glob("*.txt.j2"))
+    assert files
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"\d", text), path.name
+        variants = [v for v in re.split(r"(?m)^---\s*$", text) if v.strip()]
+        assert len(variants) >= 4, path.name
+
+
+def _variant_patterns() -> dict[tuple[str, int], re.Pattern[str]]:
+    """Each template variant as a pattern its rendered text matches ("{{ x }}" → anything)."""
+    patterns = {}
+    for path in sorted(TEMPLATES.glob("*.txt.j2")):
+        variants = [v for v in re.split(r"(?m)^---\s*$", path.read_text(encoding="utf-8"))
+                    if v.strip()]
+        for i, variant in enumerate(variants):
+            parts = re.split(r"\{\{.*?\}\}", " ".join(variant.split()))
+            body = "(?:.+?)".join(re.escape(part) for part in parts)
+            patterns[(path.name, i)] = re.compile(body + r"(?: .*)?", re.IGNORECASE)
+    return patterns
+
+
+def test_a_ten_minute_episode_uses_no_template_variant_twice() -> None:
+    patterns = _variant_patterns()
+    used: list[tuple[str, int]] = []
+    for line in written("campus-tour", 10.0).lines:
+        matched = sorted((key for key, pattern in patterns.items() if pattern.fullmatch(line.text)),
+                         key=lambda key: -len(patterns[key].pattern))  # the most specific
+        if line.move != "point":
+            assert matched, line.text
+        if matched and not matched[0][0].startswith("reaction_short"):
+            used.append(matched[0])
+    assert len(used) > 60
+    assert [key for key, n in Counter(used).items() if n > 1] == []
+
+
+def _lines_by(script: Script, move: str) -> list[str]:
+    return [line.text for line in script.lines if line.move == move]
+
+
+def test_every_spoken_line_is_plain_speech() -> None:
+    for name in ARTICLES:
+        for line in written(name).lines:
+            assert not re.search(r"[()*`#\[\]]|https?://", line.text), line.text
+            assert line.text[-1] in ".?!", line.text
+
+
+def test_both_hosts_ask_and_explain() -> None:
+    script = written("example")
+    lead, cohost = script.hosts
+    points = {line.speaker for line in script.lines if line.move == "point"}
+    assert points == {lead, cohost}
+    assert _lines_by(script, "question")
+
+
+def test_templates_directory_is_where_the_writer_looks() -> None:
+    assert Path(TEMPLATES).is_dir()

@@ -1,0 +1,86 @@
+"""The script and review stages in the pipeline, script versions, and approval."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline import orchestrate
+from pipeline.config import Settings, Show
+from pipeline.errors import ConflictError
+from pipeline.figures.audit import untraced
+from pipeline.models import EpisodeState, Source
+from pipeline.store import Store
+from tests.conftest import EXAMPLE
+
+
+def example() -> Source:
+    return Source(kind="markdown", uri=str(EXAMPLE), text=EXAMPLE.read_text(encoding="utf-8"))
+
+
+def made(store: Store, settings: Settings) -> int:
+    episode = orchestrate.submit(store, settings, example()).episode
+    return orchestrate.run_episode(store, settings, episode.id).id
+
+
+def test_script_stage_stores_version_one_with_its_audit(store: Store, settings: Settings) -> None:
+    episode_id = made(store, settings)
+    assert store.episode(episode_id).state == EpisodeState.IN_REVIEW
+    saved = store.script(episode_id)
+    assert saved.version == 1 and saved.author == "script"
+    assert saved.script.writer == "extractive" and saved.script.hosts == ["Lena", "Miles"]
+    assert saved.findings and untraced(saved.findings) == []
+    assert (store.episode_dir(episode_id) / "ledger.json").is_file()
+
+
+def test_auto_approving_show_skips_review(store: Store, settings: Settings) -> None:
+    auto = settings.model_copy(update={"shows": {"infracast": Show(auto_approve=True)}})
+    episode_id = made(store, auto)
+    assert store.episode(episode_id).state == EpisodeState.APPROVED
+
+
+def test_approve_moves_in_review_to_approved_once(store: Store, settings: Settings) -> None:
+    episode_id = made(store, settings)
+    approved = orchestrate.approve(store, episode_id, who="ed")
+    assert approved.state == EpisodeState.APPROVED
+    assert store.history(episode_id)[-1].note == "approved by ed"
+    with pytest.raises(ConflictError, match="is approved, not in_review"):
+        orchestrate.approve(store, episode_id, who="ed")
+
+
+def test_edits_make_new_versions_and_stale_saves_are_refused(
+    store: Store, settings: Settings
+) -> None:
+    episode_id = made(store, settings)
+    first = store.script(episode_id)
+    lines = list(first.script.lines)
+    lines[1] = lines[1].model_copy(update={"text": "An edited line about cooling."})
+    edited = first.script.model_copy(update={"lines": lines})
+    second = store.save_script(episode_id, edited, [], author="ed", base_version=1)
+    assert second.version == 2 and store.script(episode_id).script.lines[1].text.startswith(
+        "An edited"
+    )
+    assert store.script(episode_id, version=1).script == first.script  # the old one is kept
+    with pytest.raises(ConflictError, match="someone saved a newer version"):
+        store.save_script(episode_id, edited, [], author="bo", base_version=1)
+    assert [v.version for v in store.script_versions(episode_id)] == [1, 2]
+
+
+def test_rerunning_the_script_stage_writes_nothing_new(store: Store, settings: Settings) -> None:
+    episode_id = made(store, settings)
+    orchestrate.run_stage(store, settings, episode_id, "script")  # not waiting for it: no-op
+    assert len(store.script_versions(episode_id)) == 1
+    assert store.stage_run_count(episode_id, "script") == 1
+
+
+def test_an_unknown_writer_fails_the_episode_with_a_clear_message(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    odd = settings.model_copy(update={"shows": {"infracast": Show(writer="poet")}})
+    episode = orchestrate.submit(store, odd, example()).episode
+    with pytest.raises(Exception, match="unknown script writer 'poet'"):
+        orchestrate.run_episode(store, odd, episode.id)
+    failed = store.episode(episode.id)
+    assert failed.state == EpisodeState.FAILED and failed.failed_stage == "script"
+    assert failed.failure == "unknown script writer 'poet'; writers: extractive, llm"
