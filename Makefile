@@ -39,13 +39,15 @@ $(BIN)/.torch: | $(BIN)/python
 	$(BIN)/pip install -q torch==2.13.0
 	touch $@
 
+# The locks pin every package, so --no-deps installs exactly them. That also keeps out
+# triton (~1 GB), which openai-whisper lists but only uses on CUDA GPUs.
 $(BIN)/.runtime: requirements.lock pyproject.toml | $(BIN)/.torch
-	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps -r requirements.lock
 	$(BIN)/pip install -q --no-deps -e .
 	touch $@
 
 $(BIN)/.dev: requirements-dev.lock $(BIN)/.runtime
-	$(BIN)/pip install -q -r requirements-dev.lock
+	$(BIN)/pip install -q --no-deps -r requirements-dev.lock
 	touch $@
 
 clean:

@@ -17,14 +17,14 @@ from rich.table import Table
 
 from pipeline import ingest, orchestrate, script
 from pipeline.config import Settings, load_settings
-from pipeline.errors import InfracastError, InputError
+from pipeline.errors import ConflictError, InfracastError, InputError
 from pipeline.figures.audit import audit, untraced
 from pipeline.figures.display import value_text
 from pipeline.figures.ledger import build_ledger
 from pipeline.figures.models import Ledger
-from pipeline.models import Episode, EpisodeState, Script, Source
+from pipeline.models import Episode, EpisodeState, QAReport, Script, Source
 from pipeline.store import Store
-from pipeline.templating import render
+from pipeline.templating import render as render_template
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -120,9 +120,13 @@ def queue(c: Context, sources: tuple[str, ...], show: str | None, force: bool, f
 @click.argument("source")
 @click.option("--show", help="Show slug (see `infracast shows`).")
 @click.option("--force", is_flag=True, help="Make a new episode even if the show has this article.")
+@click.option("--review", is_flag=True, help="Stop when the script waits for review.")
 @pass_ctx
-def make(c: Context, source: str, show: str | None, force: bool) -> None:
-    """Run every stage for SOURCE in this process, then print where the files are."""
+def make(c: Context, source: str, show: str | None, force: bool, review: bool) -> None:
+    """Run every stage for SOURCE in this process, then print where the files are.
+
+    The script is approved on your behalf unless --review is given.
+    """
     src = source_from_arg(source, c.settings)
     episode = orchestrate.submit(c.store, c.settings, src, show, force=force).episode
     stages = orchestrate.STAGES
@@ -133,13 +137,26 @@ def make(c: Context, source: str, show: str | None, force: bool) -> None:
             progress.update(task, description=stage.name, completed=stages.index(stage))
 
         episode = orchestrate.run_episode(c.store, c.settings, episode.id, on_stage)
+        if episode.state == EpisodeState.IN_REVIEW and not review:
+            orchestrate.approve(c.store, episode.id, who="infracast make")
+            episode = orchestrate.run_episode(c.store, c.settings, episode.id, on_stage)
         progress.update(task, description="done", completed=len(stages))
+    report_episode(c, episode)
+
+
+def report_episode(c: Context, episode: Episode) -> None:
+    """Where an episode stands, its files, and what to do next."""
     out.print(f"episode {episode.id}: {episode.title} [bold]{episode.state.value}[/bold]")
     for f in c.store.files(episode.id):
         out.print(f"  {c.store.data_root / f.path}  ({f.size:,} bytes)")
     if episode.state == EpisodeState.IN_REVIEW:
         print_script(c.store.script(episode.id).script)
         out.print(f"approve it with: infracast approve {episode.id}")
+    qa = c.store.episode_dir(episode.id) / "qa.json"
+    if qa.is_file():
+        report = QAReport.model_validate_json(qa.read_text(encoding="utf-8"))
+        flagged = ", ".join(q.line_id for q in report.flagged) or "none"
+        out.print(f"word error rate {report.wer:.1%} ({report.backend}); flagged lines: {flagged}")
 
 
 @contextmanager
@@ -237,6 +254,70 @@ def approve(c: Context, episode_id: int) -> None:
 @cli.command()
 @click.argument("episode_id", type=int)
 @pass_ctx
+def render(c: Context, episode_id: int) -> None:
+    """Render an approved episode's script to speech and master the MP3."""
+    run_one(c, episode_id, "render")
+
+
+@cli.command()
+@click.argument("episode_id", type=int)
+@pass_ctx
+def transcribe(c: Context, episode_id: int) -> None:
+    """Transcribe a rendered episode: captions, word timings and the QA report."""
+    run_one(c, episode_id, "transcribe")
+
+
+def run_one(c: Context, episode_id: int, name: str) -> None:
+    stage = orchestrate.stage_named(name)
+    episode = c.store.episode(episode_id)
+    if episode.state != stage.start:
+        raise ConflictError(
+            f"episode {episode_id} is {episode.state.value}; {name} needs it {stage.start.value}"
+        )
+    if c.settings.embedded:
+        episode = orchestrate.run_stage(c.store, c.settings, episode_id, name)
+        report_episode(c, episode)
+    else:
+        c.dispatcher().dispatch(episode_id, stage)
+        out.print(f"sent episode {episode_id} to the {stage.queue} queue")
+
+
+@cli.command()
+@click.argument("episode_id", type=int)
+@click.option("--failed", is_flag=True, required=True, help="Re-render the lines QA flagged.")
+@click.option("--engine", type=click.Choice(["piper", "espeak"]), help="Say them with this engine.")
+@pass_ctx
+def rerender(c: Context, episode_id: int, failed: bool, engine: str | None) -> None:
+    """Re-render the lines QA flagged (slower, or with another engine), then transcribe again."""
+    episode, lines = orchestrate.rerender_flagged(c.store, c.settings, episode_id, engine)
+    out.print(f"re-rendering {len(lines)} line(s): {', '.join(lines)}")
+    if c.settings.embedded:
+        episode = orchestrate.run_episode(c.store, c.settings, episode_id)
+        report_episode(c, episode)
+    else:
+        orchestrate.dispatch_next(c.dispatcher(), episode)
+
+
+@cli.group()
+def models() -> None:
+    """Speech-recognition models."""
+
+
+@models.command()
+@click.option("--out", "target", type=click.Path(path_type=Path), help="Checkpoint to write.")
+@pass_ctx
+def convert(c: Context, target: Path | None) -> None:
+    """Turn the packaged CTranslate2 tiny.en into an openai-whisper checkpoint."""
+    from pipeline import whisper_convert
+
+    target = target or whisper_convert.default_checkpoint(c.settings.data_root)
+    written = whisper_convert.convert_packaged(target)
+    out.print(f"wrote {written}; use it with INFRACAST_ASR_BACKEND=whisper")
+
+
+@cli.command()
+@click.argument("episode_id", type=int)
+@pass_ctx
 def retry(c: Context, episode_id: int) -> None:
     """Resume a failed episode at the stage that failed."""
     episode, stage = orchestrate.retry(c.store, episode_id)
@@ -290,7 +371,7 @@ def figures(c: Context, source: str, show: str | None, as_json: bool, markdown: 
     if as_json:
         click.echo(ledger.model_dump_json(indent=2))
     elif markdown:
-        click.echo(render("figures/ledger.md.j2", ledger=ledger))
+        click.echo(render_template("figures/ledger.md.j2", ledger=ledger))
     else:
         for table in ledger_tables(ledger):
             out.print(table)

@@ -64,6 +64,9 @@ class Show(BaseModel):
     use_assumptions: bool = False
     writer: str = "extractive"
     minutes: float = Field(5.0, ge=0.5, le=120)
+    lexicon: dict[str, str] = Field(
+        default_factory=dict, description="extra pronunciations: term → how to say it"
+    )
 
     @model_validator(mode="after")
     def _two_hosts(self) -> Show:
@@ -116,6 +119,14 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(120.0, description="Seconds to wait for one LLM answer.")
     llm_max_repairs: int = Field(
         2, ge=0, description="Times the llm writer asks the model to fix invalid output."
+    )
+    render_workers: int = Field(2, ge=1, description="Processes rendering speech in embedded mode.")
+    asr_backend: str = Field("faster-whisper", description='"faster-whisper" or "whisper".')
+    asr_model: str = Field(
+        "tiny.en", description="Whisper model: tiny.en (packaged) or a path to one."
+    )
+    qa_threshold: float = Field(
+        0.15, ge=0, le=1, description="Word error rate above which a line is flagged."
     )
     task_time_limit: int = Field(
         1800, ge=2, description="Seconds a worker task may run before it is killed."

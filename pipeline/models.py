@@ -211,3 +211,74 @@ class Episode(BaseModel):
     failure: str | None
     created_at: datetime
     updated_at: datetime
+
+
+class TimedLine(BaseModel):
+    """Where a script line sits in the finished episode, in seconds."""
+
+    model_config = ConfigDict(frozen=True)
+
+    line_id: str
+    speaker: str
+    segment: int
+    start: float
+    end: float
+
+
+class TimedSegment(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    index: int
+    title: str
+    start: float
+    end: float
+
+
+class Timeline(BaseModel):
+    """The assembled episode's layout: every line and segment with its start and end."""
+
+    model_config = ConfigDict(frozen=True)
+
+    duration: float
+    lines: list[TimedLine]
+    segments: list[TimedSegment]
+
+
+class Word(BaseModel):
+    """A word the recogniser heard, in episode time."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    start: float
+    end: float
+    probability: float = 1.0
+
+
+class LineQA(BaseModel):
+    """How well one line's audio matches what it should say."""
+
+    model_config = ConfigDict(frozen=True)
+
+    line_id: str
+    expected: str = Field(description="the line's spoken form, normalised for comparison")
+    heard: str = Field(description="what the recogniser heard in the line's time, normalised")
+    wer: float
+    flagged: bool
+    figures_missing: list[str] = Field(
+        default_factory=list, description="cited figures whose spoken words were not heard"
+    )
+
+
+class QAReport(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    backend: str
+    model: str
+    threshold: float
+    wer: float = Field(description="word error rate over the whole episode")
+    lines: list[LineQA]
+
+    @property
+    def flagged(self) -> list[LineQA]:
+        return [line for line in self.lines if line.flagged]

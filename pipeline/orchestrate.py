@@ -1,9 +1,8 @@
 """Move episodes through their states: load inputs → run the stage → save → next state.
 
-The same code runs in-process (embedded mode) and inside Celery tasks. A
-stage is registered once in STAGES with the state it starts from, the state
-it produces, its queue, how to load its inputs and how to run it. Outputs
-are keyed by a hash of the inputs, so running a stage twice does the work once.
+The same code runs in-process (embedded mode) and inside Celery tasks. The
+stages themselves are registered in pipeline.stages. Outputs are keyed by a
+hash of the inputs, so running a stage twice does the work once.
 """
 
 from __future__ import annotations
@@ -11,153 +10,30 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from pydantic import BaseModel
 
-from pipeline import ingest, script
-from pipeline.config import Settings
+from pipeline import ingest
+from pipeline.config import Settings, Voice
 from pipeline.errors import ConflictError, InfracastError, InputError, TransientError
-from pipeline.figures.audit import audit, untraced
-from pipeline.figures.ledger import build_ledger
-from pipeline.figures.models import AuditFinding
-from pipeline.models import Article, Episode, EpisodeState, Script, Source, StoredFile
+from pipeline.models import Episode, EpisodeState, QAReport, Source, StoredFile
+from pipeline.stages import (
+    OVERRIDES,
+    QUEUES,
+    STAGES,
+    Stage,
+    StageEnv,
+    StageResult,
+    write_json,
+    write_text,
+)
 from pipeline.store import Store, file_digest
 
-
-@dataclass(frozen=True)
-class StageEnv:
-    """What a stage may use besides its inputs: settings and its episode's folder."""
-
-    settings: Settings
-    episode: Episode
-    folder: Path
-
-
-@dataclass(frozen=True)
-class StageResult:
-    """What a stage made. `state` overrides the stage's end state (the review gate)."""
-
-    summary: dict[str, Any]
-    article: Article | None = None
-    script: tuple[Script, list[AuditFinding]] | None = None
-    files: list[Path] = field(default_factory=list)
-    state: EpisodeState | None = None
-
-
-@dataclass(frozen=True)
-class Stage:
-    name: str
-    queue: str
-    start: EpisodeState
-    end: EpisodeState
-    inputs: Callable[[Store, Episode, Settings], BaseModel]
-    run: Callable[[Any, StageEnv], StageResult]
-    version: str = "1"
-
-
-# -- stages ---------------------------------------------------------------
-
-
-def _ingest_inputs(store: Store, episode: Episode, settings: Settings) -> BaseModel:
-    return episode.source
-
-
-def _ingest(source: Source, env: StageEnv) -> StageResult:
-    article = ingest.article_from_source(source, ingest.IngestOptions.from_settings(env.settings))
-    path = write_json(env.folder / "article.json", article)
-    summary = {"content_hash": article.content_hash, "words": article.word_count}
-    return StageResult(summary=summary, article=article, files=[path])
-
-
-class ScriptInputs(BaseModel):
-    """Everything the script depends on; its hash decides whether to write again."""
-
-    article: Article
-    show: str
-    writer: str
-    minutes: float
-    hosts: list[tuple[str, str]]
-    use_assumptions: bool
-
-
-def _script_inputs(store: Store, episode: Episode, settings: Settings) -> BaseModel:
-    if episode.article_id is None:
-        raise InfracastError(f"episode {episode.id} has no article; retry its ingest")
-    show = settings.show(episode.show)
-    return ScriptInputs(
-        article=store.article(episode.article_id),
-        show=episode.show,
-        writer=show.writer,
-        minutes=show.minutes,
-        hosts=[(h.name, h.role) for h in show.hosts],
-        use_assumptions=show.use_assumptions,
-    )
-
-
-def _script(inputs: ScriptInputs, env: StageEnv) -> StageResult:
-    ledger = build_ledger(inputs.article, use_assumptions=inputs.use_assumptions)
-    options = script.options_for(env.settings, inputs.show, inputs.minutes)
-    written = script.writer_named(inputs.writer)(inputs.article, ledger, options)
-    findings = audit(written.lines, ledger)
-    files = [
-        write_json(env.folder / "ledger.json", ledger),
-        write_json(env.folder / "script.json", written),
-    ]
-    summary = {
-        "lines": len(written.lines),
-        "words": written.words,
-        "untraced": len(untraced(findings)),
-        "writer": inputs.writer,
-    }
-    return StageResult(summary=summary, script=(written, findings), files=files)
-
-
-class ReviewInputs(BaseModel):
-    auto_approve: bool
-
-
-def _review_inputs(store: Store, episode: Episode, settings: Settings) -> BaseModel:
-    return ReviewInputs(auto_approve=settings.show(episode.show).auto_approve)
-
-
-def _review(inputs: ReviewInputs, env: StageEnv) -> StageResult:
-    """The gate: editors approve in the browser or with `infracast approve`, unless the show
-    approves its scripts automatically."""
-    state = EpisodeState.APPROVED if inputs.auto_approve else EpisodeState.IN_REVIEW
-    return StageResult(summary={"auto_approved": inputs.auto_approve}, state=state)
-
-
-STAGES: list[Stage] = [
-    Stage(
-        name="ingest",
-        queue="default",
-        start=EpisodeState.QUEUED,
-        end=EpisodeState.INGESTED,
-        inputs=_ingest_inputs,
-        run=_ingest,
-    ),
-    Stage(
-        name="script",
-        queue="default",
-        start=EpisodeState.INGESTED,
-        end=EpisodeState.SCRIPTED,
-        inputs=_script_inputs,
-        run=_script,
-    ),
-    Stage(
-        name="review",
-        queue="default",
-        start=EpisodeState.SCRIPTED,
-        end=EpisodeState.IN_REVIEW,
-        inputs=_review_inputs,
-        run=_review,
-    ),
-]
-QUEUES = ("default", "render", "transcribe")
+__all__ = ["QUEUES", "STAGES", "Stage", "StageEnv", "StageResult", "write_json"]
 
 
 def stage_named(name: str) -> Stage:
@@ -173,15 +49,6 @@ def next_stage(episode: Episode) -> Stage | None:
 
 
 # -- running --------------------------------------------------------------
-
-
-def write_json(path: Path, model: BaseModel) -> Path:
-    """Write atomically, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(model.model_dump_json(indent=2), encoding="utf-8")
-    tmp.replace(path)
-    return path
 
 
 def input_hash(stage: Stage, inputs: BaseModel) -> str:
@@ -352,6 +219,42 @@ def approve(store: Store, episode_id: int, who: str) -> Episode:
     return store.move(
         episode_id, EpisodeState.IN_REVIEW, EpisodeState.APPROVED, f"approved by {who}"
     )
+
+
+# What a flagged line is re-rendered with when another engine is asked for.
+ENGINE_DEFAULT_VOICES = {"piper": "joe", "espeak": "en-us"}
+
+
+def rerender_flagged(
+    store: Store, settings: Settings, episode_id: int, engine: str | None = None
+) -> tuple[Episode, list[str]]:
+    """Send a transcribed episode back to rendering, with new voices for the flagged lines.
+
+    A flagged line is said 10% slower by its own voice, or by `engine` when given.
+    Clips are cached by what they say and how, so only those lines are rendered again.
+    """
+    episode = store.episode(episode_id)
+    if episode.state != EpisodeState.TRANSCRIBED:
+        raise ConflictError(f"episode {episode_id} is {episode.state.value}, not transcribed")
+    folder = store.episode_dir(episode_id)
+    report = QAReport.model_validate_json((folder / "qa.json").read_text(encoding="utf-8"))
+    flagged = [q.line_id for q in report.flagged]
+    if not flagged:
+        raise ConflictError(f"QA flagged no lines in episode {episode_id}: nothing to re-render")
+    voices = {h.name: h.voice for h in settings.show(episode.show).hosts}
+    path = folder / OVERRIDES
+    overrides = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    for line in store.script(episode_id).script.lines:
+        if line.id in flagged:
+            voice = voices[line.speaker]
+            if engine and engine != voice.engine:
+                voice = Voice(engine=engine, voice=ENGINE_DEFAULT_VOICES[engine], speed=voice.speed)
+            else:
+                voice = voice.model_copy(update={"speed": round(voice.speed * 0.9, 3)})
+            overrides[line.id] = voice.model_dump()
+    write_text(path, json.dumps(overrides, indent=2))
+    note = f"re-render {', '.join(flagged)}"
+    return store.move(episode_id, EpisodeState.TRANSCRIBED, EpisodeState.APPROVED, note), flagged
 
 
 def retry(store: Store, episode_id: int) -> tuple[Episode, Stage]:

@@ -449,6 +449,17 @@ class Store:
         with self.session() as s:
             return s.scalar(query)
 
+    def stage_output_latest(self, episode_id: int, stage: str) -> dict[str, Any] | None:
+        """What the stage's most recent run recorded (durations, loudness, WER …)."""
+        query = (
+            select(StageRunRow.output)
+            .where(StageRunRow.episode_id == episode_id, StageRunRow.stage == stage)
+            .order_by(StageRunRow.id.desc())
+            .limit(1)
+        )
+        with self.session() as s:
+            return s.scalar(query)
+
     def complete_stage(
         self,
         episode_id: int,

@@ -28,14 +28,21 @@ def one_line_error(result: object, *words: str) -> None:
         assert word in stderr
 
 
-def test_make_prints_where_the_files_are(env: dict[str, str], tmp_path: Path) -> None:
-    result = cli(env, "make", str(EXAMPLE))
+def test_make_stops_for_review_then_approve_makes_the_audio(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    env = env | {"INFRACAST_SHOWS": '{"infracast": {"minutes": 1}}'}
+    result = cli(env, "make", "--review", str(EXAMPLE))
     assert result.returncode == 0, result.stderr
     assert "in_review" in result.stdout and "approve it with: infracast approve 1" in result.stdout
     assert str(tmp_path / "data" / "000001" / "article.json") in result.stdout.replace("\n", "")
     assert "LENA" in result.stdout and "MILES" in result.stdout
+    approved = cli(env, "approve", "1")
+    assert approved.returncode == 0, approved.stderr
+    assert "transcribed" in approved.stdout
     status = cli(env, "status", "1")
-    assert status.returncode == 0 and "queued" in status.stdout and "ingest" in status.stdout
+    printed = status.stdout.replace("\n", "")
+    assert status.returncode == 0 and "episode.mp3" in printed and "captions.vtt" in printed
 
 
 def test_queue_from_stdin_runs_now_in_embedded_mode(env: dict[str, str]) -> None:

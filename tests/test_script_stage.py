@@ -36,8 +36,11 @@ def test_script_stage_stores_version_one_with_its_audit(store: Store, settings: 
 
 def test_auto_approving_show_skips_review(store: Store, settings: Settings) -> None:
     auto = settings.model_copy(update={"shows": {"infracast": Show(auto_approve=True)}})
-    episode_id = made(store, auto)
-    assert store.episode(episode_id).state == EpisodeState.APPROVED
+    episode = orchestrate.submit(store, auto, example()).episode
+    for stage in ("ingest", "script", "review"):
+        orchestrate.run_stage(store, auto, episode.id, stage)
+    assert store.episode(episode.id).state == EpisodeState.APPROVED
+    assert EpisodeState.IN_REVIEW not in [c.to_state for c in store.history(episode.id)]
 
 
 def test_approve_moves_in_review_to_approved_once(store: Store, settings: Settings) -> None:

@@ -6,6 +6,7 @@ processes; nothing runs in Celery's eager mode.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -188,3 +189,31 @@ def test_a_killed_worker_loses_nothing_and_does_nothing_twice(
         EpisodeState.SCRIPTED,
         EpisodeState.IN_REVIEW,
     ]
+
+
+def test_audio_fans_out_per_line_to_the_render_queue(
+    redis_server: RedisServer, data_root: Path, db: Store, tmp_path: Path
+) -> None:
+    env = distributed_env(
+        redis_server.url,
+        data_root,
+        INFRACAST_SHOWS='{"infracast": {"auto_approve": true, "minutes": 0.5}}',
+    )
+    log = tmp_path / "all.log"
+    w = Worker(env, log, queues="default,render,transcribe").start()
+    try:
+        assert cli(env, "queue", str(EXAMPLE)).returncode == 0
+        wait_for(
+            lambda: (
+                db.count_by_state().get(EpisodeState.TRANSCRIBED, 0) == 1
+                or db.count_by_state().get(EpisodeState.FAILED, 0) == 1
+            ),
+            timeout=240,
+        )
+    finally:
+        w.stop()
+    [episode] = db.episodes()
+    assert episode.state == EpisodeState.TRANSCRIBED, episode.failure
+    # Each distinct line became its own task on the render queue, then the stage assembled.
+    assert re.search(r"render sent \d+ parts to render", log.read_text())
+    assert (db.episode_dir(episode.id) / "episode.mp3").stat().st_size > 10_000

@@ -10,7 +10,7 @@ from celery import Celery
 from pipeline.config import Settings, load_settings
 from pipeline.orchestrate import STAGES
 from workers import tasks
-from workers.tasks import SWEEP_TASK, task_name
+from workers.tasks import SWEEP_TASK, part_task_name, task_name
 
 
 def create_app(settings: Settings) -> Celery:
@@ -38,10 +38,14 @@ def create_app(settings: Settings) -> Celery:
         # The soft limit raises inside the task first, so the episode is marked failed.
         task_soft_time_limit=settings.task_time_limit
         - max(1, min(30, settings.task_time_limit // 10)),
-        # The store is the source of truth for episode state: no result backend.
+        # The store is the source of truth for episode state: results are ignored,
+        # except a chord's header, which Celery counts in the Redis result backend.
         task_ignore_result=True,
+        result_backend=settings.broker_url,
+        result_expires=settings.visibility_timeout,
         task_default_queue="default",
         task_routes={task_name(s.name): {"queue": s.queue} for s in STAGES}
+        | {part_task_name(s.name): {"queue": s.queue} for s in STAGES}
         | {SWEEP_TASK: {"queue": "default"}},
         task_create_missing_queues=True,
         broker_connection_retry_on_startup=True,

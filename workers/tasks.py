@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from celery import Celery, Task
+from celery import Celery, Task, chord, group
 from kombu.exceptions import OperationalError
 
 from pipeline import orchestrate
@@ -62,10 +62,20 @@ def register(app: Celery, settings: Settings) -> None:
         return orchestrate.sweep(worker_store(settings), CeleryDispatcher(app), older_than)
 
 
+def part_task_name(stage: str) -> str:
+    return f"infracast.{stage}.part"
+
+
 def _register_stage(app: Celery, settings: Settings, stage: Stage) -> None:
-    def run(task: Task, episode_id: int) -> None:
+    def run(task: Task, episode_id: int, fanned_out: bool = False) -> None:
         store = worker_store(settings)
         last_try = task.request.retries >= MAX_RETRIES
+        if (
+            stage.fan_out is not None
+            and not fanned_out
+            and _fan_out(app, settings, stage, episode_id)
+        ):
+            return
         try:
             episode = orchestrate.run_stage(
                 store, settings, episode_id, stage.name, fail_on_transient=last_try
@@ -87,3 +97,41 @@ def _register_stage(app: Celery, settings: Settings, stage: Stage) -> None:
         "max_retries": MAX_RETRIES,
     }
     app.task(**options)(run)
+    if stage.fan_out is not None:
+        do = stage.fan_out.do
+
+        # A chord's header results must be stored: Celery counts them in the backend.
+        @app.task(name=part_task_name(stage.name), ignore_result=False)  # type: ignore[untyped-decorator]
+        def part(payload: dict[str, Any]) -> None:
+            do(payload, settings)
+
+
+def _fan_out(app: Celery, settings: Settings, stage: Stage, episode_id: int) -> bool:
+    """Send a stage's parts to its queue as a chord whose callback is the stage itself.
+
+    False when there is nothing to hand out: the stage then runs at once.
+    """
+    assert stage.fan_out is not None
+    store = worker_store(settings)
+    episode = store.episode(episode_id)
+    if episode.state != stage.start:
+        return False
+    try:
+        parts = stage.fan_out.parts(stage.inputs(store, episode, settings), settings)
+    except InfracastError:
+        return False  # the stage itself meets this error, and records it
+    if not parts:
+        return False
+    header = group(
+        app.signature(part_task_name(stage.name), args=[p], queue=stage.queue) for p in parts
+    )
+    callback = app.signature(
+        task_name(stage.name),
+        args=[episode_id],
+        kwargs={"fanned_out": True},
+        queue=stage.queue,
+        immutable=True,
+    )
+    chord(header)(callback)
+    log.info("episode %s: %s sent %d parts to %s", episode_id, stage.name, len(parts), stage.queue)
+    return True

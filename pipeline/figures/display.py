@@ -6,8 +6,9 @@ and scripts ("$78.75 billion"), short form inside formulas ("$78.75 B").
 
 from __future__ import annotations
 
+import math
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 from pipeline.figures.models import Figure, FigureKind
 
@@ -16,8 +17,13 @@ SCALES = ((1e12, "T", "trillion"), (1e9, "B", "billion"), (1e6, "M", "million"))
 
 
 def number_at(x: float, decimals: int) -> str:
+    """`x` rounded half up to `decimals` places, thousands separated, no trailing zeros."""
+    if not math.isfinite(x):
+        return str(x)
     step = Decimal(1).scaleb(-decimals)
-    text = f"{Decimal(repr(x)).quantize(step, rounding=ROUND_HALF_UP):,f}"
+    # Wide precision: recognisers hear absurd numbers, and quantize refuses to lose digits.
+    rounded = Decimal(repr(x)).quantize(step, rounding=ROUND_HALF_UP, context=Context(prec=400))
+    text = f"{rounded:,f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 

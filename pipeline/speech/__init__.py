@@ -1,0 +1,24 @@
+"""Speech: script lines said aloud, one cached clip per line.
+
+normalize.py gives each line's spoken form (numbers, units, years and terms
+in words; a traced figure said from the ledger), lexicon.py the default
+pronunciations, engines.py the TTS engines by name ("piper", "espeak"), and
+render.py one WAV per line, cached by content and rendered in parallel.
+"""
+
+from pipeline.speech.engines import ENGINES, Engine, engine_named
+from pipeline.speech.normalize import spoken, words_for_comparison
+from pipeline.speech.render import Clip, ClipJob, clip_key, render_clip, render_clips
+
+__all__ = [
+    "ENGINES",
+    "Clip",
+    "ClipJob",
+    "Engine",
+    "clip_key",
+    "engine_named",
+    "render_clip",
+    "render_clips",
+    "spoken",
+    "words_for_comparison",
+]

@@ -1,0 +1,361 @@
+"""The stages of the flow, registered in order: what each starts from, makes and needs.
+
+Each entry says which state a stage starts from and produces, its queue, how
+to load its inputs from the store and how to run it. The run functions call
+the plain stage modules (ingest, figures, script, speech, transcribe) and
+touch no database: pipeline.orchestrate records what they return. Adding a
+stage is writing its two functions and one entry in STAGES.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from pipeline import captions, ingest, script, transcribe
+from pipeline.config import Settings, Voice
+from pipeline.errors import InfracastError
+from pipeline.figures.audit import audit, untraced
+from pipeline.figures.ledger import build_ledger
+from pipeline.figures.models import AuditFinding, Ledger
+from pipeline.models import Article, Episode, EpisodeState, Script, Source, Timeline, Word
+from pipeline.speech import normalize
+from pipeline.speech.assemble import EpisodeTags, assemble
+from pipeline.speech.render import ClipJob, clip_key, clip_path, render_clip, render_clips
+from pipeline.store import Store, file_digest
+
+
+def write_text(path: Path, text: str) -> Path:
+    """Write atomically, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def write_json(path: Path, model: BaseModel) -> Path:
+    return write_text(path, model.model_dump_json(indent=2))
+
+
+@dataclass(frozen=True)
+class StageEnv:
+    """What a stage may use besides its inputs: settings and its episode's folder."""
+
+    settings: Settings
+    episode: Episode
+    folder: Path
+
+
+@dataclass(frozen=True)
+class StageResult:
+    """What a stage made. `state` overrides the stage's end state (the review gate)."""
+
+    summary: dict[str, Any]
+    article: Article | None = None
+    script: tuple[Script, list[AuditFinding]] | None = None
+    files: list[Path] = field(default_factory=list)
+    state: EpisodeState | None = None
+
+
+@dataclass(frozen=True)
+class FanOut:
+    """Work a stage can hand to many workers before it runs (distributed mode only).
+
+    `parts` lists what is still to do as JSON-able payloads; `do` does one. The
+    stage then runs as usual and finds the parts done (rendered clips are cached).
+    """
+
+    parts: Callable[[Any, Settings], list[dict[str, Any]]]
+    do: Callable[[dict[str, Any], Settings], None]
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    queue: str
+    start: EpisodeState
+    end: EpisodeState
+    inputs: Callable[[Store, Episode, Settings], BaseModel]
+    run: Callable[[Any, StageEnv], StageResult]
+    version: str = "1"
+    fan_out: FanOut | None = None
+
+
+# -- stages ---------------------------------------------------------------
+
+
+def _ingest_inputs(store: Store, episode: Episode, settings: Settings) -> BaseModel:
+    return episode.source
+
+
+def _ingest(source: Source, env: StageEnv) -> StageResult:
+    article = ingest.article_from_source(source, ingest.IngestOptions.from_settings(env.settings))
+    path = write_json(env.folder / "article.json", article)
+    summary = {"content_hash": article.content_hash, "words": article.word_count}
+    return StageResult(summary=summary, article=article, files=[path])
+
+
+class ScriptInputs(BaseModel):
+    """Everything the script depends on; its hash decides whether to write again."""
+
+    article: Article
+    show: str
+    writer: str
+    minutes: float
+    hosts: list[tuple[str, str]]
+    use_assumptions: bool
+
+
+def _script_inputs(store: Store, episode: Episode, settings: Settings) -> BaseModel:
+    if episode.article_id is None:
+        raise InfracastError(f"episode {episode.id} has no article; retry its ingest")
+    show = settings.show(episode.show)
+    return ScriptInputs(
+        article=store.article(episode.article_id),
+        show=episode.show,
+        writer=show.writer,
+        minutes=show.minutes,
+        hosts=[(h.name, h.role) for h in show.hosts],
+        use_assumptions=show.use_assumptions,
+    )
+
+
+def _script(inputs: ScriptInputs, env: StageEnv) -> StageResult:
+    ledger = build_ledger(inputs.article, use_assumptions=inputs.use_assumptions)
+    options = script.options_for(env.settings, inputs.show, inputs.minutes)
+    written = script.writer_named(inputs.writer)(inputs.article, ledger, options)
+    findings = audit(written.lines, ledger)
+    files = [
+        write_json(env.folder / "ledger.json", ledger),
+        write_json(env.folder / "script.json", written),
+    ]
+    summary = {
+        "lines": len(written.lines),
+        "words": written.words,
+        "untraced": len(untraced(findings)),
+        "writer": inputs.writer,
+    }
+    return StageResult(summary=summary, script=(written, findings), files=files)
+
+
+class ReviewInputs(BaseModel):
+    auto_approve: bool
+
+
+def _review_inputs(store: Store, episode: Episode, settings: Settings) -> BaseModel:
+    return ReviewInputs(auto_approve=settings.show(episode.show).auto_approve)
+
+
+def _review(inputs: ReviewInputs, env: StageEnv) -> StageResult:
+    """The gate: editors approve in the browser or with `infracast approve`, unless the show
+    approves its scripts automatically."""
+    state = EpisodeState.APPROVED if inputs.auto_approve else EpisodeState.IN_REVIEW
+    return StageResult(summary={"auto_approved": inputs.auto_approve}, state=state)
+
+
+class RenderInputs(BaseModel):
+    """The approved script and everything that decides how it sounds."""
+
+    script_version: int
+    script: Script
+    ledger: Ledger
+    voices: dict[str, Voice]
+    overrides: dict[str, Voice] = Field(default_factory=dict, description="line id → voice")
+    lexicon: dict[str, str]
+    show: str
+    author: str
+    date: str
+    cover: str | None
+
+
+OVERRIDES = "overrides.json"
+
+
+def _render_inputs(store: Store, episode: Episode, settings: Settings) -> BaseModel:
+    show = settings.show(episode.show)
+    saved = store.script(episode.id)
+    folder = store.episode_dir(episode.id)
+    overrides = folder / OVERRIDES
+    return RenderInputs(
+        script_version=saved.version,
+        script=saved.script,
+        ledger=Ledger.model_validate_json((folder / "ledger.json").read_text(encoding="utf-8")),
+        voices={h.name: h.voice for h in show.hosts},
+        overrides=json.loads(overrides.read_text(encoding="utf-8")) if overrides.is_file() else {},
+        lexicon=show.lexicon,
+        show=show.title,
+        author=show.author,
+        date=episode.created_at.date().isoformat(),
+        cover=str(show.artwork) if show.artwork else None,
+    )
+
+
+def spoken_lines(script: Script, ledger: Ledger, lexicon: dict[str, str]) -> dict[str, str]:
+    """Each line's spoken form: what the voice says and what QA expects to hear."""
+    return {line.id: normalize.spoken(line.text, ledger, lexicon) for line in script.lines}
+
+
+def clip_jobs(inputs: RenderInputs) -> list[ClipJob]:
+    said = spoken_lines(inputs.script, inputs.ledger, inputs.lexicon)
+    return [
+        ClipJob(line.id, said[line.id], inputs.overrides.get(line.id, inputs.voices[line.speaker]))
+        for line in inputs.script.lines
+    ]
+
+
+def _render(inputs: RenderInputs, env: StageEnv) -> StageResult:
+    clips = render_clips(clip_jobs(inputs), clip_cache(env.settings), env.settings.render_workers)
+    tags = EpisodeTags(
+        title=inputs.script.title,
+        show=inputs.show,
+        artist=inputs.author,
+        date=inputs.date,
+        cover=Path(inputs.cover) if inputs.cover else None,
+    )
+    done = assemble(
+        inputs.script, {c.line_id: c.path for c in clips}, env.folder / "episode.mp3", tags
+    )
+    files = [
+        done.mp3,
+        write_json(env.folder / "timeline.json", done.timeline),
+    ]
+    summary = {
+        "duration": round(done.timeline.duration, 2),
+        "loudness_lufs": round(done.loudness, 2),
+        "true_peak_dbtp": round(done.true_peak, 2),
+        "clips": len(clips),
+        "clips_rendered": sum(not c.cached for c in clips),
+    }
+    return StageResult(summary=summary, files=files)
+
+
+def clip_cache(settings: Settings) -> Path:
+    """Clips are shared by every episode: a line said the same way is rendered once."""
+    return settings.data_root / "clips"
+
+
+def _clips_to_render(inputs: RenderInputs, settings: Settings) -> list[dict[str, Any]]:
+    cache = clip_cache(settings)
+    todo = {}
+    for job in clip_jobs(inputs):
+        key = clip_key(job)
+        if not clip_path(cache, key).exists():
+            todo[key] = {"line_id": job.line_id, "text": job.text, "voice": job.voice.model_dump()}
+    return list(todo.values())
+
+
+def _render_one_clip(part: dict[str, Any], settings: Settings) -> None:
+    job = ClipJob(part["line_id"], part["text"], Voice.model_validate(part["voice"]))
+    render_clip(job, clip_cache(settings))
+
+
+class TranscribeInputs(BaseModel):
+    audio_hash: str
+    script: Script
+    timeline: Timeline
+    spoken: dict[str, str]
+    backend: str
+    model: str
+    threshold: float
+
+
+def _transcribe_inputs(store: Store, episode: Episode, settings: Settings) -> BaseModel:
+    folder = store.episode_dir(episode.id)
+    mp3 = folder / "episode.mp3"
+    if not mp3.is_file():
+        raise InfracastError(f"episode {episode.id} has no audio at {mp3}; render it again")
+    # QA holds the audio to the latest script, so an edit made after rendering is caught.
+    latest = store.script(episode.id).script
+    ledger = Ledger.model_validate_json((folder / "ledger.json").read_text(encoding="utf-8"))
+    return TranscribeInputs(
+        audio_hash=file_digest(mp3),
+        script=latest,
+        timeline=Timeline.model_validate_json((folder / "timeline.json").read_text()),
+        spoken=spoken_lines(latest, ledger, settings.show(episode.show).lexicon),
+        backend=settings.asr_backend,
+        model=settings.asr_model,
+        threshold=settings.qa_threshold,
+    )
+
+
+def _transcribe(inputs: TranscribeInputs, env: StageEnv) -> StageResult:
+    words = transcribe.transcribe(
+        env.folder / "episode.mp3", inputs.backend, inputs.model, data_root=env.settings.data_root
+    )
+    report = transcribe.qa(
+        inputs.script,
+        inputs.timeline,
+        words,
+        inputs.spoken,
+        threshold=inputs.threshold,
+        backend=inputs.backend,
+        model=inputs.model,
+    )
+    files = [
+        write_json(env.folder / "words.json", Words(words=words)),
+        write_json(env.folder / "qa.json", report),
+        write_text(
+            env.folder / "captions.vtt", captions.vtt(inputs.script, inputs.timeline, words)
+        ),
+        write_text(
+            env.folder / "captions.srt", captions.srt(inputs.script, inputs.timeline, words)
+        ),
+    ]
+    summary = {"wer": round(report.wer, 4), "flagged": [q.line_id for q in report.flagged]}
+    return StageResult(summary=summary, files=files)
+
+
+class Words(BaseModel):
+    words: list[Word]
+
+
+STAGES: list[Stage] = [
+    Stage(
+        name="ingest",
+        queue="default",
+        start=EpisodeState.QUEUED,
+        end=EpisodeState.INGESTED,
+        inputs=_ingest_inputs,
+        run=_ingest,
+    ),
+    Stage(
+        name="script",
+        queue="default",
+        start=EpisodeState.INGESTED,
+        end=EpisodeState.SCRIPTED,
+        inputs=_script_inputs,
+        run=_script,
+    ),
+    Stage(
+        name="review",
+        queue="default",
+        start=EpisodeState.SCRIPTED,
+        end=EpisodeState.IN_REVIEW,
+        inputs=_review_inputs,
+        run=_review,
+    ),
+    Stage(
+        name="render",
+        queue="render",
+        start=EpisodeState.APPROVED,
+        end=EpisodeState.RENDERED,
+        inputs=_render_inputs,
+        run=_render,
+        fan_out=FanOut(parts=_clips_to_render, do=_render_one_clip),
+    ),
+    Stage(
+        name="transcribe",
+        queue="transcribe",
+        start=EpisodeState.RENDERED,
+        end=EpisodeState.TRANSCRIBED,
+        inputs=_transcribe_inputs,
+        run=_transcribe,
+    ),
+]
+QUEUES = ("default", "render", "transcribe")

@@ -1,0 +1,87 @@
+"""The audio stages end to end, in-process: render, master, transcribe, QA, re-render.
+
+Real engines and models throughout (Piper, espeak-ng, ffmpeg, faster-whisper) on a
+one-minute script, so the file stays within a minute or so of run time.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline import orchestrate
+from pipeline.config import Settings, Show
+from pipeline.models import EpisodeState, QAReport, Source, Timeline
+from pipeline.store import Store
+from tests.conftest import EXAMPLE
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, Settings, int]:
+    """One short episode made through every stage, shared by the tests below."""
+    root = tmp_path_factory.mktemp("audio")
+    settings = Settings(data_root=root, shows={"infracast": Show(auto_approve=True, minutes=1)})
+    store = Store(settings.db_url, settings.data_root)
+    source = Source(kind="markdown", uri=str(EXAMPLE), text=EXAMPLE.read_text(encoding="utf-8"))
+    episode = orchestrate.submit(store, settings, source).episode
+    orchestrate.run_episode(store, settings, episode.id)
+    return store, settings, episode.id
+
+
+def test_an_approved_script_becomes_a_transcribed_episode(
+    made: tuple[Store, Settings, int],
+) -> None:
+    store, _, episode_id = made
+    assert store.episode(episode_id).state == EpisodeState.TRANSCRIBED
+    folder = store.episode_dir(episode_id)
+    names = {Path(f.path).name for f in store.files(episode_id)}
+    assert {
+        "episode.mp3",
+        "timeline.json",
+        "words.json",
+        "qa.json",
+        "captions.vtt",
+        "captions.srt",
+    } <= names
+    timeline = Timeline.model_validate_json((folder / "timeline.json").read_text())
+    script = store.script(episode_id).script
+    assert [t.line_id for t in timeline.lines] == [line.id for line in script.lines]
+    report = QAReport.model_validate_json((folder / "qa.json").read_text())
+    assert report.wer < 0.35, report.wer
+    assert (folder / "captions.vtt").read_text().startswith("WEBVTT")
+
+
+def test_an_edit_after_rendering_is_flagged_and_rerendered_alone(
+    made: tuple[Store, Settings, int],
+) -> None:
+    store, settings, episode_id = made
+    saved = store.script(episode_id)
+    lines = list(saved.script.lines)
+    target = next(i for i, line in enumerate(lines) if line.words >= 6)
+    changed = "Meanwhile, liquid cooling loops are spreading across every new hall in Norway."
+    lines[target] = lines[target].model_copy(update={"text": changed})
+    store.save_script(
+        episode_id,
+        saved.script.model_copy(update={"lines": lines}),
+        [],
+        author="editor",
+        base_version=saved.version,
+    )
+    # The audio still says the old line: transcribing again against the new text flags it.
+    store.move(episode_id, EpisodeState.TRANSCRIBED, EpisodeState.RENDERED)
+    orchestrate.run_stage(store, settings, episode_id, "transcribe")
+    folder = store.episode_dir(episode_id)
+    report = QAReport.model_validate_json((folder / "qa.json").read_text())
+    assert lines[target].id in [q.line_id for q in report.flagged]
+
+    episode, rerendered = orchestrate.rerender_flagged(store, settings, episode_id)
+    assert lines[target].id in rerendered and episode.state == EpisodeState.APPROVED
+    orchestrate.run_episode(store, settings, episode_id)
+    runs = store.stage_output_latest(episode_id, "render")
+    assert runs is not None and runs["clips_rendered"] == len(rerendered)
+    overrides = json.loads((folder / "overrides.json").read_text())
+    assert set(overrides) == set(rerendered)
