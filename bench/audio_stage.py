@@ -3,7 +3,7 @@
 Targets: < 75 s in all, peak RSS per process < 1 GB. Starts from an empty clip
 cache, then re-renders after editing one line (target < 3 s for that line).
 
-    python -m bench.audio_stage [MINUTES]
+    python -m bench.audio_stage [MINUTES [ARTICLE_WORDS]]
 """
 
 from __future__ import annotations
@@ -27,11 +27,13 @@ def peak_mb(who: int) -> float:
 
 def main() -> None:
     minutes = float(sys.argv[1]) if len(sys.argv) > 1 else 10.0
+    # Every section gets a segment, so a long article makes a longer episode than asked.
+    words = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
     with tempfile.TemporaryDirectory() as tmp:
         show = Show(auto_approve=True, minutes=minutes)
         settings = Settings(data_root=Path(tmp), shows={"infracast": show})
         store = Store(settings.db_url, settings.data_root)
-        source = Source(kind="markdown", uri="bench.md", text=long_article(5000))
+        source = Source(kind="markdown", uri="bench.md", text=long_article(words))
         episode = orchestrate.submit(store, settings, source).episode
         for stage in ("ingest", "script", "review"):
             orchestrate.run_stage(store, settings, episode.id, stage)

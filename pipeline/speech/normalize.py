@@ -141,6 +141,8 @@ def words_for_comparison(
 
 def cardinal(n: int) -> str:
     """ "130" → "one hundred thirty" (American: no "and", no commas)."""
+    if abs(n) >= 10**15:  # past any figure; a recogniser's garble is read digit by digit
+        return " ".join(DIGITS[int(d)] for d in str(abs(n)))
     words: str = num2words(n, lang="en")
     return " ".join(w for w in words.replace(",", "").split() if w != "and")
 
