@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from pipeline import captions, ingest, script, transcribe
+from pipeline import ingest, script
 from pipeline.config import Settings, Voice
 from pipeline.errors import InfracastError
 from pipeline.figures.audit import audit, untraced
@@ -25,7 +25,6 @@ from pipeline.figures.ledger import build_ledger
 from pipeline.figures.models import AuditFinding, Ledger
 from pipeline.models import Article, Episode, EpisodeState, Script, Source, Timeline, Word
 from pipeline.speech import normalize
-from pipeline.speech.assemble import EpisodeTags, assemble
 from pipeline.speech.render import ClipJob, clip_key, clip_path, render_clip, render_clips
 from pipeline.store import Store, file_digest
 
@@ -210,6 +209,9 @@ def clip_jobs(inputs: RenderInputs) -> list[ClipJob]:
 
 
 def _render(inputs: RenderInputs, env: StageEnv) -> StageResult:
+    # scipy and pyloudnorm take a second to import: only the stage that masters pays it.
+    from pipeline.speech.assemble import EpisodeTags, assemble
+
     clips = render_clips(clip_jobs(inputs), clip_cache(env.settings), env.settings.render_workers)
     tags = EpisodeTags(
         title=inputs.script.title,
@@ -285,6 +287,8 @@ def _transcribe_inputs(store: Store, episode: Episode, settings: Settings) -> Ba
 
 
 def _transcribe(inputs: TranscribeInputs, env: StageEnv) -> StageResult:
+    from pipeline import captions, transcribe  # numpy and the ASR backends: only here
+
     words = transcribe.transcribe(
         env.folder / "episode.mp3", inputs.backend, inputs.model, data_root=env.settings.data_root
     )
