@@ -4,7 +4,7 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := ffmpeg espeak-ng redis-server
+APT_PACKAGES := ffmpeg espeak-ng redis-server fonts-dejavu-core
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 EXAMPLE := examples/gigawatt-racks.md
 

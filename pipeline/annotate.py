@@ -23,7 +23,7 @@ from pipeline.figures.audit import audit
 from pipeline.figures.display import value_text
 from pipeline.figures.models import AuditFinding, Figure, Ledger
 from pipeline.figures.numbers import find_mentions
-from pipeline.models import Line, Script, Timeline, TimedLine, Word
+from pipeline.models import Line, Script, TimedLine, Timeline, Word
 from pipeline.speech.normalize import words_for_comparison
 from pipeline.templating import render
 from pipeline.transcribe import assign_words, figure_words
@@ -188,9 +188,7 @@ def _card(
         source_link=_link(article_source, paragraph),
         formula=figure.formula,
         inputs=[FigureInput(id=i, value=value_text(ledger.figure(i))) for i in figure.inputs],
-        checks=[
-            c.note for c in ledger.checks if figure.id in (c.stated_id, c.computed_id)
-        ],
+        checks=[c.note for c in ledger.checks if figure.id in (c.stated_id, c.computed_id)],
         assumption="; ".join(references) or None,
     )
 
@@ -219,9 +217,7 @@ def _sources(
     out = [SourceLink(title=article_title, url=url)]
     used = {c.figure_id for c in cards}
     for figure in ledger.by_origin("assumption"):
-        if figure.reference and any(
-            figure.id in _ids(ledger.figure(u), ledger) for u in used
-        ):
+        if figure.reference and any(figure.id in _ids(ledger.figure(u), ledger) for u in used):
             link = URL.search(figure.reference)
             source = SourceLink(title=figure.reference, url=link.group(0) if link else None)
             if source not in out:
