@@ -50,6 +50,7 @@ from pipeline.figures.display import value_text
 from pipeline.figures.models import Figure, Ledger
 from pipeline.models import WORDS_PER_MINUTE, Article, Line, Move, Script, Segment
 from pipeline.script import WriterOptions, scoring
+from pipeline.script.quality import SENTENCE_END, sentence_keys
 from pipeline.script.scoring import Comparison, Point, Tracer, top_figure
 from pipeline.script.spoken import Abbreviations, capitalize, english_list, sentences_of, tidy
 from pipeline.templating import environment
@@ -220,7 +221,7 @@ class _Episode:
     def unsaid(self, text: str) -> str:
         """`text` without the sentences this episode has already said (articles repeat
         stock phrases; a point is still worth saying without them)."""
-        kept = [s for s in re.split(r"(?<=[.!?])\s+", text) if not _sentence_keys(s) & self.said]
+        kept = [s for s in SENTENCE_END.split(text) if not _sentence_keys(s) & self.said]
         return " ".join(kept)
 
     @property
@@ -284,9 +285,8 @@ def _variants(name: str, context: tuple[tuple[str, str], ...]) -> list[str]:
 
 @lru_cache(maxsize=8192)
 def _sentence_keys(text: str) -> frozenset[str]:
-    """Sentences as the repeated-sentence check compares them (three words or more)."""
-    keys = (re.sub(r"\W+", " ", s.lower()).strip() for s in re.split(r"(?<=[.!?])\s+", text))
-    return frozenset(k for k in keys if len(k.split()) >= 3)
+    """quality.sentence_keys, cached: the writer asks for every candidate line."""
+    return frozenset(sentence_keys(text))
 
 
 def _build(plan: _Plan, chosen: set[int]) -> _Episode:

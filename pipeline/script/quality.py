@@ -63,14 +63,19 @@ def coverage(script: Script, article: Article) -> list[str]:
     ]
 
 
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def sentence_keys(text: str) -> list[str]:
+    """The sentences of `text` as the repeated-sentence check compares them: lower case,
+    punctuation dropped, three words or more (shorter ones are interjections and asides)."""
+    keys = (re.sub(r"\W+", " ", s.lower()).strip() for s in SENTENCE_END.split(text))
+    return [k for k in keys if len(k.split()) >= 3]
+
+
 def repeated_sentences(script: Script) -> list[str]:
     """No sentence said twice in one episode (template phrasing included)."""
-    seen: Counter[str] = Counter()
-    for line in script.lines:
-        for sentence in re.split(r"(?<=[.!?])\s+", line.text):
-            key = re.sub(r"\W+", " ", sentence.lower()).strip()
-            if len(key.split()) >= 3:
-                seen[key] += 1
+    seen: Counter[str] = Counter(k for line in script.lines for k in sentence_keys(line.text))
     return [f"said {n} times: {sentence!r}" for sentence, n in seen.items() if n > 1]
 
 
