@@ -10,8 +10,10 @@ EXAMPLE := examples/gigawatt-racks.md
 
 .PHONY: demo test lint system venv clean
 
+# The demo publishes even when QA flags lines: the packaged Whisper tiny.en mishears
+# espeak-ng's voice often enough to flag lines a listener understands (see README).
 demo: system $(BIN)/.runtime
-	$(BIN)/infracast make $(EXAMPLE)
+	$(BIN)/infracast make --allow-failed-qa $(EXAMPLE)
 
 test: system $(BIN)/.dev
 	$(BIN)/ruff check .

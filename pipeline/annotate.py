@@ -275,12 +275,52 @@ def clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
+def first_mentions(ann: Annotations) -> list[FigureCard]:
+    """Each figure once, at the first time it is said: the rows of the figures table."""
+    seen: set[str] = set()
+    first = []
+    for card in ann.cards:
+        if card.figure_id not in seen:
+            seen.add(card.figure_id)
+            first.append(card)
+    return first
+
+
 def show_notes_markdown(ann: Annotations) -> str:
-    return render("annotate/show_notes.md.j2", ann=ann, clock=clock)
+    return render("annotate/show_notes.md.j2", ann=ann, figures=first_mentions(ann), clock=clock)
 
 
-def show_notes_html(ann: Annotations) -> str:
-    return render("annotate/show_notes.html.j2", ann=ann, clock=clock)
+def show_notes_html(ann: Annotations, language: str = "en") -> str:
+    """A whole page (published beside the audio); links only to absolute URLs."""
+    return render(
+        "annotate/show_notes.html.j2",
+        ann=ann,
+        figures=first_mentions(ann),
+        clock=clock,
+        language=language,
+    )
+
+
+# Apple Podcasts shows at most 4,000 characters of an episode's description.
+FEED_NOTES_LIMIT = 4000
+
+
+def feed_notes_html(ann: Annotations, full_notes_url: str, limit: int = FEED_NOTES_LIMIT) -> str:
+    """Show notes short enough for a feed item: summary, chapters, as many figures as fit
+    (with their formulas), sources, and a link to the full notes."""
+    figures = first_mentions(ann)
+    for shown in range(len(figures), -1, -1):
+        html = render(
+            "annotate/feed_notes.html.j2",
+            ann=ann,
+            figures=figures[:shown],
+            more=len(figures) - shown,
+            notes_url=full_notes_url,
+            clock=clock,
+        )
+        if len(html) <= limit:
+            break
+    return html  # over the limit only when the summary and chapters alone are
 
 
 def chapters_json(ann: Annotations) -> dict[str, Any]:

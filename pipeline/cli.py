@@ -121,11 +121,17 @@ def queue(c: Context, sources: tuple[str, ...], show: str | None, force: bool, f
 @click.option("--show", help="Show slug (see `infracast shows`).")
 @click.option("--force", is_flag=True, help="Make a new episode even if the show has this article.")
 @click.option("--review", is_flag=True, help="Stop when the script waits for review.")
+@click.option(
+    "--allow-failed-qa", is_flag=True, help="Publish even if QA flags lines (they are listed)."
+)
 @pass_ctx
-def make(c: Context, source: str, show: str | None, force: bool, review: bool) -> None:
+def make(
+    c: Context, source: str, show: str | None, force: bool, review: bool, allow_failed_qa: bool
+) -> None:
     """Run every stage for SOURCE in this process, then print where the files are.
 
-    The script is approved on your behalf unless --review is given.
+    The script is approved on your behalf unless --review is given; the episode
+    is published to its show's feed when QA passes, or with --allow-failed-qa.
     """
     src = source_from_arg(source, c.settings)
     episode = orchestrate.submit(c.store, c.settings, src, show, force=force).episode
@@ -140,6 +146,11 @@ def make(c: Context, source: str, show: str | None, force: bool, review: bool) -
         if episode.state == EpisodeState.IN_REVIEW and not review:
             orchestrate.approve(c.store, episode.id, who="infracast make")
             episode = orchestrate.run_episode(c.store, c.settings, episode.id, on_stage)
+        if episode.state == EpisodeState.ANNOTATED and allow_failed_qa:
+            who = "infracast make --allow-failed-qa"
+            episode = orchestrate.publish(
+                c.store, c.settings, episode.id, who, allow_failed_qa=True
+            )
         progress.update(task, description="done", completed=len(stages))
     report_episode(c, episode)
 
@@ -157,6 +168,14 @@ def report_episode(c: Context, episode: Episode) -> None:
         report = QAReport.model_validate_json(qa.read_text(encoding="utf-8"))
         flagged = ", ".join(q.line_id for q in report.flagged) or "none"
         out.print(f"word error rate {report.wer:.1%} ({report.backend}); flagged lines: {flagged}")
+    if episode.state == EpisodeState.ANNOTATED:
+        held = [h.note for h in c.store.history(episode.id) if h.note.startswith("publish held")]
+        if held:
+            out.print(f"not in the feed: {held[-1].removeprefix('publish held: ')}", markup=False)
+    if episode.state == EpisodeState.PUBLISHED:
+        from pipeline import feeds
+
+        out.print(f"feed updated: {feeds.feed_path(c.settings, episode.show)}")
 
 
 @contextmanager
@@ -396,6 +415,84 @@ def ledger_tables(ledger: Ledger) -> list[Table]:
         agrees = "[green]yes[/green]" if check.agrees else "[red]no[/red]"
         checks.add_row(check.stated_id, check.computed_id, agrees, check.note)
     return [stated, computed, checks]
+
+
+@cli.command()
+@click.argument("episode_ids", nargs=-1, type=int)
+@click.option("--show", help="Only this show (default: every show).")
+@click.option(
+    "--allow-failed-qa",
+    is_flag=True,
+    help="Publish the named episodes even though QA flagged lines.",
+)
+@pass_ctx
+def publish(
+    c: Context, episode_ids: tuple[int, ...], show: str | None, allow_failed_qa: bool
+) -> None:
+    """Publish annotated episodes and write the shows' feeds.
+
+    With EPISODE_IDS, publishes those; without, every annotated episode whose QA
+    passed and that nobody unpublished. Either way each show's feed is rewritten
+    (nothing changes when nothing did).
+    """
+    from pipeline import feeds
+
+    if allow_failed_qa and not episode_ids:
+        raise click.UsageError("--allow-failed-qa needs the episode ids it applies to")
+    who = getpass.getuser()
+    for episode_id in episode_ids:
+        episode = orchestrate.publish(
+            c.store, c.settings, episode_id, who, allow_failed_qa=allow_failed_qa
+        )
+        out.print(f"published episode {episode_id} in {episode.show}")
+    slugs = [show] if show else list(c.settings.shows)
+    for slug in slugs:
+        c.settings.show(slug)
+        if not episode_ids:
+            for waiting in c.store.episodes(state=EpisodeState.ANNOTATED, show=slug):
+                episode = orchestrate.run_stage(c.store, c.settings, waiting.id, "publish")
+                if episode.state == EpisodeState.PUBLISHED:
+                    out.print(f"published episode {episode.id} in {slug}")
+        out.print(f"{slug}: {feeds.write_feed(c.store, c.settings, slug)}")
+
+
+@cli.command()
+@click.argument("episode_id", type=int)
+@pass_ctx
+def unpublish(c: Context, episode_id: int) -> None:
+    """Take an episode out of its show's feed (publish it again with `infracast publish`)."""
+    episode = orchestrate.unpublish(c.store, c.settings, episode_id, getpass.getuser())
+    out.print(f"episode {episode_id} is no longer in the {episode.show} feed")
+
+
+@cli.command()
+@pass_ctx
+def feeds(c: Context) -> None:
+    """List each show's feed: its URL, where it is written, and its episodes."""
+    from pipeline import feeds as show_feeds
+    from pipeline.publish import feed_url_for
+
+    for slug, config in c.settings.shows.items():
+        path = show_feeds.feed_path(c.settings, slug)
+        published = len(c.store.episodes(state=EpisodeState.PUBLISHED, show=slug))
+        waiting = len(c.store.episodes(state=EpisodeState.ANNOTATED, show=slug))
+        out.print(f"[bold]{slug}[/bold]  {published} published, {waiting} waiting")
+        out.print(f"  url:  {feed_url_for(config, slug)}", markup=False, soft_wrap=True)
+        written = str(path) if path.is_file() else "not written yet: infracast publish"
+        out.print(f"  file: {written}", markup=False, soft_wrap=True)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@pass_ctx
+def serve(c: Context, host: str, port: int) -> None:
+    """Serve the published feeds and media (and the review UI) over HTTP."""
+    import uvicorn
+
+    from pipeline.web import create_app
+
+    uvicorn.run(create_app(c.settings), host=host, port=port, log_level="info")
 
 
 @cli.command()

@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     data_root: Path = Field(
         Path("episodes"), description="Folder for the SQLite database and one folder per episode."
     )
+    publish_dir: Path | None = Field(
+        None, description="Folder feeds and their files are published to; default DATA_ROOT/public."
+    )
     database_url: str | None = Field(
         None, description="SQLAlchemy URL; default is SQLite at DATA_ROOT/infracast.db."
     )
@@ -162,6 +165,10 @@ class Settings(BaseSettings):
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_root / 'infracast.db'}"
+
+    @property
+    def public_dir(self) -> Path:
+        return self.publish_dir or self.data_root / "public"
 
     @property
     def embedded(self) -> bool:

@@ -43,11 +43,12 @@ def _wrap(draw: ImageDraw.ImageDraw, title: str, size: int) -> tuple[list[str], 
     for px in range(size // 6, size // 40, -max(1, size // 200)):
         font = _font(px)
         width = max(8, int(inner / (px * 0.55)))
-        lines = textwrap.wrap(title, width=width, break_long_words=True) or [title]
+        # Words stay whole: a long word makes the font smaller instead of splitting.
+        lines = textwrap.wrap(title, width=width, break_long_words=False) or [title]
         widths = [draw.textlength(line, font=font) for line in lines]
         if max(widths) <= inner and len(lines) * px * 1.25 <= inner * 0.7:
             return lines, px
-    return textwrap.wrap(title, width=40) or [title], size // 40
+    return textwrap.wrap(title, width=40, break_long_words=True) or [title], size // 40
 
 
 def cover_png(title: str, size: int = MIN_SIZE) -> bytes:

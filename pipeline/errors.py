@@ -50,3 +50,10 @@ class TransientError(InfracastError):
     """A failure that may pass on its own (network, broker): safe to retry."""
 
     http_status = 503
+
+
+class Held(InfracastError):
+    """A stage cannot go on until a person decides (QA failed, unpublished): the episode
+    waits in its state with this message, and is not failed."""
+
+    http_status = 409

@@ -282,3 +282,13 @@ class QAReport(BaseModel):
     @property
     def flagged(self) -> list[LineQA]:
         return [line for line in self.lines if line.flagged]
+
+
+class User(BaseModel):
+    """An editor account (the web app's sign-in)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    name: str
+    password_hash: str = Field(repr=False)

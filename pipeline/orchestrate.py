@@ -19,12 +19,14 @@ from pydantic import BaseModel
 
 from pipeline import ingest
 from pipeline.config import Settings, Voice
-from pipeline.errors import ConflictError, InfracastError, InputError, TransientError
+from pipeline.errors import ConflictError, Held, InfracastError, InputError, TransientError
 from pipeline.models import Episode, EpisodeState, QAReport, Source, StoredFile
 from pipeline.stages import (
     OVERRIDES,
+    PUBLISHING,
     QUEUES,
     STAGES,
+    PublishDecision,
     Stage,
     StageEnv,
     StageResult,
@@ -65,9 +67,10 @@ def run_stage(
     """Run one stage for an episode and record the outcome.
 
     Does nothing when the episode is not waiting for this stage (it already
-    ran, or another worker has it). A user-facing failure marks the episode
-    failed and is re-raised; a TransientError is re-raised without marking
-    the episode unless `fail_on_transient`, so a worker can retry it.
+    ran, or another worker has it). A stage that is Held leaves the episode
+    where it is, with the reason in its history. A user-facing failure marks
+    the episode failed and is re-raised; a TransientError is re-raised without
+    marking the episode unless `fail_on_transient`, so a worker can retry it.
     """
     stage = stage_named(name)
     episode = store.episode(episode_id)
@@ -79,20 +82,27 @@ def run_stage(
         done = store.stage_output(episode_id, stage.name, key)
         if done is not None:
             end = EpisodeState(done.get("state", stage.end))
-            return store.move(episode_id, stage.start, end, note=f"{stage.name}: reused")
-        result = stage.run(inputs, StageEnv(settings, episode, store.episode_dir(episode_id)))
-        end = result.state or stage.end
-        return store.complete_stage(
-            episode_id,
-            stage.name,
-            key,
-            {**result.summary, "state": end.value},
-            stage.start,
-            end,
-            article=result.article,
-            script=result.script,
-            files=[_stored(store, stage, p) for p in result.files],
-        )
+            episode = store.move(episode_id, stage.start, end, note=f"{stage.name}: reused")
+        else:
+            result = stage.run(inputs, StageEnv(settings, episode, store.episode_dir(episode_id)))
+            end = result.state or stage.end
+            episode = store.complete_stage(
+                episode_id,
+                stage.name,
+                key,
+                {**result.summary, "state": end.value},
+                stage.start,
+                end,
+                article=result.article,
+                script=result.script,
+                files=[_stored(store, stage, p) for p in result.files],
+            )
+        if stage.after is not None and episode.state == stage.end:
+            stage.after(store, settings, episode)
+        return episode
+    except Held as e:
+        store.touch(episode_id, f"{stage.name} held: {e.message}")
+        return store.episode(episode_id)
     except ConflictError:
         return store.episode(episode_id)  # another worker moved it first
     except TransientError as e:
@@ -122,11 +132,14 @@ def run_episode(
     episode_id: int,
     on_stage: Callable[[Stage], None] = lambda stage: None,
 ) -> Episode:
-    """Run every automatic stage in-process until the episode waits (review) or is done."""
+    """Run every automatic stage in-process until the episode waits (review, a held
+    publish) or is done."""
     episode = store.episode(episode_id)
     while (stage := next_stage(episode)) is not None:
         on_stage(stage)
         episode = run_stage(store, settings, episode_id, stage.name)
+        if episode.state == stage.start:
+            break
     return episode
 
 
@@ -221,6 +234,56 @@ def approve(store: Store, episode_id: int, who: str) -> Episode:
     )
 
 
+def decide_publishing(store: Store, episode_id: int, decision: PublishDecision) -> Episode:
+    """Record an editor's decision for the publish stage to act on."""
+    episode = store.episode(episode_id)
+    write_json(store.episode_dir(episode_id) / PUBLISHING, decision)
+    store.touch(episode_id, f"publishing decided by {decision.by}: " + _decision_text(decision))
+    return store.episode(episode.id)
+
+
+def _decision_text(decision: PublishDecision) -> str:
+    if decision.hold:
+        return "hold"
+    return "publish even if QA failed" if decision.allow_failed_qa else "publish when QA passes"
+
+
+def publish(
+    store: Store, settings: Settings, episode_id: int, who: str, *, allow_failed_qa: bool = False
+) -> Episode:
+    """Publish an annotated episode now (in this process): the publish stage, then its feed."""
+    episode = store.episode(episode_id)
+    if episode.state == EpisodeState.PUBLISHED:
+        return episode
+    if episode.state != EpisodeState.ANNOTATED:
+        raise ConflictError(
+            f"episode {episode_id} is {episode.state.value}; only annotated episodes "
+            "can be published"
+        )
+    decide_publishing(store, episode_id, PublishDecision(allow_failed_qa=allow_failed_qa, by=who))
+    episode = run_stage(store, settings, episode_id, "publish")
+    if episode.state != EpisodeState.PUBLISHED:
+        raise Held(f"episode {episode_id} was not published: {_last_hold(store, episode_id)}")
+    return episode
+
+
+def _last_hold(store: Store, episode_id: int) -> str:
+    notes = [c.note for c in store.history(episode_id) if c.note.startswith("publish held: ")]
+    return notes[-1].removeprefix("publish held: ") if notes else "held"
+
+
+def unpublish(store: Store, settings: Settings, episode_id: int, who: str) -> Episode:
+    """Take an episode out of its show's feed; it waits, annotated, until published again."""
+    from pipeline import feeds
+
+    decide_publishing(store, episode_id, PublishDecision(hold=True, by=who))
+    episode = store.move(
+        episode_id, EpisodeState.PUBLISHED, EpisodeState.ANNOTATED, f"unpublished by {who}"
+    )
+    feeds.write_feed(store, settings, episode.show)
+    return episode
+
+
 # What a flagged line is re-rendered with when another engine is asked for.
 ENGINE_DEFAULT_VOICES = {"piper": "joe", "espeak": "en-us"}
 
@@ -234,8 +297,11 @@ def rerender_flagged(
     Clips are cached by what they say and how, so only those lines are rendered again.
     """
     episode = store.episode(episode_id)
-    if episode.state != EpisodeState.TRANSCRIBED:
-        raise ConflictError(f"episode {episode_id} is {episode.state.value}, not transcribed")
+    if episode.state not in (EpisodeState.TRANSCRIBED, EpisodeState.ANNOTATED):
+        raise ConflictError(
+            f"episode {episode_id} is {episode.state.value}; only a transcribed or annotated "
+            "(unpublished) episode can be re-rendered"
+        )
     folder = store.episode_dir(episode_id)
     report = QAReport.model_validate_json((folder / "qa.json").read_text(encoding="utf-8"))
     flagged = [q.line_id for q in report.flagged]
@@ -254,7 +320,7 @@ def rerender_flagged(
             overrides[line.id] = voice.model_dump()
     write_text(path, json.dumps(overrides, indent=2))
     note = f"re-render {', '.join(flagged)}"
-    return store.move(episode_id, EpisodeState.TRANSCRIBED, EpisodeState.APPROVED, note), flagged
+    return store.move(episode_id, episode.state, EpisodeState.APPROVED, note), flagged
 
 
 def retry(store: Store, episode_id: int) -> tuple[Episode, Stage]:

@@ -97,6 +97,7 @@ class PublishedEpisode:
     transcript_vtt: Path | None = None
     transcript_srt: Path | None = None
     chapters_json: Path | None = None
+    notes_html: Path | None = None
 
 
 def episode_guid(show_slug: str, episode_id: str) -> str:
@@ -154,7 +155,17 @@ def _episode_files(ep: PublishedEpisode) -> dict[str, Path]:
         files["transcript.srt"] = ep.transcript_srt
     if ep.chapters_json is not None:
         files["chapters.json"] = ep.chapters_json
+    if ep.notes_html is not None:
+        files[NOTES_NAME] = ep.notes_html
     return files
+
+
+NOTES_NAME = "notes.html"
+
+
+def episode_url(show: Show, show_slug: str, guid: str) -> str:
+    """The folder URL an episode's files are published under."""
+    return f"{show_url(show, show_slug)}/{safe_name(guid)}"
 
 
 def _audio_name(ep: PublishedEpisode) -> str:
@@ -242,6 +253,8 @@ def _item(ch: etree._Element, base: str, ep: PublishedEpisode) -> None:
     item = _sub(ch, "item")
     _sub(item, "title", ep.title)
     _sub(item, _q(ITUNES_NS, "title"), ep.title)
+    if ep.notes_html is not None:
+        _sub(item, "link", f"{folder}/{NOTES_NAME}")
     _sub(item, "guid", ep.guid, isPermaLink="false")
     _sub(item, "pubDate", format_datetime(ep.pub_date))
     _sub(
@@ -345,4 +358,13 @@ def publish(
             copy_if_changed(source, folder / name)
     target = show_dir / FEED_NAME
     write_bytes_if_changed(target, feed)
+    _remove_unlisted(show_dir, {safe_name(ep.guid) for ep in episodes})
     return target
+
+
+def _remove_unlisted(show_dir: Path, listed: set[str]) -> None:
+    """An unpublished episode's files leave the host with its feed item (after the new
+    feed is in place, so no feed ever points at a missing file)."""
+    for folder in show_dir.iterdir():
+        if folder.is_dir() and folder.name not in listed and (folder / "episode.mp3").exists():
+            shutil.rmtree(folder)

@@ -13,20 +13,31 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
 
 from pipeline import ingest, script
 from pipeline.config import Settings, Voice
-from pipeline.errors import InfracastError
+from pipeline.errors import Held, InfracastError
 from pipeline.figures.audit import audit, untraced
 from pipeline.figures.ledger import build_ledger
 from pipeline.figures.models import AuditFinding, Ledger
-from pipeline.models import Article, Episode, EpisodeState, Script, Source, Timeline, Word
+from pipeline.models import (
+    Article,
+    Episode,
+    EpisodeState,
+    QAReport,
+    Script,
+    Source,
+    Timeline,
+    Word,
+)
 from pipeline.speech import normalize
 from pipeline.speech.render import ClipJob, clip_key, clip_path, render_clip, render_clips
 from pipeline.store import Store, file_digest
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def write_text(path: Path, text: str) -> Path:
@@ -84,6 +95,8 @@ class Stage:
     run: Callable[[Any, StageEnv], StageResult]
     version: str = "1"
     fan_out: FanOut | None = None
+    # Runs once the episode has reached `end` (the state change is what it acts on).
+    after: Callable[[Store, Settings, Episode], None] | None = None
 
 
 # -- stages ---------------------------------------------------------------
@@ -260,6 +273,7 @@ def _render_one_clip(part: dict[str, Any], settings: Settings) -> None:
 class TranscribeInputs(BaseModel):
     audio_hash: str
     script: Script
+    ledger: Ledger
     timeline: Timeline
     spoken: dict[str, str]
     backend: str
@@ -278,6 +292,7 @@ def _transcribe_inputs(store: Store, episode: Episode, settings: Settings) -> Ba
     return TranscribeInputs(
         audio_hash=file_digest(mp3),
         script=latest,
+        ledger=ledger,
         timeline=Timeline.model_validate_json((folder / "timeline.json").read_text()),
         spoken=spoken_lines(latest, ledger, settings.show(episode.show).lexicon),
         backend=settings.asr_backend,
@@ -298,6 +313,7 @@ def _transcribe(inputs: TranscribeInputs, env: StageEnv) -> StageResult:
         words,
         inputs.spoken,
         threshold=inputs.threshold,
+        ledger=inputs.ledger,  # figures are checked as said: a computed 769 as "about 770"
         backend=inputs.backend,
         model=inputs.model,
     )
@@ -317,6 +333,118 @@ def _transcribe(inputs: TranscribeInputs, env: StageEnv) -> StageResult:
 
 class Words(BaseModel):
     words: list[Word]
+
+
+class AnnotateInputs(BaseModel):
+    script: Script
+    ledger: Ledger
+    timeline: Timeline
+    words: list[Word]
+    article_title: str
+    article_source: str
+    language: str
+
+
+def _annotate_inputs(store: Store, episode: Episode, settings: Settings) -> BaseModel:
+    folder = store.episode_dir(episode.id)
+    if episode.article_id is None:
+        raise InfracastError(f"episode {episode.id} has no article; retry its ingest")
+    article = store.article(episode.article_id)
+    return AnnotateInputs(
+        script=store.script(episode.id).script,
+        ledger=_read(folder / "ledger.json", Ledger),
+        timeline=_read(folder / "timeline.json", Timeline),
+        words=_read(folder / "words.json", Words).words,
+        article_title=article.title,
+        article_source=article.source,
+        language=settings.show(episode.show).language,
+    )
+
+
+def _annotate(inputs: AnnotateInputs, env: StageEnv) -> StageResult:
+    from pipeline import annotate, feeds  # the transcript's word matching needs numpy
+
+    notes = annotate.annotate(
+        inputs.script,
+        inputs.ledger,
+        inputs.timeline,
+        inputs.words,
+        inputs.article_title,
+        inputs.article_source,
+    )
+    chapters = json.dumps(annotate.chapters_json(notes), indent=2, ensure_ascii=False)
+    files = [
+        write_json(env.folder / feeds.ANNOTATIONS, notes),
+        write_text(env.folder / "notes.md", annotate.show_notes_markdown(notes)),
+        write_text(env.folder / feeds.NOTES_HTML, annotate.show_notes_html(notes, inputs.language)),
+        write_text(env.folder / feeds.CHAPTERS, chapters),
+    ]
+    summary = {
+        "cards": len(notes.cards),
+        "cards_heard": sum(c.heard for c in notes.cards),
+        "chapters": len(notes.chapters),
+    }
+    return StageResult(summary=summary, files=files)
+
+
+PUBLISHING = "publishing.json"
+
+
+class PublishDecision(BaseModel):
+    """What an editor decided about publishing (publishing.json); absent means "if QA passes"."""
+
+    hold: bool = False
+    allow_failed_qa: bool = False
+    by: str = ""
+
+
+class PublishInputs(BaseModel):
+    episode_id: int
+    flagged: list[str]
+    decision: PublishDecision
+
+
+def publish_decision(folder: Path) -> PublishDecision:
+    path = folder / PUBLISHING
+    return _read(path, PublishDecision) if path.is_file() else PublishDecision()
+
+
+def _publish_inputs(store: Store, episode: Episode, settings: Settings) -> BaseModel:
+    folder = store.episode_dir(episode.id)
+    report = _read(folder / "qa.json", QAReport)
+    return PublishInputs(
+        episode_id=episode.id,
+        flagged=[q.line_id for q in report.flagged],
+        decision=publish_decision(folder),
+    )
+
+
+def _publish(inputs: PublishInputs, env: StageEnv) -> StageResult:
+    """The gate before the feed: QA must pass unless an editor publishes anyway."""
+    n, decision = inputs.episode_id, inputs.decision
+    if decision.hold:
+        raise Held(f"unpublished by {decision.by}; publish it with `infracast publish {n}`")
+    if inputs.flagged and not decision.allow_failed_qa:
+        lines = ", ".join(inputs.flagged)
+        raise Held(
+            f"QA flagged {len(inputs.flagged)} line(s) ({lines}): re-render them with "
+            f"`infracast rerender {n} --failed`, or publish anyway with "
+            f"`infracast publish {n} --allow-failed-qa`"
+        )
+    summary = {"qa_flagged": len(inputs.flagged), "published_by": decision.by or "pipeline"}
+    return StageResult(summary=summary)
+
+
+def _write_feed(store: Store, settings: Settings, episode: Episode) -> None:
+    from pipeline import feeds
+
+    feeds.write_feed(store, settings, episode.show)
+
+
+def _read(path: Path, model: type[M]) -> M:
+    if not path.is_file():
+        raise InfracastError(f"{path} is missing; retry the stage that writes it")
+    return model.model_validate_json(path.read_text(encoding="utf-8"))
 
 
 STAGES: list[Stage] = [
@@ -360,6 +488,23 @@ STAGES: list[Stage] = [
         end=EpisodeState.TRANSCRIBED,
         inputs=_transcribe_inputs,
         run=_transcribe,
+    ),
+    Stage(
+        name="annotate",
+        queue="default",
+        start=EpisodeState.TRANSCRIBED,
+        end=EpisodeState.ANNOTATED,
+        inputs=_annotate_inputs,
+        run=_annotate,
+    ),
+    Stage(
+        name="publish",
+        queue="default",
+        start=EpisodeState.ANNOTATED,
+        end=EpisodeState.PUBLISHED,
+        inputs=_publish_inputs,
+        run=_publish,
+        after=_write_feed,
     ),
 ]
 QUEUES = ("default", "render", "transcribe")

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     create_engine,
+    delete,
     event,
     func,
     or_,
@@ -47,6 +48,7 @@ from pipeline.models import (
     Source,
     StateChange,
     StoredFile,
+    User,
 )
 
 
@@ -155,6 +157,41 @@ class FileRow(Base):
     path: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UserRow(Base):
+    """An editor who signs in to the web app. Only the argon2 hash of the password is kept."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SessionRow(Base):
+    """A signed-in browser. The cookie holds a random token; only its sha256 is kept, so a
+    leaked database signs nobody in. Revoked by deleting the row (logout)."""
+
+    __tablename__ = "sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+class ApiTokenRow(Base):
+    """A bearer token for API clients, kept as its sha256."""
+
+    __tablename__ = "api_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -354,6 +391,22 @@ class Store:
                 )
                 for r in s.scalars(query)
             ]
+
+    def first_entered(self, state: EpisodeState, show: str) -> dict[int, datetime]:
+        """When each of the show's episodes first entered `state` (never forgotten, so a
+        published episode keeps its first publication date however often it is republished)."""
+        query = (
+            select(StateChangeRow.episode_id, func.min(StateChangeRow.at))
+            .join(EpisodeRow, EpisodeRow.id == StateChangeRow.episode_id)
+            .where(
+                EpisodeRow.show == show,
+                StateChangeRow.to_state == state.value,
+                StateChangeRow.from_state != state.value,
+            )
+            .group_by(StateChangeRow.episode_id)
+        )
+        with self.session() as s:
+            return {episode_id: at for episode_id, at in s.execute(query)}
 
     def _move(
         self,
@@ -625,3 +678,89 @@ class Store:
             query = query.where(StageRunRow.stage == stage)
         with self.session() as s:
             return s.scalar(query) or 0
+
+    # -- users, sessions, API tokens ----------------------------------------
+
+    def add_user(self, name: str, password_hash: str) -> User:
+        try:
+            with self.session() as s:
+                row = UserRow(name=name, password_hash=password_hash)
+                s.add(row)
+                s.flush()
+                return _user(row)
+        except IntegrityError:
+            raise ConflictError(f"there is already a user called {name!r}") from None
+
+    def set_password(self, name: str, password_hash: str) -> None:
+        with self.session() as s:
+            row = s.scalars(select(UserRow).where(UserRow.name == name)).first()
+            if row is None:
+                raise NotFoundError(f"there is no user called {name!r}")
+            row.password_hash = password_hash
+            s.execute(delete(SessionRow).where(SessionRow.user_id == row.id))
+
+    def user_by_name(self, name: str) -> User | None:
+        with self.session() as s:
+            row = s.scalars(select(UserRow).where(UserRow.name == name)).first()
+            return _user(row) if row else None
+
+    def users(self) -> list[User]:
+        with self.session() as s:
+            return [_user(r) for r in s.scalars(select(UserRow).order_by(UserRow.name))]
+
+    def add_session(
+        self, token_hash: str, user_id: int, csrf_token: str, expires_at: datetime
+    ) -> None:
+        with self.session() as s:
+            s.add(
+                SessionRow(
+                    token_hash=token_hash,
+                    user_id=user_id,
+                    csrf_token=csrf_token,
+                    expires_at=expires_at,
+                )
+            )
+
+    def session_user(self, token_hash: str) -> tuple[User, str] | None:
+        """The user a live session belongs to, with its CSRF token; None when unknown,
+        revoked or expired."""
+        query = (
+            select(UserRow, SessionRow.csrf_token)
+            .join(SessionRow, SessionRow.user_id == UserRow.id)
+            .where(SessionRow.token_hash == token_hash, SessionRow.expires_at > utcnow())
+        )
+        with self.session() as s:
+            found = s.execute(query).first()
+            return (_user(found[0]), found[1]) if found else None
+
+    def delete_session(self, token_hash: str) -> None:
+        with self.session() as s:
+            s.execute(delete(SessionRow).where(SessionRow.token_hash == token_hash))
+
+    def delete_sessions(self, user_id: int) -> int:
+        with self.session() as s:
+            result = s.execute(delete(SessionRow).where(SessionRow.user_id == user_id))
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def add_api_token(self, token_hash: str, user_id: int, label: str) -> None:
+        with self.session() as s:
+            s.add(ApiTokenRow(token_hash=token_hash, user_id=user_id, label=label))
+
+    def token_user(self, token_hash: str) -> User | None:
+        query = (
+            select(UserRow)
+            .join(ApiTokenRow, ApiTokenRow.user_id == UserRow.id)
+            .where(ApiTokenRow.token_hash == token_hash)
+        )
+        with self.session() as s:
+            row = s.scalars(query).first()
+            return _user(row) if row else None
+
+    def delete_api_tokens(self, user_id: int) -> int:
+        with self.session() as s:
+            result = s.execute(delete(ApiTokenRow).where(ApiTokenRow.user_id == user_id))
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _user(row: UserRow) -> User:
+    return User(id=row.id, name=row.name, password_hash=row.password_hash)

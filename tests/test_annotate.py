@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -265,3 +266,13 @@ def test_chapters_json_shape(ann: Annotations) -> None:
         assert isinstance(c["startTime"], (int, float)) and isinstance(c["title"], str)
         assert isinstance(c.get("endTime", 0.0), (int, float))
         assert c.get("endTime", c["startTime"]) >= c["startTime"]
+
+
+def test_documented_schema_is_current() -> None:
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    documented = json.loads((docs / "annotations.schema.json").read_text(encoding="utf-8"))
+    assert documented == annotations_schema(), "regenerate docs/annotations.schema.json"
+    described = (docs / "annotations.md").read_text(encoding="utf-8")
+    for model in ("Annotations", "FigureCard"):
+        for name in annotations_schema()["$defs"].get(model, annotations_schema())["properties"]:
+            assert f"`{name}`" in described, f"docs/annotations.md does not describe {name}"

@@ -39,10 +39,14 @@ def test_make_stops_for_review_then_approve_makes_the_audio(
     assert "LENA" in result.stdout and "MILES" in result.stdout
     approved = cli(env, "approve", "1")
     assert approved.returncode == 0, approved.stderr
-    assert "transcribed" in approved.stdout
+    assert "annotated" in approved.stdout or "published" in approved.stdout
     status = cli(env, "status", "1")
     printed = status.stdout.replace("\n", "")
     assert status.returncode == 0 and "episode.mp3" in printed and "captions.vtt" in printed
+    assert "annotations.json" in printed and "chapters.json" in printed
+    feeds = cli(env, "feeds")
+    assert feeds.returncode == 0
+    assert "url:  http://localhost:8000/feeds/infracast/feed.xml" in feeds.stdout
 
 
 def test_queue_from_stdin_runs_now_in_embedded_mode(env: dict[str, str]) -> None:

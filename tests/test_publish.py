@@ -366,3 +366,14 @@ def test_generated_cover_is_square_rgb_png(tmp_path: Path) -> None:
         assert big.size == (3000, 3000)
     with pytest.raises(InputError):
         cover_png("x", size=1000)
+
+
+def test_cover_title_words_are_never_split() -> None:
+    from PIL import ImageDraw
+
+    from pipeline.cover import _wrap
+
+    draw = ImageDraw.Draw(Image.new("RGB", (1400, 1400)))
+    assert _wrap(draw, "infracast", 1400)[0] == ["infracast"]
+    lines, _ = _wrap(draw, "Liquid cooling for hyperscale datacentres", 1400)
+    assert " ".join(lines) == "Liquid cooling for hyperscale datacentres"

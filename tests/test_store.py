@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -138,3 +139,15 @@ def test_reopening_an_existing_database_keeps_data(any_store: Store) -> None:
         assert again.episode(e.id).source == SOURCE
     finally:
         again.close()
+
+
+def test_migrations_build_the_schema_the_models_declare(tmp_path: Path) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from pipeline.store import Base
+
+    store = Store(f"sqlite:///{tmp_path / 'schema.db'}", tmp_path)
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == [], "write a migration for: " + repr(diff)

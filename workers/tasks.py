@@ -89,7 +89,8 @@ def _register_stage(app: Celery, settings: Settings, stage: Stage) -> None:
         except InfracastError as e:
             log.info("episode %s failed at %s: %s", episode_id, stage.name, e)
             return
-        orchestrate.dispatch_next(CeleryDispatcher(app), episode)
+        if episode.state != stage.start:  # still there: held for a person, or taken by another
+            orchestrate.dispatch_next(CeleryDispatcher(app), episode)
 
     options: dict[str, Any] = {
         "name": task_name(stage.name),

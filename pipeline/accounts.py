@@ -1,0 +1,146 @@
+"""Editor accounts: argon2 password hashes, revocable sessions, API tokens, sign-in limits.
+
+Secrets (session cookies, API tokens) are random 256-bit strings handed to the
+client once; the database keeps only their sha256, so reading it signs nobody in.
+Sessions live on the server: signing out deletes the row and the cookie is
+worthless from then on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from pipeline.errors import InputError, NotFoundError
+from pipeline.models import User
+from pipeline.store import Store, utcnow
+
+SESSION_LIFETIME = timedelta(days=14)
+MIN_PASSWORD = 10
+MAX_PASSWORD = 1024
+
+_hasher = PasswordHasher()
+# Verifying against this when the user does not exist keeps sign-in time the same
+# either way, so timing does not tell which user names exist.
+_DUMMY_HASH = _hasher.hash("not a password anyone has")
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def check_name(name: str) -> str:
+    name = name.strip()
+    if not (1 <= len(name) <= 100) or not all(c.isalnum() or c in "._-@" for c in name):
+        raise InputError("a user name is 1–100 letters, digits, '.', '_', '-' or '@'")
+    return name
+
+
+def check_password(password: str) -> str:
+    if not (MIN_PASSWORD <= len(password) <= MAX_PASSWORD):
+        raise InputError(f"a password has {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+    return password
+
+
+def add_user(store: Store, name: str, password: str) -> User:
+    return store.add_user(check_name(name), _hasher.hash(check_password(password)))
+
+
+def set_password(store: Store, name: str, password: str) -> None:
+    """Change a password; every session of that user ends."""
+    store.set_password(check_name(name), _hasher.hash(check_password(password)))
+
+
+def authenticate(store: Store, name: str, password: str) -> User | None:
+    if len(password) > MAX_PASSWORD:
+        return None
+    user = store.user_by_name(name.strip())
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return user
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A new session: the cookie value (given to the browser once) and its CSRF token."""
+
+    cookie: str
+    csrf_token: str
+
+
+def start_session(store: Store, user: User) -> SignedIn:
+    cookie, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    store.add_session(_digest(cookie), user.id, csrf, utcnow() + SESSION_LIFETIME)
+    return SignedIn(cookie, csrf)
+
+
+def session_user(store: Store, cookie: str) -> tuple[User, str] | None:
+    """The signed-in user and the session's CSRF token, or None."""
+    if not cookie or len(cookie) > 200:
+        return None
+    return store.session_user(_digest(cookie))
+
+
+def end_session(store: Store, cookie: str) -> None:
+    store.delete_session(_digest(cookie))
+
+
+def new_api_token(store: Store, name: str, label: str = "") -> str:
+    """Create a bearer token for `name`; the token itself is shown once and never stored."""
+    user = store.user_by_name(name)
+    if user is None:
+        raise NotFoundError(f"there is no user called {name!r}")
+    token = "ic_" + secrets.token_urlsafe(32)
+    store.add_api_token(_digest(token), user.id, label[:100])
+    return token
+
+
+def token_user(store: Store, token: str) -> User | None:
+    if not token or len(token) > 200:
+        return None
+    return store.token_user(_digest(token))
+
+
+@dataclass
+class SignInLimiter:
+    """At most `attempts` failed sign-ins per `window` seconds for one client address and
+    for one user name (each counted apart, so one address cannot lock everyone out and
+    many addresses cannot guess one password). In memory: one per web process."""
+
+    attempts: int = 5
+    window: float = 60.0
+    _failures: dict[str, deque[float]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def retry_after(self, client: str, name: str) -> int:
+        """Seconds until this client may try this name again; 0 when it may now."""
+        now = time.monotonic()
+        wait = 0.0
+        with self._lock:
+            for key in (f"ip:{client}", f"user:{name.strip().lower()}"):
+                recent = self._recent(key, now)
+                if len(recent) >= self.attempts:
+                    wait = max(wait, recent[0] + self.window - now)
+        return int(wait) + 1 if wait > 0 else 0
+
+    def failed(self, client: str, name: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for key in (f"ip:{client}", f"user:{name.strip().lower()}"):
+                self._recent(key, now).append(now)
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        recent = self._failures.setdefault(key, deque())
+        while recent and recent[0] <= now - self.window:
+            recent.popleft()
+        return recent

@@ -1,0 +1,68 @@
+"""A show's feed from the store: its published episodes, their dates, numbers and files.
+
+pipeline.publish builds feeds from plain values; this module finds those values.
+An episode's pubDate is when it was first published and its number is its place in
+the order of first publication, both read from the state history, so neither changes
+when the feed is written again, or when an episode is unpublished and published again.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.annotate import Annotations, feed_notes_html
+from pipeline.config import Settings
+from pipeline.models import EpisodeState
+from pipeline.publish import (
+    FEED_NAME,
+    NOTES_NAME,
+    PublishedEpisode,
+    episode_guid,
+    episode_url,
+    publish,
+)
+from pipeline.store import Store
+
+ANNOTATIONS = "annotations.json"
+NOTES_HTML = "notes.html"
+CHAPTERS = "chapters.json"
+
+
+def feed_path(settings: Settings, show_slug: str) -> Path:
+    return settings.public_dir / show_slug / FEED_NAME
+
+
+def feed_episodes(store: Store, settings: Settings, show_slug: str) -> list[PublishedEpisode]:
+    show = settings.show(show_slug)
+    first = store.first_entered(EpisodeState.PUBLISHED, show_slug)
+    order = sorted(first, key=lambda episode_id: (first[episode_id], episode_id))
+    number = {episode_id: n for n, episode_id in enumerate(order, 1)}
+    published = []
+    for episode in store.episodes(state=EpisodeState.PUBLISHED, show=show_slug):
+        folder = store.episode_dir(episode.id)
+        notes = Annotations.model_validate_json((folder / ANNOTATIONS).read_text(encoding="utf-8"))
+        guid = episode_guid(show_slug, str(episode.id))
+        notes_url = f"{episode_url(show, show_slug, guid)}/{NOTES_NAME}"
+        published.append(
+            PublishedEpisode(
+                guid=guid,
+                number=number[episode.id],
+                title=notes.title,
+                description_html=feed_notes_html(notes, notes_url),
+                pub_date=first[episode.id],
+                audio=folder / "episode.mp3",
+                duration=notes.duration,
+                transcript_vtt=folder / "captions.vtt",
+                transcript_srt=folder / "captions.srt",
+                chapters_json=folder / CHAPTERS,
+                notes_html=folder / NOTES_HTML,
+            )
+        )
+    return published
+
+
+def write_feed(store: Store, settings: Settings, show_slug: str) -> Path:
+    """Write the show's feed and files into the publish directory; return the feed's path."""
+    show = settings.show(show_slug)
+    episodes = feed_episodes(store, settings, show_slug)
+    return publish(show_slug, show, episodes, settings.public_dir)
