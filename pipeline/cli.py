@@ -308,7 +308,7 @@ def run_one(c: Context, episode_id: int, name: str) -> None:
 @pass_ctx
 def rerender(c: Context, episode_id: int, failed: bool, engine: str | None) -> None:
     """Re-render the lines QA flagged (slower, or with another engine), then transcribe again."""
-    episode, lines = orchestrate.rerender_flagged(c.store, c.settings, episode_id, engine)
+    episode, lines = orchestrate.rerender_lines(c.store, c.settings, episode_id, engine=engine)
     out.print(f"re-rendering {len(lines)} line(s): {', '.join(lines)}")
     if c.settings.embedded:
         episode = orchestrate.run_episode(c.store, c.settings, episode_id)
@@ -485,14 +485,99 @@ def feeds(c: Context) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--proxy-headers",
+    is_flag=True,
+    help="Behind a TLS proxy on this machine: trust its X-Forwarded-Proto (secure cookies).",
+)
 @pass_ctx
-def serve(c: Context, host: str, port: int) -> None:
-    """Serve the published feeds and media (and the review UI) over HTTP."""
+def serve(c: Context, host: str, port: int, proxy_headers: bool) -> None:
+    """Serve the review UI, the JSON API and the published feeds over HTTP."""
     import uvicorn
 
     from pipeline.web import create_app
 
-    uvicorn.run(create_app(c.settings), host=host, port=port, log_level="info")
+    if not c.store.users():
+        err.print("no users yet: add one with `infracast users add NAME` to sign in")
+    out.print(f"review UI at http://{host}:{port}/ · feeds under http://{host}:{port}/feeds/")
+    uvicorn.run(
+        create_app(c.settings, c.store),
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=proxy_headers,
+        forwarded_allow_ips="127.0.0.1" if proxy_headers else None,
+    )
+
+
+@cli.group()
+def users() -> None:
+    """Editor accounts for the web app, and API tokens."""
+
+
+@users.command(name="add")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin (scripts).")
+@pass_ctx
+def users_add(c: Context, name: str, password_stdin: bool) -> None:
+    """Add an editor who can sign in (asks for the password twice)."""
+    from pipeline import accounts
+
+    password = _new_password(password_stdin)
+    user = accounts.add_user(c.store, name, password)
+    out.print(f"added user {user.name}")
+
+
+@users.command(name="password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin (scripts).")
+@pass_ctx
+def users_password(c: Context, name: str, password_stdin: bool) -> None:
+    """Change a password; the user's browser sessions end."""
+    from pipeline import accounts
+
+    accounts.set_password(c.store, name, _new_password(password_stdin))
+    out.print(f"changed the password of {name}; their sessions are signed out")
+
+
+def _new_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise InputError("the two passwords differ")
+    return first
+
+
+@users.command(name="list")
+@pass_ctx
+def users_list(c: Context) -> None:
+    """List the editors."""
+    for user in c.store.users():
+        out.print(user.name, markup=False)
+
+
+@users.command(name="token")
+@click.argument("name")
+@click.option("--label", default="", help="What the token is for (shown nowhere but the DB).")
+@pass_ctx
+def users_token(c: Context, name: str, label: str) -> None:
+    """Make an API token for NAME and print it (once: only its hash is kept)."""
+    from pipeline import accounts
+
+    click.echo(accounts.new_api_token(c.store, name, label))
+
+
+@users.command(name="signout")
+@click.argument("name")
+@pass_ctx
+def users_signout(c: Context, name: str) -> None:
+    """End every browser session of NAME and revoke their API tokens."""
+    user = c.store.user_by_name(name)
+    if user is None:
+        raise InputError(f"there is no user called {name!r}")
+    sessions, tokens = c.store.delete_sessions(user.id), c.store.delete_api_tokens(user.id)
+    out.print(f"{name}: ended {sessions} session(s), revoked {tokens} token(s)")
 
 
 @cli.command()

@@ -288,13 +288,18 @@ def unpublish(store: Store, settings: Settings, episode_id: int, who: str) -> Ep
 ENGINE_DEFAULT_VOICES = {"piper": "joe", "espeak": "en-us"}
 
 
-def rerender_flagged(
-    store: Store, settings: Settings, episode_id: int, engine: str | None = None
+def rerender_lines(
+    store: Store,
+    settings: Settings,
+    episode_id: int,
+    line_ids: list[str] | None = None,
+    engine: str | None = None,
 ) -> tuple[Episode, list[str]]:
-    """Send a transcribed episode back to rendering, with new voices for the flagged lines.
+    """Send a transcribed episode back to rendering, with new voices for some lines: those
+    named, or those QA flagged.
 
-    A flagged line is said 10% slower by its own voice, or by `engine` when given.
-    Clips are cached by what they say and how, so only those lines are rendered again.
+    Each line is said 10% slower by its own voice, or by `engine` when given. Clips
+    are cached by what they say and how, so only those lines are rendered again.
     """
     episode = store.episode(episode_id)
     if episode.state not in (EpisodeState.TRANSCRIBED, EpisodeState.ANNOTATED):
@@ -303,24 +308,44 @@ def rerender_flagged(
             "(unpublished) episode can be re-rendered"
         )
     folder = store.episode_dir(episode_id)
-    report = QAReport.model_validate_json((folder / "qa.json").read_text(encoding="utf-8"))
-    flagged = [q.line_id for q in report.flagged]
-    if not flagged:
-        raise ConflictError(f"QA flagged no lines in episode {episode_id}: nothing to re-render")
+    script = store.script(episode_id).script
+    if line_ids is None:
+        report = QAReport.model_validate_json((folder / "qa.json").read_text(encoding="utf-8"))
+        line_ids = [q.line_id for q in report.flagged]
+        if not line_ids:
+            raise ConflictError(
+                f"QA flagged no lines in episode {episode_id}: nothing to re-render"
+            )
+    unknown = set(line_ids) - {line.id for line in script.lines}
+    if unknown:
+        raise InputError(f"episode {episode_id} has no line {', '.join(sorted(unknown))}")
     voices = {h.name: h.voice for h in settings.show(episode.show).hosts}
     path = folder / OVERRIDES
     overrides = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    for line in store.script(episode_id).script.lines:
-        if line.id in flagged:
+    for line in script.lines:
+        if line.id in line_ids:
             voice = voices[line.speaker]
             if engine and engine != voice.engine:
                 voice = Voice(engine=engine, voice=ENGINE_DEFAULT_VOICES[engine], speed=voice.speed)
             else:
-                voice = voice.model_copy(update={"speed": round(voice.speed * 0.9, 3)})
+                current = Voice.model_validate(overrides.get(line.id, voice.model_dump()))
+                voice = current.model_copy(update={"speed": round(current.speed * 0.9, 3)})
             overrides[line.id] = voice.model_dump()
     write_text(path, json.dumps(overrides, indent=2))
-    note = f"re-render {', '.join(flagged)}"
-    return store.move(episode_id, episode.state, EpisodeState.APPROVED, note), flagged
+    note = f"re-render {', '.join(line_ids)}"
+    return store.move(episode_id, episode.state, EpisodeState.APPROVED, note), line_ids
+
+
+def request_changes(store: Store, episode_id: int, who: str, comment: str) -> Episode:
+    """An editor asks for changes: the episode stays in review with the comment in its history."""
+    episode = store.episode(episode_id)
+    if episode.state != EpisodeState.IN_REVIEW:
+        raise ConflictError(f"episode {episode_id} is {episode.state.value}, not in review")
+    comment = " ".join(comment.split())
+    if not comment:
+        raise InputError("say what should change: the comment is empty")
+    store.touch(episode_id, f"changes requested by {who}: {comment[:2000]}")
+    return store.episode(episode_id)
 
 
 def retry(store: Store, episode_id: int) -> tuple[Episode, Stage]:

@@ -32,5 +32,5 @@ def environment() -> Environment:
     return env
 
 
-def render(name: str, **context: Any) -> str:
+def render(name: str, /, **context: Any) -> str:
     return environment().get_template(name).render(**context)

@@ -83,7 +83,7 @@ def test_an_edit_after_rendering_is_flagged_and_rerendered_alone(
     report = QAReport.model_validate_json((folder / "qa.json").read_text())
     assert lines[target].id in [q.line_id for q in report.flagged]
 
-    episode, rerendered = orchestrate.rerender_flagged(store, settings, episode_id)
+    episode, rerendered = orchestrate.rerender_lines(store, settings, episode_id)
     assert lines[target].id in rerendered and episode.state == EpisodeState.APPROVED
     orchestrate.run_episode(store, settings, episode_id)
     runs = store.stage_output_latest(episode_id, "render")

@@ -1,28 +1,127 @@
 """The ASGI app that `infracast serve` runs under uvicorn.
 
-Published feeds and their media are public at /feeds (the path of the shows'
-default base URL); Starlette's static files answer HEAD and byte ranges (206),
-which podcast apps use to seek and resume.
+Public: the published feeds and their media at /feeds (the path of the shows'
+default base URL; Starlette's static files answer HEAD and byte ranges), the
+sign-in page and the static assets. Everything else needs a signed-in editor
+(pages) or an API token (/api).
 """
 
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 
+from pipeline import orchestrate
 from pipeline.config import Settings
+from pipeline.errors import InfracastError
+from pipeline.store import Store
+from pipeline.web import api, pages, review
+from pipeline.web.context import BackgroundRunner, WebContext
+from pipeline.web.render import error_page
+from pipeline.web.security import BodySizeLimit, SignInRequired
 
 FEEDS_PATH = "/feeds"
+STATIC = Path(__file__).resolve().parent / "static"
+# Room for the largest article plus the form around it.
+FORM_OVERHEAD = 64 * 1024
 
 # Python's table lacks these; podcast apps look at the type of transcripts.
 mimetypes.add_type("text/vtt", ".vtt")
 mimetypes.add_type("application/x-subrip", ".srt")
 
 
-def create_app(settings: Settings) -> FastAPI:
-    app = FastAPI(title="infracast", version="0.1.0")
+def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
+    store = store or Store(settings.db_url, settings.data_root)
+    dispatcher: orchestrate.Dispatcher
+    if settings.embedded:
+        dispatcher = BackgroundRunner(store, settings)
+    else:
+        from workers.celery_app import app as celery_app
+        from workers.tasks import CeleryDispatcher
+
+        dispatcher = CeleryDispatcher(celery_app)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if isinstance(dispatcher, BackgroundRunner):
+            dispatcher.close()
+
+    app = FastAPI(
+        title="infracast",
+        version="0.1.0",
+        description="Queue articles, review scripts and follow episodes to their feeds.",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.ctx = WebContext(settings, store, dispatcher)
+    app.add_middleware(BodySizeLimit, limit=settings.max_article_bytes + FORM_OVERHEAD)
     settings.public_dir.mkdir(parents=True, exist_ok=True)
     app.mount(FEEDS_PATH, StaticFiles(directory=settings.public_dir), name="feeds")
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.include_router(review.router)
+    _error_handlers(app)
     return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
+        "accept", ""
+    )
+
+
+def _error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(SignInRequired)
+    async def sign_in(request: Request, exc: SignInRequired) -> Response:
+        if _wants_json(request):
+            return JSONResponse(
+                {"detail": "sign in, or send an API token: Authorization: Bearer <token>"},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={_safe_next(target)}", status_code=303)
+
+    @app.exception_handler(InfracastError)
+    async def infracast_error(request: Request, exc: InfracastError) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": exc.message}, status_code=exc.http_status)
+        return error_page(request, exc.http_status, exc.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _wants_json(request) or request.url.path.startswith(FEEDS_PATH):
+            return JSONResponse(
+                {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+            )
+        return error_page(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}" for e in exc.errors()
+        )
+        if _wants_json(request):
+            return JSONResponse({"detail": problems}, status_code=422)
+        return error_page(request, 422, problems)
+
+
+def _safe_next(path: str) -> str:
+    """Only a local path may be a redirect target after sign-in."""
+    from urllib.parse import quote
+
+    if not path.startswith("/") or path.startswith("//"):
+        return "/"
+    return quote(path, safe="/?=&")

@@ -44,8 +44,8 @@ class SignInRequired(Exception):
 
 def caller(
     request: Request,
-    credentials: HTTPAuthorizationCredentials | None = Depends(bearer),  # noqa: B008
-    ctx: WebContext = Depends(web),  # noqa: B008
+    credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+    ctx: WebContext = Depends(web),
 ) -> Caller:
     if credentials is not None:
         user = accounts.token_user(ctx.store, credentials.credentials)
@@ -58,7 +58,7 @@ def caller(
     return Caller(*found)
 
 
-async def csrf_checked(request: Request, who: Caller = Depends(caller)) -> Caller:  # noqa: B008
+async def csrf_checked(request: Request, who: Caller = Depends(caller)) -> Caller:
     """`caller`, and for a state-changing cookie request, proof it came from our own page."""
     if request.method in SAFE_METHODS or who.csrf_token is None:
         return who

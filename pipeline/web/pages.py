@@ -1,0 +1,115 @@
+"""Sign-in, sign-out and the dashboard."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from pipeline import accounts
+from pipeline.models import EpisodeState
+from pipeline.web.context import WebContext, web
+from pipeline.web.render import page
+from pipeline.web.schemas import episode_out
+from pipeline.web.security import SESSION_COOKIE, Caller, caller, csrf_checked, same_site
+
+router = APIRouter(include_in_schema=False)
+
+# The order the dashboard shows states in: what needs an editor first.
+DASHBOARD_ORDER = [
+    EpisodeState.FAILED,
+    EpisodeState.IN_REVIEW,
+    EpisodeState.ANNOTATED,
+    EpisodeState.QUEUED,
+    EpisodeState.INGESTED,
+    EpisodeState.SCRIPTED,
+    EpisodeState.APPROVED,
+    EpisodeState.RENDERED,
+    EpisodeState.TRANSCRIBED,
+    EpisodeState.PUBLISHED,
+]
+
+
+def _local(target: str) -> str:
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/") -> Response:
+    return page(request, "login.html.j2", None, next=_local(next), name="", message="")
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    name: str = Form(..., max_length=100),
+    password: str = Form(..., max_length=accounts.MAX_PASSWORD),
+    next: str = Form("/", max_length=2000),
+    ctx: WebContext = Depends(web),
+) -> Response:
+    if not same_site(request):  # login CSRF: nobody signs you in from their site
+        raise HTTPException(403, "cross-site request refused")
+    client = request.client.host if request.client else "unknown"
+    wait = ctx.limiter.retry_after(client, name)
+    if wait:
+        return page(
+            request,
+            "login.html.j2",
+            None,
+            status_code=429,
+            next=_local(next),
+            name=name,
+            message=f"Too many failed attempts: try again in {wait} seconds.",
+        )
+    user = accounts.authenticate(ctx.store, name, password)
+    if user is None:
+        ctx.limiter.failed(client, name)
+        return page(
+            request,
+            "login.html.j2",
+            None,
+            status_code=401,
+            next=_local(next),
+            name=name,
+            message="That user name and password do not match.",
+        )
+    signed_in = accounts.start_session(ctx.store, user)
+    response = RedirectResponse(_local(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        signed_in.cookie,
+        max_age=int(accounts.SESSION_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(
+    request: Request,
+    who: Caller = Depends(csrf_checked),
+    ctx: WebContext = Depends(web),
+) -> Response:
+    accounts.end_session(ctx.store, request.cookies.get(SESSION_COOKIE, ""))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(
+    request: Request,
+    who: Caller = Depends(caller),
+    ctx: WebContext = Depends(web),
+) -> Response:
+    episodes = [episode_out(e) for e in ctx.store.episodes()]
+    groups = [(state, [e for e in episodes if e.state == state]) for state in DASHBOARD_ORDER]
+    return page(
+        request,
+        "dashboard.html.j2",
+        who,
+        groups=[(state, items) for state, items in groups if items],
+        total=len(episodes),
+    )

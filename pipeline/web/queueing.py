@@ -1,0 +1,83 @@
+"""Queueing from the web: pasted text, an uploaded file, an article URL or a feed URL.
+
+The page and the API both come here, so both validate and deduplicate the same way
+as `infracast queue` (pipeline.orchestrate.submit) and send new episodes on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Literal
+
+from pipeline import ingest, orchestrate
+from pipeline.errors import InputError
+from pipeline.models import Episode, Source
+from pipeline.web.context import WebContext
+
+UPLOAD_SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm"}
+
+
+@dataclass(frozen=True)
+class QueueResult:
+    episodes: list[Episode]
+    created: list[int]
+
+
+def upload_source(name: str, data: bytes, ctx: WebContext) -> Source:
+    """An uploaded file as a source: size-checked, decoded, parsed (so bad files fail now)."""
+    options = ingest.IngestOptions.from_settings(ctx.settings)
+    safe = PurePath(name.replace("\\", "/")).name[:200] or "upload"
+    suffix = PurePath(safe).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise InputError(
+            f"{safe}: upload a Markdown, text or HTML file ({', '.join(sorted(UPLOAD_SUFFIXES))})"
+        )
+    if len(data) > options.max_text_bytes * 4:
+        raise InputError(f"{safe} is over the article size limit")
+    text = ingest.decode(data, safe)
+    kind: Literal["markdown", "html"] = "html" if suffix in (".html", ".htm") else "markdown"
+    source = Source(kind=kind, uri=safe, text=text)
+    ingest.article_from_source(source, options)
+    return source
+
+
+def text_source(text: str, ctx: WebContext) -> Source:
+    options = ingest.IngestOptions.from_settings(ctx.settings)
+    return ingest.source_from_text(text, options, uri="pasted text")
+
+
+def queue(
+    ctx: WebContext,
+    show: str | None,
+    *,
+    text: str | None = None,
+    upload: tuple[str, bytes] | None = None,
+    url: str | None = None,
+    feed_url: str | None = None,
+    force: bool = False,
+) -> QueueResult:
+    """Queue exactly one kind of input; return the episodes it stands for."""
+    given = [x for x in (text, upload, url, feed_url) if x not in (None, "", b"")]
+    if len(given) != 1:
+        raise InputError("give exactly one of: pasted text, a file, an article URL, a feed URL")
+    ctx.settings.show(show)
+    sources: list[Source]
+    if feed_url:
+        sources = orchestrate.feed_sources(ctx.store, ctx.settings, feed_url.strip(), show)
+        if not sources:
+            raise InputError("the feed has no entries this show has not seen")
+    elif url:
+        sources = [Source(kind="url", uri=url.strip())]
+    elif upload:
+        sources = [upload_source(upload[0], upload[1], ctx)]
+    else:
+        sources = [text_source(text or "", ctx)]
+    episodes, created = [], []
+    for source in sources:
+        queued = orchestrate.submit(ctx.store, ctx.settings, source, show, force=force)
+        if queued.created:
+            created.append(queued.episode.id)
+            orchestrate.dispatch_next(ctx.dispatcher, queued.episode)
+        episodes.append(ctx.store.episode(queued.episode.id))
+    return QueueResult(episodes, created)
