@@ -1,0 +1,88 @@
+"""Shared set-up for the web tests: an app on a fresh store, an editor, signed-in clients."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from pipeline import accounts, orchestrate
+from pipeline.config import Settings, Show
+from pipeline.models import EpisodeState, Source
+from pipeline.store import Store
+from pipeline.web import create_app
+from tests.conftest import EXAMPLE
+
+EDITOR = "editor"
+PASSWORD = "correct horse battery staple"
+BASE = "http://testserver"
+
+
+@dataclass
+class Web:
+    settings: Settings
+    store: Store
+    app: FastAPI
+    client: TestClient  # signed in as EDITOR
+    csrf: str  # the signed-in session's CSRF token
+    token: str  # an API token of EDITOR
+
+    def anonymous(self) -> TestClient:
+        return TestClient(self.app, base_url=BASE)
+
+    def api(self) -> TestClient:
+        """A client that authenticates with the API token (no cookie)."""
+        return TestClient(
+            self.app, base_url=BASE, headers={"Authorization": f"Bearer {self.token}"}
+        )
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "the page has no CSRF token"
+    return found.group(1)
+
+
+def sign_in(client: TestClient, name: str = EDITOR, password: str = PASSWORD) -> str:
+    """Sign `client` in; return the session's CSRF token."""
+    r = client.post("/login", data={"name": name, "password": password, "next": "/"})
+    assert r.status_code == 200, r.text
+    return csrf_of(r.text)
+
+
+def web_settings(root: Path, **overrides: object) -> Settings:
+    shows = {"infracast": Show(minutes=1), "grid": Show(title="Grid Talk", minutes=1)}
+    values: dict[str, object] = {
+        "data_root": root,
+        "shows": shows,
+        "fetch_allow_networks": ["127.0.0.0/8"],
+    }
+    values.update(overrides)
+    return Settings.model_validate(values)
+
+
+@pytest.fixture
+def web(tmp_path: Path) -> Iterator[Web]:
+    settings = web_settings(tmp_path / "data")
+    store = Store(settings.db_url, settings.data_root)
+    accounts.add_user(store, EDITOR, PASSWORD)
+    token = accounts.new_api_token(store, EDITOR, "tests")
+    app = create_app(settings, store)
+    with TestClient(app, base_url=BASE) as client:
+        csrf = sign_in(client)
+        yield Web(settings, store, app, client, csrf, token)
+    store.close()
+
+
+def episode_in_review(web: Web, show: str = "infracast") -> int:
+    """The example article, ingested and scripted in this process, waiting for review."""
+    source = Source(kind="markdown", uri=str(EXAMPLE), text=EXAMPLE.read_text(encoding="utf-8"))
+    episode = orchestrate.submit(web.store, web.settings, source, show).episode
+    episode = orchestrate.run_episode(web.store, web.settings, episode.id)
+    assert episode.state == EpisodeState.IN_REVIEW
+    return episode.id
