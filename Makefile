@@ -5,17 +5,19 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := ffmpeg espeak-ng redis-server fonts-dejavu-core
+# The browser tests drive Debian's Chromium through Playwright (no browser download).
+TEST_APT_PACKAGES := chromium
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 EXAMPLE := examples/gigawatt-racks.md
 
-.PHONY: demo test lint system venv clean
+.PHONY: demo test lint system test-system venv clean
 
 # The demo publishes even when QA flags lines: the packaged Whisper tiny.en mishears
 # espeak-ng's voice often enough to flag lines a listener understands (see README).
 demo: system $(BIN)/.runtime
 	$(BIN)/infracast make --allow-failed-qa $(EXAMPLE)
 
-test: system $(BIN)/.dev
+test: system test-system $(BIN)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest
@@ -23,6 +25,9 @@ test: system $(BIN)/.dev
 lint: $(BIN)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+
+test-system:
+	@$(MAKE) --no-print-directory system APT_PACKAGES="$(TEST_APT_PACKAGES)"
 
 system:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

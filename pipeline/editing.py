@@ -33,7 +33,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 class Turn(BaseModel):
     """One turn as an editor sends it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     id: str | None = Field(None, max_length=20, description="the line it edits; null for new")
     speaker: str = Field(max_length=100)
@@ -43,7 +43,7 @@ class Turn(BaseModel):
 class ScriptEdit(BaseModel):
     """A whole script as edited, and the version the editor started from."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     base_version: int = Field(ge=1)
     turns: list[Turn] = Field(min_length=1, max_length=MAX_TURNS)
@@ -63,7 +63,7 @@ def apply_edit(base: Script, turns: list[Turn]) -> Script:
     lines: list[Line] = []
     segment = 0
     for n, turn in enumerate(turns, 1):
-        text = " ".join(_CONTROL.sub(" ", turn.text).split())
+        text = clean_text(turn.text)
         if not text:
             raise InputError(f"turn {n} is empty: write something or delete the turn")
         if len(text) > MAX_TURN_CHARS:
@@ -95,6 +95,11 @@ def apply_edit(base: Script, turns: list[Turn]) -> Script:
     return base.model_copy(update={"lines": lines})
 
 
+def clean_text(text: str) -> str:
+    """Control characters out (PostgreSQL refuses NUL), whitespace runs to one space."""
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
 def _number(line_id: str) -> int:
     digits = line_id.lstrip("l")
     return int(digits) if digits.isdigit() else 0
@@ -124,7 +129,7 @@ def save_edit(
         script,
         findings,
         author=author,
-        comment=edit.comment.strip(),
+        comment=clean_text(edit.comment),
         base_version=edit.base_version,
     )
 

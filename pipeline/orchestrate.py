@@ -276,6 +276,9 @@ def unpublish(store: Store, settings: Settings, episode_id: int, who: str) -> Ep
     """Take an episode out of its show's feed; it waits, annotated, until published again."""
     from pipeline import feeds
 
+    episode = store.episode(episode_id)
+    if episode.state != EpisodeState.PUBLISHED:
+        raise ConflictError(f"episode {episode_id} is {episode.state.value}, not published")
     decide_publishing(store, episode_id, PublishDecision(hold=True, by=who))
     episode = store.move(
         episode_id, EpisodeState.PUBLISHED, EpisodeState.ANNOTATED, f"unpublished by {who}"
@@ -341,7 +344,9 @@ def request_changes(store: Store, episode_id: int, who: str, comment: str) -> Ep
     episode = store.episode(episode_id)
     if episode.state != EpisodeState.IN_REVIEW:
         raise ConflictError(f"episode {episode_id} is {episode.state.value}, not in review")
-    comment = " ".join(comment.split())
+    from pipeline.editing import clean_text
+
+    comment = clean_text(comment)
     if not comment:
         raise InputError("say what should change: the comment is empty")
     store.touch(episode_id, f"changes requested by {who}: {comment[:2000]}")

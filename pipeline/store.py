@@ -626,7 +626,7 @@ class Store:
         with self.session() as s:
             row = s.scalars(query.order_by(ScriptRow.version.desc()).limit(1)).first()
             if row is None:
-                which = f"version {version}" if version else "a script"
+                which = f"script version {version}" if version else "script yet"
                 raise NotFoundError(f"episode {episode_id} has no {which}")
             return _script_version(row)
 

@@ -1,7 +1,313 @@
-"""The JSON API under /api (OpenAPI schema at /api/openapi.json)."""
+"""The JSON API under /api (OpenAPI schema at /api/openapi.json, for signed-in callers).
+
+Every operation needs an API token (`Authorization: Bearer <token>`) or a signed-in
+session; a state change made with the session cookie must also send the session's
+CSRF token in `X-CSRF-Token`. Errors are `{"detail": message}` with the status of
+the project error behind them (see pipeline.web.app).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
-router = APIRouter(prefix="/api", tags=["episodes"])
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, UploadFile
+
+from pipeline import editing, orchestrate
+from pipeline.errors import ConflictError, NotFoundError
+from pipeline.figures.models import Ledger
+from pipeline.models import EpisodeState
+from pipeline.web import queueing
+from pipeline.web.context import WebContext, web
+from pipeline.web.schemas import (
+    EpisodeDetail,
+    EpisodeList,
+    EpisodeOut,
+    ErrorOut,
+    PublishRequest,
+    Queued,
+    QueueRequest,
+    ScriptOut,
+    VersionOut,
+    episode_out,
+    script_out,
+    version_out,
+)
+from pipeline.web.security import Caller, caller, csrf_checked
+
+# Ids are the database's INTEGER columns (32-bit on PostgreSQL): a larger one names
+# nothing, and must not reach the database, which would refuse it with an error.
+MAX_ID = 2**31 - 1
+
+_ERRORS = {
+    400: "the body could not be read: JSON that is not UTF-8, or broken multipart data",
+    401: "no API token or session, or one that is not valid",
+    403: "a cookie-session request without the session's CSRF token (X-CSRF-Token)",
+    404: "no such episode, script or version",
+    409: "the episode's state or script version does not allow it",
+    413: "the request body is over the size limit",
+    422: "the request is invalid: the detail says which part and why",
+    503: "a service it needs (the broker, a remote site) did not answer: try again later",
+}
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": ErrorOut, "description": _ERRORS[code]} for code in codes}
+
+
+router = APIRouter(
+    prefix="/api",
+    tags=["episodes"],
+    dependencies=[Depends(caller)],
+    responses=_errors(401),
+)
+
+Context = Annotated[WebContext, Depends(web)]
+# `caller`, plus the CSRF check for a cookie session: every state change takes this.
+Changer = Annotated[Caller, Depends(csrf_checked)]
+
+
+def _episode_id(
+    episode_id: Annotated[int, Path(ge=1, description="the episode's id", examples=[1])],
+) -> int:
+    if episode_id > MAX_ID:
+        raise NotFoundError(f"there is no episode {episode_id}")
+    return episode_id
+
+
+# Paths say `{episode_id:int}`: only digits are an id, so /api/episodes/upload is never
+# taken for episode "upload" (a GET there is 405, and "one" or "-1" is 404).
+EpisodeId = Annotated[int, Depends(_episode_id)]
+
+
+def _queued(result: queueing.QueueResult) -> Queued:
+    return Queued(episodes=[episode_out(e) for e in result.episodes], created=result.created)
+
+
+# -- queueing ----------------------------------------------------------------
+
+
+@router.post(
+    "/episodes",
+    status_code=201,
+    response_model=Queued,
+    operation_id="queue_article",
+    summary="Queue an article (text, URL or feed)",
+    responses=_errors(400, 403, 413, 422, 503),
+)
+def queue_article(body: QueueRequest, ctx: Context, who: Changer) -> Queued:
+    """Queue pasted Markdown, an article URL or a feed's new entries for a show.
+
+    An article the show already has is not queued again unless `force` is set:
+    its episode is returned and `created` leaves it out.
+    """
+    result = queueing.queue(
+        ctx,
+        body.show,
+        text=body.markdown,
+        url=body.url,
+        feed_url=body.feed_url,
+        force=body.force,
+    )
+    return _queued(result)
+
+
+@router.post(
+    "/episodes/upload",
+    status_code=201,
+    response_model=Queued,
+    operation_id="upload_article",
+    summary="Queue an uploaded article file",
+    responses=_errors(400, 403, 413, 422, 503),
+)
+def upload_article(
+    file: Annotated[UploadFile, File(description="a Markdown, text or HTML file")],
+    ctx: Context,
+    who: Changer,
+    show: Annotated[str | None, Form(max_length=100, description="show slug")] = None,
+    force: Annotated[bool, Form(description="queue again if the show has it")] = False,
+) -> Queued:
+    """Queue an uploaded .md, .markdown, .txt, .html or .htm file for a show."""
+    limit = ctx.settings.max_article_bytes * 4  # UTF-16/32 files take up to 4 bytes a character
+    data = file.file.read(limit + 1)
+    if len(data) > limit:
+        raise HTTPException(413, f"the file is over the limit of {limit:,} bytes")
+    result = queueing.queue(ctx, show, upload=(file.filename or "upload", data), force=force)
+    return _queued(result)
+
+
+# -- reading -----------------------------------------------------------------
+
+
+@router.get(
+    "/episodes",
+    response_model=EpisodeList,
+    operation_id="list_episodes",
+    summary="List episodes",
+    responses=_errors(422),
+)
+def list_episodes(
+    ctx: Context,
+    state: Annotated[EpisodeState | None, Query(description="only episodes in this state")] = None,
+    show: Annotated[str | None, Query(max_length=100, description="only this show's")] = None,
+) -> EpisodeList:
+    episodes = ctx.store.episodes(state=state, show=show)
+    return EpisodeList(episodes=[episode_out(e) for e in episodes])
+
+
+@router.get(
+    "/episodes/{episode_id:int}",
+    response_model=EpisodeDetail,
+    operation_id="get_episode",
+    summary="An episode with its history",
+    responses=_errors(404, 422),
+)
+def get_episode(episode_id: EpisodeId, ctx: Context) -> EpisodeDetail:
+    episode = ctx.store.episode(episode_id)
+    try:
+        version: int | None = ctx.store.script(episode_id).version
+    except NotFoundError:
+        version = None
+    return EpisodeDetail(
+        **episode_out(episode).model_dump(),
+        history=ctx.store.history(episode_id),
+        script_version=version,
+    )
+
+
+@router.get(
+    "/episodes/{episode_id:int}/script",
+    response_model=ScriptOut,
+    operation_id="get_script",
+    summary="An episode's script, with the audit of its numbers",
+    responses=_errors(404, 422),
+)
+def get_script(
+    episode_id: EpisodeId,
+    ctx: Context,
+    version: Annotated[
+        int | None, Query(ge=1, description="a saved version; newest if unset")
+    ] = None,
+) -> ScriptOut:
+    episode = ctx.store.episode(episode_id)
+    if version is not None and version > MAX_ID:
+        raise NotFoundError(f"episode {episode_id} has no version {version}")
+    try:
+        return script_out(ctx.store.script(episode_id, version))
+    except NotFoundError:
+        if version is not None:
+            raise
+        raise NotFoundError(
+            f"episode {episode_id} has no script yet: it is {episode.state.value}"
+        ) from None
+
+
+@router.get(
+    "/episodes/{episode_id:int}/versions",
+    response_model=list[VersionOut],
+    operation_id="list_script_versions",
+    summary="The saved versions of an episode's script",
+    responses=_errors(404, 422),
+)
+def list_script_versions(episode_id: EpisodeId, ctx: Context) -> list[VersionOut]:
+    ctx.store.episode(episode_id)
+    return [version_out(v) for v in ctx.store.script_versions(episode_id)]
+
+
+# -- changing ----------------------------------------------------------------
+
+
+@router.put(
+    "/episodes/{episode_id:int}/script",
+    response_model=ScriptOut,
+    operation_id="save_script",
+    summary="Save an edited script as a new version",
+    responses=_errors(400, 403, 404, 409, 413, 422),
+)
+def save_script(
+    episode_id: EpisodeId, edit: editing.ScriptEdit, ctx: Context, who: Changer
+) -> ScriptOut:
+    """Send every turn, with the id of the line each came from (null for a new one), and
+    the version you started from: if someone saved a newer one since, the save is
+    refused with 409 and nothing changes."""
+    episode = ctx.store.episode(episode_id)
+    if episode.state not in editing.EDITABLE:  # save_edit checks too, but after the ledger
+        raise ConflictError(
+            f"episode {episode_id} is {episode.state.value}: scripts can be edited while they "
+            "are scripted or in review"
+        )
+    saved = editing.save_edit(ctx.store, episode_id, edit, _ledger(ctx, episode_id), who.user.name)
+    return script_out(saved)
+
+
+def _ledger(ctx: WebContext, episode_id: int) -> Ledger:
+    path = ctx.store.episode_dir(episode_id) / "ledger.json"
+    if not path.is_file():
+        raise ConflictError(
+            f"episode {episode_id} has no figures ledger, so its numbers cannot be checked: "
+            "retry its script stage"
+        )
+    return Ledger.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+@router.post(
+    "/episodes/{episode_id:int}/approve",
+    response_model=EpisodeOut,
+    operation_id="approve_episode",
+    summary="Approve the script: the episode goes on to audio",
+    responses=_errors(403, 404, 409, 422, 503),
+)
+def approve_episode(episode_id: EpisodeId, ctx: Context, who: Changer) -> EpisodeOut:
+    episode = ctx.store.episode(episode_id)
+    if episode.state != EpisodeState.IN_REVIEW:
+        raise ConflictError(
+            f"episode {episode_id} is {episode.state.value}, not in review: nothing to approve"
+        )
+    episode = orchestrate.approve(ctx.store, episode_id, who.user.name)
+    orchestrate.dispatch_next(ctx.dispatcher, episode)
+    return episode_out(episode)
+
+
+@router.post(
+    "/episodes/{episode_id:int}/retry",
+    response_model=EpisodeOut,
+    operation_id="retry_episode",
+    summary="Run a failed episode's failed stage again",
+    responses=_errors(403, 404, 409, 422, 503),
+)
+def retry_episode(episode_id: EpisodeId, ctx: Context, who: Changer) -> EpisodeOut:
+    episode, stage = orchestrate.retry(ctx.store, episode_id)
+    ctx.dispatcher.dispatch(episode.id, stage)
+    return episode_out(episode)
+
+
+@router.post(
+    "/episodes/{episode_id:int}/publish",
+    response_model=EpisodeOut,
+    operation_id="publish_episode",
+    summary="Publish an annotated episode to its show's feed",
+    responses=_errors(400, 403, 404, 409, 413, 422),
+)
+def publish_episode(
+    episode_id: EpisodeId,
+    ctx: Context,
+    who: Changer,
+    body: PublishRequest | None = None,
+) -> EpisodeOut:
+    """Publishes now. An episode whose transcript check (QA) flagged lines is held
+    (409) unless `allow_failed_qa` is set."""
+    allow = body.allow_failed_qa if body is not None else False
+    episode = orchestrate.publish(
+        ctx.store, ctx.settings, episode_id, who.user.name, allow_failed_qa=allow
+    )
+    return episode_out(episode)
+
+
+@router.post(
+    "/episodes/{episode_id:int}/unpublish",
+    response_model=EpisodeOut,
+    operation_id="unpublish_episode",
+    summary="Take a published episode out of its show's feed",
+    responses=_errors(403, 404, 409, 422),
+)
+def unpublish_episode(episode_id: EpisodeId, ctx: Context, who: Changer) -> EpisodeOut:
+    return episode_out(orchestrate.unpublish(ctx.store, ctx.settings, episode_id, who.user.name))

@@ -12,8 +12,9 @@ import mimetypes
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -26,7 +27,7 @@ from pipeline.store import Store
 from pipeline.web import api, manage, pages, review
 from pipeline.web.context import BackgroundRunner, WebContext
 from pipeline.web.render import error_page
-from pipeline.web.security import BodySizeLimit, SignInRequired
+from pipeline.web.security import BodySizeLimit, SignInRequired, caller
 
 FEEDS_PATH = "/feeds"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -60,12 +61,16 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         version="0.1.0",
         description="Queue articles, review scripts and follow episodes to their feeds.",
         lifespan=lifespan,
-        docs_url="/api/docs",
+        # The schema is served below, to signed-in callers only; no docs page (it would
+        # load its scripts from a CDN, which the CSP forbids and offline hosts lack).
+        docs_url=None,
         redoc_url=None,
-        openapi_url="/api/openapi.json",
+        openapi_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.ctx = WebContext(settings, store, dispatcher)
-    app.add_middleware(BodySizeLimit, limit=settings.max_article_bytes + FORM_OVERHEAD)
+    # An uploaded file may take up to 4 bytes a character (UTF-16/32) before decoding.
+    app.add_middleware(BodySizeLimit, limit=settings.max_article_bytes * 4 + FORM_OVERHEAD)
     settings.public_dir.mkdir(parents=True, exist_ok=True)
     app.mount(FEEDS_PATH, StaticFiles(directory=settings.public_dir), name="feeds")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -74,6 +79,11 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.include_router(review.router)
     app.include_router(manage.router)
     _error_handlers(app)
+
+    @app.get("/api/openapi.json", include_in_schema=False, dependencies=[Depends(caller)])
+    def openapi_schema() -> dict[str, Any]:
+        return app.openapi()
+
     return app
 
 

@@ -2,6 +2,298 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from pipeline import orchestrate
+from pipeline.errors import ConflictError, Held, InfracastError, InputError
+from pipeline.feeds import feed_path
+from pipeline.models import Episode, EpisodeState, QAReport
+from pipeline.publish import feed_url_for
+from pipeline.web import queueing
+from pipeline.web.context import WebContext, web
+from pipeline.web.render import page
+from pipeline.web.security import Caller, caller, csrf_checked
 
 router = APIRouter(include_in_schema=False)
+
+# Starlette refuses a form field over 1 MiB by default, which would cut pasted articles
+# short of max_article_bytes; the BodySizeLimit middleware caps the whole request instead.
+MAX_FIELD_BYTES = 1 << 30
+HELD = "publish held: "
+UPLOAD_ACCEPT = ",".join(sorted(queueing.UPLOAD_SUFFIXES))
+
+
+# -- queue -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueForm:
+    """What the user typed, echoed back (escaped) when the form is shown again."""
+
+    show: str
+    text: str = ""
+    url: str = ""
+    feed_url: str = ""
+    force: bool = False
+    filename: str = ""
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("MB", 1_000_000), ("kB", 1_000)):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit} ({n:,} bytes)"
+    return f"{n:,} bytes"
+
+
+def _queue_page(
+    request: Request,
+    who: Caller,
+    ctx: WebContext,
+    form: QueueForm,
+    *,
+    status_code: int = 200,
+    message: str = "",
+) -> HTMLResponse:
+    return page(
+        request,
+        "queue.html.j2",
+        who,
+        status_code=status_code,
+        form=form,
+        shows=[(slug, show.title) for slug, show in ctx.settings.shows.items()],
+        limit=_size(ctx.settings.max_article_bytes),
+        accept=UPLOAD_ACCEPT,
+        message=message,
+    )
+
+
+@router.get("/queue", response_class=HTMLResponse)
+def queue_form(
+    request: Request,
+    who: Caller = Depends(caller),
+    ctx: WebContext = Depends(web),
+) -> Response:
+    return _queue_page(request, who, ctx, QueueForm(show=ctx.settings.default_show))
+
+
+@router.post("/queue", response_class=HTMLResponse, form_limits={"max_part_size": MAX_FIELD_BYTES})
+def queue_article(
+    request: Request,
+    show: str = Form(""),
+    text: str = Form(""),
+    url: str = Form("", max_length=2000),
+    feed_url: str = Form("", max_length=2000),
+    force: bool = Form(False),
+    file: UploadFile | None = File(None),
+    who: Caller = Depends(csrf_checked),
+    ctx: WebContext = Depends(web),
+) -> Response:
+    """Queue one article (or a feed's new entries); go to what was queued."""
+    chosen = file if file is not None and file.filename else None
+    form = QueueForm(
+        show=show or ctx.settings.default_show,
+        text=text,
+        url=url,
+        feed_url=feed_url,
+        force=force,
+        filename=chosen.filename if chosen is not None and chosen.filename else "",
+    )
+    limit = ctx.settings.max_article_bytes
+    upload = None
+    if chosen is not None:
+        data = chosen.file.read(limit + 1)
+        if len(data) > limit:
+            message = f"{form.filename} is over the size limit of {_size(limit)}"
+            return _queue_page(request, who, ctx, form, status_code=413, message=message)
+        upload = (form.filename, data)
+    if len(text.encode("utf-8")) > limit:
+        message = f"the pasted text is over the size limit of {_size(limit)}"
+        return _queue_page(request, who, ctx, form, status_code=413, message=message)
+    try:
+        if form.show not in ctx.settings.shows:
+            known = ", ".join(sorted(ctx.settings.shows))
+            raise InputError(f"there is no show {form.show!r}; choose one of: {known}")
+        result = queueing.queue(
+            ctx,
+            form.show,
+            text=text or None,
+            upload=upload,
+            url=url or None,
+            feed_url=feed_url or None,
+            force=force,
+        )
+    except InfracastError as e:
+        return _queue_page(request, who, ctx, form, status_code=e.http_status, message=e.message)
+    if len(result.episodes) == 1:
+        return RedirectResponse(f"/episodes/{result.episodes[0].id}", status_code=303)
+    return RedirectResponse(
+        f"/?queued={len(result.episodes)}&new={len(result.created)}", status_code=303
+    )
+
+
+# -- feeds -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublishedItem:
+    episode: Episode
+    published_at: datetime | None
+
+
+@dataclass(frozen=True)
+class WaitingItem:
+    """An annotated episode the publish gate has not let through, and why."""
+
+    episode: Episode
+    held: str | None
+    qa_failed: bool
+
+
+@dataclass(frozen=True)
+class ShowFeed:
+    slug: str
+    title: str
+    feed_url: str
+    feed_written: bool
+    published: list[PublishedItem] = field(default_factory=list)
+    waiting: list[WaitingItem] = field(default_factory=list)
+
+
+def _held_reason(ctx: WebContext, episode: Episode) -> str | None:
+    """Why the episode waits: the last hold since it became annotated, or its unpublishing."""
+    history = ctx.store.history(episode.id)
+    arrived = [
+        i
+        for i, change in enumerate(history)
+        if change.to_state == EpisodeState.ANNOTATED and change.from_state != change.to_state
+    ]
+    since = history[arrived[-1] :] if arrived else history
+    holds = [c.note.removeprefix(HELD) for c in since if c.note.startswith(HELD)]
+    if holds:
+        return holds[-1]
+    if since and since[0].from_state == EpisodeState.PUBLISHED:
+        return since[0].note  # "unpublished by …"
+    return None
+
+
+def _qa_failed(ctx: WebContext, episode: Episode) -> bool:
+    path = ctx.store.episode_dir(episode.id) / "qa.json"
+    if not path.is_file():
+        return False
+    return bool(QAReport.model_validate_json(path.read_text(encoding="utf-8")).flagged)
+
+
+def _show_feeds(ctx: WebContext) -> list[ShowFeed]:
+    feeds = []
+    for slug, show in ctx.settings.shows.items():
+        first = ctx.store.first_entered(EpisodeState.PUBLISHED, slug)
+        published = [
+            PublishedItem(e, first.get(e.id))
+            for e in ctx.store.episodes(state=EpisodeState.PUBLISHED, show=slug)
+        ]
+        waiting = [
+            WaitingItem(e, _held_reason(ctx, e), _qa_failed(ctx, e))
+            for e in ctx.store.episodes(state=EpisodeState.ANNOTATED, show=slug)
+        ]
+        feeds.append(
+            ShowFeed(
+                slug=slug,
+                title=show.title,
+                feed_url=feed_url_for(show, slug),
+                feed_written=feed_path(ctx.settings, slug).is_file(),
+                published=published,
+                waiting=waiting,
+            )
+        )
+    return feeds
+
+
+def _shows_page(
+    request: Request,
+    who: Caller,
+    ctx: WebContext,
+    *,
+    status_code: int = 200,
+    message: str = "",
+    done: str = "",
+) -> HTMLResponse:
+    return page(
+        request,
+        "shows.html.j2",
+        who,
+        status_code=status_code,
+        feeds=_show_feeds(ctx),
+        message=message,
+        done=done,
+    )
+
+
+@router.get("/shows", response_class=HTMLResponse)
+def shows(
+    request: Request,
+    published: int | None = None,
+    unpublished: int | None = None,
+    who: Caller = Depends(caller),
+    ctx: WebContext = Depends(web),
+) -> Response:
+    done = ""
+    if published is not None:
+        done = f"Episode {published} is in its feed."
+    elif unpublished is not None:
+        done = f"Episode {unpublished} is out of its feed."
+    return _shows_page(request, who, ctx, done=done)
+
+
+@router.post("/episodes/{episode_id}/publish", response_class=HTMLResponse)
+def publish(
+    request: Request,
+    episode_id: int,
+    allow_failed_qa: bool = Form(False),
+    who: Caller = Depends(csrf_checked),
+    ctx: WebContext = Depends(web),
+) -> Response:
+    try:
+        orchestrate.publish(
+            ctx.store, ctx.settings, episode_id, who.user.name, allow_failed_qa=allow_failed_qa
+        )
+    except (ConflictError, Held) as e:  # Held: QA failed and the editor did not override it
+        return _shows_page(request, who, ctx, status_code=e.http_status, message=e.message)
+    return RedirectResponse(f"/shows?published={episode_id}", status_code=303)
+
+
+@router.post("/episodes/{episode_id}/unpublish", response_class=HTMLResponse)
+def unpublish(
+    request: Request,
+    episode_id: int,
+    who: Caller = Depends(csrf_checked),
+    ctx: WebContext = Depends(web),
+) -> Response:
+    episode = ctx.store.episode(episode_id)
+    # Checked first: orchestrate.unpublish records a hold before it finds the state wrong.
+    if episode.state != EpisodeState.PUBLISHED:
+        message = f"episode {episode_id} is {episode.state.value}, not published"
+        return _shows_page(request, who, ctx, status_code=409, message=message)
+    try:
+        orchestrate.unpublish(ctx.store, ctx.settings, episode_id, who.user.name)
+    except ConflictError as e:
+        return _shows_page(request, who, ctx, status_code=e.http_status, message=e.message)
+    return RedirectResponse(f"/shows?unpublished={episode_id}", status_code=303)
+
+
+# -- retry -------------------------------------------------------------------
+
+
+@router.post("/episodes/{episode_id}/retry")
+def retry(
+    episode_id: int,
+    who: Caller = Depends(csrf_checked),
+    ctx: WebContext = Depends(web),
+) -> Response:
+    """Send a failed episode back to the stage that failed; the dashboard shows it run."""
+    episode, stage = orchestrate.retry(ctx.store, episode_id)
+    ctx.dispatcher.dispatch(episode.id, stage)
+    return RedirectResponse("/", status_code=303)

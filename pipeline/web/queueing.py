@@ -61,7 +61,8 @@ def queue(
     given = [x for x in (text, upload, url, feed_url) if x not in (None, "", b"")]
     if len(given) != 1:
         raise InputError("give exactly one of: pasted text, a file, an article URL, a feed URL")
-    ctx.settings.show(show)
+    if show is not None and show not in ctx.settings.shows:
+        raise InputError(f"unknown show {show!r}; shows: {', '.join(sorted(ctx.settings.shows))}")
     sources: list[Source]
     if feed_url:
         sources = orchestrate.feed_sources(ctx.store, ctx.settings, feed_url.strip(), show)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline import orchestrate
-from pipeline.models import Episode, EpisodeState
+from pipeline.figures.audit import untraced
+from pipeline.figures.models import AuditFinding
+from pipeline.models import Episode, EpisodeState, Script, ScriptVersion, StateChange
 
 # Where each state sits on the way to a feed, for progress bars.
 ORDER = [
@@ -68,8 +70,22 @@ class EpisodeList(BaseModel):
     episodes: list[EpisodeOut]
 
 
+EXAMPLE_ARTICLE = """# A Forty-Megawatt Hall
+
+The new hall draws 40 MW when it is full. It holds 400 racks, and each rack draws
+about 100 kW. Building it cost $600 million, or $15 million per megawatt.
+"""
+
+
 class QueueRequest(BaseModel):
     """Exactly one of `markdown`, `url` or `feed_url`."""
+
+    # Strict: `"force": 0` or `"markdown": 12` is a mistake to report, not to coerce.
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={"examples": [{"show": "infracast", "markdown": EXAMPLE_ARTICLE}]},
+    )
 
     show: str | None = Field(None, max_length=100, description="show slug; default show if null")
     markdown: str | None = Field(None, description="article text (Markdown or plain)")
@@ -83,3 +99,59 @@ class QueueRequest(BaseModel):
 class Queued(BaseModel):
     episodes: list[EpisodeOut]
     created: list[int] = Field(description="ids of episodes made by this request")
+
+
+class ErrorOut(BaseModel):
+    """Every error the API answers with: what went wrong and what to do."""
+
+    detail: str
+
+
+class EpisodeDetail(EpisodeOut):
+    history: list[StateChange] = Field(description="every state change, oldest first")
+    script_version: int | None = Field(description="the newest script version; null before one")
+
+
+class VersionOut(BaseModel):
+    """One saved version of a script: version 1 is the writer's, each edit adds one."""
+
+    version: int
+    author: str
+    comment: str
+    created_at: datetime
+
+
+def version_out(saved: ScriptVersion) -> VersionOut:
+    return VersionOut(
+        version=saved.version,
+        author=saved.author,
+        comment=saved.comment,
+        created_at=saved.created_at,
+    )
+
+
+class ScriptOut(VersionOut):
+    script: Script
+    findings: list[AuditFinding] = Field(
+        description="every number said in the script and the ledger figure it matches"
+    )
+    untraced: list[str] = Field(
+        description="the numbers said that trace to no ledger figure, as said, in script order"
+    )
+
+
+def script_out(saved: ScriptVersion) -> ScriptOut:
+    return ScriptOut(
+        **version_out(saved).model_dump(),
+        script=saved.script,
+        findings=saved.findings,
+        untraced=[f.text for f in untraced(saved.findings)],
+    )
+
+
+class PublishRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    allow_failed_qa: bool = Field(
+        False, description="publish even if the transcript check (QA) flagged lines"
+    )

@@ -117,7 +117,7 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.limit:
-                    raise _BodyTooLarge
+                    raise _BodyTooLarge()
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -133,8 +133,11 @@ class BodySizeLimit:
                 await _too_large(send, self.limit)
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyTooLarge(HTTPException):
+    # An HTTPException, so that when a form parser meets it mid-stream FastAPI still
+    # answers 413 rather than "error parsing the body".
+    def __init__(self) -> None:
+        super().__init__(413, "request body over the size limit")
 
 
 async def _too_large(send: Send, limit: int) -> None:
