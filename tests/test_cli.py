@@ -83,3 +83,30 @@ def test_figures_prints_tables_json_and_markdown(env: dict[str, str]) -> None:
     assert ledger["schema_version"] == 1 and ledger["figures"]
     markdown = cli(env, "figures", "--markdown", str(EXAMPLE))
     assert "| id | figure |" in markdown.stdout
+
+
+def test_users_tokens_and_signout(env: dict[str, str], tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from pipeline.config import Settings
+    from pipeline.store import Store
+    from pipeline.web import create_app
+
+    one_line_error(cli(env, "users", "add", "ed", "--password-stdin", stdin="short\n"), "10")
+    added = cli(env, "users", "add", "ed", "--password-stdin", stdin="a long enough pass\n")
+    assert added.returncode == 0, added.stderr
+    one_line_error(
+        cli(env, "users", "add", "ed", "--password-stdin", stdin="a long enough pass\n"),
+        "already a user called 'ed'",
+    )
+    assert cli(env, "users", "list").stdout.split() == ["ed"]
+    token = cli(env, "users", "token", "ed", "--label", "ci").stdout.strip()
+    assert token.startswith("ic_")
+    settings = Settings(data_root=tmp_path / "data")
+    store = Store(settings.db_url, settings.data_root)
+    api = TestClient(create_app(settings, store), headers={"Authorization": f"Bearer {token}"})
+    assert api.get("/api/episodes").status_code == 200
+    signed_out = cli(env, "users", "signout", "ed")
+    assert signed_out.returncode == 0 and "revoked 1 token(s)" in signed_out.stdout
+    assert api.get("/api/episodes").status_code == 401
+    one_line_error(cli(env, "users", "token", "nobody"), "no user called 'nobody'")
