@@ -26,7 +26,6 @@ from pipeline.figures.numbers import find_mentions
 from pipeline.models import Line, Script, TimedLine, Timeline, Word
 from pipeline.speech.normalize import words_for_comparison
 from pipeline.templating import render
-from pipeline.transcribe import assign_words, figure_words
 
 ANNOTATIONS_SCHEMA_VERSION = 1
 CHAPTERS_VERSION = "1.2.0"  # Podcasting 2.0 JSON chapters
@@ -110,6 +109,8 @@ def annotate(
     article_source: str,
 ) -> Annotations:
     """Cards for every figure the episode says, in episode order, with chapters and sources."""
+    from pipeline.transcribe import assign_words  # numpy and jiwer: only when annotating
+
     findings = [f for f in audit(script.lines, ledger) if f.figure_id is not None]
     heard = assign_words(timeline, words)
     timed = {t.line_id: t for t in timeline.lines}
@@ -169,11 +170,11 @@ def _card(
     heard: bool,
     article_source: str,
 ) -> FigureCard:
-    leaves = list(_leaves(figure, ledger))
-    sources = [f for f in leaves if f.origin == "source"]
+    rests_on = list(leaves(figure, ledger))
+    sources = [f for f in rests_on if f.origin == "source"]
     quotes = list(dict.fromkeys(f.sentence for f in sources if f.sentence))
     paragraph = next((f.paragraph_id for f in sources if f.paragraph_id), None)
-    references = list(dict.fromkeys(f.reference for f in leaves if f.reference))
+    references = list(dict.fromkeys(f.reference for f in rests_on if f.reference))
     return FigureCard(
         figure_id=figure.id,
         line_id=line_id,
@@ -193,13 +194,14 @@ def _card(
     )
 
 
-def _leaves(figure: Figure, ledger: Ledger, depth: int = 0) -> Iterator[Figure]:
+def leaves(figure: Figure, ledger: Ledger, depth: int = 0) -> Iterator[Figure]:
     """The source figures and assumptions a figure rests on (itself, when it is one)."""
     if figure.origin != "computed" or depth > 10:
         yield figure
         return
     for figure_id in figure.inputs:
-        yield from _leaves(ledger.figure(figure_id), ledger, depth + 1)
+        if any(f.id == figure_id for f in ledger.figures):
+            yield from leaves(ledger.figure(figure_id), ledger, depth + 1)
 
 
 def _link(article_source: str, paragraph_id: str | None) -> str | None:
@@ -226,7 +228,7 @@ def _sources(
 
 
 def _ids(figure: Figure, ledger: Ledger) -> set[str]:
-    return {figure.id} | {f.id for f in _leaves(figure, ledger)}
+    return {figure.id} | {f.id for f in leaves(figure, ledger)}
 
 
 # --- finding a phrase among the heard words ----------------------------------------
@@ -241,6 +243,8 @@ def _heard_tokens(heard: list[Word]) -> list[tuple[str, int]]:
 def _phrase_words(phrase: str, ledger: Ledger) -> list[list[str]]:
     """The spoken forms to look for, most specific first: the whole phrase (as the
     renderer said it from the ledger, then plainly), then just its value and unit."""
+    from pipeline.transcribe import figure_words
+
     mentions = find_mentions(phrase)
     count = bool(mentions) and mentions[0].kind == "count"
     full = [words_for_comparison(phrase, ledger=ledger), words_for_comparison(phrase)]

@@ -8,19 +8,19 @@ gathered into small view objects here so the templates stay free of logic.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from pipeline import editing, orchestrate
+from pipeline.annotate import Annotations, clock, leaves
 from pipeline.errors import ConflictError, InputError, NotFoundError
 from pipeline.figures.display import value_text
-from pipeline.figures.models import AuditFinding, Check, Figure, Ledger
+from pipeline.figures.models import AuditFinding, Check, Ledger
 from pipeline.models import (
     Episode,
     EpisodeState,
@@ -33,9 +33,6 @@ from pipeline.models import (
 from pipeline.web.context import WebContext, web
 from pipeline.web.render import page
 from pipeline.web.security import Caller, caller, csrf_checked
-
-if TYPE_CHECKING:
-    from pipeline.annotate import Annotations
 
 router = APIRouter(include_in_schema=False)
 
@@ -157,13 +154,6 @@ class Listen:
     can_rerender: bool
 
 
-def clock(seconds: float) -> str:
-    """mm:ss, or h:mm:ss past an hour."""
-    hours, rest = divmod(int(seconds), 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
-
-
 def _read(path: Path, model: type[M]) -> M | None:
     if not path.is_file():
         return None
@@ -184,18 +174,6 @@ def _turns(version: ScriptVersion) -> list[TurnView]:
 
 def _draft_turns(edit: editing.ScriptEdit) -> list[TurnView]:
     return [TurnView(t.id, t.speaker, t.text, [editing.Span(t.text)]) for t in edit.turns]
-
-
-def _leaves(figure: Figure, ledger: Ledger, depth: int = 0) -> Iterator[Figure]:
-    """The figures a computed figure rests on, down to the article and assumptions."""
-    if figure.origin != "computed" or depth > 10:
-        yield figure
-        return
-    for figure_id in figure.inputs:
-        try:
-            yield from _leaves(ledger.figure(figure_id), ledger, depth + 1)
-        except KeyError:
-            continue
 
 
 def _inputs(figure_ids: list[str], ledger: Ledger) -> list[InputView]:
@@ -226,7 +204,7 @@ def _cards(script: Script, findings: list[AuditFinding], ledger: Ledger | None) 
             f = ledger.figure(figure_id)
         except KeyError:
             continue
-        leaves = list(_leaves(f, ledger))
+        rests_on = list(leaves(f, ledger))
         cards.append(
             CardView(
                 id=f.id,
@@ -238,7 +216,7 @@ def _cards(script: Script, findings: list[AuditFinding], ledger: Ledger | None) 
                 formula=f.formula,
                 inputs=_inputs(f.inputs, ledger),
                 checks=[(c.agrees, c.note) for c in ledger.checks if f.id in _check_ids(c)],
-                assumptions=list(dict.fromkeys(x.reference for x in leaves if x.reference)),
+                assumptions=list(dict.fromkeys(x.reference for x in rests_on if x.reference)),
                 lines=lines,
             )
         )
@@ -255,7 +233,6 @@ def _listen(ctx: WebContext, episode: Episode, turns: list[TurnView]) -> Listen 
     timeline = _read(folder / "timeline.json", Timeline)
     if not audio.is_file() or timeline is None:
         return None
-    from pipeline.annotate import Annotations  # the annotate module pulls in numpy
 
     qa = _read(folder / "qa.json", QAReport)
     annotations = _read(folder / "annotations.json", Annotations)
