@@ -307,8 +307,12 @@ def _article(blocks: list[_Block], source: str, title: str | None) -> Article:
     sections = _sections(blocks, title, title_h1=h1 == title)
     words = sum(len(p.text.split()) for s in sections for p in s.paragraphs)
     if words < MIN_PROSE_WORDS:
-        raise InputError(f"{source} has no prose to make an episode from "
-                         "(only code, images or markup)")
+        if words == 0:
+            raise InputError(f"{source} has no prose to make an episode from "
+                             "(only code, images or markup)")
+        count = f"{words} word" + ("s" if words != 1 else "")
+        raise InputError(f"{source} has only {count} of prose; an episode needs at "
+                         f"least {MIN_PROSE_WORDS} (code, images and markup do not count)")
     return Article(title=title, source=source, sections=sections,
                    content_hash=content_hash(title, sections))
 
