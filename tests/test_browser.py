@@ -52,6 +52,14 @@ def _wait(page: Any, check: Any, timeout: float = 120, reload_every: float = 2) 
 
 
 def test_an_editor_takes_an_article_to_the_feed(server: WebServer) -> None:
+    with chromium(server.url, name="") as page:
+        page.goto("/")
+        page.wait_for_url("**/login?next=/")
+        page.fill("input[name=name]", EDITOR)
+        page.fill("input[name=password]", "not the password")
+        page.click("button[type=submit]")
+        assert "do not match" in page.inner_text("[role=alert]")
+        screenshot(page, "00-sign-in")
     with chromium(server.url) as page:
         screenshot(page, "01-dashboard-empty")
 
@@ -126,7 +134,8 @@ def test_an_editor_takes_an_article_to_the_feed(server: WebServer) -> None:
 
 def test_the_screenshots_were_written() -> None:
     shots = sorted(p.name for p in (Path(__file__).parent / "artifacts").glob("0*.png"))
-    assert shots[:8] == [
+    assert shots[:9] == [
+        "00-sign-in.png",
         "01-dashboard-empty.png",
         "02-queue.png",
         "03-review.png",
