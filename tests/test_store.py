@@ -151,3 +151,48 @@ def test_migrations_build_the_schema_the_models_declare(tmp_path: Path) -> None:
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == [], "write a migration for: " + repr(diff)
+
+
+def test_accounts_sessions_and_tokens(any_store: Store) -> None:
+    from pipeline import accounts
+
+    user = accounts.add_user(any_store, "ed", "a long enough password")
+    with pytest.raises(ConflictError, match="already a user called 'ed'"):
+        accounts.add_user(any_store, "ed", "another long password")
+    assert accounts.authenticate(any_store, "ed", "a long enough password") == user
+    assert accounts.authenticate(any_store, "ed", "wrong password!!") is None
+    assert accounts.authenticate(any_store, "nobody", "a long enough password") is None
+    signed_in = accounts.start_session(any_store, user)
+    assert accounts.session_user(any_store, signed_in.cookie) == (user, signed_in.csrf_token)
+    token = accounts.new_api_token(any_store, "ed", "ci")
+    assert accounts.token_user(any_store, token) == user
+    accounts.set_password(any_store, "ed", "a new long password")  # ends every session
+    assert accounts.session_user(any_store, signed_in.cookie) is None
+    still = accounts.token_user(any_store, token)  # tokens stay until revoked
+    assert still is not None and still.id == user.id
+    assert any_store.delete_api_tokens(user.id) == 1
+    assert accounts.token_user(any_store, token) is None
+
+
+def test_first_publication_is_remembered(any_store: Store) -> None:
+    episode = any_store.create_episode("infracast", SOURCE)
+    path = [
+        EpisodeState.INGESTED,
+        EpisodeState.SCRIPTED,
+        EpisodeState.IN_REVIEW,
+        EpisodeState.APPROVED,
+        EpisodeState.RENDERED,
+        EpisodeState.TRANSCRIBED,
+        EpisodeState.ANNOTATED,
+        EpisodeState.PUBLISHED,
+    ]
+    state = EpisodeState.QUEUED
+    for to in path:
+        any_store.move(episode.id, state, to)
+        state = to
+    first = any_store.first_entered(EpisodeState.PUBLISHED, "infracast")[episode.id]
+    any_store.move(episode.id, EpisodeState.PUBLISHED, EpisodeState.ANNOTATED)
+    any_store.move(episode.id, EpisodeState.ANNOTATED, EpisodeState.PUBLISHED)
+    assert any_store.first_entered(EpisodeState.PUBLISHED, "infracast") == {episode.id: first}
+    assert first.tzinfo is not None
+    assert any_store.first_entered(EpisodeState.PUBLISHED, "other") == {}
