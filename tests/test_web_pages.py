@@ -353,6 +353,16 @@ def test_unpublish_then_publish_from_the_feeds_page(
     assert made.store.episode(made.episode_id).state == EpisodeState.PUBLISHED
     assert in_feed(made)
 
+    # From the episode's own page, the buttons lead back there; elsewhere never.
+    page_path = f"/episodes/{made.episode_id}"
+    data = {"csrf_token": csrf, "back": page_path}
+    r = client.post(f"{page_path}/unpublish", data=data, follow_redirects=False)
+    assert r.headers["location"] == f"{page_path}?done=unpublished"
+    assert "Unpublished: the episode is out of its show" in client.get(r.headers["location"]).text
+    data = {"csrf_token": csrf, "back": "https://evil.example/", "allow_failed_qa": "true"}
+    r = client.post(f"{page_path}/publish", data=data, follow_redirects=False)
+    assert r.headers["location"] == f"/shows?published={made.episode_id}"
+
 
 @pytest.mark.slow
 def test_a_qa_hold_is_shown_and_can_be_overridden(

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -27,7 +28,7 @@ from pipeline.store import Store
 from pipeline.web import api, manage, pages, review
 from pipeline.web.context import BackgroundRunner, WebContext
 from pipeline.web.render import error_page
-from pipeline.web.security import BodySizeLimit, SignInRequired, caller
+from pipeline.web.security import BodySizeLimit, SignInRequired, caller, local_path
 
 FEEDS_PATH = "/feeds"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -103,7 +104,9 @@ def _error_handlers(app: FastAPI) -> None:
                 headers={"WWW-Authenticate": "Bearer"},
             )
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={_safe_next(target)}", status_code=303)
+        return RedirectResponse(
+            f"/login?next={quote(local_path(target), safe='/?=&')}", status_code=303
+        )
 
     @app.exception_handler(InfracastError)
     async def infracast_error(request: Request, exc: InfracastError) -> Response:
@@ -127,12 +130,3 @@ def _error_handlers(app: FastAPI) -> None:
         if _wants_json(request):
             return JSONResponse({"detail": problems}, status_code=422)
         return error_page(request, 422, problems)
-
-
-def _safe_next(path: str) -> str:
-    """Only a local path may be a redirect target after sign-in."""
-    from urllib.parse import quote
-
-    if not path.startswith("/") or path.startswith("//"):
-        return "/"
-    return quote(path, safe="/?=&")

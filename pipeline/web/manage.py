@@ -16,7 +16,7 @@ from pipeline.publish import feed_url_for
 from pipeline.web import queueing
 from pipeline.web.context import WebContext, web
 from pipeline.web.render import page
-from pipeline.web.security import Caller, caller, csrf_checked
+from pipeline.web.security import Caller, caller, csrf_checked, local_path
 
 router = APIRouter(include_in_schema=False)
 
@@ -253,6 +253,7 @@ def publish(
     request: Request,
     episode_id: int,
     allow_failed_qa: bool = Form(False),
+    back: str = Form("/shows", max_length=200, description="the page to go back to"),
     who: Caller = Depends(csrf_checked),
     ctx: WebContext = Depends(web),
 ) -> Response:
@@ -262,26 +263,29 @@ def publish(
         )
     except (ConflictError, Held) as e:  # Held: QA failed and the editor did not override it
         return _shows_page(request, who, ctx, status_code=e.http_status, message=e.message)
-    return RedirectResponse(f"/shows?published={episode_id}", status_code=303)
+    return RedirectResponse(_back(back, episode_id, "published"), status_code=303)
+
+
+def _back(target: str, episode_id: int, done: str) -> str:
+    """Back to the episode's page when the form came from there, else to the feeds page."""
+    if local_path(target) == f"/episodes/{episode_id}":
+        return f"/episodes/{episode_id}?done={done}"
+    return f"/shows?{done}={episode_id}"
 
 
 @router.post("/episodes/{episode_id}/unpublish", response_class=HTMLResponse)
 def unpublish(
     request: Request,
     episode_id: int,
+    back: str = Form("/shows", max_length=200, description="the page to go back to"),
     who: Caller = Depends(csrf_checked),
     ctx: WebContext = Depends(web),
 ) -> Response:
-    episode = ctx.store.episode(episode_id)
-    # Checked first: orchestrate.unpublish records a hold before it finds the state wrong.
-    if episode.state != EpisodeState.PUBLISHED:
-        message = f"episode {episode_id} is {episode.state.value}, not published"
-        return _shows_page(request, who, ctx, status_code=409, message=message)
     try:
         orchestrate.unpublish(ctx.store, ctx.settings, episode_id, who.user.name)
     except ConflictError as e:
         return _shows_page(request, who, ctx, status_code=e.http_status, message=e.message)
-    return RedirectResponse(f"/shows?unpublished={episode_id}", status_code=303)
+    return RedirectResponse(_back(back, episode_id, "unpublished"), status_code=303)
 
 
 # -- retry -------------------------------------------------------------------

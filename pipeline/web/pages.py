@@ -10,7 +10,14 @@ from pipeline.models import EpisodeState
 from pipeline.web.context import WebContext, web
 from pipeline.web.render import page
 from pipeline.web.schemas import episode_out
-from pipeline.web.security import SESSION_COOKIE, Caller, caller, csrf_checked, same_site
+from pipeline.web.security import (
+    SESSION_COOKIE,
+    Caller,
+    caller,
+    csrf_checked,
+    local_path,
+    same_site,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -29,13 +36,9 @@ DASHBOARD_ORDER = [
 ]
 
 
-def _local(target: str) -> str:
-    return target if target.startswith("/") and not target.startswith("//") else "/"
-
-
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str = "/") -> Response:
-    return page(request, "login.html.j2", None, next=_local(next), name="", message="")
+    return page(request, "login.html.j2", None, next=local_path(next), name="", message="")
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -56,7 +59,7 @@ def login(
             "login.html.j2",
             None,
             status_code=429,
-            next=_local(next),
+            next=local_path(next),
             name=name,
             message=f"Too many failed attempts: try again in {wait} seconds.",
         )
@@ -68,12 +71,12 @@ def login(
             "login.html.j2",
             None,
             status_code=401,
-            next=_local(next),
+            next=local_path(next),
             name=name,
             message="That user name and password do not match.",
         )
     signed_in = accounts.start_session(ctx.store, user)
-    response = RedirectResponse(_local(next), status_code=303)
+    response = RedirectResponse(local_path(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         signed_in.cookie,

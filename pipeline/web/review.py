@@ -58,6 +58,8 @@ NOTICES = {
     "approved": "Approved: the episode goes on to audio.",
     "changes": "Your request for changes is recorded in the history.",
     "rerender": "The line goes back to rendering; the audio updates when it is done.",
+    "published": "Published: the episode is in its show's feed.",
+    "unpublished": "Unpublished: the episode is out of its show's feed.",
 }
 
 M = TypeVar("M", bound=BaseModel)

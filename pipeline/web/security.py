@@ -75,6 +75,13 @@ async def csrf_checked(request: Request, who: Caller = Depends(caller)) -> Calle
     return who
 
 
+def local_path(target: str, default: str = "/") -> str:
+    """`target` if it is a path on this site, else `default`: redirects never leave it."""
+    if target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return default
+
+
 def same_site(request: Request) -> bool:
     """False when the browser says the request comes from another site."""
     fetch_site = request.headers.get("sec-fetch-site")
