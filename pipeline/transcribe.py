@@ -337,9 +337,17 @@ def _normaliser(spoken: Say | None, ledger: Ledger | None,
     def norm(text: str) -> list[str]:
         said = spoken(text) if spoken is not None else text
         words = normalize.words_for_comparison(said, ledger=ledger, lexicon=lexicon)
-        return [spelling.get(w, w) for w in words]
+        words = [spelling.get(w, w) for w in words]
+        # "megawatts hours" is heard as often as "megawatt hours": one form for both.
+        return [
+            w[:-1] if w in _WATTS and i + 1 < len(words) and words[i + 1] == "hours" else w
+            for i, w in enumerate(words)
+        ]
 
     return norm
+
+
+_WATTS = frozenset({"watts", "kilowatts", "megawatts", "gigawatts", "terawatts"})
 
 
 @cache
@@ -446,7 +454,12 @@ def qa(script: Script, timeline: Timeline, words: Sequence[Word],
     `model` only label the report.
     """
     rendered = spoken if isinstance(spoken, Mapping) else {}
-    norm = _normaliser(None if isinstance(spoken, Mapping) else spoken, ledger, lexicon)
+    say = None if isinstance(spoken, Mapping) else spoken
+    # Rendered forms are already words: the ledger must not read them again (it would
+    # take "twenty twenty-four" for figures). Figures are looked for as the renderer
+    # says them from the ledger: a computed 769 is said "about seven hundred seventy".
+    norm = _normaliser(say, None if rendered else ledger, lexicon)
+    norm_figure = _normaliser(say, ledger, lexicon)
     heard_by_line = assign_words(timeline, words, tolerance)
     lines = {line.id: line for line in script.lines}
     results, errors, reference = [], 0, 0
@@ -460,7 +473,7 @@ def qa(script: Script, timeline: Timeline, words: Sequence[Word],
         errors, reference = errors + score.errors, reference + score.reference
         missing = [
             m.text for m in find_mentions(line.text)
-            if not _contains(heard, figure_words(norm(m.text), m.kind == "count"))
+            if not _contains(heard, figure_words(norm_figure(m.text), m.kind == "count"))
         ]
         results.append(LineQA(
             line_id=line.id, expected=" ".join(expected), heard=" ".join(heard),
