@@ -169,9 +169,9 @@ def report_episode(c: Context, episode: Episode) -> None:
         flagged = ", ".join(q.line_id for q in report.flagged) or "none"
         out.print(f"word error rate {report.wer:.1%} ({report.backend}); flagged lines: {flagged}")
     if episode.state == EpisodeState.ANNOTATED:
-        held = [h.note for h in c.store.history(episode.id) if h.note.startswith("publish held")]
-        if held:
-            out.print(f"not in the feed: {held[-1].removeprefix('publish held: ')}", markup=False)
+        reason = orchestrate.held_reason(c.store, episode.id)
+        if reason:
+            out.print(f"not in the feed: {reason}", markup=False)
     if episode.state == EpisodeState.PUBLISHED:
         from pipeline import feeds
 

@@ -105,10 +105,9 @@ def _number(line_id: str) -> int:
     return int(digits) if digits.isdigit() else 0
 
 
-def save_edit(
-    store: Store, episode_id: int, edit: ScriptEdit, ledger: Ledger, author: str
-) -> ScriptVersion:
-    """Check and save an edited script as a new version; refuse a stale base version."""
+def save_edit(store: Store, episode_id: int, edit: ScriptEdit, author: str) -> ScriptVersion:
+    """Check and save an edited script as a new version, its numbers audited against the
+    episode's ledger; refuse a stale base version."""
     episode = store.episode(episode_id)
     if episode.state not in EDITABLE:
         raise ConflictError(
@@ -123,7 +122,7 @@ def save_edit(
             "make yours again"
         )
     script = apply_edit(current.script, edit.turns)
-    findings = audit(script.lines, ledger)
+    findings = audit(script.lines, _ledger(store, episode_id))
     return store.save_script(
         episode_id,
         script,
@@ -132,6 +131,16 @@ def save_edit(
         comment=clean_text(edit.comment),
         base_version=edit.base_version,
     )
+
+
+def _ledger(store: Store, episode_id: int) -> Ledger:
+    path = store.episode_dir(episode_id) / "ledger.json"
+    if not path.is_file():
+        raise ConflictError(
+            f"episode {episode_id} has no figures ledger, so its numbers cannot be checked: "
+            "retry its script stage"
+        )
+    return Ledger.model_validate_json(path.read_text(encoding="utf-8"))
 
 
 # --- showing numbers in a line, and differences between versions --------------------------

@@ -101,7 +101,7 @@ def run_stage(
             stage.after(store, settings, episode)
         return episode
     except Held as e:
-        store.touch(episode_id, f"{stage.name} held: {e.message}")
+        store.touch(episode_id, _held_note(stage.name) + e.message)
         return store.episode(episode_id)
     except ConflictError:
         return store.episode(episode_id)  # another worker moved it first
@@ -263,13 +263,32 @@ def publish(
     decide_publishing(store, episode_id, PublishDecision(allow_failed_qa=allow_failed_qa, by=who))
     episode = run_stage(store, settings, episode_id, "publish")
     if episode.state != EpisodeState.PUBLISHED:
-        raise Held(f"episode {episode_id} was not published: {_last_hold(store, episode_id)}")
+        reason = held_reason(store, episode_id) or "held"
+        raise Held(f"episode {episode_id} was not published: {reason}")
     return episode
 
 
-def _last_hold(store: Store, episode_id: int) -> str:
-    notes = [c.note for c in store.history(episode_id) if c.note.startswith("publish held: ")]
-    return notes[-1].removeprefix("publish held: ") if notes else "held"
+def held_reason(store: Store, episode_id: int) -> str | None:
+    """Why an annotated episode waits: the last hold since it became annotated (as
+    run_stage notes it), or its unpublishing; None when nothing holds it."""
+    history = store.history(episode_id)
+    arrived = [
+        i
+        for i, change in enumerate(history)
+        if change.to_state == EpisodeState.ANNOTATED and change.from_state != change.to_state
+    ]
+    since = history[arrived[-1] :] if arrived else history
+    held = _held_note("publish")
+    holds = [c.note.removeprefix(held) for c in since if c.note.startswith(held)]
+    if holds:
+        return holds[-1]
+    if since and since[0].from_state == EpisodeState.PUBLISHED:
+        return since[0].note  # "unpublished by …"
+    return None
+
+
+def _held_note(stage: str) -> str:
+    return f"{stage} held: "
 
 
 def unpublish(store: Store, settings: Settings, episode_id: int, who: str) -> Episode:

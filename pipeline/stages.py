@@ -197,7 +197,7 @@ def _render_inputs(store: Store, episode: Episode, settings: Settings) -> BaseMo
     return RenderInputs(
         script_version=saved.version,
         script=saved.script,
-        ledger=Ledger.model_validate_json((folder / "ledger.json").read_text(encoding="utf-8")),
+        ledger=_read(folder / "ledger.json", Ledger),
         voices={h.name: h.voice for h in show.hosts},
         overrides=json.loads(overrides.read_text(encoding="utf-8")) if overrides.is_file() else {},
         lexicon=show.lexicon,
@@ -288,12 +288,12 @@ def _transcribe_inputs(store: Store, episode: Episode, settings: Settings) -> Ba
         raise InfracastError(f"episode {episode.id} has no audio at {mp3}; render it again")
     # QA holds the audio to the latest script, so an edit made after rendering is caught.
     latest = store.script(episode.id).script
-    ledger = Ledger.model_validate_json((folder / "ledger.json").read_text(encoding="utf-8"))
+    ledger = _read(folder / "ledger.json", Ledger)
     return TranscribeInputs(
         audio_hash=file_digest(mp3),
         script=latest,
         ledger=ledger,
-        timeline=Timeline.model_validate_json((folder / "timeline.json").read_text()),
+        timeline=_read(folder / "timeline.json", Timeline),
         spoken=spoken_lines(latest, ledger, settings.show(episode.show).lexicon),
         backend=settings.asr_backend,
         model=settings.asr_model,

@@ -23,7 +23,6 @@ router = APIRouter(include_in_schema=False)
 # Starlette refuses a form field over 1 MiB by default, which would cut pasted articles
 # short of max_article_bytes; the BodySizeLimit middleware caps the whole request instead.
 MAX_FIELD_BYTES = 1 << 30
-HELD = "publish held: "
 UPLOAD_ACCEPT = ",".join(sorted(queueing.UPLOAD_SUFFIXES))
 
 
@@ -163,23 +162,6 @@ class ShowFeed:
     waiting: list[WaitingItem] = field(default_factory=list)
 
 
-def _held_reason(ctx: WebContext, episode: Episode) -> str | None:
-    """Why the episode waits: the last hold since it became annotated, or its unpublishing."""
-    history = ctx.store.history(episode.id)
-    arrived = [
-        i
-        for i, change in enumerate(history)
-        if change.to_state == EpisodeState.ANNOTATED and change.from_state != change.to_state
-    ]
-    since = history[arrived[-1] :] if arrived else history
-    holds = [c.note.removeprefix(HELD) for c in since if c.note.startswith(HELD)]
-    if holds:
-        return holds[-1]
-    if since and since[0].from_state == EpisodeState.PUBLISHED:
-        return since[0].note  # "unpublished by …"
-    return None
-
-
 def _qa_failed(ctx: WebContext, episode: Episode) -> bool:
     path = ctx.store.episode_dir(episode.id) / "qa.json"
     if not path.is_file():
@@ -196,7 +178,7 @@ def _show_feeds(ctx: WebContext) -> list[ShowFeed]:
             for e in ctx.store.episodes(state=EpisodeState.PUBLISHED, show=slug)
         ]
         waiting = [
-            WaitingItem(e, _held_reason(ctx, e), _qa_failed(ctx, e))
+            WaitingItem(e, orchestrate.held_reason(ctx.store, e.id), _qa_failed(ctx, e))
             for e in ctx.store.episodes(state=EpisodeState.ANNOTATED, show=slug)
         ]
         feeds.append(

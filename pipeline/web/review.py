@@ -383,11 +383,8 @@ def save_script(
 ) -> Response:
     ctx.store.episode(episode_id)  # 404 before anything else
     edit = _parse_edit(turns_json, base_version, comment)
-    ledger = _read(ctx.store.episode_dir(episode_id) / "ledger.json", Ledger)
-    if ledger is None:
-        raise ConflictError(f"episode {episode_id} has no figure ledger yet: it is not scripted")
     try:
-        version = editing.save_edit(ctx.store, episode_id, edit, ledger, who.user.name)
+        version = editing.save_edit(ctx.store, episode_id, edit, who.user.name)
     except ConflictError as e:
         problem = f"Your edit was not saved: {e.message.rstrip('.')}."
         return _episode_page(
