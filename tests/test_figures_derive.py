@@ -223,7 +223,7 @@ def test_facility_draw_and_annual_energy(article: Stated, derived: Derived) -> N
     assert draw.formula == "100 MW × 1.2 = 120 MW" and draw.low == pytest.approx(120)
     assert check_of(derived, article["draw"]).computed_id == draw.id
     energy = computed_from(derived, article["draw"])
-    assert energy.formula == "120 MW × 8,760 h = 1,051,200 MWh per year"
+    assert energy.formula == "120 MW × 8,760 h × 100% load = 1,051,200 MWh per year"
     assert (energy.unit, energy.per) == ("MWh", "year")
     assert check_of(derived, article["energy"]).computed_id == energy.id
     it_energy = computed_from(derived, article["campus"])
@@ -397,13 +397,14 @@ def test_unrelated_figures_are_not_combined() -> None:
     assert derived.figures == [] and derived.checks == []
 
 
-def test_a_ceiling_is_not_the_headline_density() -> None:
+def test_a_ceiling_is_a_high_density_rack_too() -> None:
     s = Stated()
     sentence = "Racks of up to 600 kW are coming, against 10 kW for a traditional rack."
     s.add("roadmap", "p1", sentence, "up to 600 kW", "power", 600, unit="kW", qualifier="up to",
           subject="racks")
     s.add("old", "p1", sentence, "10 kW", "power", 10, unit="kW", subject="a traditional rack")
-    assert derive(s.figures).figures == []
+    [ratio] = derive(s.figures).figures
+    assert ratio.formula == "600 kW ÷ 10 kW = 60×"
 
 
 # --- assumptions ------------------------------------------------------------------------
@@ -466,7 +467,9 @@ def test_assumed_pue_is_labelled_downstream() -> None:
     assert draw.formula == ("100 MW × 1.58 (assumption: industry-average power usage "
                             "effectiveness) = 158 MW")
     energy = computed_from(derived, draw)
-    assert energy.formula == "158 MW (from an assumption) × 8,760 h = 1,384,080 MWh per year"
+    assert energy.formula == (
+        "158 MW (from an assumption) × 8,760 h × 100% load = 1,384,080 MWh per year"
+    )
 
 
 def test_price_per_gpu_uses_the_gpu_count_of_the_same_product() -> None:

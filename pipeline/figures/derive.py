@@ -6,9 +6,13 @@ racks per facility, capex sums, shares and rates, facility draw and annual
 energy. Then it looks for results the article states itself and recomputes
 them, so editors see when a source's arithmetic is off.
 
-Figures get their roles from keyword heuristics over kind, unit, `per`,
-subject and the clause of the sentence a figure sits in: one small function
-per role below. Figures without a role are never combined.
+Rules are written over roles (`roles.role_of`: rack_power, facility_power,
+capex …), which extract() sets and derive() recomputes for figures built
+without one. Every computed figure carries the role and entity of what it
+computes, so a consistency check pairs a stated figure only with a
+computation of the same entity, role and period, and says how sure it is
+(`Check.confidence`): only a disagreement at high confidence is an alarm a
+script may say aloud.
 """
 
 from __future__ import annotations
@@ -16,10 +20,10 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from pipeline.figures import roles
 from pipeline.figures.display import format_value as _format
 from pipeline.figures.display import percent as _pct
 from pipeline.figures.models import Check, Figure, FigureKind
@@ -38,88 +42,34 @@ and is held to half the tolerance: 2.5% accepts $315 B written as "$315
 billion" or "$0.32 trillion" but flags "$300 billion" (4.8% off).
 """
 
-# --- keywords ---------------------------------------------------------------------------
+# --- keywords and roles ----------------------------------------------------------------
 
 
 def _words(*terms: str) -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(re.escape(t) for t in terms) + ")", re.IGNORECASE)
 
 
-_RACK = _words("rack")
-_LEGACY = _words("legacy", "traditional", "enterprise", "older", "typical", "conventional")
-_FACILITY = _words(
-    "facilit",
-    "campus",
-    "site",
-    "data cent",
-    "data-cent",
-    "datacent",
-    "cluster",
-    "building",
-    "hall",
-)
 _DRAW = _words("grid", "draw", "pulls", "total")
 _IT = re.compile(r"\bIT\b")  # case-sensitive: "IT load", not the pronoun
-_TOTAL = _words("combined", "total", "together", "altogether", "collectively", "in all", "sum")
-_CHANGE = _words(
-    "increase",
-    "rise",
-    "rose",
-    "up",
-    "grew",
-    "growth",
-    "jump",
-    "decline",
-    "fell",
-    "drop",
-    "down",
-    "change",
-    "higher",
-    "lower",
-)
+_TOTAL = _words("combined", "total", "together", "altogether", "collectively", "in all", "sum",
+                "aggregate")
+_GROUP = _words("combined", "total", "together", "companies", "hyperscalers", "big tech",
+                "firms", "giants", "all four", "collectively", "industry", "players")
+_CHANGE = _words("increase", "rise", "rose", "up", "grew", "growth", "jump", "decline", "fell",
+                 "drop", "down", "change", "higher", "lower", "more than")
 _CLAUSE_BREAK = re.compile(r",\s|;\s|:\s|\.\s|\s[—–]\s|—|[()]")
 
 _AT_LEAST = {
-    "more than",
-    "over",
-    "above",
-    "at least",
-    "upwards of",
-    "in excess of",
-    "+",
-    "exceeding",
-    "greater than",
-    "north of",
+    "more than", "over", "above", "at least", "upwards of", "in excess of", "+", "exceeding",
+    "exceed", "exceeds", "greater than", "north of", "beyond",
 }
 _AT_MOST = {
-    "up to",
-    "less than",
-    "under",
-    "below",
-    "at most",
-    "no more than",
-    "as much as",
-    "as many as",
-    "fewer than",
-    "a maximum of",
+    "up to", "less than", "under", "below", "at most", "no more than", "as much as",
+    "as many as", "fewer than", "a maximum of",
 }
 _HEDGES = {
-    "about",
-    "around",
-    "roughly",
-    "approximately",
-    "nearly",
-    "almost",
-    "some",
-    "~",
-    "close to",
-    "circa",
-    "an estimated",
-    "estimated",
-    "just under",
-    "just over",
-    "more or less",
-    "approx.",
+    "about", "around", "roughly", "approximately", "nearly", "almost", "some", "~", "close to",
+    "circa", "an estimated", "estimated", "just under", "just over", "more or less", "approx.",
     "approx",
 }
 
@@ -136,12 +86,8 @@ def _find(sentence: str, text: str) -> int | None:
 
 
 def _clause(f: Figure) -> str:
-    """The stretch of the sentence between punctuation breaks that holds the figure.
-
-    "At 130 kW per rack, … around 10,000 racks at 10 kW each in a conventional
-    facility" makes only the 10 kW conventional; the whole sentence when the
-    figure's text is not found in it.
-    """
+    """The stretch of the sentence between punctuation breaks that holds the figure;
+    the whole sentence when the figure's text is not found in it."""
     return _clause_of(f.sentence or "", f.text)
 
 
@@ -160,112 +106,74 @@ def _clause_of(sentence: str, text: str) -> str:
     return sentence[start:end]
 
 
-def _context(f: Figure) -> str:
-    return f"{f.subject} {_clause(f)}"
+def _role(f: Figure) -> str:
+    """The figure's role: as extract() set it, else read from its subject and clause."""
+    if f.role:
+        return f.role
+    return roles.role_of(f.kind, f.unit, f.per, f.entity or f.subject, _clause(f))
 
 
-# --- roles ------------------------------------------------------------------------------
-
-
-def _is_rack_power(f: Figure) -> bool:
-    """Power per rack: `per` is "rack", or a kW/W figure whose subject or clause names a rack."""
-    if f.kind != "power":
-        return False
-    return f.per == "rack" or (
-        f.per is None and f.unit in ("W", "kW") and bool(_RACK.search(_context(f)))
-    )
+def _entity(f: Figure) -> str:
+    return f.entity or f.subject
 
 
 def _is_legacy_rack(f: Figure) -> bool:
     """A rack the article contrasts with AI racks: "traditional", "typical", "older" …"""
-    return _is_rack_power(f) and bool(_LEGACY.search(_context(f)))
+    return _role(f) == "rack_power" and roles.is_legacy(f"{_entity(f)} {f.subject} {_clause(f)}")
 
 
-def _is_ceiling(f: Figure) -> bool:
-    return (f.qualifier or "").strip().lower() in _AT_MOST
-
-
-def _is_facility_power(f: Figure) -> bool:
-    """MW or GW with no `per`, said of a facility, campus, site, data centre or cluster."""
-    return (
-        f.kind == "power"
-        and f.per is None
-        and f.unit in ("MW", "GW")
-        and bool(_FACILITY.search(_context(f)))
-    )
+def _is_modern_rack(f: Figure) -> bool:
+    return _role(f) == "rack_power" and not _is_legacy_rack(f)
 
 
 def _is_facility_draw(f: Figure) -> bool:
     """A facility's total draw from the grid rather than its IT load."""
-    text = _context(f)
-    return _is_facility_power(f) and bool(_DRAW.search(text)) and not _IT.search(text)
+    text = f"{f.subject} {_clause(f)}"
+    return _role(f) == "facility_power" and bool(_DRAW.search(text)) and not _IT.search(text)
 
 
 def _is_it_load(f: Figure) -> bool:
-    return _is_facility_power(f) and not _is_facility_draw(f)
+    return _role(f) == "facility_power" and not _is_facility_draw(f) and f.per is None
 
 
-def _is_count_of(noun: str) -> Callable[[Figure], bool]:
-    return lambda f: f.kind == "count" and f.unit == noun and f.per is None
-
-
-_is_rack_count = _is_count_of("rack")
-_is_company_count = _is_count_of("company")
-
-
-def _is_gpus_per_rack(f: Figure) -> bool:
-    """A GPU count said of a rack ("72 GPUs … into a single rack")."""
-    return (
-        f.kind == "count"
-        and f.unit == "GPU"
-        and (f.per == "rack" or (f.per is None and bool(_RACK.search(_context(f)))))
-    )
+def _has(role: str) -> Callable[[Figure], bool]:
+    return lambda f: _role(f) == role
 
 
 def _is_stated_total(f: Figure) -> bool:
     """Money said to be a total: "a combined $315 billion", "$225 billion in total"."""
-    return f.kind == "money" and f.per is None and bool(_TOTAL.search(_context(f)))
+    return f.kind == "money" and f.per is None and bool(_TOTAL.search(f"{f.subject} {_clause(f)}"))
 
 
-def _said_of(f: Figure) -> str | None:
-    """ "rack" or "facility": what a price is for. The subject decides when it names either,
-    else the clause, and a rack wins there ("a rack in the campus costs $3 million")."""
-    for text in (f.subject, _clause(f)):
-        if _RACK.search(text):
-            return "rack"
-        if _FACILITY.search(text):
-            return "facility"
-    return None
-
-
-def _is_rack_price(f: Figure) -> bool:
-    return f.kind == "money" and (
-        f.per == "rack" or (f.per is None and _said_of(f) == "rack" and not _is_stated_total(f))
-    )
-
-
-def _is_facility_cost(f: Figure) -> bool:
-    """Money said of a facility ("a 100 MW campus costs $1 billion"), not a rack or a total."""
-    return (
-        f.kind == "money"
-        and f.per is None
-        and _said_of(f) == "facility"
-        and not _is_stated_total(f)
-    )
-
-
-def _is_cost_per_power(f: Figure) -> bool:
-    return f.kind == "money" and f.per in ("kW", "MW", "GW")
+def _is_group(f: Figure) -> bool:
+    """Said of several companies together ("the four hyperscalers", "combined")."""
+    return bool(_GROUP.search(f"{_entity(f)} {_clause(f)}"))
 
 
 def _is_table_cell(f: Figure) -> bool:
-    """Money for one period with no rate and no total: a capex table's cell."""
+    """Money for one period, from a table row or a list item: a capex table's cell."""
     return (
         f.kind == "money"
         and f.per is None
         and f.period is not None
+        and _role(f) in ("capex", "cost", "revenue")
         and not _is_stated_total(f)
-        and not _is_rack_price(f)
+    )
+
+
+def same_entity(a: str, b: str) -> bool | None:
+    """True when two entities name the same thing, False when they clearly differ, None when
+    either is unknown. "Microsoft" and "Microsoft Azure" are the same; "rack" and "campus" not."""
+    wa, wb = _entity_words(a), _entity_words(b)
+    if not wa or not wb:
+        return None
+    return wa <= wb or wb <= wa
+
+
+def _entity_words(text: str) -> frozenset[str]:
+    return frozenset(
+        w.rstrip("s") for w in re.findall(r"[a-z0-9]+", text.lower())
+        if w not in ("the", "a", "an", "of", "in", "and", "its", "their", "per", "new")
     )
 
 
@@ -286,7 +194,7 @@ class _Article:
     calcs: list[_Calc] = field(default_factory=list)
     order: dict[str, int] = field(init=False)
     _seen: set[tuple[object, ...]] = field(default_factory=set)
-    _assumed: set[str] = field(default_factory=set)
+    assumed: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.order = {f.id: i for i, f in enumerate(self.source)}
@@ -302,7 +210,7 @@ class _Article:
         text = _format(f.low, f.high, f.unit, f.kind, f.per if per else None)
         if f.origin == "assumption":
             return f"{text} (assumption: {f.subject})"
-        return f"{text} (from an assumption)" if f.id in self._assumed else text
+        return f"{text} (from an assumption)" if f.id in self.assumed else text
 
     def partner(self, f: Figure, candidates: Sequence[Figure]) -> Figure | None:
         """The candidate in f's paragraph, else the last one stated before f."""
@@ -320,6 +228,8 @@ class _Article:
         kind: FigureKind,
         unit: str,
         subject: str,
+        role: str,
+        entity: str = "",
         per: str | None = None,
         period: str | None = None,
     ) -> None:
@@ -336,14 +246,16 @@ class _Article:
             unit=unit,
             per=per,
             subject=subject,
+            entity=entity,
+            role=role,
             period=period,
             origin="computed",
             inputs=[f.id for f in inputs],
             text=_format(low, high, unit, kind, per, long=True),
             formula=f"{operation} = {_format(low, high, unit, kind, per)}",
         )
-        if any(f.origin == "assumption" or f.id in self._assumed for f in inputs):
-            self._assumed.add(figure.id)
+        if any(f.origin == "assumption" or f.id in self.assumed for f in inputs):
+            self.assumed.add(figure.id)
         leaves = tuple(leaf for f in inputs for leaf in self._leaves(f))
         self.calcs.append(_Calc(figure, rule, leaves))
         self._seen.add(key)
@@ -380,61 +292,60 @@ def _unique(figures: Iterable[Figure]) -> list[Figure]:
 
 
 def _name(f: Figure) -> str:
-    return f.subject or f.text
-
-
-def _headline_density(a: _Article) -> Figure | None:
-    """The AI rack density the article is about: the modern rack power it states most often
-    (the first on a tie); legacy racks and ceilings ("up to 600 kW") are left out."""
-    modern = [f for f in a.having(_is_rack_power) if not _is_legacy_rack(f) and not _is_ceiling(f)]
-    counts = Counter((f.low, f.high, f.unit) for f in modern)
-    return max(modern, key=lambda f: counts[(f.low, f.high, f.unit)], default=None)
+    return f.subject or f.entity or f.text
 
 
 def _density_ratios(a: _Article) -> None:
-    """Headline rack density ÷ each legacy rack the article names (130 kW ÷ 15 kW = 8.7×);
-    with none named, ÷ an assumed typical rack, when assumptions are given."""
-    head = _headline_density(a)
-    if head is None:
-        return
+    """Each high-density rack ÷ each typical/legacy rack the article states (130 kW ÷ 5–15 kW
+    = 8.7×–26×); with none stated, ÷ an assumed typical rack, when assumptions are given."""
     legacy = _unique(a.having(_is_legacy_rack)) or [
         f for f in a.assumptions if f.kind == "power" and f.per == "rack"
     ]
-    for old in legacy:
-        a.add(
-            "ratio",
-            [head, old],
-            f"{a.show(head, False)} ÷ {a.show(old, False)}",
-            _div(_span(head), _span(old, head.unit)),
-            kind="ratio",
-            unit="x",
-            subject=f"{_name(head)} relative to {_name(old)}",
-        )
+    for head in _unique(a.having(_is_modern_rack)):
+        for old in legacy:
+            ratio = _div(_span(head), _span(old, head.unit))
+            if ratio[0] <= 1:
+                continue  # not a high-density rack against a legacy one
+            a.add(
+                "ratio",
+                [head, old],
+                f"{a.show(head, False)} ÷ {a.show(old, False)}",
+                ratio,
+                kind="ratio",
+                unit="x",
+                role="ratio",  # no entity: a stated ratio's is the rack it is compared with
+                subject=f"{_name(head)} against {_name(old)}",
+            )
 
 
 def _racks_supported(a: _Article) -> None:
-    """Racks a facility's IT load supports at a density stated in the same paragraph
-    (100 MW ÷ 130 kW = 769 racks)."""
+    """Racks a facility's IT load supports at each rack density stated in its paragraph, or
+    at the densities stated after it when its paragraph has none (100 MW ÷ 130 kW = 769)."""
+    racks = a.having(_has("rack_power"))
     for site in a.having(_is_it_load):
-        for rack in a.having(_is_rack_power):
-            if rack.paragraph_id == site.paragraph_id:
-                a.add(
-                    "racks",
-                    [site, rack],
-                    f"{a.show(site)} ÷ {a.show(rack, False)}",
-                    _div(_span(site, rack.unit), _span(rack)),
-                    kind="count",
-                    unit="rack",
-                    subject=f"racks {_name(site)} supports at {rack.text}",
-                )
+        here = [r for r in racks if r.paragraph_id == site.paragraph_id]
+        later = [r for r in racks if a.order[r.id] > a.order[site.id]][:2]
+        for rack in _unique(here or later):
+            a.add(
+                "racks",
+                [site, rack],
+                f"{a.show(site)} ÷ {a.show(rack, False)}",
+                _div(_span(site, rack.unit), _span(rack)),
+                kind="count",
+                unit="rack",
+                role="count_racks",
+                entity=_entity(site),
+                subject=f"racks {_name(site)} supports at {rack.text}",
+            )
 
 
 def _density_from_racks(a: _Article) -> None:
     """kW per rack = IT load ÷ a rack count in the same paragraph. Skipped when the count's
     sentence states a density: then the count is that density's result, not an input."""
     for site in a.having(_is_it_load):
-        for racks in a.having(_is_rack_count):
-            stated = any(_is_rack_power(f) and f.sentence == racks.sentence for f in a.source)
+        for racks in a.having(_has("count_racks")):
+            stated = any(_role(f) == "rack_power" and f.sentence == racks.sentence
+                         for f in a.source)
             if racks.paragraph_id == site.paragraph_id and not stated:
                 a.add(
                     "density",
@@ -444,6 +355,8 @@ def _density_from_racks(a: _Article) -> None:
                     kind="power",
                     unit="kW",
                     per="rack",
+                    role="rack_power",
+                    entity=_entity(site),
                     subject=f"average rack in {_name(site)}",
                 )
 
@@ -465,33 +378,54 @@ def _facility_draw(a: _Article) -> None:
                 _mul(_span(site), _span(pue)),
                 kind="power",
                 unit=site.unit,
+                role="facility_power",
+                entity=_entity(site),
                 subject=f"total draw of {_name(site)}",
             )
 
 
 def _annual_energy(a: _Article) -> None:
-    """A facility's energy in a year at constant draw: MW × 8,760 h."""
-    for site in _unique([*a.having(_is_facility_power), *a.of("draw")]):
+    """A facility's energy in a year if it ran at full load all year: MW × 8,760 h × 100%.
+    The load factor is in the formula and the subject, so nobody mistakes it for a forecast."""
+    for site in _unique([*a.having(_has("facility_power")), *a.of("draw")]):
         a.add(
             "energy",
             [site],
-            f"{a.show(site)} × {HOURS_PER_YEAR:,} h",
+            f"{a.show(site)} × {HOURS_PER_YEAR:,} h × 100% load",
             _mul(_span(site), (HOURS_PER_YEAR, HOURS_PER_YEAR)),
             kind="energy",
             unit=f"{site.unit}h",
             per="year",
-            subject=f"energy {_name(site)} uses in a year",
+            role="energy",
+            entity=_entity(site),
+            subject=f"energy {_name(site)} would use in a year at full load",
         )
 
 
 def _homes(a: _Article) -> None:
-    """Homes a facility's annual energy would supply, at an assumed household use (only with
-    assumptions). The energy is the article's own when stated beside a facility's power."""
-    households = [f for f in a.assumptions if f.kind == "energy" and f.per == "home"]
-    sites = {f.paragraph_id for f in a.having(_is_facility_power)}
-    stated = [
-        f for f in a.source if f.kind == "energy" and f.per == "year" and f.paragraph_id in sites
+    """Homes equivalents: a rack's or facility's power ÷ the draw of one home the article
+    states, and annual energy ÷ a home's yearly use (stated, or assumed when asked for)."""
+    home_power = a.having(_has("home_power"))
+    for load in _unique([*a.having(_has("rack_power")), *a.having(_has("facility_power"))]):
+        for home in home_power:
+            if load.paragraph_id == home.paragraph_id or len(home_power) == 1:
+                a.add(
+                    "homes",
+                    [load, home],
+                    f"{a.show(load, False)} ÷ {a.show(home, False)}",
+                    _div(_span(load, home.unit), _span(home)),
+                    kind="count",
+                    unit="home",
+                    role="count_homes",
+                    entity=_entity(load),
+                    subject=f"homes drawing as much power as {_name(load)}",
+                )
+    households = a.having(_has("home_energy")) or [
+        f for f in a.assumptions if f.kind == "energy" and f.per == "home"
     ]
+    sites = {f.paragraph_id for f in a.having(_has("facility_power"))}
+    stated = [f for f in a.source
+              if f.kind == "energy" and f.per == "year" and f.paragraph_id in sites]
     for energy in _unique(stated or a.of("energy")):
         for home in households:
             a.add(
@@ -501,34 +435,35 @@ def _homes(a: _Article) -> None:
                 _div(_span(energy, home.unit), _span(home)),
                 kind="count",
                 unit="home",
+                role="count_homes",
+                entity=_entity(energy),
                 subject=f"homes using as much electricity as {_name(energy)}",
             )
 
 
 def _table_columns(a: _Article) -> list[list[Figure]]:
-    """Money cells grouped by paragraph (the table), period (the column) and currency."""
+    """Money cells grouped by paragraph (the table or list), period (the column) and currency;
+    a cell said of several companies together is a total, not a row."""
     columns: dict[tuple[str | None, str | None, str], list[Figure]] = {}
     for f in a.having(_is_table_cell):
-        columns.setdefault((f.paragraph_id, f.period, f.unit), []).append(f)
-    return [cells for cells in columns.values() if len(cells) > 1]
+        if not _is_group(f):
+            columns.setdefault((f.paragraph_id, f.period, f.unit), []).append(f)
+    return [_unique_rows(cells) for cells in columns.values() if len(_unique_rows(cells)) > 1]
 
 
-def _row_labels(cells: Sequence[Figure], period: str) -> tuple[str, str]:
-    """("Capex", "Microsoft, Alphabet …") from subjects like "Microsoft 2025 Capex"."""
-    words = [[w for w in c.subject.split() if w != period] for c in cells]
-    shared = [w for w in words[0] if all(w in ws for ws in words)]
-    rows = [
-        " ".join(w for w in ws if w not in shared) or c.text
-        for ws, c in zip(words, cells, strict=True)
-    ]
-    return " ".join(shared), ", ".join(rows)
+def _unique_rows(cells: list[Figure]) -> list[Figure]:
+    """One cell per row entity: a row mentioned twice is summed once."""
+    seen: dict[str, Figure] = {}
+    for c in cells:
+        seen.setdefault(_entity(c).lower() or c.id, c)
+    return list(seen.values())
 
 
 def _table_sums(a: _Article) -> None:
     """Each column of a money table summed ($80 B + $75 B + $100 B + $60 B = $315 B)."""
     for cells in _table_columns(a):
         period = cells[0].period or ""
-        column, rows = _row_labels(cells, period)
+        rows = ", ".join(_entity(c) or c.text for c in cells)
         a.add(
             "sum",
             cells,
@@ -537,17 +472,19 @@ def _table_sums(a: _Article) -> None:
             kind="money",
             unit=cells[0].unit,
             period=cells[0].period,
-            subject=f"{period} {column} total of {rows}".replace("  ", " "),
+            role=_role(cells[0]),
+            entity="combined",
+            subject=f"{period} {_role(cells[0])} total of {rows}".strip(),
         )
 
 
 def _per_company(a: _Article) -> None:
     """Average per company: a total ÷ the count of companies in its sentence ($315 B ÷ 4),
-    and a table column's sum ÷ that count when the table has as many rows."""
-    counts = a.having(_is_company_count)
+    and a table column's sum ÷ its number of rows when the article counts them."""
+    counts = a.having(_has("count_companies"))
     totals = [
         (t, n)
-        for t in a.having(_is_stated_total)
+        for t in a.having(lambda f: f.kind == "money" and f.per is None)
         for n in counts
         if (n.paragraph_id, n.sentence) == (t.paragraph_id, t.sentence)
     ]
@@ -562,28 +499,38 @@ def _per_company(a: _Article) -> None:
             unit=total.unit,
             per="company",
             period=total.period,
+            role=f"{_role(total)}_per_company",
+            entity="combined",
             subject=f"{_name(total)}, per company",
         )
 
 
 def _year(period: str | None) -> int | None:
-    return int(period) if period and re.fullmatch(r"(19|20)\d\d", period) else None
+    found = re.search(r"(19|20)\d\d", period or "")
+    return int(found.group()) if found else None
 
 
 def _year_over_year(a: _Article) -> None:
-    """Change from one year's total to the next, in percent ($225 B → $315 B: 40%). Totals
-    come from one table's sums; only without a table from stated totals with a year."""
-    groups: dict[tuple[object, str], dict[int, Figure]] = {}
+    """Change from one year to the next, in percent, per company (a table's rows, or a
+    company's capex stated for two years) and combined (a table's column sums, or stated
+    totals with a year when there is no table): $225 B → $315 B is 40%."""
+    groups: dict[tuple[object, ...], dict[int, Figure]] = {}
     sums = [(c.figure, c.leaves[0].paragraph_id) for c in a.calcs if c.rule == "sum"]
     for total, table in sums or [(f, None) for f in a.having(_is_stated_total)]:
         year = _year(total.period)
         if year is not None:
-            groups.setdefault((table, total.unit), {}).setdefault(year, total)
+            groups.setdefault(("combined", table, total.unit), {}).setdefault(year, total)
+    for cell in a.having(lambda f: _role(f) == "capex" and f.per is None):
+        year = _year(cell.period)
+        if year is not None and _entity(cell) and not _is_group(cell):
+            key = (_entity(cell).lower(), cell.paragraph_id if cell.entity else None, cell.unit)
+            groups.setdefault(key, {}).setdefault(year, cell)
     for by_year in groups.values():
         for year in sorted(by_year):
             old, new = by_year.get(year - 1), by_year[year]
             if old is not None:
                 change = _div(_span(new), _span(old))
+                entity = "combined" if new.origin == "computed" else _entity(new)
                 a.add(
                     "yoy",
                     [old, new],
@@ -592,14 +539,35 @@ def _year_over_year(a: _Article) -> None:
                     kind="percent",
                     unit="%",
                     period=new.period,
+                    role="capex_growth" if _role(new) == "capex" else "growth",
+                    entity=entity,
                     subject=f"change from {_name(old)} to {_name(new)}",
                 )
+
+
+def _shares(a: _Article) -> None:
+    """Each row's share of its table column's sum (Amazon's $100 B of $315 B = 32%)."""
+    for calc in [c for c in a.calcs if c.rule == "sum"]:
+        total = calc.figure
+        for part in calc.leaves:
+            a.add(
+                "share",
+                [part, total],
+                f"{a.show(part)} ÷ {a.show(total)}",
+                tuple(100 * x for x in _div(_span(part), _span(total))),  # type: ignore[arg-type]
+                kind="percent",
+                unit="%",
+                period=total.period,
+                role="share",
+                entity=_entity(part),
+                subject=f"{_name(part)} as a share of {_name(total)}",
+            )
 
 
 def _cost_from_rate(a: _Article) -> None:
     """Build cost = cost per MW × the facility's IT load ($10–12 M per MW × 100 MW)."""
     loads = a.having(_is_it_load)
-    for rate in a.having(_is_cost_per_power):
+    for rate in a.having(_has("cost_per_mw")):
         site = a.partner(rate, loads)
         if site is not None and rate.per is not None:
             a.add(
@@ -609,16 +577,26 @@ def _cost_from_rate(a: _Article) -> None:
                 _mul(_span(rate), _span(site, rate.per)),
                 kind="money",
                 unit=rate.unit,
+                role="cost",
+                entity=_entity(site),
                 subject=f"cost of {_name(site)}",
             )
 
 
+def _is_facility_money(f: Figure) -> bool:
+    return f.kind == "money" and f.per is None and _role(f) in ("cost", "capex") and not (
+        _is_stated_total(f) or _is_group(f))
+
+
 def _cost_rates(a: _Article) -> None:
-    """A facility's cost ÷ its IT load (per MW) or ÷ its rack count (per rack), for figures in
-    the same paragraph; no per-MW rate where the paragraph states one (the cost is its result)."""
-    for cost in a.having(_is_facility_cost):
-        here = [f for f in a.source if f.paragraph_id == cost.paragraph_id]
-        rated = any(_is_cost_per_power(f) for f in here)
+    """Money spent on a facility ÷ its IT load (per MW), ÷ its rack count (per rack) and ÷ its
+    GPU count (per GPU), for figures in the same paragraph; no per-MW rate where the paragraph
+    states one (the cost is then its result)."""
+    for cost in a.having(_is_facility_money):
+        paragraph = [f for f in a.source if f.paragraph_id == cost.paragraph_id]
+        rated = any(_role(f) == "cost_per_mw" for f in paragraph)
+        here = [f for f in paragraph
+                if f.id != cost.id and same_entity(_entity(f), _entity(cost)) is not False]
         for site in [] if rated else [f for f in here if _is_it_load(f)]:
             a.add(
                 "cost_per_mw",
@@ -628,18 +606,24 @@ def _cost_rates(a: _Article) -> None:
                 kind="money",
                 unit=cost.unit,
                 per="MW",
+                role="cost_per_mw",
+                entity=_entity(site),
                 subject=f"{_name(cost)}, per MW",
             )
-        for racks in (f for f in here if _is_rack_count(f)):
+        built = roles.FACILITY.search(f"{_entity(cost)} {cost.subject} {_clause(cost)}")
+        counts = [f for f in here if built and _role(f) in ("count_racks", "count_gpus")]
+        for count, noun in ((f, f.unit) for f in counts):
             a.add(
-                "cost_per_rack",
-                [cost, racks],
-                f"{a.show(cost)} ÷ {a.show(racks)}",
-                _div(_span(cost), _span(racks)),
+                f"cost_per_{noun.lower()}",
+                [cost, count],
+                f"{a.show(cost)} ÷ {a.show(count)}",
+                _div(_span(cost), _span(count)),
                 kind="money",
                 unit=cost.unit,
-                per="rack",
-                subject=f"{_name(cost)}, per rack",
+                per=noun,
+                role="price",
+                entity=_entity(cost),
+                subject=f"{_name(cost)}, per {noun}",
             )
 
 
@@ -656,10 +640,18 @@ def _best_match(a: _Article, f: Figure, candidates: Sequence[Figure]) -> Figure 
     )
 
 
+def _is_rack_price(f: Figure) -> bool:
+    return f.kind == "money" and (f.per == "rack" or (
+        f.per is None and "rack" in f"{_entity(f)} {f.subject}".lower()
+        and not _is_stated_total(f)))
+
+
 def _per_gpu(a: _Article) -> None:
     """Price per GPU = rack price ÷ GPUs per rack ($3 M ÷ 72 GPUs = $41,667), with the GPU
     count that best matches the price (_best_match)."""
-    gpus = a.having(_is_gpus_per_rack)
+    gpus = [f for f in a.having(_has("count_gpus"))
+            if f.per == "rack" or "rack" in f"{_entity(f)} {_clause(f)}".lower()
+            or f.low <= 1000]
     for price in a.having(_is_rack_price):
         count = _best_match(a, price, gpus)
         if count is not None:
@@ -671,6 +663,8 @@ def _per_gpu(a: _Article) -> None:
                 kind="money",
                 unit=price.unit,
                 per="GPU",
+                role="price",
+                entity=_entity(price),
                 subject=f"{_name(price)}, per GPU",
             )
 
@@ -685,6 +679,7 @@ _RULES = (
     _table_sums,
     _per_company,
     _year_over_year,
+    _shares,
     _cost_from_rate,
     _cost_rates,
     _per_gpu,
@@ -694,8 +689,8 @@ _RULES = (
 # sentence or paragraph of one of its inputs; rules named here also accept one anywhere in
 # the article that passes the test (their results are distinctive enough not to collide).
 _ANYWHERE: dict[str, Callable[[Figure], bool]] = {
-    "sum": lambda s: bool(_TOTAL.search(_context(s))),
-    "yoy": lambda s: bool(_CHANGE.search(_context(s))),
+    "sum": lambda s: bool(_TOTAL.search(f"{s.subject} {_clause(s)}")) or _is_group(s),
+    "yoy": lambda s: bool(_CHANGE.search(_clause(s))),
     "per_company": lambda s: True,
     "cost_per_mw": lambda s: True,
     "per_gpu": lambda s: True,
@@ -704,8 +699,15 @@ _ANYWHERE: dict[str, Callable[[Figure], bool]] = {
 _ONLY_IF: dict[str, Callable[[Figure], bool]] = {
     "sum": _ANYWHERE["sum"],
     "yoy": _ANYWHERE["yoy"],
-    "draw": _is_facility_power,
+    "draw": lambda s: _role(s) == "facility_power",
 }
+# Roles that restate one another: a "combined $315 billion" of spending is the sum of a
+# capex column, whatever word the article used for it.
+_FAMILY = {"cost": "capex", "revenue": "capex", "growth": "capex_growth",
+           "cost_per_company": "capex_per_company", "price": "price"}
+# How sure a pairing is, by where the statement sits: the clause or sentence of an input, its
+# paragraph, or anywhere (only for the rules in _ANYWHERE).
+_PLACE_CONFIDENCE = (0.95, 0.9, 0.75, 0.7)
 
 
 # --- consistency checks -----------------------------------------------------------------
@@ -733,25 +735,68 @@ def _placement(s: Figure, calc: _Calc) -> tuple[int, int] | None:
     return None
 
 
-def _rank(s: Figure, calc: _Calc) -> tuple[int, int, float] | None:
-    """How plausibly stated figure s restates calc's result; None when it cannot."""
+def _family(role: str | None) -> str | None:
+    return _FAMILY.get(role or "", role)
+
+
+def _entity_match(s: Figure, c: Figure) -> bool | None:
+    """Whether stated s and computed c are about the same entity (None: cannot tell)."""
+    if c.entity == "combined":
+        return True if _is_group(s) or _is_stated_total(s) else (None if not s.entity else False)
+    return same_entity(_entity(s), c.entity)
+
+
+def _foreign_input(s: Figure, calc: _Calc, a: _Article) -> bool:
+    """A statement beside an input of the same role that this calc did not use: "12,500 racks
+    at 40 kW" restates facility ÷ 40 kW, never facility ÷ the legacy 10 kW of the paragraph."""
+    used = {leaf.id for leaf in calc.leaves}
+    roles_used = {_role(leaf) for leaf in calc.leaves}
+    return any(
+        f.id not in used and f.sentence == s.sentence and f.paragraph_id == s.paragraph_id
+        and _role(f) in roles_used and f.id != s.id
+        for f in a.source
+    ) and not any(leaf.sentence == s.sentence for leaf in calc.leaves)
+
+
+def _back(at: int, leaf: int) -> int:
+    """How far back an input is from a statement; an input said after it counts tenfold."""
+    return at - leaf if leaf <= at else 10 * (leaf - at)
+
+
+def _rank(s: Figure, calc: _Calc, a: _Article) -> tuple[int, int, float, int, float] | None:
+    """How plausibly stated figure s restates calc's result, with the pairing's confidence
+    last; None when it cannot: another entity, role or period, or too far away."""
     c = calc.figure
     if s.id in c.inputs or any(leaf.id == s.id for leaf in calc.leaves):
         return None
     if (s.kind, s.per) != (c.kind, c.per) or not compatible(s.unit, c.unit):
         return None
+    if _family(_role(s)) != _family(c.role) and c.role is not None:
+        return None
     if s.period and c.period and s.period != c.period:
         return None
     if calc.rule in _ONLY_IF and not _ONLY_IF[calc.rule](s):
+        return None
+    entity = _entity_match(s, c)
+    if entity is False or _foreign_input(s, calc, a):
         return None
     place = _placement(s, calc)
     if place is None:
         if calc.rule not in _ANYWHERE or not _ANYWHERE[calc.rule](s):
             return None
         place = (3, 0)
-    stated, computed = (s.low + s.high) / 2, (c.low + c.high) / 2
-    closeness = abs(math.log(stated / computed)) if stated > 0 and computed > 0 else math.inf
-    return *place, closeness
+    confidence = _PLACE_CONFIDENCE[place[0]] + (0.1 if entity else -0.1)
+    if s.period and s.period == c.period:
+        confidence += 0.05
+    if c.id in a.assumed:
+        confidence -= 0.3  # the article never said the assumption: not its error
+    # How far the result lies outside what the statement claims ("more than 20 times" claims
+    # 24× and 26× alike); on a tie, "That is nine times …" restates the figures said just
+    # before it.
+    closeness = round(_deviation(s, c, 0.0)[0], 3)
+    recency = min(_back(a.order[s.id], a.order.get(leaf.id, 0)) for leaf in calc.leaves)
+    confidence = round(min(max(confidence, 0.0), 1.0), 2)
+    return place[0], place[1], closeness, recency, confidence
 
 
 def _claimed(s: Figure, unit: str, tolerance: float) -> tuple[float, float, float]:
@@ -765,7 +810,8 @@ def _claimed(s: Figure, unit: str, tolerance: float) -> tuple[float, float, floa
     return low, high, tolerance if hedge in _HEDGES else tolerance / 2
 
 
-def _check(s: Figure, c: Figure, tolerance: float) -> Check:
+def _deviation(s: Figure, c: Figure, tolerance: float) -> tuple[float, float]:
+    """How far c lies outside the interval s claims, relative, and the tolerance s earns."""
     low, high, allowed = _claimed(s, c.unit, tolerance)
     if c.high < low:
         deviation = (low - c.high) / abs(c.high) if c.high else math.inf
@@ -773,7 +819,11 @@ def _check(s: Figure, c: Figure, tolerance: float) -> Check:
         deviation = (c.low - high) / abs(c.low)
     else:
         deviation = 0.0
-    deviation = deviation if deviation > 1e-9 else 0.0  # float noise: 315 / 225 - 1
+    return (deviation if deviation > 1e-9 else 0.0), allowed  # float noise: 315 / 225 - 1
+
+
+def _check(s: Figure, c: Figure, tolerance: float, confidence: float) -> Check:
+    deviation, allowed = _deviation(s, c, tolerance)
     agrees = deviation <= allowed
     off = f"{_pct(deviation)} off, tolerance {_pct(allowed)}"
     if agrees:
@@ -790,6 +840,7 @@ def _check(s: Figure, c: Figure, tolerance: float) -> Check:
         agrees=agrees,
         deviation=round(deviation, 6),
         tolerance=allowed,
+        confidence=confidence,
         note=note,
     )
 
@@ -801,17 +852,18 @@ def _checks(a: _Article, tolerance: float) -> list[Check]:
         (rank, a.order[s.id], n, s, calc)
         for n, calc in enumerate(a.calcs)
         for s in a.source
-        if (rank := _rank(s, calc)) is not None
+        if (rank := _rank(s, calc, a)) is not None
     )
     stated: set[str] = set()
     computed: set[str] = set()
     checks = []
-    for _, _, _, s, calc in ranked:
+    for rank, _, _, s, calc in ranked:
         if s.id not in stated and calc.figure.id not in computed:
             stated.add(s.id)
             computed.add(calc.figure.id)
-            checks.append(_check(s, calc.figure, tolerance))
-    return sorted(checks, key=lambda c: a.order[c.stated_id])
+            checks.append(_check(s, calc.figure, tolerance, rank[-1]))
+    checks.sort(key=lambda c: a.order[c.stated_id])
+    return [c.model_copy(update={"id": f"k{i}"}) for i, c in enumerate(checks, start=1)]
 
 
 # --- entry point ------------------------------------------------------------------------

@@ -1,25 +1,17 @@
-"""Extract the source figures of an article: every quantity, where it is, and what it measures.
+"""Extract the source figures of an article: every quantity, where it is, what it is about.
 
 Prose is split into sentences and each number found by `numbers.find_mentions`
 becomes a Figure; years become the periods of the figures in their clause.
-Table cells take their subject and period from their row and column headers;
-list items are read as sentences.
-
-Subjects are a best guess, in this order (simple on purpose, so an editor can
-predict them):
-1. a number joined to the one before by "and", "or" or a comma shares its subject;
-2. "80% of the heat", "1.5 GW of new nuclear capacity" → what follows "of";
-3. "a traditional 15 kW rack" → the noun phrase the number modifies;
-4. "a rack that draws 120 kW" → the noun before "that"/"which";
-   "racks of up to 600 kW", "a facility at $10 million" → the noun before "of"/"at";
-5. the clause's grammatical subject: the words before the number, less the
-   verb, auxiliaries and adverbs next to it ("operators are already
-   provisioning 130 kW" → "operators");
-6. otherwise (a pronoun, or a clause that opens with a preposition): a count's
-   own noun phrase, then the subject of another number in the sentence, then
-   the last subject in the paragraph, then the `per` noun.
-Bare numbers are counts with unit ""; quantities in units outside the figure
-kinds (°C) are left out.
+Each figure gets:
+- an entity: the company, product, facility or kind of rack it is about, read
+  from a dependency parse of its sentence (`entities.entity_at`); in a table
+  the row header, in a list the text before the colon; a figure whose
+  sentence names none (a pronoun, a condition) takes the paragraph's last;
+- a role (`roles.role_of`): rack_power, capex, count_gpus …;
+- its qualifier ("up to", "more than") as written.
+The same figure said twice of the same entity is one figure with its other
+mentions in `also_at`. Durations ("five years") and quantities in units
+outside the figure kinds (°C) are not figures.
 """
 
 from __future__ import annotations
@@ -28,8 +20,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pipeline.figures.models import Figure, FigureKind
-from pipeline.figures.numbers import STOP, Mention, find_mentions
+from pipeline.figures import entities, roles
+from pipeline.figures.models import Figure, FigureKind, Place
+from pipeline.figures.numbers import Mention, find_mentions
 from pipeline.models import Article, Paragraph
 
 ABBREVIATIONS = frozenset({
@@ -39,59 +32,35 @@ ABBREVIATIONS = frozenset({
 })
 SENTENCE_END = re.compile(r"[.!?][\"”’)\]]*\s+(?=[\"“(\[]?[A-Z0-9$€£])")
 CLAUSE_BREAK = re.compile(r"[;:—–()]|,(?!\d{3})|\s-\s")
-WORD = re.compile(r"\S+")
-REL_CLAUSE = re.compile(r"\s+(?:that|which|who)\s+(?:\w+\s+){1,2}\Z", re.I)
-OF_AT = re.compile(r"\s+(?:of|at)\s+\Z", re.I)
-OF_AFTER = re.compile(r"\s+of\s+")
-COORDINATED = re.compile(r"\s*(?:,|,?\s*(?:and|or))?\s*\Z", re.I)
 PARENTHETICAL = re.compile(r"\s*\(([^)]*)\)\s*")
 INTRO_YEAR = re.compile(r"^\W*(?:\w+\s+){0,3}?$")
-
-DETERMINERS = frozenset({
-    "a", "an", "the", "its", "their", "each", "every", "this", "these", "those", "our", "his",
-    "her"
+LIST_LABEL = re.compile(r"^\s*(?:[-*+]\s+|\d{1,3}[.)]\s+)?\**([^:\n]{2,60}?)\**\s*[:–—]\s+")
+DURATIONS = frozenset({
+    "year", "month", "week", "day", "hour", "minute", "second", "decade", "quarter", "century"
 })
-PRONOUNS = frozenset({
-    "it", "this", "that", "they", "these", "those", "which", "there", "he", "she", "we",
-    "what", "who"
-})
-PREPOSITIONS = frozenset({
-    "with", "at", "in", "on", "for", "by", "from", "of", "to", "under", "over", "after",
-    "before", "during", "since", "compared", "up", "down", "inside", "into", "across",
-    "through", "around", "about", "than", "as"
-})
-ADVERBS = frozenset({
-    "still", "now", "already", "also", "therefore", "typically", "currently", "today", "again",
-    "somewhere", "widely", "only", "just", "enough", "out", "up", "down", "off", "then",
-    "alone", "together", "even"
-})
-SKIPPED = STOP | ADVERBS | {"and", "but"}
-AUXILIARIES = frozenset({
-    "is", "are", "was", "were", "be", "been", "has", "have", "had", "will", "would", "could",
-    "can", "may", "might", "should", "must", "do", "does", "did"
-})
-LEADING = ADVERBS | {"and", "but", "or", "so", "while", "whereas"}
-CLAUSAL = AUXILIARIES | {"that", "which", "who", "whether", "if"}
+COORDINATED = re.compile(r"\s*(?:,|,?\s*(?:and|or|to))?\s*\Z", re.I)
 
 
 @dataclass
 class _Draft:
-    """A figure before its id and before the paragraph-level subject fallbacks."""
+    """A figure before its entity, role and id: a mention and where it sits."""
 
     mention: Mention
-    offset: int
-    sentence: str
-    subject: str | None
+    paragraph_id: str
+    offset: int  # where `text` starts in the paragraph's text
+    text: str  # the sentence, or the table row, the mention's offsets refer to
     period: str | None
+    label: str | None = None  # a table row's or list item's header: the entity when given
+    context: str = ""  # words that tell the role: the sentence, or a cell's column header
+    entity: str = ""
+    subject: str = ""
 
 
 def extract(article: Article) -> list[Figure]:
     """The article's source figures in reading order, with ids "f1", "f2", …"""
-    figures: list[Figure] = []
-    for paragraph in article.paragraphs:
-        for draft in _paragraph_drafts(paragraph):
-            figures.append(_figure(f"f{len(figures) + 1}", paragraph.id, draft))
-    return figures
+    drafts = [d for p in article.paragraphs for d in _paragraph_drafts(p)]
+    _name_entities(drafts)
+    return _merge(drafts)
 
 
 def years(article: Article) -> list[int]:
@@ -103,27 +72,12 @@ def years(article: Article) -> list[int]:
     return sorted(found)
 
 
-def _figure(figure_id: str, paragraph_id: str, d: _Draft) -> Figure:
-    m = d.mention
-    kind: FigureKind = m.kind or "count"
-    unit = m.unit if m.unit is not None else ""
-    return Figure(
-        id=figure_id, kind=kind, low=m.low, high=m.high, unit=unit, per=m.per,
-        qualifier=m.qualifier, subject=d.subject or "", period=d.period, text=m.text,
-        origin="source", paragraph_id=paragraph_id, sentence=d.sentence,
-        span=(d.offset + m.start, d.offset + m.end),
-    )
-
-
 def _paragraph_drafts(paragraph: Paragraph) -> list[_Draft]:
     if paragraph.kind == "table" and len(paragraph.rows) > 1:
         return list(_table_drafts(paragraph))
     drafts: list[_Draft] = []
-    last: str | None = None
     for start, end in sentences(paragraph.text, by_line=paragraph.kind == "list"):
-        sentence_drafts = _sentence_drafts(paragraph.text[start:end], start)
-        last = _fill_subjects(sentence_drafts, last)
-        drafts.extend(sentence_drafts)
+        drafts.extend(_sentence_drafts(paragraph, paragraph.text[start:end], start))
     return drafts
 
 
@@ -156,137 +110,82 @@ def _lines(text: str) -> Iterator[tuple[int, int]]:
         start += len(line) + 1
 
 
-def _sentence_drafts(sentence: str, offset: int) -> list[_Draft]:
+def _sentence_drafts(paragraph: Paragraph, sentence: str, offset: int) -> list[_Draft]:
     mentions = find_mentions(sentence)
-    found = [m for m in mentions if not m.is_year]
     year_marks = [m for m in mentions if m.is_year]
-    drafts: list[_Draft] = []
-    previous: _Draft | None = None
-    for m in found:
-        if m.kind is None and m.unit is not None:
-            continue  # °C and other units outside the figure kinds
-        subject = _own_subject(sentence, m, previous)
-        draft = _Draft(m, offset, sentence.strip(), subject, _period(sentence, m, year_marks))
+    label = LIST_LABEL.match(sentence) if paragraph.kind == "list" else None
+    drafts = []
+    for m in mentions:
+        if m.is_year or not _is_figure(m):
+            continue
+        draft = _Draft(m, paragraph.id, offset, sentence, _period(sentence, m, year_marks),
+                       context=sentence)
+        if label and m.start >= label.end():
+            draft.label = label.group(1).strip()
         drafts.append(draft)
-        previous = draft
     return drafts
 
 
-def _fill_subjects(drafts: list[_Draft], last: str | None) -> str | None:
-    """Fallbacks for drafts without a subject of their own; returns the paragraph's last one."""
-    first = next((d.subject for d in drafts if d.subject), None)
+def _is_figure(m: Mention) -> bool:
+    """Quantities of the figure kinds; durations ("five years") are not figures."""
+    if m.kind is None and m.unit is not None:
+        return False  # °C and other units outside the figure kinds
+    return not (m.kind == "count" and m.unit in DURATIONS and m.per is None)
+
+
+def _name_entities(drafts: list[_Draft]) -> None:
+    """Entity and subject of every draft: its label, else the parse of its sentence, else the
+    entity of a figure it is coordinated with, the paragraph's last entity or its `per` noun."""
+    prose = [d for d in drafts if d.label is None]
+    texts = list(dict.fromkeys(d.text for d in prose))
+    docs = dict(zip(texts, entities.parse(texts), strict=True)) if texts else {}
+    last: dict[str, str] = {}
+    previous: _Draft | None = None
     for d in drafts:
-        if not d.subject:
+        if d.label is not None:
+            d.entity = PARENTHETICAL.sub(" ", d.label).strip()
+            d.subject = d.subject or d.entity
+        else:
             m = d.mention
-            own = _count_phrase(m) if m.kind == "count" else None
-            d.subject = own or first or last or m.per or ""
-        last = d.subject or last
-    return last
+            others = [(o.mention.start, o.mention.end) for o in prose
+                      if o.text == d.text and o is not d]
+            found = entities.entity_at(docs[d.text], m.start, m.end, others)
+            if found is not None:
+                d.entity, d.subject = found.name, found.phrase
+            elif previous is not None and previous.text == d.text and COORDINATED.fullmatch(
+                    d.text[previous.mention.end:m.start]):
+                d.entity, d.subject = previous.entity, previous.subject
+            else:  # a guess: shown as the subject, not used to pair figures
+                d.subject = last.get(d.paragraph_id) or (m.per or "")
+        if d.subject:
+            last[d.paragraph_id] = d.subject
+        previous = d
 
 
-def _own_subject(sentence: str, m: Mention, previous: _Draft | None) -> str | None:
-    before, after = sentence[:m.start], sentence[m.end:]
-    if previous is not None and COORDINATED.fullmatch(sentence[previous.mention.end:m.start]):
-        return previous.subject
-    of = OF_AFTER.match(after)
-    if of and m.kind in ("power", "energy", "percent", "money"):
-        phrase = _phrase_after(after[of.end():])
-        if phrase:
-            return phrase
-    if m.kind in ("power", "energy", "money", "ratio") and after[:1] == " ":
-        head = _phrase_after(after)
-        if head and m.kind != "ratio":
-            return " ".join([*_phrase_before(before), head])
-    for pattern in (REL_CLAUSE, OF_AT):
-        hit = pattern.search(before)
-        if hit and not (pattern is OF_AT and m.kind == "pue"):
-            words = _phrase_before(before[:hit.start()])
-            if words and words[-1].lower() not in DETERMINERS:
-                return " ".join(words)
-    return _clause_subject(CLAUSE_BREAK.split(before)[-1])
-
-
-def _phrase_before(text: str) -> list[str]:
-    """The noun phrase that ends `text`: words back to a determiner, a stop word or a number."""
-    words: list[str] = []
-    for word in reversed(WORD.findall(text)):
-        bare = word.strip(",.;:()\"“”").lower()
-        if word[-1:] in ",;:)" or any(c.isdigit() for c in word):
-            break
-        if bare in DETERMINERS:
-            words.insert(0, word)
-            break
-        if bare in SKIPPED:
-            break
-        words.insert(0, word)
-    return words
-
-
-def _phrase_after(text: str) -> str:
-    """Up to three words that follow, stopping at a stop word, an adverb or a verb form."""
-    words: list[str] = []
-    for word in WORD.findall(text)[:4]:
-        bare = word.strip(",.;:()\"“”")
-        low = bare.lower()
-        if low in DETERMINERS:
-            if words:
-                break
-        elif (not bare.isalpha() and "-" not in bare) or low in SKIPPED or low.endswith(
-                ("ly", "ing", "ed")) or len(words) == 3:
-            break
-        words.append(bare)
-        if bare != word:
-            break
-    if all(w.lower() in DETERMINERS for w in words):
-        return ""
-    return " ".join(words)
-
-
-def _clause_subject(clause: str) -> str | None:
-    """The subject of a clause that ends where a number starts, or None.
-
-    From the end: stop words, adverbs and participles go, then one verb (an
-    infinitive's "to" allows one more: "plan to spend"); what is left must be
-    a noun phrase, not a pronoun or a clause of its own.
-    """
-    words = clause.split()
-    while words and (words[0].lower() in LEADING or words[0].lower().endswith("ly")):
-        words.pop(0)
-    if not words or words[0].lower() in PREPOSITIONS:
-        return None
-    verb_seen = False
-    while words:
-        low = words[-1].lower()
-        if low in AUXILIARIES:
-            verb_seen = True
-        elif low == "to" and len(words) > 1 and not words[-2].lower().endswith("s"):
-            verb_seen = False
-        elif not (low in SKIPPED or (low.endswith(("ly", "ed", "ing")) and not verb_seen)):
-            if verb_seen:
-                break
-            verb_seen = True
-        words.pop()
-    if not words or any(w.lower() in CLAUSAL for w in words) or (
-            len(words) == 1 and words[0].lower() in PRONOUNS | DETERMINERS):
-        return None
-    return " ".join(words[-8:])
-
-
-def _count_phrase(m: Mention) -> str | None:
-    """A count's own noun phrase: "about 770 racks" → "racks"."""
-    words = m.text.split()
-    numeric = [i for i, w in enumerate(words)
-               if any(c.isdigit() for c in w) or w.lower().split("-")[0] in _NUMBER_WORDS]
-    rest = words[numeric[-1] + 1:] if numeric else []
-    return " ".join(rest) or None
-
-
-_NUMBER_WORDS = frozenset({
-    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-    "nineteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
-    "hundred", "dozen", "thousand", "million", "billion", "trillion"
-})
+def _merge(drafts: list[_Draft]) -> list[Figure]:
+    """One figure per value said of one entity; later mentions go to `also_at`."""
+    figures: list[Figure] = []
+    index: dict[tuple[object, ...], int] = {}
+    for d in drafts:
+        m = d.mention
+        kind: FigureKind = m.kind or "count"
+        unit = m.unit if m.unit is not None else ""
+        span = (d.offset + m.start, d.offset + m.end)
+        key = (kind, unit, m.per, m.low, m.high, d.entity.lower(), d.period)
+        if key in index and d.entity:
+            first = figures[index[key]]
+            place = Place(paragraph_id=d.paragraph_id, sentence=d.text.strip(), span=span)
+            figures[index[key]] = first.model_copy(update={"also_at": [*first.also_at, place]})
+            continue
+        index[key] = len(figures)
+        figures.append(Figure(
+            id=f"f{len(figures) + 1}", kind=kind, low=m.low, high=m.high, unit=unit, per=m.per,
+            qualifier=m.qualifier, subject=d.subject, entity=d.entity,
+            role=roles.role_of(kind, unit, m.per, d.entity if d.label else d.subject, d.context),
+            period=d.period, text=m.text, origin="source", paragraph_id=d.paragraph_id,
+            sentence=d.text.strip(), span=span,
+        ))
+    return figures
 
 
 def _period(sentence: str, m: Mention, year_marks: list[Mention]) -> str | None:
@@ -317,17 +216,20 @@ def _table_drafts(paragraph: Paragraph) -> Iterator[_Draft]:
             for m in find_mentions(cell):
                 if m.is_year or (c == 0 and m.unit is None):
                     continue
-                draft = _cell_draft(m, cell, label if c else "", column, " | ".join(row))
+                draft = _cell_draft(m, paragraph.id, offsets[r][c], cell, label if c else "",
+                                    column)
                 if draft is not None:
-                    draft.offset = offsets[r][c]
                     yield draft
 
 
-def _cell_draft(m: Mention, cell: str, label: str, column: str, row_text: str) -> _Draft | None:
-    subject = " ".join(PARENTHETICAL.sub(" ", f"{label} {column}").split())
+def _cell_draft(
+    m: Mention, paragraph_id: str, offset: int, cell: str, label: str, column: str
+) -> _Draft | None:
+    """A table cell's figure: the row header is its entity, the column header its role."""
     period = next((y.text for text in (column, label) for y in find_mentions(text)
                    if y.is_year), None)
-    draft = _Draft(m, 0, row_text, subject, period)
+    draft = _Draft(m, paragraph_id, offset, cell, period, label=label, context=column,
+                   subject=" ".join(PARENTHETICAL.sub(" ", f"{label} {column}").split()))
     if m.unit is None:
         hinted = _header_hint(m, column)
         if hinted is not None:

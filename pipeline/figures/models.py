@@ -12,6 +12,16 @@ Origin = Literal["source", "computed", "assumption"]
 LEDGER_SCHEMA_VERSION = 1
 
 
+class Place(BaseModel):
+    """Where a figure is mentioned again: its paragraph, sentence and character span."""
+
+    model_config = ConfigDict(frozen=True)
+
+    paragraph_id: str
+    sentence: str
+    span: tuple[int, int]
+
+
 class Figure(BaseModel):
     """One quantity: stated in the article, computed from others, or an assumption.
 
@@ -35,6 +45,12 @@ class Figure(BaseModel):
     subject: str = Field(
         "", description='what it measures: "NVIDIA GB200 NVL72 rack", "Microsoft 2025 capex"'
     )
+    entity: str = Field(
+        "", description='who or what it is about: "Microsoft", "GB200 NVL72", "typical rack"'
+    )
+    role: str | None = Field(
+        None, description='what quantity it is: "rack_power", "capex", "facility_power" …'
+    )
     period: str | None = Field(None, description='the year or period it applies to: "2025"')
     text: str = Field(
         "", description="the figure as written in the article, or the formula's result"
@@ -45,6 +61,9 @@ class Figure(BaseModel):
     span: tuple[int, int] | None = Field(
         None, description="character offsets of `text` in the paragraph's text"
     )
+    also_at: list[Place] = Field(
+        default_factory=list, description="further mentions of the same figure in the article"
+    )
     formula: str | None = Field(None, description='computed figures: "130 kW ÷ 15 kW = 8.7×"')
     inputs: list[str] = Field(default_factory=list, description="ids of the figures used")
     reference: str | None = Field(None, description="an assumption's published source")
@@ -54,17 +73,34 @@ class Figure(BaseModel):
         return self.low != self.high
 
 
+ALARM_CONFIDENCE = 0.8
+"""A disagreement is said aloud or printed in notes only at this confidence or above."""
+
+
 class Check(BaseModel):
-    """A result the article states, recomputed from the article's own inputs."""
+    """A result the article states, recomputed from the article's own inputs.
+
+    `confidence` is how sure derive is that the stated figure and the
+    computation are about the same entity, role and period (not how far apart
+    they are). Only an `alarm` (a disagreement at ALARM_CONFIDENCE or above)
+    may be said in a script or printed in show notes; every disagreement is
+    shown to the editor, who can mark it a false alarm.
+    """
 
     model_config = ConfigDict(frozen=True)
 
+    id: str = Field("", description='"k1", "k2", …: stable for one ledger')
     stated_id: str
     computed_id: str
     agrees: bool
     deviation: float = Field(description="relative difference; 0 when the ranges overlap")
     tolerance: float
+    confidence: float = Field(1.0, ge=0.0, le=1.0)
     note: str
+
+    @property
+    def alarm(self) -> bool:
+        return not self.agrees and self.confidence >= ALARM_CONFIDENCE
 
 
 class Ledger(BaseModel):

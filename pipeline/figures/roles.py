@@ -1,0 +1,108 @@
+"""What quantity a figure is: its role, from its kind, unit and what it is said of.
+
+A role names the quantity independently of the article's wording, so derive's
+rules and checks are written over roles ("rack_power ÷ rack_power") rather
+than over sentence positions. `role_of` decides from, in this order, the
+figure's `per`, its unit or counted noun, the entity's head noun, and the
+words of its clause (a table cell: its column header).
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.figures.models import FigureKind
+
+
+def _words(*terms: str) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(re.escape(t) for t in terms) + ")", re.IGNORECASE)
+
+
+RACK = _words("rack", "cabinet")
+SERVER = _words("server", "node", "DGX", "HGX", "blade", "chassis")
+CHIP = _words("GPU", "chip", "accelerator", "processor", "H100", "H200", "B200", "B300", "MI300",
+              "MI325", "MI355", "TPU", "superchip", "CPU", "die")
+HOME = _words("home", "household", "house", "residence")
+FACILITY = _words("facilit", "campus", "site", "data cent", "data-cent", "datacent", "cluster",
+                  "building", "hall", "project", "plant", "complex", "factory", "park",
+                  "supercomputer", "region", "colossus", "stargate")
+GRID = _words("grid", "utility", "interconnect", "capacity", "generation", "transmission",
+              "substation", "reactor", "nuclear", "gas turbine", "power plant", "demand",
+              "consumption", "load")
+CAPEX = _words("capex", "capital expenditure", "capital spending", "capital investment",
+               "spend", "spent", "invest", "outlay", "commit", "budget", "purchases of property")
+REVENUE = _words("revenue", "sales", "income", "earnings")
+GROWTH = _words("increase", "rise", "rose", "grew", "growth", "jump", "up ", "higher", "more than",
+                "year-over-year", "year over year", "yoy", "from a year", "compared with",
+                "decline", "fell", "drop", "down ")
+LEGACY = _words("legacy", "traditional", "enterprise", "older", "typical", "conventional",
+                "standard", "average", "air-cooled", "ordinary", "general-purpose", "regular",
+                "historical", "past")
+
+COUNTED = {
+    "rack": "count_racks", "cabinet": "count_racks", "GPU": "count_gpus",
+    "accelerator": "count_gpus", "chip": "count_gpus", "home": "count_homes",
+    "household": "count_homes", "company": "count_companies", "hyperscaler": "count_companies",
+    "data center": "count_sites", "data centre": "count_sites", "facility": "count_sites",
+    "site": "count_sites", "campus": "count_sites", "server": "count_servers",
+}
+
+
+def role_of(kind: FigureKind, unit: str, per: str | None, entity: str, context: str) -> str:
+    """The figure's role ("rack_power", "capex", "count_gpus" …) or its kind when none fits."""
+    about = f"{entity} {context}"
+    if kind == "power":
+        return _power_role(unit, per, entity, about)
+    if kind == "energy":
+        return "home_energy" if per in ("home", "household") or HOME.search(entity) else "energy"
+    if kind == "money":
+        return _money_role(per, about)
+    if kind == "percent":
+        if CAPEX.search(about) and GROWTH.search(context):
+            return "capex_growth"
+        return "growth" if GROWTH.search(context) else "share"
+    if kind == "count":
+        return COUNTED.get(unit, "count")
+    return kind  # pue, ratio
+
+
+def _power_role(unit: str, per: str | None, entity: str, about: str) -> str:
+    if per in ("rack", "cabinet"):
+        return "rack_power"
+    if per in ("GPU", "chip", "accelerator"):
+        return "chip_power"
+    if per == "server":
+        return "server_power"
+    if per in ("home", "household"):
+        return "home_power"
+    for pattern, role in ((HOME, "home_power"), (RACK, "rack_power"), (SERVER, "server_power"),
+                          (CHIP, "chip_power")):
+        if pattern.search(entity):
+            return role
+    large = unit in ("MW", "GW", "TW")
+    if large and FACILITY.search(about):
+        return "facility_power"
+    if large and GRID.search(about):
+        return "grid_capacity"
+    if not large and RACK.search(about):
+        return "rack_power"
+    return "facility_power" if large else "power"
+
+
+def _money_role(per: str | None, about: str) -> str:
+    if per in ("kW", "MW", "GW"):
+        return "cost_per_mw"
+    if per in ("company", "hyperscaler", "firm"):
+        return "capex_per_company" if CAPEX.search(about) else "cost_per_company"
+    if per in ("GPU", "rack", "server", "chip"):
+        return "price"
+    if REVENUE.search(about) and not CAPEX.search(about):
+        return "revenue"
+    if CAPEX.search(about):
+        return "capex"
+    return "cost"
+
+
+def is_legacy(entity: str) -> bool:
+    """A rack the article contrasts with AI racks: "traditional", "typical", "older" …"""
+    return bool(LEGACY.search(entity))
