@@ -231,3 +231,48 @@ def test_units_normalise_and_convert() -> None:
         units.convert(1, "USD", "EUR")
     with pytest.raises(ValueError, match="unknown unit"):
         units.normalise_unit("rack")
+
+
+@pytest.mark.parametrize(("text", "qualifier"), [
+    ("racks that exceed 100 kW", "exceed"), ("loads exceeding 50 MW", "exceeding"),
+    ("demand exceeds 40 kW per rack", "exceeds"), ("100kW+ racks", "+"), ("$80B+ in capex", "+"),
+    ("an AI rack runs 30–120+ kW", "+"), ("no more than 5 kW", "no more than"),
+])
+def test_qualifiers_exceed_and_plus_are_kept(text: str, qualifier: str) -> None:
+    m = one(text)
+    assert m.qualifier == qualifier and qualifier in m.text
+
+
+@pytest.mark.parametrize(("text", "low", "high", "unit", "kind", "per"), [
+    # a compound of no ledger kind keeps its whole unit and kind None
+    ("a specific heat of 1.2 kJ/m³·K", 1.2, 1.2, "kJ/(m³·K)", None, None),
+    ("a conductivity of 0.6 W/m·K", 0.6, 0.6, "W/(m·K)", None, None),
+    ("a WUE of 0.18 L/kWh", 0.18, 0.18, "l/kWh", None, None),
+    ("1,000 kg/m^3", 1000, 1000, "kg/m³", None, None),
+    # a ledger kind with a denominator is that kind per the denominator
+    ("$1.2 million/MW", 1.2e6, 1.2e6, "USD", "money", "MW"),
+    ("700 W/GPU", 700, 700, "W", "power", "GPU"),
+    ("40 kW/rack", 40, 40, "kW", "power", "rack"),
+    ("1,000 kWh/year", 1000, 1000, "kWh", "energy", "year"),
+    ("2 MW/acre", 2, 2, "MW", "power", "acre"),
+    ("300 W/m²", 300, 300, "W", "power", "m²"),
+    ("80–120+ kW / rack", 80, 120, "kW", "power", "rack"),
+])
+def test_compound_units(text: str, low: float, high: float, unit: str, kind: str | None,
+                        per: str | None) -> None:
+    m = one(text)
+    assert (m.low, m.high, m.unit, m.kind, m.per) == (low, high, unit, kind, per)
+
+
+def test_compound_units_parse_with_pint() -> None:
+    heat = units.compound("kJ/m³·K")
+    assert heat is not None and heat.symbol == "kJ/(m³·K)" and not heat.noun
+    assert heat.denominator == (("m", 3), ("K", 1))  # all after "/" divides, as meant
+    assert units.normalise_unit("kJ/m³·K") == "kJ/(m³·K)"
+    assert units.convert(1.2, "kJ/(m³·K)", "J/(m³·K)") == pytest.approx(1200)
+    assert units.kind_of("kJ/(m³·K)") is None
+    per_mw = units.compound("$/MW")
+    assert per_mw is not None and per_mw.symbol == "USD/MW" and per_mw.head == "USD"
+    rack = units.compound("kW/rack")
+    assert rack is not None and rack.noun and rack.head == "kW"
+    assert units.compound("and/or") is None and units.compound("GPUs/rack") is None

@@ -42,6 +42,9 @@ def test_common_phrases_contract(written: str, said: str) -> None:
         ("A GB200 rack (about 120 kW) needs liquid.", "A GB200 rack, about 120 kW, needs liquid."),
         ("It needs liquid cooling (not air).", "It needs liquid cooling."),
         ("Racks got denser (see Figure 3) and hotter (1).", "Racks got denser and hotter."),
+        # a compound unit's parentheses are part of the unit
+        ("Water holds 4.2 kJ/(kg·K) of heat (per degree).",
+         "Water holds 4.2 kJ/(kg·K) of heat."),
     ],
 )
 def test_parentheses_become_speech(written: str, said: str) -> None:

@@ -286,7 +286,7 @@ def test_the_stage_returns_words_report_and_captions(episode: Episode) -> None:
 
 def test_qa_hears_figures_as_the_renderer_said_them() -> None:
     """Rendered forms are compared as words (a year stays a year) and figures as the
-    ledger says them (a computed 769 is said "seven hundred seventy")."""
+    line writes them (769 racks is said, and heard, as 769, not a figure's 770)."""
     source = Source(kind="markdown", uri="x.md", text=EXAMPLE.read_text(encoding="utf-8"))
     ledger = build_ledger(ingest.article_from_source(source, ingest.IngestOptions()))
     script = script_of([
@@ -299,10 +299,10 @@ def test_qa_hears_figures_as_the_renderer_said_them() -> None:
     ])
     rendered = {line.id: spoken(line.text, ledger, {}) for line in script.lines}
     heard = [
-        *"for microsoft 2024 capex is $56 billion the campus holds 770 racks".split(),
-        *"it comes to 1.05 million megawatts hours per year".split(),
+        *"for microsoft 2024 capex is $56 billion the campus holds 769 racks".split(),
+        *"it comes to 1,051,200 megawatts hours per year".split(),
     ]
-    starts = [i * 0.5 for i in range(12)] + [10 + i * 0.5 for i in range(9)]
+    starts = [i * 0.5 for i in range(12)] + [10 + i * 0.5 for i in range(8)]
     words = [Word(text=t, start=s, end=s + 0.4) for t, s in zip(heard, starts, strict=True)]
     report = tx.qa(script, timeline, words, rendered, ledger=ledger)
     assert report.lines[0].expected.startswith("for microsoft twenty twenty four capex")

@@ -9,6 +9,7 @@ number" finding: what makes an LLM-written script safe to publish.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Protocol
@@ -56,12 +57,34 @@ def untraced(findings: Iterable[AuditFinding]) -> list[AuditFinding]:
 
 
 def _trace(mention: Mention, ledger: Ledger) -> str | None:
+    """The figure `mention` states: of those it matches, the nearest in value.
+
+    Rounding lets "$60 billion" match a $56 billion figure too; the first match
+    would name a neighbouring table cell, so an exact value always wins.
+    """
     if mention.is_year:
         return None
-    for figure in ledger.figures:
-        if _matches(mention, figure):
-            return figure.id
-    return None
+    matches = [(_distance(mention, f), i) for i, f in enumerate(ledger.figures)
+               if _matches(mention, f)]
+    return ledger.figures[min(matches)[1]].id if matches else None
+
+
+def _distance(mention: Mention, figure: Figure) -> tuple[float, bool]:
+    """How far the said value is from the figure's (relative), then whether the unit or
+    denominator differs: the order in which candidate figures are preferred."""
+    said = _in_unit_of(mention, figure)
+    if said is None:
+        return math.inf, True
+    low, high = said
+    if low != high:
+        gap = _relative(low, figure.low) + _relative(high, figure.high)
+    else:
+        gap = min(_relative(low, figure.low), _relative(low, figure.high))
+    return gap, (mention.unit, mention.per) != (figure.unit, figure.per)
+
+
+def _relative(a: float, b: float) -> float:
+    return 0.0 if a == b else abs(a - b) / max(abs(a), abs(b))
 
 
 def _matches(mention: Mention, figure: Figure) -> bool:
@@ -94,7 +117,7 @@ def _same(said: float, value: float) -> bool:
     """Equal, or `value` rounded to the precision `said` was spoken with."""
     if value == said:
         return True
-    difference = abs(value - said) / max(abs(value), abs(said))
+    difference = _relative(said, value)
     if difference <= EXACT:
         return True
     return difference <= MAX_ROUNDING and _rounds_to(value, said)

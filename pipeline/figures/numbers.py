@@ -2,10 +2,15 @@
 
 `find_mentions` reads digits ("12,500", "1.05"), number words ("seventy-two",
 "one hundred and sixty", "a dozen") and what surrounds them: a qualifier before
-("about", "up to", "~"), a currency ("$", "€", "USD"), a scale ("million",
-"bn", "B"), a range ("5 to 15", "5–15", "between 5 and 15"), a unit ("kW",
-"%", "x", "times", "PUE"), a counted noun ("GPUs") and a denominator ("per
-rack", "a year").
+("about", "up to", "~", "exceeds") or a "+" after ("100+", "100kW+", "$80B+"),
+a currency ("$", "€", "USD"), a scale ("million", "bn", "B"), a range ("5 to
+15", "5–15", "between 5 and 15"), a unit ("kW", "%", "x", "times", "PUE"), a
+counted noun ("GPUs") and a denominator ("per rack", "a year", "/m²").
+
+Compound units are read with pint (`units.compound`): one of the ledger's
+kinds over one denominator is that kind per it ("130 kW/rack" is kW per rack,
+"$1.2 million/MW" money per MW); any other quotient is the unit itself, of no
+kind ("1.2 kJ/m³·K" → "kJ/(m³·K)"), so it is never taken for energy.
 
 Rules for the ambiguous cases:
 - "one" (and "zero") is a number only before a scale, a unit, a percentage or
@@ -108,7 +113,8 @@ QUALIFIER = re.compile(
     r"at\s+least|at\s+most|under|less\s+than|fewer\s+than|below|above|close\s+to|"
     r"as\s+much\s+as|as\s+many\s+as|as\s+few\s+as|as\s+little\s+as|upwards\s+of|"
     r"in\s+excess\s+of|some|an\s+estimated|circa|just\s+over|just\s+under|well\s+over|"
-    r"well\s+under|north\s+of)|(~|≈))\s*\Z", re.I)
+    r"well\s+under|north\s+of|greater\s+than|no\s+more\s+than|exceed(?:s|ed|ing)?)|(~|≈))\s*\Z",
+    re.I)
 CURRENCY_BEFORE = re.compile(r"(US\$|\$|€|£|\b(?:USD|EUR|GBP)\s?)\Z", re.I)
 CURRENCY_AFTER = re.compile(r"\s+(US dollars|dollars|euros|USD|EUR|GBP|cents?)\b", re.I)
 SCALE_WORD = re.compile(r"[\s-]+(thousand|million|billion|trillion|bn|mn|tn|bln|mln)\b", re.I)
@@ -120,6 +126,10 @@ PUE_AFTER = re.compile(r"\s+PUEs?\b")
 PUE_BEFORE = re.compile(
     r"\b(?:PUEs?|(?i:power usage effectiveness))(?:[\s,:=()]+[\w.’']+){0,4}?[\s,:=()]*\Z")
 PUE_JUST_BEFORE = re.compile(r"\bPUEs?(?:\s+(?:of|is|was|at|to))?[\s:=]*\Z")
+_UNIT_PART = r"(?:[^\W\d_²³]+(?:[²³]|\^?-?\d)?)"
+COMPOUND_UNIT = re.compile(  # "kJ/m³·K", "kW/rack", "L/kWh": read by units.compound
+    rf"[\s-]?({_UNIT_PART}(?:\s?[·⋅*]\s?{_UNIT_PART})*\s?/\s?\(?{_UNIT_PART}"
+    rf"(?:\s?[·⋅*/]\s?{_UNIT_PART})*\)?)(?![\w²³])")
 UNIT_TOKEN = re.compile(r"[\s-]?(°\s?[CF]\b|º[CF]\b|degrees\s+(?:C|F|Celsius|Fahrenheit)\b"
                         r"|[A-Za-z]+(?:[\s-]hours?\b)?)")
 HYPHEN_NOUN = re.compile(r"-([A-Za-z]{2,})\b")
@@ -127,7 +137,7 @@ HYPHEN_CODE = re.compile(r"-(?:[A-Za-z]\b|[A-Za-z]*\d)")  # "10-K", "8-K", "3-A1
 NEXT_WORD = re.compile(r"\s+([A-Za-z][\w’'-]*)")
 PER = re.compile(r"(?:\s*/\s*|\s+per[\s-]+(?:an?\s+|each\s+)?|\s+(?:an?|each|every)\s+"
                  r"(?=(?:year|month|week|day|hour|quarter|(?:kilo|mega|giga)watt)\b|"
-                 r"[A-Za-z]+(?:[,.;:)]|\s*\Z)))([A-Za-z][A-Za-z-]*)"
+                 r"[A-Za-z]+(?:[,.;:)]|\s*\Z)))([A-Za-z][A-Za-z-]*(?:[²³]|\^\d)?)"
                  r"|\s+(annually|yearly|per annum)\b", re.I)
 PLUS = re.compile(r"\+(?!\d)")
 PREV_WORD = re.compile(r"([A-Za-z][\w.’'-]*)\s+\Z")
@@ -304,12 +314,14 @@ class _Reader:
                 return None
             if self.unit is not None:
                 self._read_range()
+        self._read_plus()  # "100kW+": after the unit
         if self._is_year():
             return Mention(self.atom.start(), self.atom.end(), self.atom.group(0), self.low,
                            self.high, None, None, None, None, True)
         if not self._accept():
             return None
-        self._read_per()
+        if self.per is None:
+            self._read_per()
         kind: FigureKind | None = "count" if self.noun else (
             units.kind_of(self.unit) if self.unit is not None else None)
         return Mention(self.left, self.pos, self.text[self.left:self.pos], self.low, self.high,
@@ -369,7 +381,10 @@ class _Reader:
             other.currency = units.normalise_unit(sep.group("cur"))
         elif self.currency and not self.unit:
             other.currency = self.currency
-        if not other._read_scale() or not other._read_unit() or not self._joins(other):
+        if not other._read_scale():
+            return
+        other._read_plus()  # "30–120+ kW": the "+" qualifies the range
+        if not other._read_unit() or not self._joins(other):
             return
         low = self.low
         if other.scale > 1 and self.scale == 1 and low <= other.low / other.scale:
@@ -377,8 +392,9 @@ class _Reader:
         if low > other.low:
             return
         self.low, self.high, self.pos, self.ranged = low, other.low, other.pos, True
+        self.qualifier = self.qualifier or other.qualifier
         self.scale = max(self.scale, other.scale)
-        self.unit, self.noun = other.unit, other.noun
+        self.unit, self.noun, self.per = other.unit, other.noun, other.per
 
     def _joins(self, other: _Reader) -> bool:
         if self.unit is not None and (self.unit, self.noun) != (other.unit, other.noun):
@@ -409,6 +425,8 @@ class _Reader:
             if cents:
                 self.low, self.high = self.low / 100, self.high / 100
             return True
+        if self._read_compound():
+            return True
         token = UNIT_TOKEN.match(text, pos)
         symbol = physical_unit(token.group(1)) if token else None
         if token and symbol:
@@ -424,6 +442,21 @@ class _Reader:
         if self._pue_before(PUE_BEFORE):
             return True
         return self._not_glued()
+
+    def _read_compound(self) -> bool:
+        """A compound unit: a kind with a denominator ("130 kW/rack" is kW per rack, "$/MW"
+        money per MW), else the whole quotient as the unit ("1.2 kJ/m³·K"), of no kind."""
+        m = COMPOUND_UNIT.match(self.text, self.pos)
+        quotient = units.compound(m.group(1)) if m else None
+        if m is None or quotient is None:
+            return False
+        head = quotient.head
+        if head is not None and len(quotient.denominator) == 1 and units.kind_of(head):
+            self.unit, self.per = head, per_unit(m.group(1).partition("/")[2].strip(" ()"))
+        else:
+            self.unit = quotient.symbol
+        self.pos = m.end()
+        return True
 
     def _not_glued(self) -> bool:
         nxt = self.text[self.pos:self.pos + 1]

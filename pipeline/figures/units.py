@@ -5,10 +5,15 @@ pint parses and converts every physical unit. The only hand-written table is
 "MWe", "$", "per cent"). Currencies are separate dimensions, so USD never
 converts to EUR. Ratios ("x") and PUE ("") are dimensionless and kept out of
 pint's namespace on purpose: "x" and "" are not pint units.
+
+Compound units ("kJ/m³·K", "$/MW", "kW/rack") are read by `compound`: each
+part through pint, a counted noun allowed as the whole denominator.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -54,6 +59,11 @@ def normalise_unit(text: str) -> str:
     Raises ValueError for text that is neither a known spelling nor a pint unit.
     """
     key = " ".join(text.strip().split())
+    if COMPOUND_SEPARATOR.search(key):
+        quotient = compound(key)
+        if quotient is None or quotient.noun:
+            raise ValueError(f"unknown unit {text!r}")
+        return quotient.symbol
     spelled = SPELLINGS.get(key.lower())
     if spelled in (RATIO, PUE, POINTS, "%", *CURRENCIES):
         return spelled
@@ -62,6 +72,114 @@ def normalise_unit(text: str) -> str:
     if unit is None:
         raise ValueError(f"unknown unit {text!r}")
     return f"{unit:~}"
+
+
+Part = tuple[str, int]
+"""One factor of a compound unit: its symbol ("m", "kJ", "USD", or a noun: "rack") and power."""
+
+COMPOUND_SEPARATOR = re.compile(r"\s*(?:[/·⋅]|(?<!\*)\*(?!\*))\s*")
+PART = re.compile(
+    r"\(?(?P<name>[$€£]|[^\W\d_²³]+)(?:(?:\^|\*\*)?(?P<exp>-?\d)|(?P<sup>[²³]))?\)?\Z")
+SUPERSCRIPTS = {"²": 2, "³": 3}
+
+
+@dataclass(frozen=True)
+class Compound:
+    """A unit written with "/" or "·": "kJ/m³·K", "kW/rack", "$/MW".
+
+    Everything after the first "/" is the denominator, the way "kJ/m³·K" is
+    meant (kJ/(m³·K)), not the way a calculator would read it.
+    """
+
+    numerator: tuple[Part, ...]
+    denominator: tuple[Part, ...]
+    noun: bool  # the denominator is a counted noun ("rack"), not a unit pint knows
+
+    @property
+    def symbol(self) -> str:
+        """The canonical form pint parses back: "kJ/(m³·K)", "kW/rack"."""
+        top = "·".join(map(_part_symbol, self.numerator))
+        bottom = "·".join(map(_part_symbol, self.denominator))
+        if not bottom:
+            return top
+        return f"{top}/({bottom})" if len(self.denominator) > 1 else f"{top}/{bottom}"
+
+    @property
+    def head(self) -> str | None:
+        """The numerator when it is one plain unit ("kW", "USD"), else None."""
+        if len(self.numerator) == 1 and self.numerator[0][1] == 1:
+            return self.numerator[0][0]
+        return None
+
+
+@lru_cache(maxsize=1024)
+def compound(text: str) -> Compound | None:
+    """`text` read as a compound unit, or None when a part is not a unit.
+
+    Every numerator part must be a unit pint knows; the denominator may be a
+    single counted noun instead ("kW/rack", "W/GPU").
+    """
+    top, slash, bottom = text.strip().partition("/")
+    if not COMPOUND_SEPARATOR.search(text):
+        return None
+    numerator = _parts(top)
+    denominator = _parts(bottom) if slash else ()
+    if numerator is None or denominator is None or not (slash or len(numerator) > 1):
+        return None
+    if any(not is_unit(symbol) for symbol, _ in numerator):
+        return None
+    known = all(is_unit(symbol) for symbol, _ in denominator)
+    if not known and (len(denominator) != 1 or denominator[0][1] != 1):
+        return None
+    return Compound(numerator, denominator, noun=not known)
+
+
+def factor(text: str) -> Part | None:
+    """One factor as written, normalised: "m³" → ("m", 3), "megawatts" → ("MW", 1),
+    "rack" → ("rack", 1); None when it is not a word with an optional power."""
+    m = PART.match(text.strip())
+    if m is None:
+        return None
+    exp = m.group("exp")
+    power = int(exp) if exp else SUPERSCRIPTS.get(m.group("sup") or "", 1)
+    return _part_name(m.group("name")), power
+
+
+def is_unit(symbol: str) -> bool:
+    """Whether a normalised symbol is a unit pint knows (a currency included), not a noun."""
+    return symbol in CURRENCIES or (
+        symbol not in (RATIO, PUE, POINTS, "%") and _dimensionality(symbol) is not None)
+
+
+def _parts(text: str) -> tuple[Part, ...] | None:
+    parts = [factor(piece) for piece in COMPOUND_SEPARATOR.split(text.strip())]
+    return None if None in parts else tuple(p for p in parts if p is not None)
+
+
+def _part_name(name: str) -> str:
+    """A part's canonical symbol: "kilojoules" → "kJ", "$" → "USD"; a noun as written."""
+    try:
+        return normalise_unit(name)
+    except ValueError:
+        return name
+
+
+def _part_symbol(part: Part) -> str:
+    symbol, power = part
+    if power == 1:
+        return symbol
+    return symbol + {2: "²", 3: "³"}.get(power, f"^{power}")
+
+
+@lru_cache(maxsize=256)
+def unit_name(symbol: str) -> str:
+    """pint's name for a unit symbol, words spaced: "kJ" → "kilojoule", "kWh" →
+    "kilowatt hour", "°C" → "degree Celsius"; the symbol itself when pint has none."""
+    try:
+        name = str(registry().get_name(_pint_name(symbol)))
+    except (pint.UndefinedUnitError, AttributeError, ValueError, TypeError):
+        return symbol
+    return name.replace("_", " ")
 
 
 def _parse(name: str) -> pint.Unit | None:

@@ -66,7 +66,7 @@ EMPHASIS = re.compile(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1|(?<!\w)_(?=\S)(.+?)(?
 LINE_MARKS = re.compile(r"(?m)^\s*(?:#{1,6}\s+|>\s?|[-*+]\s+|\d{1,3}[.)]\s+)")
 TAG = re.compile(r"<[^>]+>")
 FOOTNOTE = re.compile(r"\[\d{1,3}\]|\^\d+")
-PARENTHETICAL = re.compile(r"\s*\(([^()]*)\)")
+PARENTHETICAL = re.compile(r"(?<!/)\s*\(([^()]*)\)")  # not a unit's "kJ/(m³·K)"
 ACRONYM = re.compile(r"[A-Z][A-Za-z0-9&-]*[A-Z0-9]s?")
 # Asides nobody says aloud: enumerators "(1)", "(b)" and pointers "(see Figure 3)".
 UNSAID = re.compile(r"\d{1,2}|[a-z]|[ivx]+|(?i:(?:see|source|sources|via|cf|fig|figure|table)\b.*)")
@@ -215,6 +215,8 @@ def formula_in_words(formula: str) -> str:
     around the clock for a year"."""
     text = re.sub(r"([$€£][\d.,]+(?:–[\d.,]+)?) ([BMT])\b",
                   lambda m: f"{m[1]} {SCALES[m[2]]}", formula)
+    text = re.sub(r"\s*×\s*8,760 h × 100% load",
+                  ", running around the clock for a year at full load,", text)
     text = re.sub(r"\s*×\s*8,760 h\b", ", running around the clock for a year,", text)
     text = re.sub(r"\s*\(assumption: ([^)]*)\)", r", the assumed figure for \1,", text)
     text = text.replace(" (from an assumption)", ", from an assumption,")

@@ -1,7 +1,7 @@
 """Speech: script lines said aloud, one cached clip per line.
 
 normalize.py gives each line's spoken form (numbers, units, years and terms
-in words; a traced figure said from the ledger), lexicon.py the default
+in words; every number said as the line writes it), lexicon.py the default
 pronunciations, engines.py the TTS engines by name ("piper", "espeak"), and
 render.py one WAV per line, cached by content and rendered in parallel.
 """

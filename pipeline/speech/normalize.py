@@ -1,16 +1,19 @@
 """The spoken form of a script line: every number, unit and term as words.
 
 `spoken` is the entry point. Numbers are found by `figures.numbers.find_mentions`,
-the same reader the audit uses, so what is said is exactly what was traced.
-A mention is said as its number words, its unit in words ("130 kW" → "one
+the same reader the audit uses. Each mention is said from its own written
+value: its digits, both ends of a range as written, in words ("130 kW" → "one
 hundred thirty kilowatts", "$78.75 billion" → "seventy-eight point seven five
-billion dollars"), with its qualifier and counted noun left as written
-("about", "GPUs"). Years are said as years ("2025" → "twenty twenty-five").
+billion dollars", "$295-300B" → "two hundred ninety-five to three hundred
+billion dollars"). Its unit is said in words, compound units included ("1.2
+kJ/m³·K" → "one point two kilojoules per cubic metre kelvin"); a trailing "+"
+is said "more than"; other qualifiers and counted nouns are left as written
+("about", "exceeds", "GPUs"). Years are said as years ("2025" → "twenty
+twenty-five").
 
-With a ledger, a mention that traces to a figure is said from the figure's
-canonical value and unit, at the precision `figures.display` shows it, so a
-figure sounds the same in every line however the script spelled it ("0.13
-MW", "130kW" and "130 kilowatts" are all "one hundred thirty kilowatts").
+The ledger is never asked what a number is: a figure traced within rounding
+may be another number (a neighbouring table cell, a rounded range end), and
+what the line writes is what the listener must hear.
 
 Everything else goes through the lexicon (`speech.lexicon`), then numbers the
 audit does not count ("Tier 4", "3rd", "24/7") and symbols ("&", "+").
@@ -30,13 +33,14 @@ from dataclasses import dataclass
 from num2words import num2words
 
 from pipeline.figures import units
-from pipeline.figures.audit import audit
 from pipeline.figures.display import number_at
-from pipeline.figures.models import Figure, FigureKind, Ledger
+from pipeline.figures.models import FigureKind, Ledger
 from pipeline.figures.numbers import (
     ATOM,
+    COMPOUND_UNIT,
     CURRENCY_AFTER,
     CURRENCY_BEFORE,
+    PER,
     PERCENT,
     PLUS,
     RANGE_SEP,
@@ -74,6 +78,9 @@ UNIT_WORDS: dict[str, tuple[str, str]] = {
     "GBP": ("pound", "pounds"),
 }
 SMALL_CHANGE = {"USD": "cent", "EUR": "cent", "GBP": "penny"}
+BRITISH = {"meter": "metre", "liter": "litre"}  # pint's names end "-meter", "-liter"
+POWERS = {2: "square", 3: "cubic"}
+INVARIANT_UNITS = ("hertz", "lux", "siemens")
 SCALES = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))
 DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -102,6 +109,10 @@ DATE_PARTS = re.compile(
     r"|\b(?P<fy>FY|CY)\s?'?(?P<fyy>(?:19|20)?\d\d)\b"
     r"|(?P<year>(?:19|20)\d\d)"
     r"|\b(?P<day>\d\d?)(?:st|nd|rd|th)?\b", re.I)
+POSSESSIVE_NUMBER = re.compile(
+    r"\b(zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|(?:thir|four|fif"
+    r"|six|seven|eigh|nine)teen|(?:twen|thir|for|fif|six|seven|eigh|nine)ty|hundred|thousand"
+    r"|[mbtr]illion)['’]s\b")
 TIDY_SPACE = re.compile(r"[ \t]{2,}")
 TIDY_PUNCT = re.compile(r"\s+(?=[,.;:!?])")
 
@@ -111,16 +122,16 @@ def spoken(
 ) -> str:
     """`text` as it is to be said: numbers, units, years and terms in words.
 
-    `ledger`, when given, makes each traced figure said from its canonical
-    value; `lexicon` adds to or overrides the default pronunciations.
+    `lexicon` adds to or overrides the default pronunciations. `ledger` is
+    accepted from callers that hold one and not read: every number is said
+    as the line writes it (see the module docstring).
     """
     table = lex.merged(lexicon)
-    figures = _traced(text, ledger) if ledger is not None else {}
     out: list[str] = []
     pos = 0
     for mention in find_mentions(text):
         out.append(_words(text[pos:mention.start], table))
-        out.append(_say_mention(mention, figures.get(mention.start), table))
+        out.append(_say_mention(mention, table))
         pos = mention.end
     out.append(_words(text[pos:], table))
     said = TIDY_SPACE.sub(" ", "".join(out))
@@ -131,9 +142,12 @@ def words_for_comparison(
     text: str, ledger: Ledger | None = None, lexicon: Mapping[str, str] | None = None
 ) -> list[str]:
     """Lower-case words of the spoken form, no punctuation: "$300B" → three hundred billion
-    dollars. Apply it to both sides of a comparison (script and transcript)."""
-    said = spoken(text, ledger, lexicon).lower().replace("'", "").replace("’", "")
-    return re.findall(r"[a-z0-9]+", said)
+    dollars. Apply it to both sides of a comparison (script and transcript).
+
+    A possessive on a number ("2024's $83 billion") is dropped, so the number's words
+    are the same as when it is said on its own (QA looks for each figure that way)."""
+    said = POSSESSIVE_NUMBER.sub(r"\1", spoken(text, ledger, lexicon).lower())
+    return re.findall(r"[a-z0-9]+", said.replace("'", "").replace("’", ""))
 
 
 # --- numbers as words -------------------------------------------------------------
@@ -173,19 +187,20 @@ def ordinal(n: int) -> str:
     return " ".join(w for w in words.replace(",", "").split() if w != "and")
 
 
-def _scaled(value: float, places: int | None, force: bool) -> tuple[str, str]:
+def _scaled(value: float) -> tuple[str, str]:
     """(number words, scale word): 1.2e9 → ("one point two", "billion"), 42000 → (…, "").
 
-    A scale word is used when the value is a round number of millions (at most
-    two decimals) or `force` (money, which is always said in scale words).
+    A scale word is used when the value is a whole number of millions to at
+    most three decimals, as people write it ("$1.125 billion"); "1,051,200" is
+    said in full, so no digit the line writes goes unsaid.
     """
     for scale, word in SCALES:
         if abs(value) >= scale:
-            q = value / scale
-            if force or abs(round(q, 2) - q) <= 1e-9 * abs(q):
-                return number_words(number_at(q, 2)), word
+            q = number_at(value / scale, 6)
+            if len(q.partition(".")[2]) <= 3:
+                return number_words(q), word
             break
-    return number_words(number_at(value, 6 if places is None else places)), ""
+    return number_words(number_at(value, 9)), ""
 
 
 # --- mentions ---------------------------------------------------------------------
@@ -199,10 +214,12 @@ class _Core:
     end: int
     separator: str | None  # "to", "and", "or" between the ends of a range
     has_unit: bool  # the core spells a unit or currency (not a counted noun)
-    plus: bool  # "100+"
+    plus: bool  # "100+", "100kW+": said "more than"
+    singular: bool  # "a 100-megawatt campus", "100 megawatt campus": the unit as written
 
 
-def _core(text: str, spells_unit: bool) -> _Core | None:
+def _core(text: str, unit: str | None) -> _Core | None:
+    """The core of a mention's text; `unit` is the mention's unit when it is said."""
     atom = ATOM.search(text)
     if atom is None:
         return None
@@ -210,114 +227,151 @@ def _core(text: str, spells_unit: bool) -> _Core | None:
     currency = CURRENCY_BEFORE.search(text[:start])
     if currency:
         start -= len(currency.group(1))
-    end = _after_scale(text, atom.end())
-    plus = PLUS.match(text, end)
-    if plus:
-        end = plus.end()
-    unit_end = _unit_end(text, end) if spells_unit else None
+    end, plus = _after_number(text, atom.end())
+    unit_end = _unit_end(text, end, unit)
+    per = PER.match(text, unit_end) if unit_end else None  # "5 kW/rack to 15 kW/rack"
     separator = None
-    sep = RANGE_SEP.match(text, unit_end or end)
+    sep = RANGE_SEP.match(text, per.end() if per else unit_end or end)
     second = ATOM.match(text, sep.end()) if sep else None
     if sep and second:
         separator = (sep.group(1) or "to").lower()
-        end = _after_scale(text, second.end())
-        unit_end = _unit_end(text, end) if spells_unit else None
-    return _Core(start, unit_end or end, separator, bool(currency or unit_end), bool(plus))
+        end, top_plus = _after_number(text, second.end())
+        plus = plus or top_plus
+        unit_end = _unit_end(text, end, unit)
+    singular = bool(unit_end) and _singular(text[end:unit_end or end], unit)
+    trailing = PLUS.match(text, unit_end or end) if unit_end else None
+    if trailing:
+        unit_end = trailing.end()
+    return _Core(start, unit_end or end, separator, bool(currency or unit_end),
+                 plus or bool(trailing), singular)
 
 
-def _after_scale(text: str, pos: int) -> int:
+def _after_number(text: str, pos: int) -> tuple[int, bool]:
+    """Past a number's scale ("bn", " million") and a "+" glued to it: (end, plus)."""
     scale = SCALE_WORD.match(text, pos) or SCALE_GLUED.match(text, pos)
-    return scale.end() if scale else pos
+    end = scale.end() if scale else pos
+    plus = PLUS.match(text, end)
+    return (plus.end(), True) if plus else (end, False)
 
 
-def _unit_end(text: str, pos: int) -> int | None:
+def _singular(written: str, unit: str | None) -> bool:
+    """Whether a unit is written in the singular: hyphenated to its number ("100-megawatt")
+    or spelled out without a plural ("100 megawatt campus")."""
+    if written.startswith("-"):
+        return True
+    if unit is None or units.compound(unit) or units.unit_name(unit) == unit:
+        return False  # a symbol ("MW", "kJ/m³·K") says nothing about number
+    name = " ".join(written.replace("-", " ").lower().split())
+    return name == units.unit_name(unit).lower()
+
+
+def _unit_end(text: str, pos: int, unit: str | None) -> int | None:
+    if unit is None:
+        return None
     for pattern in (PERCENT, RATIO, CURRENCY_AFTER):
         m = pattern.match(text, pos)
         if m:
             return m.end()
+    if units.compound(unit):
+        compound = COMPOUND_UNIT.match(text, pos)
+        return compound.end() if compound else None
     token = UNIT_TOKEN.match(text, pos)
     if token and physical_unit(token.group(1)):
         return token.end()
     return None
 
 
-def _say_mention(mention: Mention, figure: Figure | None, table: lex.Table) -> str:
+def _say_mention(mention: Mention, table: lex.Table) -> str:
+    """A mention from its own reading: the value as written, its unit in words."""
     if mention.is_year:
         return _say_dates(mention.text, table)
     spells_unit = mention.unit is not None and mention.kind != "count"
-    core = _core(mention.text, spells_unit)
-    if core is None:  # cannot happen for a mention; say it as plain text
-        return _words(mention.text, table)
-    low, high, unit, kind, places = _value(mention, figure)
-    if not all(math.isfinite(v) and abs(v) < 1e15 for v in (low, high)):
+    core = _core(mention.text, mention.unit if spells_unit else None)
+    low, high = mention.low, mention.high
+    if core is None or not all(math.isfinite(v) and abs(v) < 1e15 for v in (low, high)):
         return _words(mention.text, table)  # a recogniser's garble ("inf", 40 digits)
-    if core.separator is None:
-        high = low  # a single number said, even when it traces to a range
-    said = _say_value(low, high, unit if core.has_unit else None, kind, places, core.separator)
-    if core.plus:
-        said += " plus"
+    separator = core.separator or ("to" if low != high else None)
+    unit = mention.unit if core.has_unit else None
+    said = _say_value(low, high, unit, mention.kind, separator, core.singular, core.plus)
     head = _words(mention.text[:core.start], table)
-    tail = mention.text[core.end:]
-    tail = re.sub(r"^\s*/\s*", " per ", tail)  # "$42,000/GPU"
-    return f"{head}{said}{_words(tail, table)}"
+    return f"{head}{said}{_say_tail(mention.text[core.end:], table)}"
 
 
-def _value(
-    mention: Mention, figure: Figure | None
-) -> tuple[float, float, str | None, FigureKind | None, int | None]:
-    """(low, high, unit, kind, decimal places) to say: the figure's when traced."""
-    if figure is None:
-        return mention.low, mention.high, mention.unit, mention.kind, None
-    if mention.low != mention.high or figure.low == figure.high:
-        low, high = figure.low, figure.high
-    else:  # one number said of a range figure: the end it names, else the number itself
-        said = mention.low
-        if mention.unit and mention.unit != figure.unit and units.compatible(
-                mention.unit, figure.unit):
-            said = units.convert(said, mention.unit, figure.unit)
-        near = min((figure.low, figure.high), key=lambda v: abs(v - said))
-        low = high = near if abs(near - said) <= 0.1 * max(abs(near), abs(said)) else said
-    places = _display_places(max(abs(low), abs(high)), figure.unit, figure.kind)
-    return low, high, figure.unit, figure.kind, places
-
-
-def _display_places(top: float, unit: str, kind: FigureKind) -> int:
-    """Decimal places `figures.display.format_value` shows a value with."""
-    if kind == "money":
-        return 2 if top < 1000 or top >= 1e6 else 0
-    if unit == units.RATIO:
-        return 1 if top < 10 else 0
-    if unit == "%":
-        return 1
-    if kind == "pue":
-        return 2
-    return 0 if top >= 100 else 1 if top >= 10 or kind == "count" else 2
+def _say_tail(tail: str, table: lex.Table) -> str:
+    """What follows the unit: a denominator ("/rack", "/m²", " per MW") and nouns."""
+    slash = re.match(r"\s*/\s*(\S+)", tail)
+    if slash is None:
+        return _words(tail, table)
+    factor = units.factor(slash.group(1))
+    per = unit_words(factor[0], factor[1]) if factor and units.is_unit(factor[0]) else None
+    if per is None:
+        return _words(" per " + tail[slash.start(1):], table)  # "$42,000/GPU"
+    return f" per {per}{_words(tail[slash.end():], table)}"
 
 
 def _say_value(
-    low: float, high: float, unit: str | None, kind: FigureKind | None, places: int | None,
-    separator: str | None,
+    low: float, high: float, unit: str | None, kind: FigureKind | None,
+    separator: str | None, singular: bool = False, plus: bool = False,
 ) -> str:
+    """The number(s) and unit in words; `plus` ("100+", "30–120+") says "more than" before
+    the number, or before a range's top end, which is what the "+" qualifies."""
+    more = "more than " if plus else ""
     money = kind == "money" or unit in SMALL_CHANGE
     if money and unit and low == high and abs(low) < 1e6:
-        return _small_money(low, unit, places)
-    first, first_scale = _scaled(low, places, money)
+        return more + _small_money(low, unit)
+    first, first_scale = _scaled(low)
     if separator is None:
-        said = f"{first} {first_scale}".strip()
+        said = f"{more}{first} {first_scale}".strip()
     else:
-        second, second_scale = _scaled(high, places, money)
+        second, second_scale = _scaled(high)
         if first_scale == second_scale:
-            said = f"{first} {separator} {second} {second_scale}".strip()
+            said = f"{first} {separator} {more}{second} {second_scale}".strip()
         else:
-            said = f"{first} {first_scale} {separator} {second} {second_scale}".strip()
+            said = f"{first} {first_scale} {separator} {more}{second} {second_scale}".strip()
     if not unit:
         return said
-    singular, plural = UNIT_WORDS.get(unit, (unit, unit))
-    one = separator is None and said == "one"
-    return f"{said} {singular if one else plural}"
+    one = singular or (separator is None and said == "one")
+    return f"{said} {unit_words(unit, plural=not one)}"
 
 
-def _small_money(value: float, code: str, places: int | None) -> str:
+def unit_words(unit: str, power: int = 1, plural: bool = False) -> str:
+    """A unit symbol in words: "kW" → "kilowatt(s)", "kJ/(m³·K)" → "kilojoules per cubic
+    metre kelvin" (the numerator in the plural, what it is per in the singular)."""
+    quotient = units.compound(unit)
+    if quotient is not None:
+        top = " ".join(unit_words(s, p, plural and i == len(quotient.numerator) - 1)
+                       for i, (s, p) in enumerate(quotient.numerator))
+        bottom = " ".join(unit_words(s, p) for s, p in quotient.denominator)
+        return f"{top} per {bottom}" if bottom else top
+    if unit in UNIT_WORDS:
+        name = UNIT_WORDS[unit][1 if plural else 0]
+    else:
+        name = _british(units.unit_name(unit))
+        name = _plural_unit(name) if plural else name
+    if power == 1:
+        return name
+    return f"{POWERS[power]} {name}" if power in POWERS else f"{name} to the power {power}"
+
+
+def _british(name: str) -> str:
+    for american, british in BRITISH.items():
+        name = re.sub(rf"{american}\b", british, name)
+    return name
+
+
+def _plural_unit(name: str) -> str:
+    """ "kilojoule" → "kilojoules", "degree Celsius" → "degrees Celsius", "hertz" stays."""
+    first, _, rest = name.partition(" ")
+    if rest and first == "degree":
+        return f"degrees {rest}"
+    if name.endswith(INVARIANT_UNITS):
+        return name
+    if name.endswith(("ch", "sh", "s", "x")):
+        return name + "es"
+    return name + "s"
+
+
+def _small_money(value: float, code: str) -> str:
     """$42,000 → "forty-two thousand dollars"; $2.50 → "two dollars and fifty cents"."""
     singular, plural = UNIT_WORDS[code]
     cents = round(abs(value) * 100) % 100
@@ -332,18 +386,6 @@ def _small_money(value: float, code: str, places: int | None) -> str:
 
 def _plural_change(word: str) -> str:
     return "pence" if word == "penny" else word + "s"
-
-
-def _traced(text: str, ledger: Ledger) -> dict[int, Figure]:
-    """The figure each traced mention names, by the mention's start."""
-    findings = audit([_Said(text)], ledger)
-    return {f.start: ledger.figure(f.figure_id) for f in findings if f.figure_id}
-
-
-@dataclass(frozen=True)
-class _Said:
-    text: str
-    id: str = ""
 
 
 def _say_dates(text: str, table: lex.Table) -> str:
