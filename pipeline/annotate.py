@@ -3,7 +3,9 @@
 A card says what was said ("130 kW"), when (the start of the heard words of
 that phrase, in episode seconds), the ledger value, where it came from (the
 article's sentence with a link to its paragraph) and, for computed figures,
-the formula with its inputs, the consistency checks and any assumption used.
+the formula with its inputs, the consistency checks and any assumption used. A
+disagreement is printed only when it is an alarm (confident enough) that no editor
+marked a false alarm; agreements always are.
 
 `annotations.json` is `Annotations.model_dump_json()`; its JSON Schema is
 `annotations_schema()`. Show notes are rendered from templates/annotate/
@@ -21,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.figures.audit import audit
 from pipeline.figures.display import value_text
-from pipeline.figures.models import AuditFinding, Figure, Ledger
+from pipeline.figures.models import AuditFinding, Check, Figure, Ledger
 from pipeline.figures.numbers import find_mentions
 from pipeline.models import Line, Script, TimedLine, Timeline, Word
 from pipeline.speech.normalize import words_for_comparison
@@ -59,7 +61,10 @@ class FigureCard(BaseModel):
     source_link: str | None = Field(None, description='"#p12", or the article URL + "#p12"')
     formula: str | None = None
     inputs: list[FigureInput] = Field(default_factory=list)
-    checks: list[str] = Field(default_factory=list, description="notes of consistency checks")
+    checks: list[str] = Field(
+        default_factory=list,
+        description="notes of consistency checks: agreements, and alarms not marked false",
+    )
     assumption: str | None = Field(None, description="the published source of an assumption used")
 
 
@@ -107,10 +112,17 @@ def annotate(
     words: Sequence[Word],
     article_title: str,
     article_source: str,
+    *,
+    dismissed: frozenset[str] = frozenset(),
 ) -> Annotations:
-    """Cards for every figure the episode says, in episode order, with chapters and sources."""
+    """Cards for every figure the episode says, in episode order, with chapters and sources.
+
+    A card's checks are those the notes may print (`printable`): `dismissed` holds the
+    ids of checks an editor marked a false alarm.
+    """
     from pipeline.transcribe import assign_words  # numpy and jiwer: only when annotating
 
+    ledger = ledger.model_copy(update={"checks": printable(ledger.checks, dismissed)})
     findings = [f for f in audit(script.lines, ledger) if f.figure_id is not None]
     heard = assign_words(timeline, words)
     timed = {t.line_id: t for t in timeline.lines}
@@ -129,6 +141,12 @@ def annotate(
         cards=sorted(cards, key=lambda c: c.time),
         sources=_sources(article_title, article_source, ledger, cards),
     )
+
+
+def printable(checks: Sequence[Check], dismissed: frozenset[str] = frozenset()) -> list[Check]:
+    """The checks show notes may print: agreements, and disagreements at alarm confidence
+    that no editor has marked a false alarm. A false alarm printed is worse than none."""
+    return [c for c in checks if c.agrees or (c.alarm and c.id not in dismissed)]
 
 
 def _line_cards(

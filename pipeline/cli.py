@@ -409,11 +409,18 @@ def ledger_tables(ledger: Ledger) -> list[Table]:
         how = f.formula or f"assumption: {f.reference}"
         computed.add_row(f.id, value_text(f), f.subject, how)
     checks = Table(title="consistency of the article's own arithmetic", title_justify="left")
-    for column in ("stated", "computed", "agrees", "note"):
+    for column in ("id", "stated", "computed", "agrees", "confidence", "note"):
         checks.add_column(column, overflow="fold")
     for check in ledger.checks:
-        agrees = "[green]yes[/green]" if check.agrees else "[red]no[/red]"
-        checks.add_row(check.stated_id, check.computed_id, agrees, check.note)
+        # Every check, for whoever runs this; only an alarm is ever said or printed in notes.
+        if check.agrees:
+            agrees = "[green]yes[/green]"
+        else:
+            agrees = "[red]no: alarm[/red]" if check.alarm else "[yellow]no: unsure[/yellow]"
+        checks.add_row(
+            check.id, check.stated_id, check.computed_id, agrees, f"{check.confidence:.2f}",
+            check.note,
+        )
     return [stated, computed, checks]
 
 

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.errors import ConflictError, InputError
 from pipeline.figures.audit import audit
-from pipeline.figures.models import AuditFinding, Ledger
+from pipeline.figures.models import AuditFinding, Check, Ledger
 from pipeline.models import EpisodeState, Line, Script, ScriptVersion
 from pipeline.store import Store
 
@@ -122,7 +122,7 @@ def save_edit(store: Store, episode_id: int, edit: ScriptEdit, author: str) -> S
             "make yours again"
         )
     script = apply_edit(current.script, edit.turns)
-    findings = audit(script.lines, _ledger(store, episode_id))
+    findings = audit(script.lines, episode_ledger(store, episode_id))
     return store.save_script(
         episode_id,
         script,
@@ -133,7 +133,8 @@ def save_edit(store: Store, episode_id: int, edit: ScriptEdit, author: str) -> S
     )
 
 
-def _ledger(store: Store, episode_id: int) -> Ledger:
+def episode_ledger(store: Store, episode_id: int) -> Ledger:
+    """The figures ledger the episode's script was written from (and is audited against)."""
     path = store.episode_dir(episode_id) / "ledger.json"
     if not path.is_file():
         raise ConflictError(
@@ -141,6 +142,44 @@ def _ledger(store: Store, episode_id: int) -> Ledger:
             "retry its script stage"
         )
     return Ledger.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+def voicing(version: ScriptVersion, check: Check) -> list[str]:
+    """The lines of a script version that say a consistency check: each cites or says
+    both the figure the article states and the computation it is checked against."""
+    said: dict[str, set[str]] = {}
+    for f in version.findings:
+        if f.figure_id is not None:
+            said.setdefault(f.line_id, set()).add(f.figure_id)
+    both = {check.stated_id, check.computed_id}
+    return [
+        line.id
+        for line in version.script.lines
+        if both <= set(line.figures) | said.get(line.id, set())
+    ]
+
+
+def without_lines(
+    store: Store,
+    episode_id: int,
+    base: ScriptVersion,
+    line_ids: list[str],
+    author: str,
+    comment: str,
+) -> ScriptVersion:
+    """Save `base` less some of its lines as a new version, by the rules of any edit."""
+    turns = [
+        Turn(id=line.id, speaker=line.speaker, text=line.text)
+        for line in base.script.lines
+        if line.id not in line_ids
+    ]
+    if not turns:
+        raise ConflictError(
+            f"leaving out {', '.join(line_ids)} would leave episode {episode_id} without a "
+            "script: edit the script instead"
+        )
+    edit = ScriptEdit(base_version=base.version, turns=turns, comment=comment[:MAX_COMMENT_CHARS])
+    return save_edit(store, episode_id, edit, author)
 
 
 # --- showing numbers in a line, and differences between versions --------------------------

@@ -184,6 +184,27 @@ class StateChange(BaseModel):
     note: str = ""
 
 
+Verdict = Literal["false_alarm"]
+
+
+class CheckVerdict(BaseModel):
+    """An editor's verdict on one consistency check of an episode's ledger.
+
+    "false_alarm": the check's disagreement is wrong (it paired figures that do not
+    belong together), so no script line or show note may say it.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    episode_id: int
+    check_id: str = Field(description='the check\'s id in the episode\'s ledger: "k2"')
+    verdict: Verdict
+    by: str = Field(description="the editor who gave it")
+    at: datetime
+    comment: str = ""
+    note: str = Field("", description="the check's note when the verdict was given")
+
+
 class StoredFile(BaseModel):
     """A file a stage wrote under the data root."""
 

@@ -17,10 +17,26 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
-from pipeline import ingest
+from pipeline import editing, ingest
 from pipeline.config import Settings, Voice
-from pipeline.errors import ConflictError, Held, InfracastError, InputError, TransientError
-from pipeline.models import Episode, EpisodeState, QAReport, Source, StoredFile
+from pipeline.errors import (
+    ConflictError,
+    Held,
+    InfracastError,
+    InputError,
+    NotFoundError,
+    TransientError,
+)
+from pipeline.figures.models import Check, Ledger
+from pipeline.models import (
+    CheckVerdict,
+    Episode,
+    EpisodeState,
+    QAReport,
+    ScriptVersion,
+    Source,
+    StoredFile,
+)
 from pipeline.stages import (
     OVERRIDES,
     PUBLISHING,
@@ -363,13 +379,124 @@ def request_changes(store: Store, episode_id: int, who: str, comment: str) -> Ep
     episode = store.episode(episode_id)
     if episode.state != EpisodeState.IN_REVIEW:
         raise ConflictError(f"episode {episode_id} is {episode.state.value}, not in review")
-    from pipeline.editing import clean_text
-
-    comment = clean_text(comment)
+    comment = editing.clean_text(comment)
     if not comment:
         raise InputError("say what should change: the comment is empty")
     store.touch(episode_id, f"changes requested by {who}: {comment[:2000]}")
     return store.episode(episode_id)
+
+
+# -- consistency checks under review ------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckReview:
+    """A consistency check of an episode's ledger as an editor reviews it."""
+
+    check: Check
+    verdict: CheckVerdict | None
+    lines: list[str]  # the lines of the latest script version that say it
+
+    @property
+    def said(self) -> bool:
+        """Whether a script or the show notes may say it: an agreement, or an alarm that
+        no editor has marked a false alarm. A low-confidence disagreement never is."""
+        return self.check.agrees or (self.check.alarm and self.verdict is None)
+
+
+def review_checks(store: Store, episode_id: int) -> list[CheckReview]:
+    """Every check of the episode's ledger, with any editor's verdict and the lines of the
+    latest script that say it; none before the script stage has written the ledger."""
+    store.episode(episode_id)
+    path = store.episode_dir(episode_id) / "ledger.json"
+    if not path.is_file():
+        return []
+    ledger = Ledger.model_validate_json(path.read_text(encoding="utf-8"))
+    try:
+        latest: ScriptVersion | None = store.script(episode_id)
+    except NotFoundError:
+        latest = None
+    verdicts = {v.check_id: v for v in store.verdicts(episode_id)}
+    return [
+        CheckReview(
+            check,
+            verdicts.get(check.id) if check.id else None,
+            editing.voicing(latest, check) if latest else [],
+        )
+        for check in ledger.checks
+    ]
+
+
+@dataclass(frozen=True)
+class Dismissed:
+    """A check marked a false alarm, and the script version saved without the lines that
+    said it (None when no line of the latest version said it)."""
+
+    verdict: CheckVerdict
+    version: ScriptVersion | None
+
+
+def dismiss_check(
+    store: Store, episode_id: int, check_id: str, who: str, comment: str = ""
+) -> Dismissed:
+    """An editor marks a disagreeing check a false alarm: the verdict is recorded, a new
+    script version leaves out every line that says it, and the show notes will not print
+    it. Only while the script can be edited; marking it twice changes nothing more."""
+    check = _reviewable_check(store, episode_id, check_id)
+    if check.agrees:
+        raise ConflictError(
+            f"check {check_id} of episode {episode_id} agrees with the article: "
+            "there is no alarm to dismiss"
+        )
+    comment = editing.clean_text(comment)
+    current = store.script(episode_id)
+    said_in = editing.voicing(current, check)
+    version = None
+    if said_in:
+        version = editing.without_lines(
+            store,
+            episode_id,
+            current,
+            said_in,
+            who,
+            f"left out {', '.join(said_in)}: check {check_id} marked a false alarm",
+        )
+    history = f"check {check_id} marked a false alarm by {who}"
+    verdict = store.set_verdict(
+        episode_id,
+        check_id,
+        "false_alarm",
+        who,
+        comment=comment[: editing.MAX_COMMENT_CHARS],
+        note=check.note,
+        history=history + (f": {comment[:2000]}" if comment else ""),
+    )
+    return Dismissed(verdict, version)
+
+
+def restore_check(store: Store, episode_id: int, check_id: str, who: str) -> Episode:
+    """Undo a false-alarm verdict: the check counts again from the next script and notes.
+    Lines left out when it was marked stay out (the versions' diff shows them)."""
+    _reviewable_check(store, episode_id, check_id)
+    history = f"check {check_id} is no longer a false alarm: undone by {who}"
+    if not store.clear_verdict(episode_id, check_id, history=history):
+        raise NotFoundError(
+            f"check {check_id} of episode {episode_id} is not marked a false alarm"
+        )
+    return store.episode(episode_id)
+
+
+def _reviewable_check(store: Store, episode_id: int, check_id: str) -> Check:
+    episode = store.episode(episode_id)
+    if episode.state not in editing.EDITABLE:
+        raise ConflictError(
+            f"episode {episode_id} is {episode.state.value}: checks can be judged while the "
+            "script is scripted or in review"
+        )
+    for check in editing.episode_ledger(store, episode_id).checks:
+        if check.id and check.id == check_id:
+            return check
+    raise NotFoundError(f"episode {episode_id}'s ledger has no check {check_id!r}")
 
 
 def retry(store: Store, episode_id: int) -> tuple[Episode, Stage]:

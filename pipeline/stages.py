@@ -122,6 +122,9 @@ class ScriptInputs(BaseModel):
     minutes: float
     hosts: list[tuple[str, str]]
     use_assumptions: bool
+    dismissed: list[str] = Field(
+        default_factory=list, description="ids of checks an editor marked a false alarm"
+    )
 
 
 def _script_inputs(store: Store, episode: Episode, settings: Settings) -> BaseModel:
@@ -135,13 +138,18 @@ def _script_inputs(store: Store, episode: Episode, settings: Settings) -> BaseMo
         minutes=show.minutes,
         hosts=[(h.name, h.role) for h in show.hosts],
         use_assumptions=show.use_assumptions,
+        dismissed=dismissed_checks(store, episode),
     )
 
 
 def _script(inputs: ScriptInputs, env: StageEnv) -> StageResult:
     ledger = build_ledger(inputs.article, use_assumptions=inputs.use_assumptions)
     options = script.options_for(env.settings, inputs.show, inputs.minutes)
-    written = script.writer_named(inputs.writer)(inputs.article, ledger, options)
+    # A script written again (a retried stage) must not say what an editor dismissed.
+    told = ledger.model_copy(
+        update={"checks": [c for c in ledger.checks if c.id not in inputs.dismissed]}
+    )
+    written = script.writer_named(inputs.writer)(inputs.article, told, options)
     findings = audit(written.lines, ledger)
     files = [
         write_json(env.folder / "ledger.json", ledger),
@@ -343,6 +351,9 @@ class AnnotateInputs(BaseModel):
     article_title: str
     article_source: str
     language: str
+    dismissed: list[str] = Field(
+        default_factory=list, description="ids of checks an editor marked a false alarm"
+    )
 
 
 def _annotate_inputs(store: Store, episode: Episode, settings: Settings) -> BaseModel:
@@ -358,7 +369,13 @@ def _annotate_inputs(store: Store, episode: Episode, settings: Settings) -> Base
         article_title=article.title,
         article_source=article.source,
         language=settings.show(episode.show).language,
+        dismissed=dismissed_checks(store, episode),
     )
+
+
+def dismissed_checks(store: Store, episode: Episode) -> list[str]:
+    """The checks an editor marked a false alarm: nothing may say them."""
+    return sorted(v.check_id for v in store.verdicts(episode.id) if v.verdict == "false_alarm")
 
 
 def _annotate(inputs: AnnotateInputs, env: StageEnv) -> StageResult:
@@ -371,6 +388,7 @@ def _annotate(inputs: AnnotateInputs, env: StageEnv) -> StageResult:
         inputs.words,
         inputs.article_title,
         inputs.article_source,
+        dismissed=frozenset(inputs.dismissed),
     )
     chapters = json.dumps(annotate.chapters_json(notes), indent=2, ensure_ascii=False)
     files = [

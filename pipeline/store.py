@@ -41,6 +41,7 @@ from pipeline.errors import ConflictError, NotFoundError, TransientError
 from pipeline.figures.models import AuditFinding
 from pipeline.models import (
     Article,
+    CheckVerdict,
     Episode,
     EpisodeState,
     Script,
@@ -145,6 +146,23 @@ class StageRunRow(Base):
     input_hash: Mapped[str] = mapped_column(String(64))
     output: Mapped[dict[str, Any]]
     finished_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CheckVerdictRow(Base):
+    """An editor's verdict on one consistency check of an episode ("false_alarm").
+    Undoing it deletes the row; the episode's history keeps both events."""
+
+    __tablename__ = "check_verdicts"
+    __table_args__ = (UniqueConstraint("episode_id", "check_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id", ondelete="CASCADE"))
+    check_id: Mapped[str] = mapped_column(String(20))
+    verdict: Mapped[str] = mapped_column(String(20))
+    by: Mapped[str] = mapped_column(String(100))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class FileRow(Base):
@@ -269,6 +287,18 @@ def _script_version(row: ScriptRow) -> ScriptVersion:
         author=row.author,
         comment=row.comment,
         created_at=row.created_at,
+    )
+
+
+def _verdict(row: CheckVerdictRow) -> CheckVerdict:
+    return CheckVerdict(
+        episode_id=row.episode_id,
+        check_id=row.check_id,
+        verdict=row.verdict,
+        by=row.by,
+        at=row.at,
+        comment=row.comment,
+        note=row.note,
     )
 
 
@@ -467,12 +497,7 @@ class Store:
             row = s.get(EpisodeRow, episode_id)
             if row is None:
                 raise NotFoundError(f"there is no episode {episode_id}")
-            row.updated_at = utcnow()
-            s.add(
-                StateChangeRow(
-                    episode_id=episode_id, from_state=row.state, to_state=row.state, note=note
-                )
-            )
+            self._note(s, row, note)
 
     def stale(self, states: list[EpisodeState], older_than: timedelta) -> list[Episode]:
         cutoff = utcnow() - older_than
@@ -636,6 +661,83 @@ class Store:
         )
         with self.session() as s:
             return [_script_version(r) for r in s.scalars(query)]
+
+    # -- editors' verdicts on consistency checks -------------------------------
+
+    def set_verdict(
+        self,
+        episode_id: int,
+        check_id: str,
+        verdict: str,
+        by: str,
+        *,
+        comment: str = "",
+        note: str = "",
+        history: str = "",
+    ) -> CheckVerdict:
+        """Record a verdict on a check, with `history` as a note in the episode's history,
+        in one transaction. A check already judged keeps its first verdict (a second
+        click, or two editors at once, changes nothing) and adds no history."""
+        query = select(CheckVerdictRow).where(
+            CheckVerdictRow.episode_id == episode_id, CheckVerdictRow.check_id == check_id
+        )
+        with self.session() as s:
+            episode = s.get(EpisodeRow, episode_id)
+            if episode is None:
+                raise NotFoundError(f"there is no episode {episode_id}")
+            existing = s.scalars(query).first()
+            if existing is not None:
+                return _verdict(existing)
+            row = CheckVerdictRow(
+                episode_id=episode_id,
+                check_id=check_id,
+                verdict=verdict,
+                by=by,
+                comment=comment,
+                note=note,
+            )
+            try:
+                with s.begin_nested():
+                    s.add(row)
+            except IntegrityError:
+                return _verdict(s.scalars(query).one())
+            if history:
+                self._note(s, episode, history)
+            return _verdict(row)
+
+    def clear_verdict(self, episode_id: int, check_id: str, *, history: str = "") -> bool:
+        """Undo the verdict on a check; False when there was none (then nothing changes)."""
+        with self.session() as s:
+            episode = s.get(EpisodeRow, episode_id)
+            if episode is None:
+                raise NotFoundError(f"there is no episode {episode_id}")
+            result = s.execute(
+                delete(CheckVerdictRow).where(
+                    CheckVerdictRow.episode_id == episode_id, CheckVerdictRow.check_id == check_id
+                )
+            )
+            if not result.rowcount:  # type: ignore[attr-defined]
+                return False
+            if history:
+                self._note(s, episode, history)
+            return True
+
+    def verdicts(self, episode_id: int) -> list[CheckVerdict]:
+        query = (
+            select(CheckVerdictRow)
+            .where(CheckVerdictRow.episode_id == episode_id)
+            .order_by(CheckVerdictRow.id)
+        )
+        with self.session() as s:
+            return [_verdict(r) for r in s.scalars(query)]
+
+    def _note(self, s: Session, episode: EpisodeRow, note: str) -> None:
+        episode.updated_at = utcnow()
+        s.add(
+            StateChangeRow(
+                episode_id=episode.id, from_state=episode.state, to_state=episode.state, note=note
+            )
+        )
 
     # -- articles ---------------------------------------------------------
 

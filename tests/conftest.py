@@ -6,10 +6,12 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pipeline.config import Settings
+from pipeline.figures.models import Check, Ledger
 from pipeline.store import Store
 from tests.services import RedisServer
 
@@ -78,3 +80,33 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     server.start()
     yield server
     server.stop()
+
+
+ALARM, LOW = "k1", "k2"  # the checks `disagreeing_checks` makes disagree
+
+
+@pytest.fixture
+def disagreeing_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The script stage's ledger with its first two checks disagreeing: ALARM at high
+    confidence (it may be said on air), LOW at low confidence (only shown to the editor).
+    The example article states no wrong figure, so the test says what derive would find."""
+    from pipeline import stages
+
+    real = stages.build_ledger
+
+    def patched(*args: Any, **kwargs: Any) -> Ledger:
+        ledger = real(*args, **kwargs)
+        checks = [c.model_copy(update={"id": f"k{n}"}) for n, c in enumerate(ledger.checks, 1)]
+        assert len(checks) >= 2, "the example article should have two checks"
+        checks[0] = _disagree(checks[0], 0.95)
+        checks[1] = _disagree(checks[1], 0.4)
+        return ledger.model_copy(update={"checks": checks})
+
+    monkeypatch.setattr(stages, "build_ledger", patched)
+
+
+def _disagree(check: Check, confidence: float) -> Check:
+    note = f"The article states {check.stated_id}, but its own figures give {check.computed_id}"
+    return check.model_copy(
+        update={"agrees": False, "deviation": 0.3, "confidence": confidence, "note": note}
+    )

@@ -191,6 +191,36 @@ def test_computed_card_has_formula_inputs_and_checks(ann: Annotations) -> None:
     assert c.assumption is None
 
 
+def disagreeing(confidence: float, check_id: str = "k2") -> Check:
+    return Check(
+        id=check_id,
+        stated_id="f2",
+        computed_id="c1",
+        agrees=False,
+        deviation=0.4,
+        tolerance=0.05,
+        confidence=confidence,
+        note='The article states "15 kW" (f2), but its own figures give 21 kW',
+    )
+
+
+@pytest.mark.parametrize(
+    ("confidence", "dismissed", "printed"),
+    [(0.95, frozenset(), True), (0.5, frozenset(), False), (0.95, frozenset({"k2"}), False)],
+    ids=["alarm", "low confidence", "marked a false alarm"],
+)
+def test_a_disagreement_is_printed_only_as_an_alarm_no_editor_dismissed(
+    confidence: float, dismissed: frozenset[str], printed: bool
+) -> None:
+    led = ledger()
+    led = led.model_copy(update={"checks": [*led.checks, disagreeing(confidence)]})
+    ann = annotate(script(), led, timeline(), words(), "AI racks", URL, dismissed=dismissed)
+    notes = show_notes_markdown(ann) + show_notes_html(ann)
+    assert ("its own figures give 21 kW" in notes) == printed
+    assert any("its own figures give" in n for n in card(ann, "f2").checks) == printed
+    assert any("agrees with c1" in n for n in card(ann, "c1").checks)  # agreements stay
+
+
 def test_assumption_input_is_named() -> None:
     led = ledger()
     typical = Figure(

@@ -9,11 +9,11 @@ import pytest
 
 from pipeline import ingest, orchestrate
 from pipeline.config import Settings
-from pipeline.errors import ConflictError, InputError, TransientError
+from pipeline.errors import ConflictError, InputError, NotFoundError, TransientError
 from pipeline.models import EpisodeState, Source
 from pipeline.orchestrate import Stage, StageEnv, StageResult
 from pipeline.store import Store
-from tests.conftest import EXAMPLE
+from tests.conftest import ALARM, EXAMPLE, LOW
 from tests.services import free_port
 
 
@@ -186,3 +186,112 @@ def test_a_new_stage_only_needs_registering(
     done = orchestrate.run_episode(store, settings, episode.id)
     assert done.state == EpisodeState.SCRIPTED and len(calls) == 1
     assert {f.stage for f in store.files(episode.id)} == {"ingest", "shout"}
+
+
+# -- consistency checks: false alarms ----------------------------------------------
+
+
+def in_review(store: Store, settings: Settings) -> int:
+    episode = orchestrate.submit(store, settings, example()).episode
+    episode = orchestrate.run_episode(store, settings, episode.id)
+    assert episode.state == EpisodeState.IN_REVIEW
+    return episode.id
+
+
+def notes_of(store: Store, settings: Settings, episode_id: int) -> str:
+    """Show notes from the annotate stage as it runs after transcription, on a timeline
+    and transcript made up here (no audio: what the notes print does not depend on it)."""
+    from pipeline.models import TimedLine, TimedSegment, Timeline
+    from pipeline.stages import Words, write_json
+
+    script = store.script(episode_id).script
+    lines = [
+        TimedLine(line_id=x.id, speaker=x.speaker, segment=x.segment, start=3.0 * n, end=3 * n + 2)
+        for n, x in enumerate(script.lines)
+    ]
+    end = 3.0 * len(lines)
+    segments = [
+        TimedSegment(index=i, title=s.title, start=0.0, end=end)
+        for i, s in enumerate(script.segments)
+    ]
+    folder = store.episode_dir(episode_id)
+    write_json(folder / "timeline.json", Timeline(duration=end, lines=lines, segments=segments))
+    write_json(folder / "words.json", Words(words=[]))
+    stage = orchestrate.stage_named("annotate")
+    episode = store.episode(episode_id)
+    stage.run(stage.inputs(store, episode, settings), StageEnv(settings, episode, folder))
+    return "".join((folder / n).read_text(encoding="utf-8") for n in ("notes.md", "notes.html"))
+
+
+def said_checks(store: Store, episode_id: int) -> dict[str, list[str]]:
+    return {r.check.id: r.lines for r in orchestrate.review_checks(store, episode_id)}
+
+
+@pytest.mark.usefixtures("disagreeing_checks")
+def test_only_an_alarm_is_said_and_printed(store: Store, settings: Settings) -> None:
+    episode_id = in_review(store, settings)
+    reviews = {r.check.id: r for r in orchestrate.review_checks(store, episode_id)}
+    assert reviews[ALARM].said and reviews[ALARM].lines  # the writer voices the alarm
+    assert not reviews[LOW].said and reviews[LOW].lines == []
+    notes = notes_of(store, settings, episode_id)
+    assert reviews[ALARM].check.note in notes
+    assert reviews[LOW].check.note not in notes
+
+
+@pytest.mark.usefixtures("disagreeing_checks")
+def test_a_false_alarm_leaves_the_script_and_notes_and_can_be_undone(
+    store: Store, settings: Settings
+) -> None:
+    episode_id = in_review(store, settings)
+    said_in = said_checks(store, episode_id)[ALARM]
+    done = orchestrate.dismiss_check(store, episode_id, ALARM, "ed", "  two other racks ")
+    assert done.version is not None and done.version.version == 2
+    assert done.version.author == "ed" and ALARM in done.version.comment
+    kept = [line.id for line in done.version.script.lines]
+    assert not set(said_in) & set(kept)
+    assert len(kept) == len(store.script(episode_id, 1).script.lines) - len(said_in)
+    assert (done.verdict.by, done.verdict.comment) == ("ed", "two other racks")
+    assert said_checks(store, episode_id)[ALARM] == []
+    assert f"check {ALARM} marked a false alarm by ed: two other racks" in [
+        c.note for c in store.history(episode_id)
+    ]
+    note = done.verdict.note
+    assert note and note not in notes_of(store, settings, episode_id)
+    # Marking it again changes nothing: no new version, the first verdict stays.
+    again = orchestrate.dismiss_check(store, episode_id, ALARM, "jo")
+    assert again.version is None and again.verdict == done.verdict
+    # Undone, it counts again in the notes; the lines left out stay out of the script.
+    orchestrate.restore_check(store, episode_id, ALARM, "jo")
+    assert store.verdicts(episode_id) == [] and store.script(episode_id).version == 2
+    assert note in notes_of(store, settings, episode_id)
+    with pytest.raises(NotFoundError, match="not marked a false alarm"):
+        orchestrate.restore_check(store, episode_id, ALARM, "jo")
+
+
+@pytest.mark.usefixtures("disagreeing_checks")
+def test_a_low_confidence_false_alarm_is_recorded_without_a_new_version(
+    store: Store, settings: Settings
+) -> None:
+    episode_id = in_review(store, settings)
+    done = orchestrate.dismiss_check(store, episode_id, LOW, "ed")
+    assert done.version is None and store.script(episode_id).version == 1
+    assert [v.check_id for v in store.verdicts(episode_id)] == [LOW]
+
+
+@pytest.mark.usefixtures("disagreeing_checks")
+def test_false_alarms_are_judged_only_on_disagreements_while_the_script_is_editable(
+    store: Store, settings: Settings
+) -> None:
+    episode_id = in_review(store, settings)
+    reviews = orchestrate.review_checks(store, episode_id)
+    agreeing = next(r.check.id for r in reviews if r.check.agrees)
+    with pytest.raises(ConflictError, match="agrees with the article"):
+        orchestrate.dismiss_check(store, episode_id, agreeing, "ed")
+    with pytest.raises(NotFoundError, match="has no check 'k999'"):
+        orchestrate.dismiss_check(store, episode_id, "k999", "ed")
+    orchestrate.approve(store, episode_id, "ed")
+    with pytest.raises(ConflictError, match="is approved"):
+        orchestrate.dismiss_check(store, episode_id, ALARM, "ed")
+    with pytest.raises(ConflictError, match="is approved"):
+        orchestrate.restore_check(store, episode_id, ALARM, "ed")
+    assert store.verdicts(episode_id) == [] and store.script(episode_id).version == 1

@@ -19,7 +19,7 @@ import pytest
 from pipeline.errors import ConfigError, InfracastError, TransientError
 from pipeline.figures.audit import audit, untraced
 from pipeline.figures.ledger import build_ledger
-from pipeline.figures.models import Ledger
+from pipeline.figures.models import Check, Ledger
 from pipeline.ingest import IngestOptions, article_from_source
 from pipeline.models import Article, Source
 from pipeline.script import Host, LLMOptions, WriterOptions
@@ -132,6 +132,29 @@ def test_a_valid_answer_becomes_a_script_whose_numbers_all_trace(
     assert "130 kW ÷ 15 kW = 8.7×" in prompt  # computed figures come with their formula
     assert "Rack Talk" in prompt and "about 750 words" in prompt
     assert "Miles asks, connects and reacts" in prompt
+
+
+def test_the_prompt_offers_agreements_and_alarms_but_not_low_confidence_mismatches(
+    standin: ChatStandIn, article: Article, ledger: Ledger
+) -> None:
+    def check(n: int, agrees: bool, confidence: float, note: str) -> Check:
+        return Check(id=f"k{n}", stated_id="f8", computed_id="c2", agrees=agrees,
+                     deviation=0.0 if agrees else 0.5, tolerance=0.1, confidence=confidence,
+                     note=note)
+
+    checks = [
+        check(1, True, 0.9, "Agreement worth saying"),
+        check(2, False, 0.95, "Confident mismatch"),
+        check(3, False, 0.4, "Probably two different racks"),
+    ]
+    standin.answer(script_json())
+    write(article, ledger.model_copy(update={"checks": checks}), options(standin))
+    prompt = "\n".join(m["content"] for m in standin.requests[0].messages)
+    agreements, mismatches = prompt.index("AGREEMENTS ("), prompt.index("MISMATCHES (")
+    assert agreements < prompt.index("Agreement worth saying") < mismatches
+    assert mismatches < prompt.index("Confident mismatch")
+    assert "Probably two different racks" not in prompt
+    assert "except for a check listed under MISMATCHES" in prompt
 
 
 def test_invalid_json_is_repaired_and_a_json_fence_is_tolerated(

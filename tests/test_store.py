@@ -196,3 +196,36 @@ def test_first_publication_is_remembered(any_store: Store) -> None:
     assert any_store.first_entered(EpisodeState.PUBLISHED, "infracast") == {episode.id: first}
     assert first.tzinfo is not None
     assert any_store.first_entered(EpisodeState.PUBLISHED, "other") == {}
+
+
+def test_a_verdict_on_a_check_is_recorded_once_and_can_be_undone(any_store: Store) -> None:
+    episode = any_store.create_episode("infracast", SOURCE)
+    other = any_store.create_episode("infracast", SOURCE)
+    verdict = any_store.set_verdict(
+        episode.id,
+        "k2",
+        "false_alarm",
+        "ed",
+        comment="different racks",
+        note="The article states …",
+        history="check k2 marked a false alarm by ed",
+    )
+    assert (verdict.check_id, verdict.verdict, verdict.by) == ("k2", "false_alarm", "ed")
+    assert verdict.comment == "different racks" and verdict.at.tzinfo is not None
+    # A second click, or a second editor, keeps the first verdict and adds no history.
+    again = any_store.set_verdict(episode.id, "k2", "false_alarm", "jo", history="again")
+    assert again == verdict
+    assert any_store.verdicts(episode.id) == [verdict]
+    assert any_store.verdicts(other.id) == []
+    assert [c.note for c in any_store.history(episode.id)][1:] == [
+        "check k2 marked a false alarm by ed"
+    ]
+    assert any_store.clear_verdict(episode.id, "k2", history="check k2 restored by jo")
+    assert any_store.verdicts(episode.id) == []
+    assert not any_store.clear_verdict(episode.id, "k2", history="nothing to undo")
+    assert [c.note for c in any_store.history(episode.id)][-1] == "check k2 restored by jo"
+    assert any_store.episode(episode.id).state == EpisodeState.QUEUED
+    with pytest.raises(NotFoundError, match="there is no episode 99"):
+        any_store.set_verdict(99, "k1", "false_alarm", "ed")
+    with pytest.raises(NotFoundError, match="there is no episode 99"):
+        any_store.clear_verdict(99, "k1")

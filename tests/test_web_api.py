@@ -18,6 +18,7 @@ from pipeline.models import EpisodeState, Source
 from pipeline.store import Store
 from pipeline.web import create_app
 from tests import web as web_fixtures
+from tests.conftest import ALARM, LOW
 from tests.services import wait_for
 from tests.web import BASE, EDITOR, PASSWORD, Web, episode_in_review, sign_in, web_settings
 
@@ -48,6 +49,9 @@ OPERATIONS: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", "/api/episodes/1/retry", {}),
     ("POST", "/api/episodes/1/publish", {}),
     ("POST", "/api/episodes/1/unpublish", {}),
+    ("GET", "/api/episodes/1/checks", {}),
+    ("PUT", "/api/episodes/1/checks/k1/verdict", {"json": {"verdict": "false_alarm"}}),
+    ("DELETE", "/api/episodes/1/checks/k1/verdict", {}),
 ]
 CHANGES = [op for op in OPERATIONS if op[0] != "GET"]
 
@@ -92,7 +96,10 @@ def assert_error(r: Any, status: int) -> str:
 def test_openapi_lists_every_operation_and_declares_bearer_auth(web: Web) -> None:
     schema = web.client.get("/api/openapi.json").json()
     listed = {(m.upper(), p) for p, ops in schema["paths"].items() for m in ops}
-    wanted = {(m, p.replace("/1", "/{episode_id}")) for m, p, _ in OPERATIONS}
+    wanted = {
+        (m, p.replace("/1", "/{episode_id}").replace("/k1/", "/{check_id}/"))
+        for m, p, _ in OPERATIONS
+    }
     assert listed == wanted
     assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     ops = [op for path in schema["paths"].values() for op in path.values()]
@@ -340,7 +347,7 @@ def test_an_episode_before_its_script_has_no_script_version(web: Web) -> None:
     assert api.get(f"/api/episodes/{episode.id}/versions").json() == []
 
 
-@pytest.mark.parametrize("path", ["", "/script", "/versions"])
+@pytest.mark.parametrize("path", ["", "/script", "/versions", "/checks"])
 @pytest.mark.parametrize(("episode_id", "status"), [(99, 404), (2**63, 404), (10**30, 404)])
 def test_a_missing_episode_is_404(web: Web, path: str, episode_id: int, status: int) -> None:
     r = web.api().get(f"/api/episodes/{episode_id}{path}")
@@ -471,6 +478,69 @@ def test_an_approved_script_cannot_be_edited(web: Web) -> None:
     assert api.post(f"/api/episodes/{episode_id}/approve").status_code == 200
     r = api.put(f"/api/episodes/{episode_id}/script", json={"base_version": 1, "turns": turns})
     assert "is approved" in assert_error(r, 409)
+
+
+# -- consistency checks: false alarms ----------------------------------------------
+
+
+@pytest.mark.usefixtures("disagreeing_checks")
+def test_checks_are_listed_with_what_may_be_said(web: Web) -> None:
+    episode_id = episode_in_review(web)
+    checks = {c["id"]: c for c in web.api().get(f"/api/episodes/{episode_id}/checks").json()}
+    alarm, low = checks[ALARM], checks[LOW]
+    assert (alarm["agrees"], alarm["alarm"], alarm["said"]) == (False, True, True)
+    assert alarm["confidence"] == 0.95 and alarm["lines"] and alarm["verdict"] is None
+    assert (low["agrees"], low["alarm"], low["said"], low["lines"]) == (False, False, False, [])
+    assert all(c["said"] for c in checks.values() if c["agrees"])
+
+
+@pytest.mark.usefixtures("disagreeing_checks")
+def test_a_false_alarm_is_recorded_its_line_left_out_and_undone(web: Web) -> None:
+    episode_id = episode_in_review(web)
+    api = web.api()
+    path = f"/api/episodes/{episode_id}/checks/{ALARM}/verdict"
+    r = api.put(path, json={"verdict": "false_alarm", "comment": "two other racks"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["script_version"] == 2
+    check = body["check"]
+    assert (check["said"], check["lines"]) == (False, [])
+    assert (check["verdict"]["by"], check["verdict"]["comment"]) == (EDITOR, "two other racks")
+    versions = api.get(f"/api/episodes/{episode_id}/versions").json()
+    assert [v["author"] for v in versions] == ["script", EDITOR]
+    # Again: the first verdict stays, and nothing is left to leave out.
+    again = api.put(path, json={"verdict": "false_alarm"}).json()
+    assert again["script_version"] is None and again["check"]["verdict"] == check["verdict"]
+    r = api.delete(path)
+    assert r.status_code == 200, r.text
+    assert (r.json()["verdict"], r.json()["said"]) == (None, True)
+    assert "not marked a false alarm" in assert_error(api.delete(path), 404)
+    assert len(api.get(f"/api/episodes/{episode_id}/versions").json()) == 2
+
+
+@pytest.mark.usefixtures("disagreeing_checks")
+def test_false_alarm_errors(web: Web) -> None:
+    episode_id = episode_in_review(web)
+    api = web.api()
+    body = {"verdict": "false_alarm"}
+    checks = api.get(f"/api/episodes/{episode_id}/checks").json()
+    agreeing = next(c["id"] for c in checks if c["agrees"])
+    base = f"/api/episodes/{episode_id}/checks"
+    assert "agrees" in assert_error(api.put(f"{base}/{agreeing}/verdict", json=body), 409)
+    assert "has no check 'k999'" in assert_error(api.put(f"{base}/k999/verdict", json=body), 404)
+    assert_error(api.put("/api/episodes/77/checks/k1/verdict", json=body), 404)
+    assert_error(api.put(f"{base}/{ALARM}/verdict", json={"verdict": "true_alarm"}), 422)
+    assert_error(api.put(f"{base}/{ALARM}/verdict", json={**body, "extra": 1}), 422)
+    assert_error(api.put(f"{base}/{'k' * 21}/verdict", json=body), 422)
+    # CSRF: a cookie session needs the token, like every change.
+    assert_error(web.client.put(f"{base}/{ALARM}/verdict", json=body), 403)
+    assert_error(web.client.delete(f"{base}/{ALARM}/verdict"), 403)
+    assert web.store.verdicts(episode_id) == []
+    recorder(web)
+    assert api.post(f"/api/episodes/{episode_id}/approve").status_code == 200
+    assert "is approved" in assert_error(api.put(f"{base}/{ALARM}/verdict", json=body), 409)
+    assert "is approved" in assert_error(api.delete(f"{base}/{ALARM}/verdict"), 409)
+    assert web.store.verdicts(episode_id) == []
 
 
 # -- approving, retrying, publishing -----------------------------------------------

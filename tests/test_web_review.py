@@ -33,7 +33,7 @@ from pipeline.store import Store
 from pipeline.web import create_app
 from tests import web as web_fixtures
 from tests.browser import chromium
-from tests.conftest import EXAMPLE
+from tests.conftest import ALARM, EXAMPLE, LOW
 from tests.services import free_port
 from tests.web import BASE, EDITOR, PASSWORD, Web, episode_in_review, sign_in, web_settings
 
@@ -386,6 +386,95 @@ def test_rerendering_a_line_before_there_is_audio_is_refused(web: Web) -> None:
     assert r.status_code == 409
     assert "only a transcribed or annotated (unpublished) episode can be re-rendered" in r.text
     assert web.store.episode(episode_id).state == EpisodeState.IN_REVIEW
+
+
+# -- consistency checks: false alarms ----------------------------------------------
+
+
+def check_item(page: str, check_id: str) -> str:
+    """The page's entry for one check, up to the next."""
+    found = re.search(rf'<li class="check-item [^"]*" id="check-{check_id}">(.*?)</li>', page, re.S)
+    assert found, f"the page lists no check {check_id}"
+    return found.group(1)
+
+
+@pytest.mark.usefixtures("disagreeing_checks")
+def test_every_disagreement_is_shown_to_the_editor_but_only_an_alarm_is_said(web: Web) -> None:
+    episode_id = episode_in_review(web)
+    page = web.client.get(f"/episodes/{episode_id}").text
+    assert "Consistency checks" in page
+    alarm, low = check_item(page, ALARM), check_item(page, LOW)
+    assert "said on air" in alarm and "confidence 95%" in alarm
+    assert "not said: low confidence" in low and "confidence 40%" in low
+    for item, check_id in ((alarm, ALARM), (low, LOW)):
+        assert f'action="/episodes/{episode_id}/checks/{check_id}/false-alarm"' in item
+        assert "Mark as false alarm" in item and 'name="csrf_token"' in item
+    said_in = [r.lines for r in orchestrate.review_checks(web.store, episode_id)]
+    assert said_in[0] and not said_in[1]  # the script says the alarm, not the other
+    assert f'href="#turn-{said_in[0][0]}"' in alarm
+    assert len(re.findall(r'<li class="check-item', page)) == 2  # agreements are cards' business
+    assert_no_inline_code(page)
+
+
+@pytest.mark.usefixtures("disagreeing_checks")
+def test_marking_a_false_alarm_saves_a_version_without_its_line_and_undo(web: Web) -> None:
+    episode_id = episode_in_review(web)
+    [said_in] = [r.lines for r in orchestrate.review_checks(web.store, episode_id)][:1]
+    url = f"/episodes/{episode_id}/checks/{ALARM}/false-alarm"
+    refused = web.client.post(url, data={"comment": "no token"}, follow_redirects=False)
+    assert refused.status_code == 403 and web.store.verdicts(episode_id) == []
+    r = web.client.post(
+        url, data={"csrf_token": web.csrf, "comment": f"two racks {SCRIPT}"}, follow_redirects=False
+    )
+    assert r.status_code == 303
+    assert r.headers["location"] == f"/episodes/{episode_id}?done=false-alarm-cut"
+    latest = web.store.script(episode_id)
+    assert latest.version == 2 and latest.author == EDITOR
+    assert not {line.id for line in latest.script.lines} & set(said_in)
+    [verdict] = web.store.verdicts(episode_id)
+    assert (verdict.check_id, verdict.by) == (ALARM, EDITOR)
+    page = web.client.get(r.headers["location"]).text
+    assert "a new script version leaves out the lines that said it" in page
+    item = check_item(page, ALARM)
+    assert "not said: marked a false alarm by editor" in item
+    assert f"two racks {escape(SCRIPT)}" in item and SCRIPT not in page
+    assert f'action="/episodes/{episode_id}/checks/{ALARM}/restore"' in item
+    diff = web.client.get(f"/episodes/{episode_id}/diff?a=1&b=2").text
+    assert f'<span class="removed">{len(said_in)} removed</span>' in diff
+    # Undo: the verdict goes, the version stays.
+    r = web.client.post(
+        f"/episodes/{episode_id}/checks/{ALARM}/restore",
+        data={"csrf_token": web.csrf},
+        follow_redirects=False,
+    )
+    assert r.headers["location"] == f"/episodes/{episode_id}?done=restored"
+    assert web.store.verdicts(episode_id) == [] and web.store.script(episode_id).version == 2
+    page = web.client.get(r.headers["location"]).text
+    assert "No longer a false alarm" in page
+    assert "Mark as false alarm" in check_item(page, ALARM)
+    again = web.client.post(
+        f"/episodes/{episode_id}/checks/{ALARM}/restore", data={"csrf_token": web.csrf}
+    )
+    assert again.status_code == 404 and "not marked a false alarm" in again.text
+
+
+@pytest.mark.usefixtures("disagreeing_checks")
+def test_a_false_alarm_is_refused_once_approved(web: Web) -> None:
+    episode_id = episode_in_review(web)
+    recording(web)
+    web.client.post(f"/episodes/{episode_id}/approve", data={"csrf_token": web.csrf})
+    page = web.client.get(f"/episodes/{episode_id}").text
+    assert "said on air" in check_item(page, ALARM)  # still shown, no longer judged
+    assert "Mark as false alarm" not in page
+    r = web.client.post(
+        f"/episodes/{episode_id}/checks/{ALARM}/false-alarm", data={"csrf_token": web.csrf}
+    )
+    assert r.status_code == 409 and "checks can be judged while" in r.text
+    missing = web.client.post(
+        f"/episodes/{episode_id}/checks/k999/false-alarm", data={"csrf_token": web.csrf}
+    )
+    assert missing.status_code == 409  # the state is checked first
+    assert web.store.verdicts(episode_id) == []
 
 
 def test_the_diff_of_a_missing_version_is_404(web: Web) -> None:

@@ -19,9 +19,10 @@ The episode, segment by segment:
   with its heading: the section's points in article order, each led into by
   a co-host question (or a hand-off to the co-host), followed by computed
   comparisons spoken as formulas ("130 kW divided by 15 kW comes to 8.7
-  times"; with the article's own statement when it checks one), and now and
-  then a reaction. A section that only repeats earlier sentences word for
-  word has no segment (its paragraphs are cited by the lines that say them).
+  times"; with the article's own statement when it checks one, a mismatch
+  only when the check is an alarm), and now and then a reaction. A section
+  that only repeats earlier sentences word for word has no segment (its
+  paragraphs are cited by the lines that say them).
 - "Wrap-up": a recap naming the headline figures said, and an outro.
 
 Headline figures: the cold-open figure, each section's top figure (the most
@@ -384,7 +385,7 @@ def _turns(pieces: list[str]) -> list[list[str]]:
 def _compare(episode: _Episode, c: Comparison) -> None:
     speaker = episode.other(episode.last)
     ids = [c.figure.id, *c.figure.inputs, *([c.stated.id] if c.stated else [])]
-    if c.formula and c.stated:
+    if c.formula and c.stated and (c.agrees or c.alarm):  # a mismatch only at alarm confidence
         name = "comparison_check" if c.agrees else "comparison_mismatch"
         if episode.line(speaker, name, "comparison", ids, formula=c.formula,
                         stated=scoring.said_as(c.stated)):

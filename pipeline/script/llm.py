@@ -106,7 +106,9 @@ abbreviations spelled out on first use.
 third and two thirds of the words.
 5. Cover every section of the article: one segment per section works well, with an opening \
 and a closing.
-6. Answer with one JSON object and nothing else, shaped like this:
+6. Never say that the article's figures are wrong, off or do not add up, except for a \
+check listed under MISMATCHES; a check listed under AGREEMENTS may be said to check out.
+7. Answer with one JSON object and nothing else, shaped like this:
 {{"title": "...", "summary": "one paragraph", "segments": [{{"title": "..."}}], "lines": \
 [{{"speaker": "{lead}", "text": "...", "segment": 0, "figures": ["f1"], "paragraphs": ["p1"]}}]}}
 where "speaker" is exactly "{lead}" or "{cohost}" and "segment" is the 0-based index of the \
@@ -128,6 +130,7 @@ def _article_prompt(article: Article, ledger: Ledger, options: WriterOptions) ->
         parts.extend(f"[{p.id}] {p.text}" for p in section.paragraphs)
     parts.append("FIGURE LEDGER (id: value, what it measures):")
     parts.extend(_ledger_entry(f) for f in ledger.figures)
+    parts.extend(_checks(ledger))
     if ledger.years:
         parts.append("Years you may say: " + ", ".join(str(y) for y in ledger.years))
     return "\n".join(parts)
@@ -138,6 +141,22 @@ def _ledger_entry(figure: Figure) -> str:
     if figure.period:
         entry += f" ({figure.period})"
     return entry + (f"; computed as {figure.formula}" if figure.formula else "")
+
+
+def _checks(ledger: Ledger) -> list[str]:
+    """The consistency checks the script may say: agreements, and disagreements only at
+    alarm confidence (a low-confidence one probably paired figures that do not belong
+    together, and a false alarm said aloud is worse than none)."""
+    agreements = [c for c in ledger.checks if c.agrees]
+    mismatches = [c for c in ledger.checks if c.alarm]
+    parts = []
+    if agreements:
+        parts.append("AGREEMENTS (the article's figure matches its own arithmetic):")
+        parts.extend(f"{c.stated_id} = {c.computed_id}: {c.note}" for c in agreements)
+    if mismatches:
+        parts.append("MISMATCHES (the article's figure does not match its own arithmetic):")
+        parts.extend(f"{c.stated_id} ≠ {c.computed_id}: {c.note}" for c in mismatches)
+    return parts
 
 
 def _schema(options: WriterOptions) -> dict[str, Any]:

@@ -9,7 +9,7 @@ opening a section. Sentences an article repeats word for word are one point
 that cites every paragraph saying it.
 
 Comparisons: the ledger's computed figures, each with its formula in words
-and the stated figure it checks, if any. And `striking`: the figure an
+and the stated figure it checks, if any (agreements and alarms only). And `striking`: the figure an
 episode opens with.
 """
 
@@ -272,11 +272,14 @@ class Comparison:
     formula: str | None  # in words and traced; None when it cannot be said
     stated: Figure | None  # the article's own statement of the result, when it has one
     agrees: bool
+    alarm: bool = False  # the statement disagrees, confidently enough to say so on air
 
 
 def comparisons(ledger: Ledger, traced: Tracer) -> list[Comparison]:
-    """Every computed figure of the ledger, with its formula in words."""
-    checks = {c.computed_id: c for c in ledger.checks}
+    """Every computed figure of the ledger, with its formula in words. A check is kept with
+    its computation only when it may be said: an agreement, or an alarm. A low-confidence
+    disagreement probably paired figures that do not belong together, and is left out."""
+    checks = {c.computed_id: c for c in ledger.checks if c.agrees or c.alarm}
     found = []
     for f in ledger.by_origin("computed"):
         check = checks.get(f.id)
@@ -286,6 +289,7 @@ def comparisons(ledger: Ledger, traced: Tracer) -> list[Comparison]:
             formula if formula and traced(formula) else None,
             ledger.figure(check.stated_id) if check else None,
             check.agrees if check else True,
+            check.alarm if check else False,
         ))
     return found
 

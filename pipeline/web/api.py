@@ -18,6 +18,7 @@ from pipeline.models import EpisodeState
 from pipeline.web import queueing
 from pipeline.web.context import WebContext, web
 from pipeline.web.schemas import (
+    CheckOut,
     EpisodeDetail,
     EpisodeList,
     EpisodeOut,
@@ -26,7 +27,10 @@ from pipeline.web.schemas import (
     Queued,
     QueueRequest,
     ScriptOut,
+    VerdictOut,
+    VerdictRequest,
     VersionOut,
+    check_out,
     episode_out,
     script_out,
     version_out,
@@ -41,7 +45,7 @@ _ERRORS = {
     400: "the body could not be read: JSON that is not UTF-8, or broken multipart data",
     401: "no API token or session, or one that is not valid",
     403: "a cookie-session request without the session's CSRF token (X-CSRF-Token)",
-    404: "no such episode, script or version",
+    404: "no such episode, script, version or check (or verdict to undo)",
     409: "the episode's state or script version does not allow it",
     413: "the request body is over the size limit",
     422: "the request is invalid: the detail says which part and why",
@@ -71,6 +75,17 @@ def _episode_id(
     if episode_id > MAX_ID:
         raise NotFoundError(f"there is no episode {episode_id}")
     return episode_id
+
+
+CheckId = Annotated[
+    str,
+    Path(
+        max_length=20,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="a check's id in the episode's ledger",
+        examples=["k1"],
+    ),
+]
 
 
 # Paths say `{episode_id:int}`: only digits are an id, so /api/episodes/upload is never
@@ -212,6 +227,19 @@ def list_script_versions(episode_id: EpisodeId, ctx: Context) -> list[VersionOut
     return [version_out(v) for v in ctx.store.script_versions(episode_id)]
 
 
+@router.get(
+    "/episodes/{episode_id:int}/checks",
+    response_model=list[CheckOut],
+    operation_id="list_checks",
+    summary="The consistency checks of an episode's figures, with editors' verdicts",
+    responses=_errors(404, 422),
+)
+def list_checks(episode_id: EpisodeId, ctx: Context) -> list[CheckOut]:
+    """Every check, agreeing or not; empty before the script stage has made the ledger. Only
+    `said` checks may be said in the script or printed in the show notes."""
+    return [check_out(r) for r in orchestrate.review_checks(ctx.store, episode_id)]
+
+
 # -- changing ----------------------------------------------------------------
 
 
@@ -293,3 +321,46 @@ def publish_episode(
 )
 def unpublish_episode(episode_id: EpisodeId, ctx: Context, who: Changer) -> EpisodeOut:
     return episode_out(orchestrate.unpublish(ctx.store, ctx.settings, episode_id, who.user.name))
+
+
+@router.put(
+    "/episodes/{episode_id:int}/checks/{check_id}/verdict",
+    response_model=VerdictOut,
+    operation_id="judge_check",
+    summary="Mark a disagreeing check a false alarm",
+    responses=_errors(400, 403, 404, 409, 413, 422),
+)
+def judge_check(
+    episode_id: EpisodeId, check_id: CheckId, body: VerdictRequest, ctx: Context, who: Changer
+) -> VerdictOut:
+    """Records the verdict and, when lines of the latest script say the check, saves a new
+    version without them. Only while the script can be edited (409 otherwise, and for a
+    check that agrees); a check already judged keeps its first verdict."""
+    done = orchestrate.dismiss_check(ctx.store, episode_id, check_id, who.user.name, body.comment)
+    return VerdictOut(
+        check=_check(ctx, episode_id, check_id),
+        script_version=done.version.version if done.version else None,
+    )
+
+
+@router.delete(
+    "/episodes/{episode_id:int}/checks/{check_id}/verdict",
+    response_model=CheckOut,
+    operation_id="undo_check_verdict",
+    summary="Undo a false-alarm verdict",
+    responses=_errors(403, 404, 409, 422),
+)
+def undo_check_verdict(
+    episode_id: EpisodeId, check_id: CheckId, ctx: Context, who: Changer
+) -> CheckOut:
+    """The check counts again; lines left out when it was marked stay out. 404 when the
+    check has no verdict."""
+    orchestrate.restore_check(ctx.store, episode_id, check_id, who.user.name)
+    return _check(ctx, episode_id, check_id)
+
+
+def _check(ctx: WebContext, episode_id: int, check_id: str) -> CheckOut:
+    for review in orchestrate.review_checks(ctx.store, episode_id):
+        if review.check.id == check_id:
+            return check_out(review)
+    raise NotFoundError(f"episode {episode_id}'s ledger has no check {check_id!r}")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
@@ -22,6 +23,7 @@ from pipeline.errors import ConflictError, InputError, NotFoundError
 from pipeline.figures.display import value_text
 from pipeline.figures.models import AuditFinding, Check, Ledger
 from pipeline.models import (
+    CheckVerdict,
     Episode,
     EpisodeState,
     LineQA,
@@ -60,6 +62,11 @@ NOTICES = {
     "rerender": "The line goes back to rendering; the audio updates when it is done.",
     "published": "Published: the episode is in its show's feed.",
     "unpublished": "Unpublished: the episode is out of its show's feed.",
+    "false-alarm": "Marked a false alarm: no script line or show note will say it.",
+    "false-alarm-cut": "Marked a false alarm: a new script version leaves out the lines that "
+    "said it, and the show notes will not print it.",
+    "restored": "No longer a false alarm. Lines left out when it was marked stay out: "
+    "the versions' diff shows them.",
 }
 
 M = TypeVar("M", bound=BaseModel)
@@ -112,6 +119,47 @@ class CardView:
     checks: list[tuple[bool, str]]
     assumptions: list[str]
     lines: list[str]
+
+
+@dataclass(frozen=True)
+class CheckView:
+    """A disagreeing consistency check as the editor reviews it: said on air or not, and
+    why, with the editor's verdict and the lines that say it."""
+
+    id: str
+    note: str
+    confidence: int  # percent
+    status: str
+    said: bool
+    lines: list[str]
+    verdict: CheckVerdict | None
+    can_judge: bool
+
+
+def _check_status(review: orchestrate.CheckReview) -> str:
+    if review.verdict is not None:
+        return f"not said: marked a false alarm by {review.verdict.by}"
+    return "said on air" if review.check.alarm else "not said: low confidence"
+
+
+def _check_views(ctx: WebContext, episode: Episode) -> list[CheckView]:
+    """Every disagreeing check of the episode's ledger: the editor sees them all, including
+    those too unsure to be said."""
+    editable = episode.state in editing.EDITABLE
+    return [
+        CheckView(
+            id=r.check.id,
+            note=r.check.note,
+            confidence=round(r.check.confidence * 100),
+            status=_check_status(r),
+            said=r.said,
+            lines=r.lines,
+            verdict=r.verdict,
+            can_judge=editable and bool(r.check.id),
+        )
+        for r in orchestrate.review_checks(ctx.store, episode.id)
+        if not r.check.agrees
+    ]
 
 
 @dataclass(frozen=True)
@@ -338,6 +386,7 @@ def _episode_page(
         editor=editor,
         listen=listen,
         cards=_cards(latest.script, latest.findings, ledger) if latest else [],
+        checks=_check_views(ctx, episode),
         untraced=untraced,
         problem=problem,
         notice=notice,
@@ -482,6 +531,31 @@ def request_changes(
 ) -> Response:
     orchestrate.request_changes(ctx.store, episode_id, who.user.name, comment)
     return _back(episode_id, "?done=changes")
+
+
+@router.post("/episodes/{episode_id}/checks/{check_id}/false-alarm")
+def mark_false_alarm(
+    episode_id: int,
+    check_id: str = PathParam(..., max_length=20),
+    comment: str = Form("", max_length=editing.MAX_COMMENT_CHARS),
+    who: Caller = Depends(csrf_checked),
+    ctx: WebContext = Depends(web),
+) -> Response:
+    """The check's disagreement is wrong: record it, and leave it out of script and notes."""
+    done = orchestrate.dismiss_check(ctx.store, episode_id, check_id, who.user.name, comment)
+    return _back(episode_id, "?done=false-alarm-cut" if done.version else "?done=false-alarm")
+
+
+@router.post("/episodes/{episode_id}/checks/{check_id}/restore")
+def restore_check(
+    episode_id: int,
+    check_id: str = PathParam(..., max_length=20),
+    who: Caller = Depends(csrf_checked),
+    ctx: WebContext = Depends(web),
+) -> Response:
+    """Undo a false-alarm verdict."""
+    orchestrate.restore_check(ctx.store, episode_id, check_id, who.user.name)
+    return _back(episode_id, "?done=restored")
 
 
 @router.post("/episodes/{episode_id}/rerender-line")

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline import orchestrate
 from pipeline.figures.audit import untraced
 from pipeline.figures.models import AuditFinding
-from pipeline.models import Episode, EpisodeState, Script, ScriptVersion, StateChange
+from pipeline.models import (
+    CheckVerdict,
+    Episode,
+    EpisodeState,
+    Script,
+    ScriptVersion,
+    StateChange,
+)
 
 # Where each state sits on the way to a feed, for progress bars.
 ORDER = [
@@ -154,4 +162,58 @@ class PublishRequest(BaseModel):
 
     allow_failed_qa: bool = Field(
         False, description="publish even if the transcript check (QA) flagged lines"
+    )
+
+
+class CheckOut(BaseModel):
+    """A consistency check of the episode's ledger: a figure the article states against
+    the same result computed from its own figures."""
+
+    id: str = Field(description='the check\'s id in the ledger: "k1", "k2" …')
+    stated_id: str
+    computed_id: str
+    agrees: bool
+    confidence: float = Field(
+        ge=0, le=1, description="how sure it is that both figures are about the same thing"
+    )
+    alarm: bool = Field(description="a disagreement confident enough to be said on air")
+    said: bool = Field(
+        description="a script or the show notes may say it: an agreement, or an alarm no "
+        "editor has marked a false alarm"
+    )
+    note: str
+    lines: list[str] = Field(description="the lines of the latest script version that say it")
+    verdict: CheckVerdict | None = Field(description="an editor's verdict; null when none")
+
+
+def check_out(review: orchestrate.CheckReview) -> CheckOut:
+    c = review.check
+    return CheckOut(
+        id=c.id,
+        stated_id=c.stated_id,
+        computed_id=c.computed_id,
+        agrees=c.agrees,
+        confidence=c.confidence,
+        alarm=c.alarm,
+        said=review.said,
+        note=c.note,
+        lines=review.lines,
+        verdict=review.verdict,
+    )
+
+
+class VerdictRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    verdict: Literal["false_alarm"] = Field(
+        description="false_alarm: the disagreement is wrong, so nothing may say it"
+    )
+    comment: str = Field("", max_length=2000, description="why, for the history")
+
+
+class VerdictOut(BaseModel):
+    check: CheckOut
+    script_version: int | None = Field(
+        description="the script version saved without the lines that said the check; null "
+        "when no line said it"
     )
