@@ -61,7 +61,8 @@ OPEN_TOP = re.compile(r"\b(\d[\d.]*) to more than (?=\d)")  # "30 to more than 1
 
 def read_back(said: str) -> list[Mention]:
     """The numbers in spoken words, read as `find_mentions` reads written ones."""
-    digits = RUN.sub(lambda m: " ".join(_numbers(m.group(0))), said.replace("F-Y", "FY"))
+    spelled = said.replace("F-Y", "FY").replace("P-U-E", "PUE")  # the lexicon spells both
+    digits = RUN.sub(lambda m: " ".join(_numbers(m.group(0))), spelled)
     digits = CENTS.sub(lambda m: f"{m.group(1)}.{int(m.group(3)):02d} {m.group(2)}", digits)
     digits = YEAR_SPAN.sub(r"\1–\2", digits)  # "twenty twenty-four to twenty-five"
     digits = OPEN_TOP.sub(r"more than \1 to ", digits)  # what "30–120+ kW" says

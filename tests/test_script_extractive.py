@@ -19,7 +19,7 @@ import pytest
 from bench.common import long_article
 from pipeline.figures.audit import audit, untraced
 from pipeline.figures.ledger import build_ledger
-from pipeline.figures.models import Ledger
+from pipeline.figures.models import Check, Ledger
 from pipeline.ingest import parse_markdown
 from pipeline.models import WORDS_PER_MINUTE, Article, Script
 from pipeline.script import Host, WriterOptions, extractive, quality, scoring, writer_named
@@ -186,7 +186,9 @@ def test_layout_intro_one_segment_per_section_wrap_up() -> None:
 def test_cold_open_cites_the_title_figure() -> None:
     _, ledger = article_and_ledger("example")
     cold_open = written("example").lines[0]
-    assert cold_open.figures == ["f6"] and ledger.figure("f6").text == "130 kW per rack"
+    [cited] = cold_open.figures
+    figure = ledger.figure(cited)
+    assert figure.text == "130 kW per rack" and figure.paragraph_id == "p2"
     assert "130 kW per rack" in cold_open.text
 
 
@@ -215,14 +217,58 @@ def test_headline_figures_are_covered(minutes: float) -> None:
     _, ledger = article_and_ledger("example")
     script = written("example", minutes)
     cited = {f for line in script.lines for f in line.figures}
-    stated_and_said = [c for c in ledger.checks if c.stated_id in cited]
+    sayable = [c for c in ledger.checks if c.agrees or c.alarm]
+    stated_and_said = [c for c in sayable if c.stated_id in cited]
     assert stated_and_said and all(c.computed_id in cited for c in stated_and_said)
-    assert script.lines[0].figures == ["f6"]  # the title's figure opens
+    [opening] = script.lines[0].figures  # the title's figure opens
+    assert ledger.figure(opening).text == "130 kW per rack"
     article, _ = article_and_ledger("example")
     found = scoring.points(article, ledger, scoring.Tracer(ledger))
     for section in range(len(article.sections)):  # each section's best point, with figures
         best = max((p for p in found if section in p.sections), key=lambda p: p.score)
         assert {f.id for f in best.figures} <= cited
+
+
+MISMATCH_WORDS = ("not quite the", "doesn't match", "looks off", "That's not")
+
+
+def mismatch_phrases() -> tuple[str, ...]:
+    """Words only a comparison_mismatch line says, one for each of its variants."""
+    text = (TEMPLATES / "comparison_mismatch.txt.j2").read_text(encoding="utf-8")
+    variants = [v for v in re.split(r"(?m)^---\s*$", text) if v.strip()]
+    assert all(any(w in v for w in MISMATCH_WORDS) for v in variants)
+    return MISMATCH_WORDS
+
+
+@pytest.mark.parametrize(("confidence", "said"), [(0.95, True), (0.5, False)])
+def test_a_mismatch_is_said_only_at_alarm_confidence(confidence: float, said: bool) -> None:
+    article, ledger = article_and_ledger("example")
+    first = ledger.checks[0]
+    disagreeing = first.model_copy(update={"agrees": False, "confidence": confidence})
+    assert disagreeing.alarm == said
+    checks = [disagreeing, *ledger.checks[1:]]
+    script = extractive.write(article, ledger.model_copy(update={"checks": checks}),
+                              WriterOptions("Infracast", HOSTS, 5.0))
+    comparisons = [line for line in script.lines if line.move == "comparison"]
+    phrases = mismatch_phrases()
+    mismatches = [x for x in comparisons if any(p in x.text for p in phrases)]
+    if said:
+        [line] = mismatches
+        assert line.figures[0] == first.computed_id and first.stated_id in line.figures
+    else:  # the computation may still be said, without the statement it was checked against
+        assert mismatches == []
+        for line in comparisons:
+            assert not {first.stated_id, first.computed_id} <= set(line.figures), line.text
+
+
+def test_a_low_confidence_check_never_comes_with_its_statement() -> None:
+    _, ledger = article_and_ledger("example")
+    low = Check(id="k1", stated_id="f7", computed_id="c2", agrees=False, deviation=0.4,
+                tolerance=0.05, confidence=0.3, note="probably other racks")
+    found = scoring.comparisons(ledger.model_copy(update={"checks": [low]}),
+                                scoring.Tracer(ledger))
+    [c2] = [c for c in found if c.figure.id == "c2"]
+    assert c2.stated is None and c2.agrees and not c2.alarm
 
 
 def test_table_rows_are_read_as_sentences_with_their_units() -> None:

@@ -61,7 +61,7 @@ _CLAUSE_BREAK = re.compile(r",\s|;\s|:\s|\.\s|\s[—–]\s|—|[()]")
 
 _AT_LEAST = {
     "more than", "over", "above", "at least", "upwards of", "in excess of", "+", "exceeding",
-    "exceed", "exceeds", "greater than", "north of", "beyond",
+    "exceed", "exceeds", "exceeded", "greater than", "north of", "beyond",
 }
 _AT_MOST = {
     "up to", "less than", "under", "below", "at most", "no more than", "as much as",

@@ -52,6 +52,7 @@ class _Draft:
     period: str | None
     label: str | None = None  # a table row's or list item's header: the entity when given
     context: str = ""  # words that tell the role: the sentence, or a cell's column header
+    row: str | None = None  # a table cell's whole row, "Microsoft | 80 | 30%": its sentence
     entity: str = ""
     subject: str = ""
 
@@ -174,7 +175,8 @@ def _merge(drafts: list[_Draft]) -> list[Figure]:
         key = (kind, unit, m.per, m.low, m.high, d.entity.lower(), d.period)
         if key in index and d.entity:
             first = figures[index[key]]
-            place = Place(paragraph_id=d.paragraph_id, sentence=d.text.strip(), span=span)
+            place = Place(paragraph_id=d.paragraph_id, sentence=(d.row or d.text).strip(),
+                          span=span)
             figures[index[key]] = first.model_copy(update={"also_at": [*first.also_at, place]})
             continue
         index[key] = len(figures)
@@ -183,7 +185,7 @@ def _merge(drafts: list[_Draft]) -> list[Figure]:
             qualifier=m.qualifier, subject=d.subject, entity=d.entity,
             role=roles.role_of(kind, unit, m.per, d.entity if d.label else d.subject, d.context),
             period=d.period, text=m.text, origin="source", paragraph_id=d.paragraph_id,
-            sentence=d.text.strip(), span=span,
+            sentence=(d.row or d.text).strip(), span=span,
         ))
     return figures
 
@@ -219,6 +221,7 @@ def _table_drafts(paragraph: Paragraph) -> Iterator[_Draft]:
                 draft = _cell_draft(m, paragraph.id, offsets[r][c], cell, label if c else "",
                                     column)
                 if draft is not None:
+                    draft.row = " | ".join(row)
                     yield draft
 
 
