@@ -848,10 +848,13 @@ def _check(s: Figure, c: Figure, tolerance: float, confidence: float) -> Check:
 def _checks(a: _Article, tolerance: float) -> list[Check]:
     """Pair each stated result with the computation it most plausibly restates: same clause as
     an input, then sentence, paragraph, elsewhere; nearest in text, then nearest in value."""
+    by_shape: dict[tuple[str, str | None], list[Figure]] = {}
+    for s in a.source:  # only a statement of the same kind and rate can restate a result
+        by_shape.setdefault((s.kind, s.per), []).append(s)
     ranked = sorted(
         (rank, a.order[s.id], n, s, calc)
         for n, calc in enumerate(a.calcs)
-        for s in a.source
+        for s in by_shape.get((calc.figure.kind, calc.figure.per), [])
         if (rank := _rank(s, calc, a)) is not None
     )
     stated: set[str] = set()
