@@ -164,7 +164,7 @@ def _line_cards(
         assert finding.figure_id is not None
         figure = ledger.figure(finding.figure_id)
         phrase = line.text[finding.start : finding.end]
-        found = _find(tokens, _phrase_words(phrase, ledger), cursor)
+        found = _find(tokens, _phrase_words(phrase), cursor)
         if found is not None:
             cursor = found[1]
             time, was_heard = heard[tokens[found[0]][1]].start, True
@@ -258,16 +258,16 @@ def _heard_tokens(heard: list[Word]) -> list[tuple[str, int]]:
     return [(t, i) for i, w in enumerate(heard) for t in words_for_comparison(w.text)]
 
 
-def _phrase_words(phrase: str, ledger: Ledger) -> list[list[str]]:
-    """The spoken forms to look for, most specific first: the whole phrase (as the
-    renderer said it from the ledger, then plainly), then just its value and unit."""
+def _phrase_words(phrase: str) -> list[list[str]]:
+    """The spoken forms to look for, most specific first: the whole phrase as the renderer
+    says it, then just its value and unit."""
     from pipeline.transcribe import figure_words
 
     mentions = find_mentions(phrase)
     count = bool(mentions) and mentions[0].kind == "count"
-    full = [words_for_comparison(phrase, ledger=ledger), words_for_comparison(phrase)]
-    core = [figure_words(w, count) for w in full]
-    unique = dict.fromkeys(tuple(w) for w in full + core if w)
+    full = words_for_comparison(phrase)
+    core = figure_words(full, count)
+    unique = dict.fromkeys(tuple(w) for w in (full, core) if w)
     return [list(w) for w in unique]
 
 

@@ -184,7 +184,6 @@ class RenderInputs(BaseModel):
 
     script_version: int
     script: Script
-    ledger: Ledger
     voices: dict[str, Voice]
     overrides: dict[str, Voice] = Field(default_factory=dict, description="line id → voice")
     lexicon: dict[str, str]
@@ -205,7 +204,6 @@ def _render_inputs(store: Store, episode: Episode, settings: Settings) -> BaseMo
     return RenderInputs(
         script_version=saved.version,
         script=saved.script,
-        ledger=_read(folder / "ledger.json", Ledger),
         voices={h.name: h.voice for h in show.hosts},
         overrides=json.loads(overrides.read_text(encoding="utf-8")) if overrides.is_file() else {},
         lexicon=show.lexicon,
@@ -216,13 +214,13 @@ def _render_inputs(store: Store, episode: Episode, settings: Settings) -> BaseMo
     )
 
 
-def spoken_lines(script: Script, ledger: Ledger, lexicon: dict[str, str]) -> dict[str, str]:
+def spoken_lines(script: Script, lexicon: dict[str, str]) -> dict[str, str]:
     """Each line's spoken form: what the voice says and what QA expects to hear."""
-    return {line.id: normalize.spoken(line.text, ledger, lexicon) for line in script.lines}
+    return {line.id: normalize.spoken(line.text, lexicon) for line in script.lines}
 
 
 def clip_jobs(inputs: RenderInputs) -> list[ClipJob]:
-    said = spoken_lines(inputs.script, inputs.ledger, inputs.lexicon)
+    said = spoken_lines(inputs.script, inputs.lexicon)
     return [
         ClipJob(line.id, said[line.id], inputs.overrides.get(line.id, inputs.voices[line.speaker]))
         for line in inputs.script.lines
@@ -281,7 +279,6 @@ def _render_one_clip(part: dict[str, Any], settings: Settings) -> None:
 class TranscribeInputs(BaseModel):
     audio_hash: str
     script: Script
-    ledger: Ledger
     timeline: Timeline
     spoken: dict[str, str]
     backend: str
@@ -296,13 +293,11 @@ def _transcribe_inputs(store: Store, episode: Episode, settings: Settings) -> Ba
         raise InfracastError(f"episode {episode.id} has no audio at {mp3}; render it again")
     # QA holds the audio to the latest script, so an edit made after rendering is caught.
     latest = store.script(episode.id).script
-    ledger = _read(folder / "ledger.json", Ledger)
     return TranscribeInputs(
         audio_hash=file_digest(mp3),
         script=latest,
-        ledger=ledger,
         timeline=_read(folder / "timeline.json", Timeline),
-        spoken=spoken_lines(latest, ledger, settings.show(episode.show).lexicon),
+        spoken=spoken_lines(latest, settings.show(episode.show).lexicon),
         backend=settings.asr_backend,
         model=settings.asr_model,
         threshold=settings.qa_threshold,
@@ -321,7 +316,6 @@ def _transcribe(inputs: TranscribeInputs, env: StageEnv) -> StageResult:
         words,
         inputs.spoken,
         threshold=inputs.threshold,
-        ledger=inputs.ledger,  # figures are checked as said: a computed 769 as "about 770"
         backend=inputs.backend,
         model=inputs.model,
     )

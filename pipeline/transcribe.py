@@ -39,7 +39,6 @@ import jiwer
 import numpy as np
 
 from pipeline.errors import ConfigError, InfracastError, InputError
-from pipeline.figures.models import Ledger
 from pipeline.figures.numbers import find_mentions
 from pipeline.models import LineQA, QAReport, Script, Timeline, Word
 from pipeline.whisper_convert import (
@@ -323,8 +322,7 @@ Say = Callable[[str], str]
 Normalise = Callable[[str], list[str]]
 
 
-def _normaliser(spoken: Say | None, ledger: Ledger | None,
-                lexicon: Mapping[str, str] | None) -> Normalise:
+def _normaliser(spoken: Say | None, lexicon: Mapping[str, str] | None) -> Normalise:
     """Text to comparison words: the spoken form (numbers, units, money in words),
     lower case, no punctuation, British spellings folded to American (Whisper writes
     "centers" for what a script spells "centres")."""
@@ -336,7 +334,7 @@ def _normaliser(spoken: Say | None, ledger: Ledger | None,
 
     def norm(text: str) -> list[str]:
         said = spoken(text) if spoken is not None else text
-        words = normalize.words_for_comparison(said, ledger=ledger, lexicon=lexicon)
+        words = normalize.words_for_comparison(said, lexicon=lexicon)
         words = [spelling.get(w, w) for w in words]
         # "megawatts hours" is heard as often as "megawatt hours": one form for both.
         return [
@@ -438,8 +436,7 @@ def _score(expected: list[str], heard: list[str]) -> _Score:
 
 def qa(script: Script, timeline: Timeline, words: Sequence[Word],
        spoken: Say | Mapping[str, str] | None = None, threshold: float = THRESHOLD, *,
-       ledger: Ledger | None = None, lexicon: Mapping[str, str] | None = None,
-       tolerance: float = TOLERANCE,
+       lexicon: Mapping[str, str] | None = None, tolerance: float = TOLERANCE,
        backend: str = DEFAULT_BACKEND, model: str = PACKAGED_MODEL) -> QAReport:
     """Each line's word error rate against its spoken form, lines above `threshold`
     flagged, figures not heard as said listed, and the episode's word-weighted WER.
@@ -447,19 +444,16 @@ def qa(script: Script, timeline: Timeline, words: Sequence[Word],
     `spoken` is either a function from text to its spoken form, applied to the
     script and to what was heard alike, or each line's spoken form as rendered,
     by line id. Either way both sides then go through the same normalisation
-    (`pipeline.speech.normalize.words_for_comparison` with `ledger` and
-    `lexicon`), so "130 kW" in the script and "130 kilowatts" or "one hundred
-    thirty kilowatts" from the recogniser agree. A line is flagged when its WER
+    (`pipeline.speech.normalize.words_for_comparison` with `lexicon`), so "130
+    kW" in the script and "130 kilowatts" or "one hundred thirty kilowatts" from
+    the recogniser agree. A line is flagged when its WER
     is above `threshold` or a figure in it was not heard as said. `backend` and
     `model` only label the report.
     """
     rendered = spoken if isinstance(spoken, Mapping) else {}
     say = None if isinstance(spoken, Mapping) else spoken
-    # Rendered forms are already words: the ledger must not read them again (it would
-    # take "twenty twenty-four" for figures). Figures are looked for as the renderer
-    # says them from the ledger: a computed 769 is said "about seven hundred seventy".
-    norm = _normaliser(say, None if rendered else ledger, lexicon)
-    norm_figure = _normaliser(say, ledger, lexicon)
+    # Figures are looked for as the renderer says them: each number as the line writes it.
+    norm = _normaliser(say, lexicon)
     heard_by_line = assign_words(timeline, words, tolerance)
     lines = {line.id: line for line in script.lines}
     results, errors, reference = [], 0, 0
@@ -473,7 +467,7 @@ def qa(script: Script, timeline: Timeline, words: Sequence[Word],
         errors, reference = errors + score.errors, reference + score.reference
         missing = [
             m.text for m in find_mentions(line.text)
-            if not _contains(heard, figure_words(norm_figure(m.text), m.kind == "count"))
+            if not _contains(heard, figure_words(norm(m.text), m.kind == "count"))
         ]
         results.append(LineQA(
             line_id=line.id, expected=" ".join(expected), heard=" ".join(heard),
@@ -501,14 +495,14 @@ class Transcript:
 def run(script: Script, timeline: Timeline, audio: Path, clips: Sequence[Clip] = (),
         options: TranscribeOptions | None = None, mode: Mode = DEFAULT_MODE,
         threshold: float = THRESHOLD, spoken: Say | Mapping[str, str] | None = None,
-        ledger: Ledger | None = None, lexicon: Mapping[str, str] | None = None) -> Transcript:
+        lexicon: Mapping[str, str] | None = None) -> Transcript:
     """Transcribe a rendered episode, check it against its script, and caption it."""
     from pipeline import captions  # captions uses assign_words from here
 
     opts = options or TranscribeOptions()
     opts.verify()
     words = transcribe_episode(audio, clips, mode, opts)
-    report = qa(script, timeline, words, spoken, threshold, ledger=ledger, lexicon=lexicon,
+    report = qa(script, timeline, words, spoken, threshold, lexicon=lexicon,
                 backend=opts.backend, model=opts.model)
     return Transcript(words=words, report=report, vtt=captions.vtt(script, timeline, words),
                       srt=captions.srt(script, timeline, words))

@@ -1,7 +1,7 @@
 """Every number of every script line is said as written.
 
 For each example and corpus article, the default (extractive) writer makes a
-script and the real normaliser says each line with the episode's real ledger.
+script and the real normaliser says each line.
 The spoken words are then read back into numbers by `read_back` below, a
 reader of spoken English written for this test (number words → digits, then
 `find_mentions`), and every number the line writes must be heard, in order,
@@ -171,14 +171,13 @@ def episode(path: Path) -> Script:
 
 def walk(path: Path) -> tuple[int, int, list[Miss]]:
     """(lines with numbers, numbers, misses) for one article's script."""
-    ledger = ledger_of(path)
     lines = numbers = 0
     misses: list[Miss] = []
     for line in episode(path).lines:
         written = find_mentions(line.text)
         if not written:
             continue
-        said = spoken(line.text, ledger)
+        said = spoken(line.text)
         heard = read_back(said)
         lines += 1
         numbers += len(written)
@@ -251,13 +250,12 @@ def test_the_reader_reads_spoken_numbers(said: str, values: list[tuple[float, fl
 def test_qa_looks_for_each_number_as_the_line_says_it(path: Path) -> None:
     # QA checks each figure was heard by looking for the mention's own spoken words in
     # what was heard; a line heard perfectly must contain them all.
-    ledger = ledger_of(path)
     missing = [
         (m.text, line.text)
         for line in episode(path).lines
         for m in find_mentions(line.text)
-        if not _contains(words_for_comparison(line.text, ledger),
-                         figure_words(words_for_comparison(m.text, ledger), m.kind == "count"))
+        if not _contains(words_for_comparison(line.text),
+                         figure_words(words_for_comparison(m.text), m.kind == "count"))
     ]
     assert not missing
 

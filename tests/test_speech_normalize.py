@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.figures.models import Figure, Ledger
 from pipeline.speech.normalize import spoken, words_for_comparison
 
 CASES = [
@@ -125,22 +124,6 @@ def test_a_show_lexicon_extends_and_overrides_the_default() -> None:
     assert spoken("a TPU") == "a T-P-U"  # the default stays for everything else
 
 
-LEDGER = Ledger(
-    article_hash="test",
-    figures=[
-        Figure(id="msft24", kind="money", low=56e9, high=56e9, unit="USD"),
-        Figure(id="msft25", kind="money", low=80e9, high=80e9, unit="USD"),
-        Figure(id="meta24", kind="money", low=39e9, high=39e9, unit="USD"),
-        Figure(id="meta25", kind="money", low=60e9, high=60e9, unit="USD"),
-        Figure(id="a", kind="money", low=300e9, high=300e9, unit="USD"),
-        Figure(id="ratio", kind="ratio", low=8.6667, high=8.6667, unit="x", origin="computed"),
-        Figure(id="racks", kind="count", low=769.23, high=769.23, unit="rack"),
-        Figure(id="rack", kind="power", low=130, high=130, unit="kW", per="rack"),
-    ],
-    years=[2024, 2025],
-)
-
-
 @pytest.mark.parametrize(
     ("text", "said"),
     [
@@ -163,8 +146,10 @@ LEDGER = Ledger(
         ("8.7 to 26 times", "eight point seven to twenty-six times"),
     ],
 )
-def test_numbers_are_said_as_written_whatever_the_ledger_holds(text: str, said: str) -> None:
-    assert spoken(text, LEDGER) == said == spoken(text)
+def test_numbers_are_said_as_written(text: str, said: str) -> None:
+    # spoken() takes no ledger: a figure traced within rounding (a neighbouring cell, a
+    # rounded range end) can never replace what the line writes.
+    assert spoken(text) == said
 
 
 def test_words_for_comparison_match_digits_and_words() -> None:

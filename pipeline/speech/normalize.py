@@ -34,7 +34,7 @@ from num2words import num2words
 
 from pipeline.figures import units
 from pipeline.figures.display import number_at
-from pipeline.figures.models import FigureKind, Ledger
+from pipeline.figures.models import FigureKind
 from pipeline.figures.numbers import (
     ATOM,
     COMPOUND_UNIT,
@@ -117,14 +117,11 @@ TIDY_SPACE = re.compile(r"[ \t]{2,}")
 TIDY_PUNCT = re.compile(r"\s+(?=[,.;:!?])")
 
 
-def spoken(
-    text: str, ledger: Ledger | None = None, lexicon: Mapping[str, str] | None = None
-) -> str:
+def spoken(text: str, lexicon: Mapping[str, str] | None = None) -> str:
     """`text` as it is to be said: numbers, units, years and terms in words.
 
-    `lexicon` adds to or overrides the default pronunciations. `ledger` is
-    accepted from callers that hold one and not read: every number is said
-    as the line writes it (see the module docstring).
+    `lexicon` adds to or overrides the default pronunciations. Every number is
+    said as the line writes it (see the module docstring).
     """
     table = lex.merged(lexicon)
     out: list[str] = []
@@ -138,15 +135,13 @@ def spoken(
     return TIDY_PUNCT.sub("", said).strip()
 
 
-def words_for_comparison(
-    text: str, ledger: Ledger | None = None, lexicon: Mapping[str, str] | None = None
-) -> list[str]:
+def words_for_comparison(text: str, lexicon: Mapping[str, str] | None = None) -> list[str]:
     """Lower-case words of the spoken form, no punctuation: "$300B" → three hundred billion
     dollars. Apply it to both sides of a comparison (script and transcript).
 
     A possessive on a number ("2024's $83 billion") is dropped, so the number's words
     are the same as when it is said on its own (QA looks for each figure that way)."""
-    said = POSSESSIVE_NUMBER.sub(r"\1", spoken(text, ledger, lexicon).lower())
+    said = POSSESSIVE_NUMBER.sub(r"\1", spoken(text, lexicon).lower())
     return re.findall(r"[a-z0-9]+", said.replace("'", "").replace("’", ""))
 
 
