@@ -45,18 +45,19 @@ billion" or "$0.32 trillion" but flags "$300 billion" (4.8% off).
 # --- keywords and roles ----------------------------------------------------------------
 
 
-def _words(*terms: str) -> re.Pattern[str]:
-    return re.compile(r"\b(?:" + "|".join(re.escape(t) for t in terms) + ")", re.IGNORECASE)
-
-
-_DRAW = _words("grid", "draw", "pulls", "total")
+_DRAW = roles.keywords("grid", "draw", "pulls", "total")
 _IT = re.compile(r"\bIT\b")  # case-sensitive: "IT load", not the pronoun
-_TOTAL = _words("combined", "total", "together", "altogether", "collectively", "in all", "sum",
-                "aggregate")
-_GROUP = _words("combined", "total", "together", "companies", "hyperscalers", "big tech",
-                "firms", "giants", "all four", "collectively", "industry", "players")
-_CHANGE = _words("increase", "rise", "rose", "up", "grew", "growth", "jump", "decline", "fell",
-                 "drop", "down", "change", "higher", "lower", "more than")
+_TOTAL = roles.keywords(
+    "combined", "total", "together", "altogether", "collectively", "in all", "sum", "aggregate"
+)
+_GROUP = roles.keywords(
+    "combined", "total", "together", "companies", "hyperscalers", "big tech", "firms", "giants",
+    "all four", "collectively", "industry", "players"
+)
+_CHANGE = roles.keywords(
+    "increase", "rise", "rose", "up", "grew", "growth", "jump", "decline", "fell", "drop",
+    "down", "change", "higher", "lower", "more than"
+)
 _CLAUSE_BREAK = re.compile(r",\s|;\s|:\s|\.\s|\s[—–]\s|—|[()]")
 
 _AT_LEAST = {
@@ -193,11 +194,15 @@ class _Article:
     assumptions: list[Figure]
     calcs: list[_Calc] = field(default_factory=list)
     order: dict[str, int] = field(init=False)
+    sentences: dict[tuple[str | None, str | None], list[Figure]] = field(init=False)
     _seen: set[tuple[object, ...]] = field(default_factory=set)
     assumed: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.order = {f.id: i for i, f in enumerate(self.source)}
+        self.sentences = {}
+        for f in self.source:
+            self.sentences.setdefault((f.paragraph_id, f.sentence), []).append(f)
 
     def having(self, role: Callable[[Figure], bool]) -> list[Figure]:
         return [f for f in self.source if role(f)]
@@ -749,13 +754,14 @@ def _entity_match(s: Figure, c: Figure) -> bool | None:
 def _foreign_input(s: Figure, calc: _Calc, a: _Article) -> bool:
     """A statement beside an input of the same role that this calc did not use: "12,500 racks
     at 40 kW" restates facility ÷ 40 kW, never facility ÷ the legacy 10 kW of the paragraph."""
+    if any(leaf.sentence == s.sentence for leaf in calc.leaves):
+        return False
     used = {leaf.id for leaf in calc.leaves}
     roles_used = {_role(leaf) for leaf in calc.leaves}
     return any(
-        f.id not in used and f.sentence == s.sentence and f.paragraph_id == s.paragraph_id
-        and _role(f) in roles_used and f.id != s.id
-        for f in a.source
-    ) and not any(leaf.sentence == s.sentence for leaf in calc.leaves)
+        f.id not in used and f.id != s.id and _role(f) in roles_used
+        for f in a.sentences[(s.paragraph_id, s.sentence)]
+    )
 
 
 def _back(at: int, leaf: int) -> int:

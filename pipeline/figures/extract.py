@@ -137,8 +137,11 @@ def _is_figure(m: Mention) -> bool:
 def _name_entities(drafts: list[_Draft]) -> None:
     """Entity and subject of every draft: its label, else the parse of its sentence, else the
     entity of a figure it is coordinated with, the paragraph's last entity or its `per` noun."""
-    prose = [d for d in drafts if d.label is None]
-    texts = list(dict.fromkeys(d.text for d in prose))
+    in_sentence: dict[str, list[_Draft]] = {}
+    for d in drafts:
+        if d.label is None:
+            in_sentence.setdefault(d.text, []).append(d)
+    texts = list(in_sentence)
     docs = dict(zip(texts, entities.parse(texts), strict=True)) if texts else {}
     last: dict[str, str] = {}
     previous: _Draft | None = None
@@ -148,8 +151,7 @@ def _name_entities(drafts: list[_Draft]) -> None:
             d.subject = d.subject or d.entity
         else:
             m = d.mention
-            others = [(o.mention.start, o.mention.end) for o in prose
-                      if o.text == d.text and o is not d]
+            others = [(o.mention.start, o.mention.end) for o in in_sentence[d.text] if o is not d]
             found = entities.entity_at(docs[d.text], m.start, m.end, others)
             if found is not None:
                 d.entity, d.subject = found.name, found.phrase
@@ -172,11 +174,11 @@ def _merge(drafts: list[_Draft]) -> list[Figure]:
         kind: FigureKind = m.kind or "count"
         unit = m.unit if m.unit is not None else ""
         span = (d.offset + m.start, d.offset + m.end)
+        sentence = (d.row or d.text).strip()
         key = (kind, unit, m.per, m.low, m.high, d.entity.lower(), d.period)
         if key in index and d.entity:
             first = figures[index[key]]
-            place = Place(paragraph_id=d.paragraph_id, sentence=(d.row or d.text).strip(),
-                          span=span)
+            place = Place(paragraph_id=d.paragraph_id, sentence=sentence, span=span)
             figures[index[key]] = first.model_copy(update={"also_at": [*first.also_at, place]})
             continue
         index[key] = len(figures)
@@ -185,7 +187,7 @@ def _merge(drafts: list[_Draft]) -> list[Figure]:
             qualifier=m.qualifier, subject=d.subject, entity=d.entity,
             role=roles.role_of(kind, unit, m.per, d.entity if d.label else d.subject, d.context),
             period=d.period, text=m.text, origin="source", paragraph_id=d.paragraph_id,
-            sentence=(d.row or d.text).strip(), span=span,
+            sentence=sentence, span=span,
         ))
     return figures
 

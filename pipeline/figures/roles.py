@@ -14,30 +14,41 @@ import re
 from pipeline.figures.models import FigureKind
 
 
-def _words(*terms: str) -> re.Pattern[str]:
+def keywords(*terms: str) -> re.Pattern[str]:
+    """Any of `terms` starting at a word boundary, in any case: "facilit" finds "facilities"."""
     return re.compile(r"\b(?:" + "|".join(re.escape(t) for t in terms) + ")", re.IGNORECASE)
 
 
-RACK = _words("rack", "cabinet")
-SERVER = _words("server", "node", "DGX", "HGX", "blade", "chassis")
-CHIP = _words("GPU", "chip", "accelerator", "processor", "H100", "H200", "B200", "B300", "MI300",
-              "MI325", "MI355", "TPU", "superchip", "CPU", "die")
-HOME = _words("home", "household", "house", "residence")
-FACILITY = _words("facilit", "campus", "site", "data cent", "data-cent", "datacent", "cluster",
-                  "building", "hall", "project", "plant", "complex", "factory", "park",
-                  "supercomputer", "region", "colossus", "stargate")
-GRID = _words("grid", "utility", "interconnect", "capacity", "generation", "transmission",
-              "substation", "reactor", "nuclear", "gas turbine", "power plant", "demand",
-              "consumption", "load")
-CAPEX = _words("capex", "capital expenditure", "capital spending", "capital investment",
-               "spend", "spent", "invest", "outlay", "commit", "budget", "purchases of property")
-REVENUE = _words("revenue", "sales", "income", "earnings")
-GROWTH = _words("increase", "rise", "rose", "grew", "growth", "jump", "up ", "higher", "more than",
-                "year-over-year", "year over year", "yoy", "from a year", "compared with",
-                "decline", "fell", "drop", "down ")
-LEGACY = _words("legacy", "traditional", "enterprise", "older", "typical", "conventional",
-                "standard", "average", "air-cooled", "ordinary", "general-purpose", "regular",
-                "historical", "past")
+RACK = keywords("rack", "cabinet")
+SERVER = keywords("server", "node", "DGX", "HGX", "blade", "chassis")
+CHIP = keywords(
+    "GPU", "chip", "accelerator", "processor", "H100", "H200", "B200", "B300", "MI300", "MI325",
+    "MI355", "TPU", "superchip", "CPU", "die"
+)
+HOME = keywords("home", "household", "house", "residence")
+FACILITY = keywords(
+    "facilit", "campus", "site", "data cent", "data-cent", "datacent", "cluster", "building",
+    "hall", "project", "plant", "complex", "factory", "park", "supercomputer", "region",
+    "colossus", "stargate"
+)
+GRID = keywords(
+    "grid", "utility", "interconnect", "capacity", "generation", "transmission", "substation",
+    "reactor", "nuclear", "gas turbine", "power plant", "demand", "consumption", "load"
+)
+CAPEX = keywords(
+    "capex", "capital expenditure", "capital spending", "capital investment", "spend", "spent",
+    "invest", "outlay", "commit", "budget", "purchases of property"
+)
+REVENUE = keywords("revenue", "sales", "income", "earnings")
+GROWTH = keywords(
+    "increase", "rise", "rose", "grew", "growth", "jump", "up ", "higher", "more than",
+    "year-over-year", "year over year", "yoy", "from a year", "compared with", "decline", "fell",
+    "drop", "down "
+)
+LEGACY = keywords(
+    "legacy", "traditional", "enterprise", "older", "typical", "conventional", "standard",
+    "average", "air-cooled", "ordinary", "general-purpose", "regular", "historical", "past"
+)
 
 COUNTED = {
     "rack": "count_racks", "cabinet": "count_racks", "GPU": "count_gpus",
