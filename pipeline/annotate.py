@@ -146,7 +146,7 @@ def annotate(
 def printable(checks: Sequence[Check], dismissed: frozenset[str] = frozenset()) -> list[Check]:
     """The checks show notes may print: agreements, and disagreements at alarm confidence
     that no editor has marked a false alarm. A false alarm printed is worse than none."""
-    return [c for c in checks if c.agrees or (c.alarm and c.id not in dismissed)]
+    return [c for c in checks if c.may_be_said(c.id in dismissed)]
 
 
 def _line_cards(

@@ -27,7 +27,7 @@ from pipeline.errors import (
     NotFoundError,
     TransientError,
 )
-from pipeline.figures.models import Check, Ledger
+from pipeline.figures.models import Check
 from pipeline.models import (
     CheckVerdict,
     Episode,
@@ -401,17 +401,17 @@ class CheckReview:
     def said(self) -> bool:
         """Whether a script or the show notes may say it: an agreement, or an alarm that
         no editor has marked a false alarm. A low-confidence disagreement never is."""
-        return self.check.agrees or (self.check.alarm and self.verdict is None)
+        return self.check.may_be_said(dismissed=self.verdict is not None)
 
 
 def review_checks(store: Store, episode_id: int) -> list[CheckReview]:
     """Every check of the episode's ledger, with any editor's verdict and the lines of the
     latest script that say it; none before the script stage has written the ledger."""
     store.episode(episode_id)
-    path = store.episode_dir(episode_id) / "ledger.json"
-    if not path.is_file():
+    try:
+        ledger = editing.episode_ledger(store, episode_id)
+    except ConflictError:  # no ledger yet: nothing to review
         return []
-    ledger = Ledger.model_validate_json(path.read_text(encoding="utf-8"))
     try:
         latest: ScriptVersion | None = store.script(episode_id)
     except NotFoundError:

@@ -102,6 +102,11 @@ class Check(BaseModel):
     def alarm(self) -> bool:
         return not self.agrees and self.confidence >= ALARM_CONFIDENCE
 
+    def may_be_said(self, dismissed: bool = False) -> bool:
+        """Whether a script or show notes may say it: an agreement, or an alarm no editor
+        marked a false alarm. A false alarm said aloud is worse than no check."""
+        return self.agrees or (self.alarm and not dismissed)
+
 
 class Ledger(BaseModel):
     """Everything figures.extract and figures.derive found for one article."""

@@ -279,7 +279,7 @@ def comparisons(ledger: Ledger, traced: Tracer) -> list[Comparison]:
     """Every computed figure of the ledger, with its formula in words. A check is kept with
     its computation only when it may be said: an agreement, or an alarm. A low-confidence
     disagreement probably paired figures that do not belong together, and is left out."""
-    checks = {c.computed_id: c for c in ledger.checks if c.agrees or c.alarm}
+    checks = {c.computed_id: c for c in ledger.checks if c.may_be_said()}
     found = []
     for f in ledger.by_origin("computed"):
         check = checks.get(f.id)
