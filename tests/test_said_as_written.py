@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = [
     *sorted(ROOT.glob("examples/*.md")),
     ROOT / "tests" / "data" / "short-article.md",
-    *sorted(p for p in (ROOT / "tests" / "data" / "real_articles").glob("*.md")
+    *sorted(p for p in (ROOT / "tests" / "data" / "real_articles").rglob("*.md")
             if p.name != "README.md"),
 ]
 OPTIONS = WriterOptions("Infracast", (Host("Lena", "host"), Host("Miles", "analyst")), 5.0)
