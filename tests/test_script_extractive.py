@@ -355,3 +355,14 @@ def test_both_hosts_ask_and_explain() -> None:
 
 def test_templates_directory_is_where_the_writer_looks() -> None:
     assert Path(TEMPLATES).is_dir()
+
+
+def test_a_cell_that_repeats_its_column_name_is_said_once() -> None:
+    text = ("# Efficiency\n\nEfficiency differs a great deal between the newest halls and the "
+            "oldest rooms that still run today.\n\n| Site | PUE | Power |\n|---|---|---|\n"
+            "| Hyperscale | 1.1 | 30 MW |\n| Legacy | 1.8 | 5 MW |\n")
+    article = parse_markdown(text, "pue.md")
+    ledger = build_ledger(article)
+    said = " ".join(p.text for p in scoring.points(article, ledger, lambda _: True))
+    assert "For Hyperscale, PUE is 1.1 and Power is 30 MW." in said
+    assert "PUE is PUE" not in said

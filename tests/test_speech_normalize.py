@@ -160,3 +160,10 @@ def test_words_for_comparison_match_digits_and_words() -> None:
     assert words_for_comparison("It's 40% of GPUs") == [
         "its", "forty", "percent", "of", "g", "p", "us"
     ]
+
+
+def test_a_model_code_before_a_number_is_kept_apart_from_it() -> None:
+    # "H100 60 kW" said without a pause is heard as "H one hundred sixty kilowatts": 160.
+    assert spoken("The HGX H100 60 kW rack.") == "The HGX H one hundred, sixty kilowatts rack."
+    assert spoken("A B200 1,000 W part.") == "A B two hundred, one thousand watts part."
+    assert spoken("An H100 draws 700 W.") == "An H one hundred draws seven hundred watts."

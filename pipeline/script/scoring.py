@@ -171,7 +171,7 @@ def _table_rows(paragraph: Paragraph, own: list[Figure]) -> Iterator[tuple[str, 
         # A cell's figure in long form: "$56 billion" for "$56B", "$56 billion" for a bare
         # "56" under "Capex ($B)" (which, said as "56", would not trace).
         values = {f.text: value_text(f) for f in own if f.sentence == " | ".join(row)}
-        pairs = [f"{_label(column)} is {values.get(cell.strip(), cell)}"
+        pairs = [f"{_label(column)} is {_without(_label(column), values.get(cell.strip(), cell))}"
                  for column, cell in zip(header[1:], row[1:], strict=False)
                  if _label(column) and cell.strip()]
         if row and row[0].strip() and pairs:
@@ -184,6 +184,14 @@ def _label(header: str) -> str:
     """A column header as a name: "Build cost ($B, 2025 est.)" → "Build cost" (the cells
     are said with their units)."""
     return " ".join(PARENTHETICAL.sub(" ", header).split())
+
+
+def _without(label: str, value: str) -> str:
+    """A cell's value without the column's name it already starts with: under "PUE",
+    "PUE 1.1" is said "PUE is 1.1", not "PUE is PUE 1.1"."""
+    if value.lower().startswith(label.lower() + " "):
+        return value[len(label) + 1:]
+    return value
 
 
 def _and_list(items: list[str]) -> str:

@@ -113,6 +113,7 @@ POSSESSIVE_NUMBER = re.compile(
     r"\b(zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|(?:thir|four|fif"
     r"|six|seven|eigh|nine)teen|(?:twen|thir|for|fif|six|seven|eigh|nine)ty|hundred|thousand"
     r"|[mbtr]illion)['’]s\b")
+CODE_BEFORE_NUMBER = re.compile(r"[A-Za-z][\w-]*\d[ \t]+\Z")
 TIDY_SPACE = re.compile(r"[ \t]{2,}")
 TIDY_PUNCT = re.compile(r"\s+(?=[,.;:!?])")
 
@@ -127,7 +128,10 @@ def spoken(text: str, lexicon: Mapping[str, str] | None = None) -> str:
     out: list[str] = []
     pos = 0
     for mention in find_mentions(text):
-        out.append(_words(text[pos:mention.start], table))
+        before = text[pos:mention.start]
+        out.append(_words(before, table))
+        if CODE_BEFORE_NUMBER.search(before):
+            out.append(", ")  # "H100 60 kW": "H one hundred, sixty kilowatts", not 160
         out.append(_say_mention(mention, table))
         pos = mention.end
     out.append(_words(text[pos:], table))
