@@ -490,3 +490,145 @@ def test_a_zero_denominator_gives_no_figure() -> None:
     s.add("site", "p1", sentence, "20 MW", "power", 20, unit="MW", subject="the site")
     s.add("racks", "p1", sentence, "0 racks", "count", 0, unit="rack")
     assert [f.inputs for f in derive(s.figures).figures] == [[s["site"].id]]
+
+
+# --- growth, multiples, chips and rates (issue 11) ----------------------------------------
+
+
+def by_formula(derived: Derived, formula_start: str) -> Figure:
+    return next(f for f in derived.figures if (f.formula or "").startswith(formula_start))
+
+
+def test_growth_over_fiscal_years_quarters_and_the_whole_span() -> None:
+    s = Stated()
+    text = ("Contoso's fiscal 2026 spending reached $90B, up from the $60B of fiscal 2025, "
+            "which itself was up on fiscal 2024's $40B.")
+    s.add("fy26", "p1", text, "$90B", "money", 90e9, unit="USD", entity="Contoso",
+          role="capex", period="fiscal 2026")
+    s.add("fy25", "p1", text, "$60B", "money", 60e9, unit="USD", entity="Contoso",
+          role="capex", period="fiscal 2025")
+    s.add("fy24", "p1", text, "$40B", "money", 40e9, unit="USD", role="capex",
+          period="fiscal 2024")
+    row = "Q3 | $8.0B | $14.0B"
+    s.add("q3_old", "p2", row, "$8.0B", "money", 8e9, unit="USD", entity="Q3", role="capex",
+          period="FY25")
+    s.add("q3_new", "p2", row, "$14.0B", "money", 14e9, unit="USD", entity="Q3", role="capex",
+          period="FY26")
+    derived = derive(s.figures)
+    growth = {round(f.low, 1) for f in derived.figures if f.unit == "%" and f.per is None}
+    assert {50.0, 125.0} <= growth  # each year, and fiscal 2024 → 2026 in one
+    assert computed_from(derived, s["q3_old"], s["q3_new"]).low == pytest.approx(75)
+    yearly = next(f for f in derived.figures if f.per == "year")
+    assert yearly.low == pytest.approx(50)  # (90 ÷ 40)^(1/2) − 1
+    assert not any(f.per == "company" for f in derived.figures)  # quarters are not companies
+
+
+def test_a_spelled_multiple_is_checked_against_the_growth_multiple() -> None:
+    s = Stated()
+    text = "The group plans $90 billion for 2026, more than doubling 2025's $60 billion."
+    s.add("new", "p1", text, "$90 billion", "money", 90e9, unit="USD", role="capex",
+          entity="group", period="2026")
+    s.add("doubling", "p1", text, "more than doubling", "ratio", 2, unit="x",
+          qualifier="more than")
+    s.add("old", "p1", text, "$60 billion", "money", 60e9, unit="USD", role="capex",
+          period="2025")
+    derived = derive(s.figures)
+    check = check_of(derived, s["doubling"])
+    assert check.alarm and "1.5" in check.note
+
+
+def test_a_comparison_multiple_is_not_a_growth_multiple() -> None:
+    s = Stated()
+    first = "Use rose from 200 TWh in 2020 to 300 TWh in 2025."
+    second = "That is three times faster than the growth of all other demand."
+    s.add("old", "p1", first, "200 TWh", "energy", 200, unit="TWh", entity="use",
+          period="2020")
+    s.add("new", "p1", first, "300 TWh", "energy", 300, unit="TWh", period="2025")
+    s.add("faster", "p1", second, "three times", "ratio", 3, unit="x")
+    derived = derive(s.figures)
+    assert by_formula(derived, "(300 TWh − 200 TWh)").low == pytest.approx(50)
+    assert not any(c.stated_id == s["faster"].id for c in derived.checks)
+
+
+def test_a_change_spelled_out_in_the_text_and_a_rounded_percentage() -> None:
+    s = Stated()
+    first = "In March the queue held 80 GW."
+    second = "By December it had swollen to 160 GW, and it has grown 100% in the year."
+    third = "Energized capacity is 5.5 GW, with another 500 MW due, a rise of 10%."
+    s.add("march", "p1", first, "80 GW", "power", 80, unit="GW", role="grid_capacity",
+          entity="queue")
+    s.add("december", "p1", second, "160 GW", "power", 160, unit="GW", role="grid_capacity")
+    s.add("stated", "p1", second, "100%", "percent", 100, unit="%", role="growth",
+          entity="queue")
+    s.add("energized", "p2", third, "5.5 GW", "power", 5.5, unit="GW", role="facility_power")
+    s.add("more", "p2", third, "500 MW", "power", 500, unit="MW", role="facility_power")
+    s.add("rise", "p2", third, "10%", "percent", 10, unit="%", role="growth")
+    derived = derive(s.figures)
+    assert check_of(derived, s["stated"]).agrees
+    rise = check_of(derived, s["rise"])
+    assert rise.agrees and not rise.alarm  # 500 ÷ 5,500 = 9.1%, said as 10%
+
+
+def test_the_chips_power_against_a_figure_for_the_gpus_alone() -> None:
+    s = Stated()
+    text = "A Contoso X9 node (4 X9 SXM GPUs at 900 W each) draws about 7 kW from the GPUs alone."
+    s.add("count", "p1", text, "4 X9 SXM GPUs", "count", 4, unit="GPU", role="count_gpus",
+          entity="Contoso X9 node")
+    s.add("each", "p1", text, "900 W", "power", 900, unit="W", role="chip_power",
+          entity="GPU")
+    s.add("alone", "p1", text, "about 7 kW", "power", 7, unit="kW", qualifier="about",
+          entity="X9 SXM")  # the product in brackets, not the node: still the GPUs' draw
+    derived = derive(s.figures)
+    assert computed_from(derived, s["count"], s["each"]).low == pytest.approx(3.6)
+    assert check_of(derived, s["alone"]).alarm
+
+
+def test_an_it_load_with_the_host_is_not_the_chips_power() -> None:
+    s = Stated()
+    text = "4 GPUs × 900 W (GPU) + 400 W (host) ≈ 4 kW IT load."
+    s.add("count", "p1", text, "4 GPUs", "count", 4, unit="GPU", role="count_gpus")
+    s.add("each", "p1", text, "900 W", "power", 900, unit="W", role="chip_power")
+    s.add("host", "p1", text, "400 W", "power", 400, unit="W", role="server_power")
+    s.add("load", "p1", text, "≈ 4 kW", "power", 4, unit="kW", role="power")
+    pue = "With PUE 1.3 the node draws about 5.2 kW in total."
+    s.add("pue", "p1", pue, "1.3", "pue", 1.3)
+    s.add("draw", "p1", pue, "about 5.2 kW", "power", 5.2, unit="kW", qualifier="about")
+    derived = derive(s.figures)
+    assert not any(c.stated_id == s["load"].id for c in derived.checks)
+    assert computed_from(derived, s["load"], s["pue"]).low == pytest.approx(5.2)
+    assert check_of(derived, s["draw"]).agrees
+
+
+def test_a_rate_per_gigawatt_restated_per_megawatt() -> None:
+    s = Stated()
+    first = "Builders now quote $40 billion to $50 billion per gigawatt for new campuses."
+    second = "A reply did the sums: $25M per MW."
+    s.add("per_gw", "p1", first, "$40 billion to $50 billion per gigawatt", "money", 40e9,
+          50e9, unit="USD", per="GW", role="cost_per_mw", entity="new campuses")
+    s.add("per_mw", "p1", second, "$25M per MW", "money", 25e6, unit="USD", per="MW",
+          role="cost_per_mw")
+    derived = derive(s.figures)
+    rate = computed_from(derived, s["per_gw"])
+    assert (rate.low, rate.high) == pytest.approx((40e6, 50e6))
+    assert check_of(derived, s["per_mw"]).alarm
+
+
+def test_parts_of_a_whole_and_spending_listed_by_company() -> None:
+    s = Stated()
+    parts = ("A one-gigawatt site needs $20 billion of chips plus $10 billion of buildings "
+             "and power.")
+    s.add("site", "p1", parts, "one-gigawatt", "power", 1, unit="GW", role="facility_power")
+    s.add("chips", "p1", parts, "$20 billion", "money", 20e9, unit="USD", role="capex")
+    s.add("rest", "p1", parts, "$10 billion", "money", 10e9, unit="USD", role="capex")
+    listed = "Fabrikam ($50B), Contoso ($40B) and Northwind ($30B) lead the spending."
+    for name, text, value in (("Fabrikam", "$50B", 50e9), ("Contoso", "$40B", 40e9),
+                              ("Northwind", "$30B", 30e9)):
+        s.add(name, "p2", listed, text, "money", value, unit="USD", role="capex", entity=name)
+    derived = derive(s.figures)
+    whole = computed_from(derived, s["chips"], s["rest"])
+    assert whole.low == 30e9
+    assert computed_from(derived, s["chips"], whole).low == pytest.approx(200 / 3)  # share
+    assert by_formula(derived, "$30 B ÷ 1 GW").low == pytest.approx(30e6)  # per MW
+    total = computed_from(derived, s["Fabrikam"], s["Contoso"], s["Northwind"])
+    assert total.low == 120e9
+    assert computed_from(derived, total).low == 40e9  # per company

@@ -238,3 +238,85 @@ def test_article_for_builds_tables_from_corpus_rows() -> None:
                             "expected": []}
     paragraph = article_for(item).paragraphs[0]
     assert paragraph.kind == "table" and paragraph.rows[1] == ["Microsoft", "$56B"]
+
+
+def article_of(*blocks: tuple[str, str, list[list[str]] | None], heading: str = "") -> Article:
+    """An article of text, list and table paragraphs ("text"/"list"/"table", text, rows)."""
+    paragraphs = [Paragraph(id=f"p{i}", kind=kind, text=text, rows=rows or [])  # type: ignore[arg-type]
+                  for i, (kind, text, rows) in enumerate(blocks, start=1)]
+    return Article(title="t", source="t", content_hash="",
+                   sections=[Section(heading=heading, paragraphs=paragraphs)])
+
+
+def table(rows: list[list[str]]) -> tuple[str, str, list[list[str]]]:
+    return "table", "\n".join(" | ".join(r) for r in rows), rows
+
+
+def test_a_repeat_in_an_arithmetic_line_or_a_recap_is_one_figure() -> None:
+    figures = extract(article_of(
+        ("text", "A legacy hall runs 6 kW per rack.", None),
+        ("list", "- 2,000 racks × 6 kW = 12 MW of IT load\n- Recap: 2,000 racks, 12 MW", None),
+        ("text", "The 12 MW still fits one substation.", None),
+    ))
+    assert [(f.text, len(f.also_at)) for f in figures] == [
+        ("6 kW per rack", 1), ("2,000 racks", 1), ("12 MW", 2)]
+
+
+def test_a_bare_multiplier_repeats_the_count_said_before() -> None:
+    figures = extract(article_of(
+        ("text", "Each server holds 4× B300 accelerators.", None),
+        ("list", "- 4 × 1,400 W = 5.6 kW per server", None),
+    ))
+    assert [(f.kind, f.low, f.unit, len(f.also_at)) for f in figures] == [
+        ("count", 4, "GPU", 1), ("power", 1400, "W", 0), ("power", 5.6, "kW", 0)]
+
+
+def test_same_values_of_differently_named_things_stay_apart() -> None:
+    rows = [["Chip", "Power"], ["Zephyr X2", "500 W"], ["Boreal Q9", "500 W"]]
+    figures = extract(article_of(
+        table(rows),
+        ("text", "The Zephyr X2 board alone draws 500 W, and Helio spends $9 billion while "
+                 "Orion spends $9 billion.", None),
+    ))
+    assert [(f.entity, f.low, len(f.also_at)) for f in figures if f.kind == "power"] == [
+        ("Zephyr X2", 500, 1), ("Boreal Q9", 500, 0)]
+    assert len([f for f in figures if f.kind == "money"]) == 2
+
+
+def test_a_heading_gives_a_bare_number_its_counted_noun() -> None:
+    figures = extract(article_of(
+        ("list", "- Cluster power: 2048 × 1 kW = 2.05 MW", None),
+        heading="A 2048-GPU cluster, in kilowatts"))
+    assert (figures[0].kind, figures[0].low, figures[0].unit) == ("count", 2048, "GPU")
+
+
+def test_a_bare_decimal_after_pue_is_named_is_a_pue() -> None:
+    figures = extract(one_paragraph(
+        "Operators track one ratio above all: PUE. A decade ago it sat at a 1.9 average. "
+        "Today the figure is 1.41, across 40 sites, at 12.5 MW each."))
+    assert [(f.kind, f.low, f.unit) for f in figures] == [
+        ("pue", 1.9, ""), ("pue", 1.41, ""), ("count", 40, "site"), ("power", 12.5, "MW")]
+
+
+def test_spelled_multiples_are_ratio_figures_with_their_qualifier() -> None:
+    figures = extract(one_paragraph(
+        "Grid demand in the region more than doubled, and storage will roughly triple."))
+    assert [(f.text, f.kind, f.low, f.unit, f.qualifier) for f in figures] == [
+        ("more than doubled", "ratio", 2, "x", "more than"),
+        ("roughly triple", "ratio", 3, "x", "roughly")]
+
+
+def test_a_count_column_counts_the_row_headers_noun() -> None:
+    rows = [["Part", "Qty", "Draw"], ["Cooling distribution units", "6", "90 kW"],
+            ["Battery cabinets (lithium)", "14", "8 kW"]]
+    figures = extract(article_of(table(rows)))
+    assert [(f.kind, f.low, f.unit) for f in figures] == [
+        ("count", 6, "unit"), ("power", 90, "kW"), ("count", 14, "cabinet"), ("power", 8, "kW")]
+
+
+def test_counts_of_the_texts_own_parts_and_table_durations_are_not_figures() -> None:
+    figures = extract(article_of(
+        ("text", "The $2 billion budget splits into four categories for two reasons.", None),
+        table([["Site", "Load", "Build time"], ["Lakeside", "90 MW", "18 months"]]),
+    ))
+    assert [f.text for f in figures] == ["$2 billion", "90 MW"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.figures import units
-from pipeline.figures.numbers import Mention, find_mentions
+from pipeline.figures.numbers import Mention, find_mentions, spelled_multiples
 
 
 def quantities(text: str) -> list[Mention]:
@@ -190,6 +190,7 @@ def test_dates_without_a_year_are_skipped() -> None:
     "at 9:30", "items (1) and (2)", "see #4", "no one", "one of the largest",
     "one hyperscaler", "two-thirds of operators", "a two-phase system", "one in five racks",
     "the restarted Three Mile Island plant", "the 10-K filing", "a 4K video wall",
+    "N+1 designs", "half a gigawatt", "the cost of a gigawatt",
 ])
 def test_tricky_negatives(text: str) -> None:
     assert quantities(text) == []
@@ -276,3 +277,76 @@ def test_compound_units_parse_with_pint() -> None:
     rack = units.compound("kW/rack")
     assert rack is not None and rack.noun and rack.head == "kW"
     assert units.compound("and/or") is None and units.compound("GPUs/rack") is None
+
+
+@pytest.mark.parametrize(("text", "value", "unit"), [
+    ("the bank lent it in two tranches", 2, "tranche"),
+    ("six shelves of batteries", 6, "shelf"),
+    ("some 240 data centres in Europe", 240, "data centre"),
+    ("3,000 more Google tensor processing units (TPUs)", 3000, "TPU"),
+    ("about 9,000 average U.K. households", 9000, "household"),
+    ("a 600,000 GPU campus is planned", 600000, "GPU"),
+    ("each rack holds 4× B200 and a switch", 4, "GPU"),
+])
+def test_counted_nouns_past_modifiers_and_acronyms(text: str, value: float, unit: str) -> None:
+    m = one(text)
+    assert (m.kind, m.low, m.unit) == ("count", value, unit)
+
+
+def test_a_count_before_a_quantity_counts_the_noun_after_both() -> None:
+    found = quantities("The yard holds five 500 MVA transformers.")
+    assert [(m.text, m.low, m.unit) for m in found] == [
+        ("five", 5, "transformer"), ("500 MVA", 500, "MVA")]
+
+
+def test_times_a_number_is_an_operand_not_a_ratio() -> None:
+    found = quantities("Per node: 4 × 1,000 W = 4 kW; the B200 gives 2.5× H100 speed.")
+    assert [(m.text, m.unit, m.kind) for m in found] == [
+        ("4", None, None), ("1,000 W", "W", "power"), ("4 kW", "kW", "power"),
+        ("2.5×", "x", "ratio")]
+
+
+def test_by_then_to_is_a_change_then_a_level_unless_a_close_range() -> None:
+    found = quantities("Staff fell by 300 to 9,500 employees; sales grew by 10 to 20%.")
+    assert [(m.low, m.high, m.unit) for m in found] == [
+        (300, 300, None), (9500, 9500, "employee"), (10, 20, "%")]
+
+
+def test_a_bare_number_shares_the_unit_of_the_number_joined_to_it() -> None:
+    found = quantities("Europe and Asia took 30 and 25%; the sites add 4 and 5 GW.")
+    assert [(m.low, m.unit) for m in found] == [(30, "%"), (25, "%"), (4, "GW"), (5, "GW")]
+
+
+@pytest.mark.parametrize("text", [
+    "a 20,000 sq ft hall", "it reaches 2.5 exaFLOPS", "floors rated for 1,200 kg",
+    "a 400-acre site", "800 TB of flash", "a 13.8 kV feeder", "3 miles of trench",
+])
+def test_units_outside_the_ledger_kinds_have_no_kind(text: str) -> None:
+    m = one(text)
+    assert m.kind is None and m.unit is not None
+
+
+def test_single_gigawatt_dates_without_a_year_and_unicode_hyphens() -> None:
+    assert [(m.low, m.unit) for m in quantities("a single gigawatt of load")] == [(1, "GW")]
+    assert find_mentions("On 14 March, the board met") == []
+    assert quantities("NVLink‑5 switch trays") == []  # a non-breaking hyphen
+    assert one("Legacy DC (8 kW/rack):").text == "8 kW/rack"
+
+
+@pytest.mark.parametrize(("text", "value", "qualifier"), [
+    ("Cloud revenue more than doubled in a year.", 2, "more than"),
+    ("Output will roughly triple by the end of the decade.", 3, "roughly"),
+    ("Demand quadruples when training starts.", 4, None),
+    ("Doubling the racks doubles the load.", 2, None),
+])
+def test_spelled_multiples_are_ratios(text: str, value: float, qualifier: str | None) -> None:
+    found = spelled_multiples(text)
+    assert {(m.low, m.high, m.unit, m.kind, m.qualifier) for m in found} == {
+        (value, value, "x", "ratio", qualifier)}
+    for m in found:
+        assert text[m.start:m.end] == m.text
+    assert find_mentions(text) == []  # said as written, never turned into "two times"
+
+
+def test_spelled_multiples_skip_idioms() -> None:
+    assert spelled_multiples("double-digit growth; they double down; a double-check") == []

@@ -2,9 +2,12 @@
 
 derive() takes the figures extract() found (and, only when a show asks for
 them, assumption figures) and computes rack densities and density ratios,
-racks per facility, capex sums, shares and rates, facility draw and annual
-energy. Then it looks for results the article states itself and recomputes
-them, so editors see when a source's arithmetic is off.
+racks per facility, capex sums (tables, lists, parts of a whole), per company,
+shares, growth (per period, over a span, per year, as a multiple), cost rates
+per MW / rack / GPU, the power of a number of chips, all-in power per GPU,
+facility draw, annual energy and homes equivalents. Then it looks for results
+the article states itself and recomputes them, so editors see when a source's
+arithmetic is off.
 
 Rules are written over roles (`roles.role_of`: rack_power, facility_power,
 capex …), which extract() sets and derive() recomputes for figures built
@@ -18,6 +21,7 @@ script may say aloud.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -26,7 +30,7 @@ from dataclasses import dataclass, field
 from pipeline.figures import roles
 from pipeline.figures.display import format_value as _format
 from pipeline.figures.display import percent as _pct
-from pipeline.figures.models import Check, Figure, FigureKind
+from pipeline.figures.models import ALARM_CONFIDENCE, Check, Figure, FigureKind
 from pipeline.figures.units import compatible, convert
 
 HOURS_PER_YEAR = 8760  # 365 × 24: arithmetic, not an assumption
@@ -45,8 +49,24 @@ billion" or "$0.32 trillion" but flags "$300 billion" (4.8% off).
 # --- keywords and roles ----------------------------------------------------------------
 
 
-_DRAW = roles.keywords("grid", "draw", "pulls", "total")
-_IT = re.compile(r"\bIT\b")  # case-sensitive: "IT load", not the pronoun
+_DRAW = roles.keywords(
+    "grid", "draw", "pulls", "total power", "total facility", "total consumption", "total demand"
+)
+_IT = roles.IT_LOAD
+_CHIPS = re.compile(r"\b(?:GPU|chip|accelerator|processor|TPU|superchip)s\b", re.IGNORECASE)
+"""Chips in the plural: "from the GPUs alone" is said of all of them, "each GPU" of one."""
+_RISE = roles.keywords(
+    "rise", "rising", "rose", "risen", "grow", "grew", "climb", "swell", "swollen", "jump",
+    "increase", "raise", "surge", "expand", "boost", "up ", "doubl", "tripl", "quadrupl",
+    "fall", "fell", "drop", "decline", "cut", "reduc", "lower", "shrink", "shrank"
+)
+_MORE = roles.keywords("another", "an additional", "a further", "an extra", "additional")
+_SAID_IT = re.compile(r"\s*(?:of\s+)?IT\b")  # "≈ 6.2 kW IT load"
+_PLUS = re.compile(r"\bplus\b|\s\+\s|\band another\b", re.IGNORECASE)
+_COMPARED = re.compile(
+    r"\s*(?:the|as|than|faster|slower|more|less|larger|bigger|higher|greater|smaller|over)\b",
+    re.IGNORECASE,
+)
 _TOTAL = roles.keywords(
     "combined", "total", "together", "altogether", "collectively", "in all", "sum", "aggregate"
 )
@@ -55,10 +75,12 @@ _GROUP = roles.keywords(
     "all four", "collectively", "industry", "players"
 )
 _CHANGE = roles.keywords(
-    "increase", "rise", "rose", "up", "grew", "growth", "jump", "decline", "fell", "drop",
-    "down", "change", "higher", "lower", "more than"
+    "increase", "rise", "rose", "up", "grew", "grow", "growth", "jump", "decline", "fell",
+    "drop", "down", "change", "higher", "lower", "more than", "expand", "climb", "surge",
+    "swell", "yoy", "year-over-year"
 )
 _CLAUSE_BREAK = re.compile(r",\s|;\s|:\s|\.\s|\s[—–]\s|—|[()]")
+_ABBREVIATION = re.compile(r"\(\w{1,6}\)")  # "540 megawatts (MW) for the GPUs": one clause
 
 _AT_LEAST = {
     "more than", "over", "above", "at least", "upwards of", "in excess of", "+", "exceeding",
@@ -97,13 +119,16 @@ def _clause_of(sentence: str, text: str) -> str:
     at = _find(sentence, text)
     if at is None:
         return sentence
-    start, end = 0, len(sentence)
-    for brk in _CLAUSE_BREAK.finditer(sentence):
+    start, end, before = 0, len(sentence), 0
+    masked = _ABBREVIATION.sub(lambda m: " " * len(m.group()), sentence)
+    for brk in _CLAUSE_BREAK.finditer(masked):
         if brk.end() <= at:
-            start = brk.end()
+            start, before = brk.end(), (before if brk.group() == "(" else start)
         elif brk.start() >= at + len(text):
             end = brk.start()
             break
+    if sentence[:at].rstrip().endswith("("):  # "Traditional DC (5 kW/rack)": said of the DC
+        start = before
     return sentence[start:end]
 
 
@@ -128,13 +153,21 @@ def _is_modern_rack(f: Figure) -> bool:
 
 
 def _is_facility_draw(f: Figure) -> bool:
-    """A facility's total draw from the grid rather than its IT load."""
+    """A facility's total draw from the grid rather than its IT load (or its chips' draw: "a
+    power draw of 540 MW for the GPUs alone")."""
     text = f"{f.subject} {_clause(f)}"
-    return _role(f) == "facility_power" and bool(_DRAW.search(text)) and not _IT.search(text)
+    return (_role(f) == "facility_power" and bool(_DRAW.search(text))
+            and not (_IT.search(text) or _CHIPS.search(_clause(f))))
 
 
 def _is_it_load(f: Figure) -> bool:
-    return _role(f) == "facility_power" and not _is_facility_draw(f) and f.per is None
+    """Power a facility's IT equipment draws: a facility's power that is not its total draw,
+    or any power said to be an IT load ("≈ 6.2 kW IT load" of one node)."""
+    if f.kind != "power" or f.per is not None or _is_facility_draw(f):
+        return False
+    at, sentence = _position(f), f.sentence or ""
+    said = at is not None and bool(_SAID_IT.match(sentence[at + len(f.text):]))
+    return _role(f) == "facility_power" or said or bool(_IT.search(_entity(f)))
 
 
 def _has(role: str) -> Callable[[Figure], bool]:
@@ -144,6 +177,23 @@ def _has(role: str) -> Callable[[Figure], bool]:
 def _is_stated_total(f: Figure) -> bool:
     """Money said to be a total: "a combined $315 billion", "$225 billion in total"."""
     return f.kind == "money" and f.per is None and bool(_TOTAL.search(f"{f.subject} {_clause(f)}"))
+
+
+def _is_stated_multiple(f: Figure) -> bool:
+    """A ratio said of growth ("more than doubling 2024's $83 billion", "up 2.3×"), not of a
+    comparison ("nine times the power of", "four times faster than")."""
+    return f.kind == "ratio" and _said_as_multiple(f.sentence or "", f.text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _said_as_multiple(sentence: str, text: str) -> bool:
+    at = _find(sentence, text)
+    if at is None:
+        return False
+    clause = _clause_of(sentence, text)
+    before = clause[: max(clause.find(text), 0)]
+    after = sentence[at + len(text):]
+    return bool(_RISE.search(text) or _RISE.search(before)) and not _COMPARED.match(after)
 
 
 def _is_group(f: Figure) -> bool:
@@ -171,6 +221,7 @@ def same_entity(a: str, b: str) -> bool | None:
     return wa <= wb or wb <= wa
 
 
+@functools.lru_cache(maxsize=4096)
 def _entity_words(text: str) -> frozenset[str]:
     return frozenset(
         w.rstrip("s") for w in re.findall(r"[a-z0-9]+", text.lower())
@@ -195,14 +246,34 @@ class _Article:
     calcs: list[_Calc] = field(default_factory=list)
     order: dict[str, int] = field(init=False)
     sentences: dict[tuple[str | None, str | None], list[Figure]] = field(init=False)
+    mentions: dict[str | None, list[tuple[int, str, Figure]]] = field(init=False)
+    states_multiple: bool = field(init=False)  # a growth multiple: "more than doubling"
     _seen: set[tuple[object, ...]] = field(default_factory=set)
     assumed: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.order = {f.id: i for i, f in enumerate(self.source)}
+        self.states_multiple = any(_is_stated_multiple(f) for f in self.source)
         self.sentences = {}
+        self.mentions = {}
         for f in self.source:
             self.sentences.setdefault((f.paragraph_id, f.sentence), []).append(f)
+            places = [(f.paragraph_id, f.sentence, f.span), *(
+                (p.paragraph_id, p.sentence, p.span) for p in f.also_at)]
+            for paragraph, sentence, span in places:
+                at = span[0] if span else self.order[f.id]
+                self.mentions.setdefault(paragraph, []).append((at, sentence or "", f))
+        for said in self.mentions.values():
+            said.sort(key=lambda m: (m[0], self.order[m[2].id]))
+
+    def said_with(self, f: Figure) -> list[Figure]:
+        """Figures mentioned in f's sentence (at any of their mentions), f excluded."""
+        return [g for _, sentence, g in self.mentions.get(f.paragraph_id, [])
+                if sentence == (f.sentence or "") and g.id != f.id]
+
+    def in_paragraphs(self, f: Figure) -> set[str | None]:
+        """The paragraphs f is mentioned in."""
+        return {f.paragraph_id, *(p.paragraph_id for p in f.also_at)}
 
     def having(self, role: Callable[[Figure], bool]) -> list[Figure]:
         return [f for f in self.source if role(f)]
@@ -218,10 +289,15 @@ class _Article:
         return f"{text} (from an assumption)" if f.id in self.assumed else text
 
     def partner(self, f: Figure, candidates: Sequence[Figure]) -> Figure | None:
-        """The candidate in f's paragraph, else the last one stated before f."""
-        same = [c for c in candidates if c.paragraph_id == f.paragraph_id]
+        """The candidate in f's sentence, else the nearest in its paragraph (the one before
+        it on a tie), else the last one stated before f."""
+        said = self.said_with(f)
+        here = [c for c in candidates if f.paragraph_id in self.in_paragraphs(c)]
+        same = [c for c in here if c in said] or here
         before = [c for c in candidates if self.order[c.id] < self.order[f.id]]
-        return same[0] if same else (before[-1] if before else None)
+        if same:
+            return min(same, key=lambda c: _back(self.order[f.id], self.order[c.id]))
+        return before[-1] if before else None
 
     def add(
         self,
@@ -288,6 +364,11 @@ def _mul(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
     return a[0] * b[0], a[1] * b[1]
 
 
+def _percent(ratio: tuple[float, float], less: float = 0) -> tuple[float, float]:
+    """A ratio in percent, less `less` (1 for a change: 1.4 → 40%)."""
+    return 100 * (ratio[0] - less), 100 * (ratio[1] - less)
+
+
 def _unique(figures: Iterable[Figure]) -> list[Figure]:
     """First of each value, so a figure the article repeats is computed with once."""
     seen: dict[tuple[object, ...], Figure] = {}
@@ -324,11 +405,12 @@ def _density_ratios(a: _Article) -> None:
 
 
 def _racks_supported(a: _Article) -> None:
-    """Racks a facility's IT load supports at each rack density stated in its paragraph, or
-    at the densities stated after it when its paragraph has none (100 MW ÷ 130 kW = 769)."""
+    """Racks a facility's IT load supports at each rack density stated in a paragraph it is
+    said in, or at the densities stated after it when none has one (100 MW ÷ 130 kW = 769)."""
     racks = a.having(_has("rack_power"))
     for site in a.having(_is_it_load):
-        here = [r for r in racks if r.paragraph_id == site.paragraph_id]
+        paragraphs = a.in_paragraphs(site)
+        here = [r for r in racks if a.in_paragraphs(r) & paragraphs]
         later = [r for r in racks if a.order[r.id] > a.order[site.id]][:2]
         for rack in _unique(here or later):
             a.add(
@@ -383,7 +465,7 @@ def _facility_draw(a: _Article) -> None:
                 _mul(_span(site), _span(pue)),
                 kind="power",
                 unit=site.unit,
-                role="facility_power",
+                role=_role(site),
                 entity=_entity(site),
                 subject=f"total draw of {_name(site)}",
             )
@@ -448,12 +530,29 @@ def _homes(a: _Article) -> None:
 
 def _table_columns(a: _Article) -> list[list[Figure]]:
     """Money cells grouped by paragraph (the table or list), period (the column) and currency;
-    a cell said of several companies together is a total, not a row."""
+    a cell said of several companies together is a total, not a row. A sentence that lists
+    the spending of three or more named entities ("Microsoft ($80B), Google ($75B), or Meta
+    ($65B)") is a column too."""
     columns: dict[tuple[str | None, str | None, str], list[Figure]] = {}
     for f in a.having(_is_table_cell):
         if not _is_group(f):
             columns.setdefault((f.paragraph_id, f.period, f.unit), []).append(f)
-    return [_unique_rows(cells) for cells in columns.values() if len(_unique_rows(cells)) > 1]
+    found = [_unique_rows(cells) for cells in columns.values() if len(_unique_rows(cells)) > 1]
+    return found + [cells for cells in _sentence_lists(a) if cells not in found]
+
+
+def _sentence_lists(a: _Article) -> list[list[Figure]]:
+    lists = []
+    for mates in a.sentences.values():
+        spent = [f for f in mates if f.kind == "money" and f.per is None and f.entity
+                 and _role(f) in ("capex", "cost") and not _is_group(f)]
+        named = {f.entity.lower() for f in spent}
+        distinct = all(same_entity(f.entity, g.entity) is False
+                       for f in spent for g in spent if f.id < g.id)
+        currencies = {f.unit for f in spent}
+        if len(spent) >= 3 and len(named) == len(spent) and distinct and len(currencies) == 1:
+            lists.append(spent)
+    return lists
 
 
 def _unique_rows(cells: list[Figure]) -> list[Figure]:
@@ -483,9 +582,34 @@ def _table_sums(a: _Article) -> None:
         )
 
 
+def _component_sums(a: _Article) -> None:
+    """Money said as parts of one whole: "$35 billion on hardware plus $15 billion on other
+    components" = $50 B (and each part's share of it, in _shares)."""
+    for mates in a.sentences.values():
+        money = [f for f in mates if f.kind == "money" and f.per is None]
+        for first, second in itertools.pairwise(money):
+            start, end = _position(first), _position(second)
+            between = (first.sentence or "")[start + len(first.text):end] if (
+                start is not None and end is not None) else ""
+            if first.unit == second.unit and _PLUS.search(between):
+                a.add(
+                    "components",
+                    [first, second],
+                    f"{a.show(first)} + {a.show(second)}",
+                    (first.low + second.low, first.high + second.high),
+                    kind="money",
+                    unit=first.unit,
+                    period=first.period or second.period,
+                    role=_role(first),
+                    entity=_entity(first),
+                    subject=f"{_name(first)} in all",
+                )
+
+
 def _per_company(a: _Article) -> None:
     """Average per company: a total ÷ the count of companies in its sentence ($315 B ÷ 4),
-    and a table column's sum ÷ its number of rows when the article counts them."""
+    a table column's sum ÷ its number of rows when the article counts them, and a column
+    of named companies' spending ÷ the number of companies it names."""
     counts = a.having(_has("count_companies"))
     totals = [
         (t, n)
@@ -508,58 +632,205 @@ def _per_company(a: _Article) -> None:
             entity="combined",
             subject=f"{_name(total)}, per company",
         )
+    for calc in [c for c in a.calcs if c.rule == "sum" and _are_companies(c.leaves)]:
+        total, rows = calc.figure, len(calc.leaves)
+        a.add(
+            "per_company",
+            [total],
+            f"{a.show(total)} ÷ {rows} (the companies it adds up)",
+            (total.low / rows, total.high / rows),
+            kind="money",
+            unit=total.unit,
+            per="company",
+            period=total.period,
+            role=f"{total.role}_per_company",
+            entity="combined",
+            subject=f"{_name(total)}, per company",
+        )
 
 
-def _year(period: str | None) -> int | None:
-    found = re.search(r"(19|20)\d\d", period or "")
-    return int(found.group()) if found else None
+def _are_companies(rows: Sequence[Figure]) -> bool:
+    """Rows of spending by named entities that are not periods ("Q1", "FY24")."""
+    return all(
+        r.entity and _role(r) in ("capex", "cost") and not _QUARTER.search(r.entity)
+        and _period_key(r.entity) is None
+        for r in rows
+    )
+
+
+_QUARTER = re.compile(r"\b[QH]([1-4])\b")
+
+
+@functools.lru_cache(maxsize=1024)
+def _period_key(period: str | None) -> tuple[int, int] | None:
+    """A period as (year, quarter) to order and compare: "2025" → (2025, 0), "fiscal 2024" →
+    (2024, 0), "FY24" → (2024, 0), "Q1 FY2025" → (2025, 1); None without a year."""
+    text = period or ""
+    year = re.search(r"(?<!\d)(?:19|20)\d\d(?!\d)", text)
+    fiscal = re.search(r"\bFY\s?'?(\d\d)(?!\d)", text, re.IGNORECASE)
+    if year is None and fiscal is None:
+        return None
+    quarter = _QUARTER.search(text)
+    return (int(year.group()) if year else 2000 + int(fiscal.group(1)) if fiscal else 0,
+            int(quarter.group(1)) if quarter else 0)
 
 
 def _year_over_year(a: _Article) -> None:
-    """Change from one year to the next, in percent, per company (a table's rows, or a
-    company's capex stated for two years) and combined (a table's column sums, or stated
-    totals with a year when there is no table): $225 B → $315 B is 40%."""
-    groups: dict[tuple[object, ...], dict[int, Figure]] = {}
+    """Change from one period to the next, in percent, per entity and combined (a table's
+    column sums, or stated totals with a year when there is no table): $225 B → $315 B is
+    40%. A series of three or more periods also gets its first-to-last change
+    ($35.4 B → $55.7 B → $80 B: 126% in two years), and a change over several years its
+    yearly rate."""
+    groups: dict[tuple[object, ...], dict[tuple[int, int], Figure]] = {}
     sums = [(c.figure, c.leaves[0].paragraph_id) for c in a.calcs if c.rule == "sum"]
     for total, table in sums or [(f, None) for f in a.having(_is_stated_total)]:
-        year = _year(total.period)
-        if year is not None:
-            groups.setdefault(("combined", table, total.unit), {}).setdefault(year, total)
-    for cell in a.having(lambda f: _role(f) == "capex" and f.per is None):
-        year = _year(cell.period)
-        if year is not None and _entity(cell) and not _is_group(cell):
-            key = (_entity(cell).lower(), cell.paragraph_id if cell.entity else None, cell.unit)
-            groups.setdefault(key, {}).setdefault(year, cell)
-    for by_year in groups.values():
-        for year in sorted(by_year):
-            old, new = by_year.get(year - 1), by_year[year]
-            if old is not None:
-                change = _div(_span(new), _span(old))
-                entity = "combined" if new.origin == "computed" else _entity(new)
+        key = _period_key(total.period)
+        if key is not None:
+            groups.setdefault(("combined", table, total.unit), {}).setdefault(key, total)
+    for series in _series(a):
+        for f in series:
+            key = _period_key(f.period)
+            if key is not None:
+                groups.setdefault(("series", key[1], series[0].id), {}).setdefault(key, f)
+    for by_period in groups.values():
+        periods = sorted(by_period)
+        pairs = list(itertools.pairwise(periods))
+        if len(periods) > 2:
+            pairs.append((periods[0], periods[-1]))
+        for old, new in pairs:
+            _add_change(a, by_period[old], by_period[new], years=new[0] - old[0])
+
+
+def _series(a: _Article) -> list[list[Figure]]:
+    """Amounts of one quantity stated for different periods: per paragraph, kind, currency and
+    role, one series per named entity (a figure with no entity joins its paragraph's only
+    named one); the same named entity's series in other paragraphs join it."""
+    buckets: dict[tuple[str | None, str, str, str], list[Figure]] = {}
+    for f in a.source:
+        if (f.kind in ("money", "energy", "power") and f.per is None and not _is_group(f)
+                and _period_key(f.period) is not None):
+            role = "capex" if _role(f) == "cost" else _role(f)
+            unit = f.unit if f.kind == "money" else f.kind
+            buckets.setdefault((f.paragraph_id, f.kind, unit, role), []).append(f)
+    series: dict[tuple[object, ...], list[Figure]] = {}
+    for (_, kind, unit, role), figures in buckets.items():
+        named = {f.entity.lower() for f in figures if f.entity}
+        for f in figures:
+            if f.entity or len(named) == 1:
+                entity = f.entity.lower() or next(iter(named))
+            elif named:
+                continue  # whose it is cannot be told
+            else:
+                entity = f"paragraph {f.paragraph_id}"
+            series.setdefault((kind, unit, role, entity), []).append(f)
+    return [figures for figures in series.values() if len(figures) > 1]
+
+
+def _add_change(a: _Article, old: Figure, new: Figure, years: int = 1) -> None:
+    """The change from old to new in percent; as a multiple too when the article states a
+    growth multiple ("more than doubling"); and per year when it spans several years."""
+    multiple = _div(_span(new), _span(old, new.unit))
+    role = "capex_growth" if _role(new) in ("capex", "cost") else "growth"
+    entity = "combined" if new.origin == "computed" else _entity(new) or _entity(old)
+    a.add(
+        "yoy",
+        [old, new],
+        f"({a.show(new)} − {a.show(old)}) ÷ {a.show(old)}",
+        _percent(multiple, less=1),
+        kind="percent",
+        unit="%",
+        period=new.period,
+        role=role,
+        entity=entity,
+        subject=f"change from {_name(old)} to {_name(new)}",
+    )
+    if a.states_multiple:
+        a.add(
+            "multiple",
+            [old, new],
+            f"{a.show(new)} ÷ {a.show(old)}",
+            multiple,
+            kind="ratio",
+            unit="x",
+            period=new.period,
+            role="growth_multiple",
+            entity=entity,
+            subject=f"{_name(new)} as a multiple of {_name(old)}",
+        )
+    if years > 1 and multiple[0] > 0:
+        a.add(
+            "yearly",
+            [old, new],
+            f"({a.show(new)} ÷ {a.show(old)})^(1/{years}) − 1",
+            _percent((multiple[0] ** (1 / years), multiple[1] ** (1 / years)), less=1),
+            kind="percent",
+            unit="%",
+            per="year",
+            period=f"{old.period}–{new.period}",
+            role=role,
+            entity=entity,
+            subject=f"yearly change from {_name(old)} to {_name(new)}",
+        )
+
+
+def _changes_in_text(a: _Article) -> None:
+    """Changes the text spells out without periods: "to $70 billion from $66 billion", "it
+    has swelled to 225 gigawatts" (from the same quantity said before it in the paragraph),
+    and "another 600 megawatts" on top of the amount said before it. Every mention counts:
+    a figure said again may be said as the new amount."""
+    for said in a.mentions.values():
+        for i, (_, sentence, new) in enumerate(said):
+            at = _find(sentence, new.text)
+            if new.kind not in ("money", "energy", "power") or new.per is not None or at is None:
+                continue
+            before = sentence[:at]
+            earlier = [f for _, _, f in said[:i] if f.id != new.id and _same_quantity(f, new)]
+            previous = earlier[-1] if earlier else None
+            if re.search(r"\bto\s*$", before) and _RISE.search(_clause_of(sentence, new.text)):
+                old = _stated_from(said, sentence, new) or previous
+                if old is not None:
+                    _add_change(a, old, new)
+            elif _MORE.search(before[-16:]) and previous is not None:
                 a.add(
-                    "yoy",
-                    [old, new],
-                    f"({a.show(new)} − {a.show(old)}) ÷ {a.show(old)}",
-                    ((change[0] - 1) * 100, (change[1] - 1) * 100),
+                    "increment",
+                    [previous, new],
+                    f"{a.show(new)} ÷ {a.show(previous)}",
+                    _percent(_div(_span(new), _span(previous, new.unit))),
                     kind="percent",
                     unit="%",
                     period=new.period,
-                    role="capex_growth" if _role(new) == "capex" else "growth",
-                    entity=entity,
-                    subject=f"change from {_name(old)} to {_name(new)}",
+                    role="capex_growth" if _role(new) in ("capex", "cost") else "growth",
+                    entity=_entity(previous) or _entity(new),
+                    subject=f"{_name(new)} more on top of {_name(previous)}",
                 )
 
 
+def _same_quantity(f: Figure, g: Figure) -> bool:
+    return (f.kind, f.per) == (g.kind, g.per) and compatible(f.unit, g.unit) and (
+        _role(f) == _role(g)) and same_entity(_entity(f), _entity(g)) is not False
+
+
+def _stated_from(said: list[tuple[int, str, Figure]], sentence: str, new: Figure) -> Figure | None:
+    """The figure of the same quantity said "from" in the sentence: "to $70 B from $66 B"."""
+    for _, where, f in said:
+        at = _find(where, f.text) if where == sentence else None
+        if f.id != new.id and at is not None and _same_quantity(f, new) and re.search(
+                r"\bfrom\s*$", where[:at]):
+            return f
+    return None
+
+
 def _shares(a: _Article) -> None:
-    """Each row's share of its table column's sum (Amazon's $100 B of $315 B = 32%)."""
-    for calc in [c for c in a.calcs if c.rule == "sum"]:
+    """Each row's share of its table column's sum (Amazon's $100 B of $315 B = 32%), and each
+    part's share of a whole said in parts ($35 B of $35 B + $15 B = 70%)."""
+    for calc in [c for c in a.calcs if c.rule in ("sum", "components")]:
         total = calc.figure
         for part in calc.leaves:
             a.add(
                 "share",
                 [part, total],
                 f"{a.show(part)} ÷ {a.show(total)}",
-                tuple(100 * x for x in _div(_span(part), _span(total))),  # type: ignore[arg-type]
+                _percent(_div(_span(part), _span(total))),
                 kind="percent",
                 unit="%",
                 period=total.period,
@@ -594,15 +865,21 @@ def _is_facility_money(f: Figure) -> bool:
 
 
 def _cost_rates(a: _Article) -> None:
-    """Money spent on a facility ÷ its IT load (per MW), ÷ its rack count (per rack) and ÷ its
-    GPU count (per GPU), for figures in the same paragraph; no per-MW rate where the paragraph
-    states one (the cost is then its result)."""
-    for cost in a.having(_is_facility_money):
-        paragraph = [f for f in a.source if f.paragraph_id == cost.paragraph_id]
-        rated = any(_role(f) == "cost_per_mw" for f in paragraph)
-        here = [f for f in paragraph
-                if f.id != cost.id and same_entity(_entity(f), _entity(cost)) is not False]
-        for site in [] if rated else [f for f in here if _is_it_load(f)]:
+    """Money spent on a facility (or said in parts) ÷ its IT load (per MW), ÷ its rack count
+    (per rack) and ÷ its GPU count (per GPU): the IT load in the cost's sentence, else in its
+    paragraph; none where the paragraph states a rate and the cost's sentence does not (the
+    cost is then the rate's result; a rate in its sentence is checked against it). Rack and
+    GPU counts in its sentence, or its paragraph when the money is said of a facility."""
+    wholes = [(c.figure, c.leaves[0]) for c in a.calcs if c.rule == "components"]
+    for cost, at in [*((f, f) for f in a.having(_is_facility_money)), *wholes]:
+        paragraph = [f for f in a.source if at.paragraph_id in a.in_paragraphs(f)]
+        said = [f for f in a.said_with(at) if f.id not in cost.inputs]
+        rate_said = any(_role(f) == "cost_per_mw" for f in said)
+        rated = any(_role(f) == "cost_per_mw" for f in paragraph) and not rate_said
+        here = said + [f for f in paragraph if f.id != at.id and f not in said
+                       and same_entity(_entity(f), _entity(cost)) is not False]
+        sites = [] if rated else [f for f in here if _is_it_load(f)]
+        for site in [f for f in sites if f in said] or sites:
             a.add(
                 "cost_per_mw",
                 [cost, site],
@@ -615,8 +892,9 @@ def _cost_rates(a: _Article) -> None:
                 entity=_entity(site),
                 subject=f"{_name(cost)}, per MW",
             )
-        built = roles.FACILITY.search(f"{_entity(cost)} {cost.subject} {_clause(cost)}")
-        counts = [f for f in here if built and _role(f) in ("count_racks", "count_gpus")]
+        built = roles.FACILITY.search(f"{_entity(cost)} {cost.subject} {_clause(at)}")
+        counts = [f for f in here if _role(f) in ("count_racks", "count_gpus")
+                  and (built or f in said)]
         for count, noun in ((f, f.unit) for f in counts):
             a.add(
                 f"cost_per_{noun.lower()}",
@@ -630,6 +908,102 @@ def _cost_rates(a: _Article) -> None:
                 entity=_entity(cost),
                 subject=f"{_name(cost)}, per {noun}",
             )
+
+
+def _rate_per_mw(a: _Article) -> None:
+    """A cost per GW or per kW restated per MW ($80–100 B per GW = $80–100 M per MW)."""
+    for rate in a.having(lambda f: _role(f) == "cost_per_mw" and f.per in ("kW", "GW")):
+        factor = convert(1, "MW", rate.per or "MW")
+        a.add(
+            "per_mw",
+            [rate],
+            f"{a.show(rate)} × {factor:g} {rate.per} per MW",
+            (rate.low * factor, rate.high * factor),
+            kind="money",
+            unit=rate.unit,
+            per="MW",
+            role="cost_per_mw",
+            entity=_entity(rate),
+            subject=f"{_name(rate)}, per MW",
+        )
+
+
+def _is_chip_power(f: Figure) -> bool:
+    return f.kind == "power" and _role(f) == "chip_power" and convert(f.high, f.unit, "W") < 5000
+
+
+def _chips_power(a: _Article) -> None:
+    """Power of a number of chips = count × power per chip (8 GPUs × 700 W = 5.6 kW), with the
+    per-chip power in the count's sentence, else the one naming the same product ("GB200")."""
+    per_chip = a.having(_is_chip_power)
+    for count in a.having(_has("count_gpus")):
+        said = a.said_with(count)
+        chip = next((p for p in per_chip if p in said), None) or next(
+            (p for p in per_chip if _products(p) & _products(count)), None)
+        if chip is None:
+            continue
+        watts = _mul(_span(count), _span(chip, "W"))
+        unit = "MW" if watts[1] >= 1e6 else "kW"
+        a.add(
+            "chips_power",
+            [count, chip],
+            f"{a.show(count)} × {a.show(chip, False)}",
+            (convert(watts[0], "W", unit), convert(watts[1], "W", unit)),
+            kind="power",
+            unit=unit,
+            role="chips_power",
+            entity=_entity(count),
+            subject=f"power of {_name(count)} at {chip.text} each",
+        )
+
+
+def _products(f: Figure) -> set[str]:
+    """Product names in f's sentence: words of letters and digits ("GB200", "H100")."""
+    return {w.lower() for w in re.findall(r"\b(?=\w*\d)(?=\w*[A-Za-z])\w{3,}\b", f.sentence or "")}
+
+
+def _power_per_gpu(a: _Article) -> None:
+    """All-in power per GPU = a rack's or a facility's power ÷ the GPUs said in its sentence
+    (120 kW ÷ 72 GPUs = 1.67 kW): what each GPU costs in power with everything around it."""
+    for load in a.having(lambda f: _is_it_load(f) or _role(f) == "rack_power"):
+        gpus = [f for f in a.sentences[(load.paragraph_id, load.sentence)]
+                if _role(f) == "count_gpus" and f.per is None]
+        if gpus:
+            count = max(gpus, key=lambda f: f.high)
+            a.add(
+                "per_gpu_power",
+                [load, count],
+                f"{a.show(load)} ÷ {a.show(count)}",
+                _div(_span(load, "kW"), _span(count)),
+                kind="power",
+                unit="kW",
+                per="GPU",
+                role="power_per_gpu",
+                entity=_entity(load),
+                subject=f"{_name(load)}, per GPU",
+            )
+
+
+def _homes_per_power(a: _Article) -> None:
+    """Homes a facility could serve at the article's homes per unit of power: "a gigawatt can
+    serve 750,000 homes", so 10 GW × 750,000 homes ÷ 1 GW = 7.5 million homes."""
+    sites = _unique(a.having(lambda f: _role(f) in ("facility_power", "grid_capacity")))
+    for homes in a.having(_has("count_homes")):
+        mates = a.sentences[(homes.paragraph_id, homes.sentence)]
+        rated = [f for f in mates if f.kind == "power" and f.per is None]
+        for per in rated[:1]:
+            for site in [s for s in sites if s.sentence != homes.sentence]:
+                a.add(
+                    "homes",
+                    [site, homes, per],
+                    f"{a.show(site)} × {a.show(homes)} ÷ {a.show(per)}",
+                    _div(_mul(_span(site, per.unit), _span(homes)), _span(per)),
+                    kind="count",
+                    unit="home",
+                    role="count_homes",
+                    entity=_entity(site),
+                    subject=f"homes {_name(site)} could serve",
+                )
 
 
 def _words_of(f: Figure) -> set[str]:
@@ -682,12 +1056,18 @@ _RULES = (
     _annual_energy,
     _homes,
     _table_sums,
+    _component_sums,
     _per_company,
     _year_over_year,
+    _changes_in_text,
     _shares,
     _cost_from_rate,
     _cost_rates,
+    _rate_per_mw,
     _per_gpu,
+    _chips_power,
+    _power_per_gpu,
+    _homes_per_power,
 )
 
 # Which stated figures may restate a rule's result. Every rule accepts a statement in the
@@ -695,7 +1075,7 @@ _RULES = (
 # the article that passes the test (their results are distinctive enough not to collide).
 _ANYWHERE: dict[str, Callable[[Figure], bool]] = {
     "sum": lambda s: bool(_TOTAL.search(f"{s.subject} {_clause(s)}")) or _is_group(s),
-    "yoy": lambda s: bool(_CHANGE.search(_clause(s))),
+    "yoy": lambda s: bool(_CHANGE.search(f"{s.subject} {_clause(s)}")),
     "per_company": lambda s: True,
     "cost_per_mw": lambda s: True,
     "per_gpu": lambda s: True,
@@ -704,8 +1084,28 @@ _ANYWHERE: dict[str, Callable[[Figure], bool]] = {
 _ONLY_IF: dict[str, Callable[[Figure], bool]] = {
     "sum": _ANYWHERE["sum"],
     "yoy": _ANYWHERE["yoy"],
-    "draw": lambda s: _role(s) == "facility_power",
+    "increment": _ANYWHERE["yoy"],
+    "ratio": lambda s: not _is_stated_multiple(s),
 }
+# Rules whose result a statement of another role may restate, when it passes the test (in
+# place of the same role): a total draw of a node or a facility, the GPUs' power "from the
+# GPUs alone", a growth multiple ("more than doubling").
+_RESTATES: dict[str, Callable[[Figure], bool]] = {
+    "draw": lambda s: s.kind == "power" and (
+        _role(s) == "facility_power" or bool(_DRAW.search(f"{s.subject} {_clause(s)}"))),
+    "chips_power": lambda s: s.kind == "power" and bool(_CHIPS.search(_clause(s))),
+    "multiple": _is_stated_multiple,
+}
+# Rules that restate one figure in other units: a statement of the same role and rate in
+# the input's paragraph is as surely the same quantity as one in its sentence.
+_CONVERSIONS = {"per_mw"}
+# Rules whose test names what the statement is about ("from the GPUs alone"): its entity,
+# often the product in brackets beside it, is not compared with the result's.
+_SAID_OF_INPUTS = {"chips_power"}
+_CHANGES = {"yoy", "multiple", "yearly", "increment"}
+# Rules that read the wording rather than the periods ("another 600 MW"): their results are
+# paired last and never at alarm confidence.
+_UNSURE = {"increment"}
 # Roles that restate one another: a "combined $315 billion" of spending is the sum of a
 # capex column, whatever word the article used for it.
 _FAMILY = {"cost": "capex", "revenue": "capex", "growth": "capex_growth",
@@ -777,25 +1177,37 @@ def _rank(s: Figure, calc: _Calc, a: _Article) -> tuple[int, int, float, int, fl
         return None
     if (s.kind, s.per) != (c.kind, c.per) or not compatible(s.unit, c.unit):
         return None
-    if _family(_role(s)) != _family(c.role) and c.role is not None:
+    restates = _RESTATES.get(calc.rule)
+    if restates is not None and not restates(s):
         return None
-    if s.period and c.period and s.period != c.period:
+    if restates is None and _family(_role(s)) != _family(c.role) and c.role is not None:
         return None
+    if s.period and c.period and s.period != c.period and not (
+            calc.rule in _CHANGES and any(s.period == leaf.period for leaf in calc.leaves)):
+        return None  # "up 44% from fiscal 2024" may carry either end's period
     if calc.rule in _ONLY_IF and not _ONLY_IF[calc.rule](s):
         return None
-    entity = _entity_match(s, c)
-    if entity is False or _foreign_input(s, calc, a):
-        return None
     place = _placement(s, calc)
+    if place is not None and place[0] == 2 and calc.rule in _CONVERSIONS:
+        place = (1, 0)
     if place is None:
         if calc.rule not in _ANYWHERE or not _ANYWHERE[calc.rule](s):
             return None
         place = (3, 0)
+    entity = _entity_match(s, c)
+    if entity is False and calc.rule in _SAID_OF_INPUTS:
+        entity = None
+    if entity is False or _foreign_input(s, calc, a):
+        return None
+    if calc.rule in _UNSURE:
+        place = (3, place[1])
     confidence = _PLACE_CONFIDENCE[place[0]] + (0.1 if entity else -0.1)
     if s.period and s.period == c.period:
         confidence += 0.05
     if c.id in a.assumed:
         confidence -= 0.3  # the article never said the assumption: not its error
+    if calc.rule in _UNSURE:
+        confidence = min(confidence, ALARM_CONFIDENCE - 0.1)
     # How far the result lies outside what the statement claims ("more than 20 times" claims
     # 24× and 26× alike); on a tie, "That is nine times …" restates the figures said just
     # before it.
@@ -808,6 +1220,8 @@ def _rank(s: Figure, calc: _Calc, a: _Article) -> tuple[int, int, float, int, fl
 def _claimed(s: Figure, unit: str, tolerance: float) -> tuple[float, float, float]:
     """The interval a statement claims, in `unit`, and the tolerance its hedge earns."""
     low, high = _span(s, unit)
+    if unit == "%" and low.is_integer() and high.is_integer():
+        low, high = low - 1, high + 1  # a whole percentage is rounded: 10% for 9.1%
     hedge = (s.qualifier or "").strip().lower()
     if hedge in _AT_LEAST:
         return low, math.inf, tolerance

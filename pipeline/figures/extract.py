@@ -1,7 +1,8 @@
 """Extract the source figures of an article: every quantity, where it is, what it is about.
 
 Prose is split into sentences and each number found by `numbers.find_mentions`
-becomes a Figure; years become the periods of the figures in their clause.
+(and each multiple in words, `numbers.spelled_multiples`) becomes a Figure;
+years become the periods of the figures in their clause.
 Each figure gets:
 - an entity: the company, product, facility or kind of rack it is about, read
   from a dependency parse of its sentence (`entities.entity_at`); in a table
@@ -9,21 +10,35 @@ Each figure gets:
   sentence names none (a pronoun, a condition) takes the paragraph's last;
 - a role (`roles.role_of`): rack_power, capex, count_gpus …;
 - its qualifier ("up to", "more than") as written.
-The same figure said twice of the same entity is one figure with its other
-mentions in `also_at`. Durations ("five years") and quantities in units
-outside the figure kinds (°C) are not figures.
+The same value said again (a recap, an "A × B = C" line, a table row restated
+in prose) is one figure with its other mentions in `also_at`, unless names
+tell the two apart ("L40S" and "H100" rows, "Microsoft" and "Amazon").
+Durations ("five years"), counts of the text's own parts ("three
+categories") and quantities in units outside the figure kinds (°C, sq ft)
+are not figures.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from pipeline.figures import entities, roles
+from pipeline.figures import entities, roles, units
 from pipeline.figures.models import Figure, FigureKind, Place
-from pipeline.figures.numbers import Mention, find_mentions
+from pipeline.figures.numbers import (
+    Mention,
+    find_mentions,
+    is_plural,
+    physical_unit,
+    singular,
+    spelled_multiples,
+)
 from pipeline.models import Article, Paragraph
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 ABBREVIATIONS = frozenset({
     "u.s", "e.g", "i.e", "etc", "vs", "approx", "inc", "corp", "ltd", "co", "no", "fig", "mr",
@@ -38,6 +53,18 @@ LIST_LABEL = re.compile(r"^\s*(?:[-*+]\s+|\d{1,3}[.)]\s+)?\**([^:\n]{2,60}?)\**\
 DURATIONS = frozenset({
     "year", "month", "week", "day", "hour", "minute", "second", "decade", "quarter", "century"
 })
+DISCOURSE_NOUNS = frozenset({
+    "category", "way", "reason", "type", "kind", "thing", "step", "part", "area", "factor",
+    "lesson", "question", "option", "trend", "takeaway", "pillar", "example", "idea",
+    "section", "chapter", "issue", "challenge", "scenario", "theme", "stage", "bucket",
+    "approach", "method", "strategy"
+})
+PUE_NAMED = re.compile(r"\bPUEs?\b|\bpower usage effectiveness\b", re.I)
+MODEL_NUMBER = re.compile(r"[A-Za-z]\d|\d[A-Za-z]")  # "H100", "L40S", "v5p"
+COUNT_HEADER = re.compile(r"\s*(?:count|number|no\.?|qty|quantity|#|units?)\s*", re.I)
+# Words that open a lead-in or heading without naming anything: "For an 8× H100 node:".
+LEAD_WORDS = frozenset({"for", "but", "and", "in", "with", "a", "an", "the", "same"})
+QUESTION_WORDS = frozenset({"what", "why", "how", "when", "where", "who", "which"})
 COORDINATED = re.compile(r"\s*(?:,|,?\s*(?:and|or|to))?\s*\Z", re.I)
 
 
@@ -59,8 +86,9 @@ class _Draft:
 
 def extract(article: Article) -> list[Figure]:
     """The article's source figures in reading order, with ids "f1", "f2", …"""
-    drafts = [d for p in article.paragraphs for d in _paragraph_drafts(p)]
-    _name_entities(drafts)
+    drafts = [d for s in article.sections for p in s.paragraphs
+              for d in _paragraph_drafts(p, s.heading)]
+    _name_entities(drafts, article)
     return _merge(drafts)
 
 
@@ -73,13 +101,30 @@ def years(article: Article) -> list[int]:
     return sorted(found)
 
 
-def _paragraph_drafts(paragraph: Paragraph) -> list[_Draft]:
+def _paragraph_drafts(paragraph: Paragraph, heading: str = "") -> list[_Draft]:
+    """The figures of a paragraph. A bare number takes a meaning from around it: the counted
+    noun its section heading gives the same value ("The 1024-GPU cluster" over "1024 × 700 W"),
+    or PUE after the paragraph has named PUE (`_is_bare_pue`)."""
     if paragraph.kind == "table" and len(paragraph.rows) > 1:
         return list(_table_drafts(paragraph))
     drafts: list[_Draft] = []
     for start, end in sentences(paragraph.text, by_line=paragraph.kind == "list"):
         drafts.extend(_sentence_drafts(paragraph, paragraph.text[start:end], start))
+    counted = {(m.low, m.high): m.unit for m in find_mentions(heading) if m.kind == "count"}
+    named = PUE_NAMED.search(paragraph.text)
+    for d in drafts:
+        m = d.mention
+        if m.unit is None and (m.low, m.high) in counted:
+            d.mention = replace(m, unit=counted[m.low, m.high], kind="count")
+        elif named and d.offset + m.start > named.start() and _is_bare_pue(m):
+            d.mention = replace(m, unit=units.PUE, kind="pue")
     return drafts
+
+
+def _is_bare_pue(m: Mention) -> bool:
+    """A bare decimal from 1.0 to 3.0 ("at a 2.5 average", "dropped to 1.58"): a PUE when
+    the paragraph has named PUE before it."""
+    return m.unit is None and "." in m.text and 1.0 <= m.low <= m.high <= 3.0
 
 
 def sentences(text: str, by_line: bool = False) -> list[tuple[int, int]]:
@@ -112,7 +157,8 @@ def _lines(text: str) -> Iterator[tuple[int, int]]:
 
 
 def _sentence_drafts(paragraph: Paragraph, sentence: str, offset: int) -> list[_Draft]:
-    mentions = find_mentions(sentence)
+    mentions = sorted(find_mentions(sentence) + spelled_multiples(sentence),
+                      key=lambda m: m.start)
     year_marks = [m for m in mentions if m.is_year]
     label = LIST_LABEL.match(sentence) if paragraph.kind == "list" else None
     drafts = []
@@ -128,60 +174,209 @@ def _sentence_drafts(paragraph: Paragraph, sentence: str, offset: int) -> list[_
 
 
 def _is_figure(m: Mention) -> bool:
-    """Quantities of the figure kinds; durations ("five years") are not figures."""
+    """Quantities of the figure kinds; durations ("five years") and counts of the text's
+    own parts ("three categories", "two reasons") are not figures."""
     if m.kind is None and m.unit is not None:
         return False  # °C and other units outside the figure kinds
+    if m.kind == "count" and m.unit in DISCOURSE_NOUNS:
+        return False
     return not (m.kind == "count" and m.unit in DURATIONS and m.per is None)
 
 
-def _name_entities(drafts: list[_Draft]) -> None:
+def _name_entities(drafts: list[_Draft], article: Article) -> None:
     """Entity and subject of every draft: its label, else the parse of its sentence, else the
-    entity of a figure it is coordinated with, the paragraph's last entity or its `per` noun."""
+    entity of a figure it is coordinated with. A description that refers back ("the company",
+    "that figure") takes the entity named before it; a figure whose words name nothing gets a
+    guess as its subject only: the list's lead-in, the paragraph's last subject, the section
+    heading or its `per` noun."""
+    settings = _settings(article)
     in_sentence: dict[str, list[_Draft]] = {}
     for d in drafts:
         if d.label is None:
             in_sentence.setdefault(d.text, []).append(d)
     texts = list(in_sentence)
     docs = dict(zip(texts, entities.parse(texts), strict=True)) if texts else {}
+    found = _parsed_entities(in_sentence, docs)
+    topics = _Topics(settings, _openings(drafts, found, settings))
     last: dict[str, str] = {}
     previous: _Draft | None = None
     for d in drafts:
-        if d.label is not None:
+        setting = settings[d.paragraph_id]
+        topics.enter(d)
+        if d.label is not None and _names_a_thing(d.label):
             d.entity = PARENTHETICAL.sub(" ", d.label).strip()
             d.subject = d.subject or d.entity
-        else:
-            m = d.mention
-            others = [(o.mention.start, o.mention.end) for o in in_sentence[d.text] if o is not d]
-            found = entities.entity_at(docs[d.text], m.start, m.end, others)
-            if found is not None:
-                d.entity, d.subject = found.name, found.phrase
-            elif previous is not None and previous.text == d.text and COORDINATED.fullmatch(
-                    d.text[previous.mention.end:m.start]):
-                d.entity, d.subject = previous.entity, previous.subject
-            else:  # a guess: shown as the subject, not used to pair figures
-                d.subject = last.get(d.paragraph_id) or (m.per or "")
+        elif d.label is not None:  # "Practical limit: ~30 kW/rack", "With PUE 1.2: ~7.4 kW"
+            d.entity = setting.lead_in or setting.heading
+            d.subject = d.entity or d.label
+        elif (entity := found.get(id(d))) is not None and not entity.vague:
+            d.entity, d.subject = entity.name, entity.phrase
+        elif (entity is None or entity.vague) and setting.lead_in:
+            d.entity = d.subject = setting.lead_in
+        elif entity is not None and (before := topics.before(d, docs[d.text], entity)):
+            d.entity, d.subject = before.name, before.phrase
+        elif entity is not None:
+            d.entity, d.subject = entity.name, entity.phrase
+        elif previous is not None and previous.text == d.text and COORDINATED.fullmatch(
+                d.text[previous.mention.end:d.mention.start]):
+            d.entity, d.subject = previous.entity, previous.subject
+        else:  # a guess: shown as the subject, not used to pair figures
+            d.subject = (last.get(d.paragraph_id) or topics.last_phrase(d) or setting.heading
+                         or d.mention.per or "")
         if d.subject:
             last[d.paragraph_id] = d.subject
+        topics.saw(d, found.get(id(d)))
         previous = d
 
 
+@dataclass(frozen=True)
+class _Setting:
+    """Where a paragraph sits: what its figures may be about when their words name nothing."""
+
+    paragraph: Paragraph
+    section: int
+    heading: str  # the section heading, when it names a thing ("Air cooling")
+    lead_in: str  # "Traditional DC (5 kW/rack):" before a list: "Traditional DC"
+
+
+def _settings(article: Article) -> dict[str, _Setting]:
+    settings: dict[str, _Setting] = {}
+    for n, section in enumerate(article.sections):
+        heading = _nominal(section.heading)
+        before: Paragraph | None = None
+        for paragraph in section.paragraphs:
+            lead_in = ""
+            if paragraph.kind == "list" and before is not None and before.kind == "text" and (
+                    before.text.rstrip().endswith(":")):
+                lead_in = _nominal(before.text.rstrip().rstrip(":"))
+            settings[paragraph.id] = _Setting(paragraph, n, heading, lead_in)
+            before = paragraph
+    return settings
+
+
+def _nominal(text: str) -> str:
+    """A heading or lead-in as the name of what it is about: "Direct Liquid Cooling (DLC)" →
+    "Direct Liquid Cooling"; "" when it is long or names a measure ("THE NUMBER")."""
+    words = PARENTHETICAL.sub(" ", text).split()
+    while words and words[0].lower() in LEAD_WORDS:
+        words.pop(0)
+    measures = [w for w in words if w.lower().strip(",") in entities.MEASURE_NOUNS]
+    if not words or words[0].lower() in QUESTION_WORDS or len(words) > 6 or measures:
+        return ""
+    return " ".join(words).strip(" ,")
+
+
+def _names_a_thing(label: str) -> bool:
+    """A list label that names what its figures are about ("Nebius Béthune"), not a measure
+    ("Practical limit") or a condition ("With PUE 1.2")."""
+    words = PARENTHETICAL.sub(" ", label).lower().split()
+    return bool(words) and words[-1] not in entities.MEASURE_NOUNS and words[0] not in (
+        "with", "at", "for", "in", "on", "by", "from", "assuming")
+
+
+def _parsed_entities(
+    in_sentence: dict[str, list[_Draft]], docs: dict[str, Doc]
+) -> dict[int, entities.Entity]:
+    """The parse's entity of each sentence's figures, by draft id; figures coordinated with
+    the parts of a coordinated subject ("Asia Pacific and Africa … 12 and 11%") take the
+    parts in order."""
+    found: dict[int, entities.Entity] = {}
+    for text, group in in_sentence.items():
+        for d in group:
+            others = [(o.mention.start, o.mention.end) for o in group if o is not d]
+            entity = entities.entity_at(docs[text], d.mention.start, d.mention.end, others)
+            if entity is not None:
+                found[id(d)] = entity
+        shared = [d for d in group if id(d) in found and found[id(d)].parts]
+        if shared and len(shared) == len(found[id(shared[0])].parts) > 1 and all(
+                found[id(d)] == found[id(shared[0])] for d in shared):
+            for d, part in zip(shared, found[id(shared[0])].parts, strict=True):
+                found[id(d)] = entities.Entity(name=part, phrase=part)
+    return found
+
+
+def _openings(
+    drafts: list[_Draft], found: dict[int, entities.Entity], settings: dict[str, _Setting]
+) -> dict[str, Doc]:
+    """The parse of each paragraph's text before its first figure, in one batch, where a figure
+    of the paragraph names nothing or refers back: "Amazon's push into AI …" names what a later
+    "the e-commerce behemoth" is."""
+    first: dict[str, _Draft] = {}
+    needed: set[str] = set()
+    for d in drafts:
+        first.setdefault(d.paragraph_id, d)
+        entity = found.get(id(d))
+        if d.label is None and (entity is None or entity.vague):
+            needed.add(d.paragraph_id)
+    texts = {pid: settings[pid].paragraph.text[:first[pid].offset].strip() for pid in needed}
+    texts = {pid: text for pid, text in texts.items() if text}
+    return dict(zip(texts, entities.parse(list(texts.values())), strict=True)) if texts else {}
+
+
+class _Topics:
+    """The entities a section has named so far, for the descriptions that refer back."""
+
+    def __init__(self, settings: dict[str, _Setting], openings: dict[str, Doc]) -> None:
+        self._settings = settings
+        self._openings = openings
+        self._named: dict[int, entities.Entity] = {}  # by section: the last named entity
+        self._any: dict[int, entities.Entity] = {}  # by section: the last entity of any kind
+
+    def before(self, d: _Draft, doc: Doc, vague: entities.Entity) -> entities.Entity | None:
+        """What a vague description refers to: a name said earlier in its sentence (for a
+        measure, "powered AWS …, with revenue climbing"), else the section's last entity
+        (a named one for "the company")."""
+        if vague.phrase.split()[-1].lower() in entities.MEASURE_NOUNS:
+            earlier = entities.named_before(doc, d.mention.start)
+            if earlier is not None:
+                return earlier
+        section = self._settings[d.paragraph_id].section
+        named = vague.phrase.split()[-1].lower() in entities.COMPANY_NOUNS
+        return self._named.get(section) if named else self._any.get(section)
+
+    def last_phrase(self, d: _Draft) -> str:
+        topic = self._any.get(self._settings[d.paragraph_id].section)
+        return topic.phrase if topic else ""
+
+    def enter(self, d: _Draft) -> None:
+        """At a paragraph's first figure, remember the named subject of the text before it."""
+        opening = self._openings.pop(d.paragraph_id, None)
+        named = entities.topic(opening) if opening is not None else None
+        if named is not None:
+            section = self._settings[d.paragraph_id].section
+            self._named[section] = self._any[section] = named
+
+    def saw(self, d: _Draft, entity: entities.Entity | None) -> None:
+        """Remember `d`'s entity when it names something."""
+        section = self._settings[d.paragraph_id].section
+        if d.label is not None and d.entity:
+            entity = entities.Entity(name=d.entity, phrase=d.entity)
+        if entity is None or entity.vague:
+            return
+        self._any[section] = entity
+        if entity.name != entity.phrase or d.label is not None:
+            self._named[section] = entity
+
+
 def _merge(drafts: list[_Draft]) -> list[Figure]:
-    """One figure per value said of one entity; later mentions go to `also_at`."""
+    """One figure per value said of one thing; later mentions (`_repeats`) go to `also_at`."""
     figures: list[Figure] = []
-    index: dict[tuple[object, ...], int] = {}
+    firsts: dict[tuple[float, float], list[tuple[int, _Draft]]] = {}
     for d in drafts:
         m = d.mention
         kind: FigureKind = m.kind or "count"
         unit = m.unit if m.unit is not None else ""
         span = (d.offset + m.start, d.offset + m.end)
         sentence = (d.row or d.text).strip()
-        key = (kind, unit, m.per, m.low, m.high, d.entity.lower(), d.period)
-        if key in index and d.entity:
-            first = figures[index[key]]
+        same_value = firsts.setdefault((m.low, m.high), [])
+        earlier = next((i for i, first in same_value if _repeats(d, first)), None)
+        if earlier is not None:
+            first_figure = figures[earlier]
             place = Place(paragraph_id=d.paragraph_id, sentence=sentence, span=span)
-            figures[index[key]] = first.model_copy(update={"also_at": [*first.also_at, place]})
+            figures[earlier] = first_figure.model_copy(
+                update={"also_at": [*first_figure.also_at, place]})
             continue
-        index[key] = len(figures)
+        same_value.append((len(figures), d))
         figures.append(Figure(
             id=f"f{len(figures) + 1}", kind=kind, low=m.low, high=m.high, unit=unit, per=m.per,
             qualifier=m.qualifier, subject=d.subject, entity=d.entity,
@@ -190,6 +385,46 @@ def _merge(drafts: list[_Draft]) -> list[Figure]:
             sentence=sentence, span=span,
         ))
     return figures
+
+
+def _repeats(later: _Draft, first: _Draft) -> bool:
+    """Whether `later` says the figure `first` said, of the same value: a bare number
+    ("8 × 700 W") repeats a count; otherwise kind and unit agree, `per` and period agree
+    where both give one, they are not two cells of one table, and their names do not tell
+    them apart (`_told_apart`)."""
+    a, b = later.mention, first.mention
+    if a.unit is None:
+        return b.kind in (None, "count")
+    if (a.kind, a.unit) != (b.kind, b.unit) or _differ(a.per, b.per) or _differ(
+            later.period, first.period):
+        return False
+    if later.row is not None and first.row is not None and later.paragraph_id == (
+            first.paragraph_id):
+        return False
+    return not _told_apart(later, first)
+
+
+def _differ(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and a != b
+
+
+def _told_apart(a: _Draft, b: _Draft) -> bool:
+    """Two mentions are of different things when each names something (a capitalised word, a
+    model number: "Microsoft", "L40S") that the other's entity, or table row, does not, and
+    they share no model number ("H100 DGX node" is not told apart from an "H100 SXM5" row)."""
+    names_a, names_b = _names(a.entity), _names(b.entity)
+    scope_a, scope_b = _names(a.row or a.entity), _names(b.row or b.entity)
+    if names_a <= scope_b or names_b <= scope_a:
+        return False
+    return not any(MODEL_NUMBER.search(w) for w in scope_a & scope_b)
+
+
+def _names(text: str) -> set[str]:
+    """The words of `text` that name something: capitalised or a model number ("L40S"), not
+    a number, a unit, a generic acronym ("AI", "GPU") or a hyphenated part of one."""
+    return {w.lower() for w in re.findall(r"[^\W_]+", text)
+            if len(w) > 1 and w not in entities.GENERIC and w[0].isalpha()
+            and (w[0].isupper() or MODEL_NUMBER.search(w)) and not physical_unit(w)}
 
 
 def _period(sentence: str, m: Mention, year_marks: list[Mention]) -> str | None:
@@ -240,9 +475,16 @@ def _cell_draft(
         if hinted is not None:
             draft.mention = Mention(m.start, m.end, m.text, hinted.low, hinted.high, hinted.unit,
                                     hinted.kind, hinted.per, m.qualifier, False)
-    elif m.kind is None:
-        return None
-    return draft
+        elif COUNT_HEADER.fullmatch(column) and (noun := _row_noun(label)):
+            draft.mention = replace(m, unit=noun, kind="count")
+    return draft if _is_figure(draft.mention) else None
+
+
+def _row_noun(label: str) -> str | None:
+    """What a "Count" column counts: the row header's last plural noun, in the singular
+    ("NVLink-5 switch trays" → "tray")."""
+    plurals = [w for w in re.findall(r"[A-Za-z]+", PARENTHETICAL.sub(" ", label)) if is_plural(w)]
+    return singular(plurals[-1]) if plurals else None
 
 
 def _header_hint(m: Mention, column: str) -> Mention | None:

@@ -22,8 +22,15 @@ Rules for the ambiguous cases:
   plural noun without a year preposition before it ("2048 GPUs" is a count,
   "in 2025 hyperscalers" is a year). Dates with a year ("March 2024",
   "2024-05-01", "Q3 2025", "FY2024", "2024-25", "mid-2025", "the 2020s") are
-  year mentions; dates without one ("May 1") are skipped.
+  year mentions; dates without one ("May 1", "9 January") are skipped.
 - Durations are counts of their time noun: "seven years" → 7 "year".
+- "a single gigawatt" is 1 GW. Multiples in words ("more than doubled", "tripling") are
+  read by `spelled_multiples`, not here, so a script line says them as written.
+- "N × 700 W" makes N a bare operand (never a year); "8× H100" counts GPUs. "fell by
+  1,200 to 64,000" is a change and a level, not a range, when the second is over four
+  times the first. In "12 and 11%" the bare number takes the unit of the one joined to it.
+- Units of no ledger kind ("sq ft", "exaFLOPS", "kg", "acres", "TB", "kV") give the
+  mention their unit and no kind, so the number is never taken for a count.
 - A digit glued to letters ("H100", "NVL72", "80GB", "3nm", "1st") or after a
   word and a hyphen ("GPT-4") is part of a name; so is a number after a
   capitalised word ("Llama 3.1", "Tier 4") or a version word ("version 5")
@@ -32,9 +39,12 @@ Rules for the ambiguous cases:
   versions ("3.1.4"), fractions and times ("24/7", "9:30"), proportions ("one
   in five"), fractions in words ("two-thirds") and form names ("10-K") are skipped.
 - A counted noun is the first plural noun within five words ("the four largest
-  cloud and platform companies" → "company") or a hyphenated one ("a
-  32,000-GPU cluster"); its singular is the unit. A number with neither a unit
-  nor a noun is bare (unit None).
+  cloud and platform companies" → "company"), a hyphenated one ("a
+  32,000-GPU cluster"), an acronym in brackets after the noun ("graphics
+  processing units (GPUs)") or an acronym before a noun ("a 1.2 million GPU
+  cluster"); its singular is the unit, a compound kept whole ("data centers" →
+  "data center"). "more" and a quantity between ("three 300 MVA transformers")
+  are passed over. A number with neither a unit nor a noun is bare (unit None).
 """
 
 from __future__ import annotations
@@ -43,7 +53,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pipeline.figures import units
+from pipeline.figures import roles, units
 from pipeline.figures.models import FigureKind
 
 
@@ -86,7 +96,8 @@ _YEAR = r"(?:19|20)\d\d"
 ATOM = re.compile(
     r"(?P<d>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     rf"|(?P<w>\b{_BELOW1000}(?:\b|(?=fold\b)))"
-    r"|(?P<a>\ban?(?=\s+(?:thousand|million|billion|trillion|(?:kilo|mega|giga|tera)watt)))",
+    r"|(?P<a>(?<!\bhalf\s)(?<!\bof\s)\ban?(?:\s+single)?(?=\s+(?:thousand|million|billion|trillion|"
+    r"(?:kilo|mega|giga|tera)watt)))",
     re.I)
 DATES = re.compile(
     rf"\b(?:{_MONTH}\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\s+"
@@ -97,7 +108,8 @@ DATES = re.compile(
     rf"|\b\d\d?/\d\d?/(?P<us>{_YEAR})\b"
     rf"|\b(?P<r1>{_YEAR})\s?[-–/]\s?(?P<r2>\d\d|{_YEAR})\b(?![-–/.,]?\d)"
     r"|\b(?P<dec>(?:19|20)\d0)s\b"
-    rf"|\b{_MONTH}\s+\d\d?(?:st|nd|rd|th)?\b(?!,?\s*\d)", re.I)
+    rf"|\b{_MONTH}\s+\d\d?(?:st|nd|rd|th)?\b(?!,?\s*\d)"
+    rf"|\b\d\d?(?:st|nd|rd|th)?\s+{_MONTH}(?![A-Za-z])(?!,?\s*\d)", re.I)
 SKIPS = re.compile(
     r"https?://\S+|\S+@\S+\.\w+"
     r"|\+\d{1,3}(?:[\s.-]\(?\d{1,4}\)?){2,5}|\(\d{3}\)\s?\d{3}[-.]\d{4}"
@@ -127,14 +139,15 @@ PUE_BEFORE = re.compile(
     r"\b(?:PUEs?|(?i:power usage effectiveness))(?:[\s,:=()]+[\w.’']+){0,4}?[\s,:=()]*\Z")
 PUE_JUST_BEFORE = re.compile(r"\bPUEs?(?:\s+(?:of|is|was|at|to))?[\s:=]*\Z")
 _UNIT_PART = r"(?:[^\W\d_²³]+(?:[²³]|\^?-?\d)?)"
+_DENOMINATOR = rf"{_UNIT_PART}(?:\s?[·⋅*/]\s?{_UNIT_PART})*"
 COMPOUND_UNIT = re.compile(  # "kJ/m³·K", "kW/rack", "L/kWh": read by units.compound
-    rf"[\s-]?({_UNIT_PART}(?:\s?[·⋅*]\s?{_UNIT_PART})*\s?/\s?\(?{_UNIT_PART}"
-    rf"(?:\s?[·⋅*/]\s?{_UNIT_PART})*\)?)(?![\w²³])")
+    rf"[\s-]?({_UNIT_PART}(?:\s?[·⋅*]\s?{_UNIT_PART})*\s?/\s?"
+    rf"(?:\({_DENOMINATOR}\)|{_DENOMINATOR}))(?![\w²³])")
 UNIT_TOKEN = re.compile(r"[\s-]?(°\s?[CF]\b|º[CF]\b|degrees\s+(?:C|F|Celsius|Fahrenheit)\b"
                         r"|[A-Za-z]+(?:[\s-]hours?\b)?)")
 HYPHEN_NOUN = re.compile(r"-([A-Za-z]{2,})\b")
 HYPHEN_CODE = re.compile(r"-(?:[A-Za-z]\b|[A-Za-z]*\d)")  # "10-K", "8-K", "3-A1"
-NEXT_WORD = re.compile(r"\s+([A-Za-z][\w’'-]*)")
+NEXT_WORD = re.compile(r"\s+((?:[A-Z]\.){2,}|[A-Za-z][\w’'-]*)")  # "U.S." is one word
 PER = re.compile(r"(?:\s*/\s*|\s+per[\s-]+(?:an?\s+|each\s+)?|\s+(?:an?|each|every)\s+"
                  r"(?=(?:year|month|week|day|hour|quarter|(?:kilo|mega|giga)watt)\b|"
                  r"[A-Za-z]+(?:[,.;:)]|\s*\Z)))([A-Za-z][A-Za-z-]*(?:[²³]|\^\d)?)"
@@ -143,6 +156,23 @@ PLUS = re.compile(r"\+(?!\d)")
 PREV_WORD = re.compile(r"([A-Za-z][\w.’'-]*)\s+\Z")
 BETWEEN = re.compile(r"\bbetween\s+\Z", re.I)
 FROM = re.compile(r"(\w+)\s+from\s+\Z", re.I)
+MULTIPLE = re.compile(
+    r"\b(doubl|tripl|quadrupl)(?:e|ed|es|ing)\b(?![-‑‐]|\s+(?:down|check|counting|counted|"
+    r"digits?|whammy|click|duty|shift)\b)", re.I)
+MULTIPLES = {"doubl": 2.0, "tripl": 3.0, "quadrupl": 4.0}
+BY = re.compile(r"\bby\s+\Z", re.I)
+AND_OR = re.compile(r"\s+(?:and|or)\s+", re.I)
+TIMES_A_NUMBER = re.compile(r"\s?[×xX]\s?(?=\d)")  # "8 × 700 W": an operand, not a ratio
+MEASURE = re.compile(  # units of no ledger kind: the number measures length, area, mass …
+    r"[\s-]((?:sq\.?|square|cubic)\s+(?:ft|feet|foot|metres?|meters?|m|km|miles?)"
+    r"|acres?|hectares?|(?i:(?:exa|peta|tera|giga|[EPTG])?flop/?s)"
+    r"|[KMGTP]i?B|[kMGT]bps|(?:kilo|mega|giga|tera|peta)bytes?|kg|kilograms?|(?:metric\s+)?(?:tonnes?|tons?)"
+    r"|lbs?|kV|V|volts?|kilovolts?|ft|feet|km|miles?|mm|cm|nm|litres?|liters?|gallons?)"
+    r"(?![\w²³/])")
+PAREN_ACRONYM = re.compile(r"\s*\(\s*[“\"']?([A-Z]{2,}s)[”\"']?\s*\)")  # (“GPUs”)
+MODIFIER_ACRONYM = re.compile(r"\s+([A-Z]{2,5})(?=\s+[a-z])")  # "1.2 million GPU cluster"
+CHIP_TIMES = re.compile(r"(\s?[×xX])\s?([A-Z][A-Za-z]*\d\w*)")  # "8× H100"
+QUANTITY_BETWEEN = re.compile(r"\s*\d[\d,.]*\s?[A-Za-z]+(?=\s)")  # "three 300 MVA transformers"
 
 TIME_NOUNS = frozenset({"year", "month", "week", "day", "hour", "minute", "quarter", "decade"})
 RANGE_VERBS = frozenset({"ranging", "range", "ranges", "ranged", "anywhere", "vary", "varies",
@@ -180,6 +210,11 @@ FUNCTION_WORDS = STOP | frozenset({
     "one", "and"
 })
 INVARIANT = frozenset({"series", "species", "chassis", "news", "means", "data", "premises"})
+IRREGULAR = {"shelves": "shelf", "halves": "half", "lives": "life", "knives": "knife",
+             "people": "person", "children": "child", "men": "man", "women": "woman",
+             "tranches": "tranche", "niches": "niche", "caches": "cache", "avalanches": "avalanche"}
+COMPOUND_NOUNS = frozenset({"data center", "data centre", "power plant", "power station"})
+MORE = frozenset({"more", "additional", "extra", "new", "further"})
 
 
 def find_mentions(text: str) -> list[Mention]:
@@ -200,6 +235,29 @@ def find_mentions(text: str) -> list[Mention]:
             mentions.append(mention)
             pos = mention.end
     return sorted(mentions, key=lambda m: m.start)
+
+
+def spelled_multiples(text: str) -> list[Mention]:
+    """Multiples said in words, as ratios with their qualifier: "more than doubled" (2x),
+    "roughly tripling" (3x), "quadruples" (4x). Not "double-digit" or "double down".
+
+    Kept out of `find_mentions`, so a script line that says "doubled" is said as written
+    and is not a number to trace."""
+    found = []
+    for m in MULTIPLE.finditer(text):
+        start, qualifier = m.start(), None
+        qual = QUALIFIER.search(text, max(0, start - 30), start)
+        if qual:
+            start, qualifier = qual.start(), _qualifier(qual)
+        value = MULTIPLES[m.group(1).lower()]
+        found.append(Mention(start, m.end(), text[start:m.end()], value, value, units.RATIO,
+                             "ratio", None, qualifier, False))
+    return found
+
+
+def _qualifier(m: re.Match[str]) -> str:
+    """A QUALIFIER match as the ledger keeps it: "Up  to" → "up to", "~" as written."""
+    return " ".join((m.group(1) or m.group(2)).lower().split())
 
 
 def _date(m: re.Match[str]) -> Mention | None:
@@ -260,6 +318,8 @@ def singular(word: str) -> str:
     if word.isalpha() and (word[1:].islower() or word.islower()):
         word = word.lower()
     low = word.lower()
+    if low in IRREGULAR:
+        return IRREGULAR[low]
     if low in INVARIANT or not low.endswith("s"):
         return word
     if low.endswith("ies") and len(low) > 4:
@@ -271,12 +331,18 @@ def singular(word: str) -> str:
     return word[:-1]
 
 
-def _is_plural(word: str) -> bool:
+def is_plural(word: str) -> bool:
+    """Whether a word reads as a plural noun: "GPUs", "racks"; not "gas", "status", "its"."""
     low = word.lower()
-    if len(word) > 2 and word.endswith("s") and word[:-1].isupper():
-        return True  # "GPUs", "TPUs"
+    if (len(word) > 2 and word.endswith("s") and word[:-1].isupper()) or low in IRREGULAR:
+        return True  # "GPUs", "TPUs", "people"
     return (len(low) > 2 and low.endswith("s") and low not in STOP
             and not low.endswith(("ss", "us", "is", "ous", "'s", "’s")))
+
+
+def _is_unit_word(word: str) -> bool:
+    """Whether a word is a unit ("MVA", "kW", "ft"), not a noun that could be counted."""
+    return physical_unit(word) is not None or MEASURE.fullmatch(" " + word) is not None
 
 
 def per_unit(word: str) -> str:
@@ -302,6 +368,7 @@ class _Reader:
         self.per: str | None = None
         self.qualifier: str | None = None
         self.ranged = False
+        self.operand = False  # multiplied by the number after it: never a year
 
     def read(self) -> Mention | None:
         """The mention at this number, or None when it is part of a name or not a number."""
@@ -314,6 +381,8 @@ class _Reader:
                 return None
             if self.unit is not None:
                 self._read_range()
+            else:
+                self._read_shared_unit()
         self._read_plus()  # "100kW+": after the unit
         if self._is_year():
             return Mention(self.atom.start(), self.atom.end(), self.atom.group(0), self.low,
@@ -336,13 +405,13 @@ class _Reader:
         prev = text[start - 1] if start else " "
         prev2 = text[start - 2] if start > 1 else " "
         if self.atom.group("d") and (prev.isalnum() or prev in "_^#"
-                                     or (prev in "-–." and prev2.isalpha())):
-            return False  # "H100", "GPT-4", "growth.3"
+                                     or (prev in "-–‐‑.+" and prev2.isalpha())):
+            return False  # "H100", "GPT-4", "NVLink‑5", "growth.3", "N+1"
         self.left = start
         window = text[max(0, start - 30):start]
         qual = QUALIFIER.search(window)
         if qual:
-            self.qualifier = " ".join((qual.group(1) or qual.group(2)).lower().split())
+            self.qualifier = _qualifier(qual)
             self.left = start - len(window) + qual.start()
         return True
 
@@ -362,8 +431,8 @@ class _Reader:
 
     def _read_plus(self) -> None:
         plus = PLUS.match(self.text, self.pos)
-        if plus and self.qualifier is None:
-            self.qualifier, self.pos = "+", plus.end()
+        if plus:  # "over 100,000+ GPUs": the "+" is read past, the first qualifier kept
+            self.qualifier, self.pos = self.qualifier or "+", plus.end()
 
     def _read_range(self) -> None:
         sep = RANGE_SEP.match(self.text, self.pos)
@@ -389,12 +458,28 @@ class _Reader:
         low = self.low
         if other.scale > 1 and self.scale == 1 and low <= other.low / other.scale:
             low *= other.scale  # "$3 to $4 million"
-        if low > other.low:
+        if low > other.low or self._change_then_level(sep, low, other.low):
             return
         self.low, self.high, self.pos, self.ranged = low, other.low, other.pos, True
         self.qualifier = self.qualifier or other.qualifier
         self.scale = max(self.scale, other.scale)
         self.unit, self.noun, self.per = other.unit, other.noun, other.per
+
+    def _change_then_level(self, sep: re.Match[str], low: float, high: float) -> bool:
+        """ "fell by 1,200 to 64,000": a change, then the level it reached, when the second
+        is many times the first; "grew by 5 to 10%" stays a range."""
+        return ((sep.group(1) or "").lower() == "to" and high > 4 * low
+                and BY.search(self.text[max(0, self.left - 10):self.left]) is not None)
+
+    def _read_shared_unit(self) -> None:
+        """ "12 and 11%": a bare number takes the unit of the number joined to it."""
+        sep = AND_OR.match(self.text, self.pos)
+        second = ATOM.match(self.text, sep.end()) if sep else None
+        if second is None or second.group("a"):
+            return
+        other = _Reader(self.text, second)
+        if other._read_scale() and other._read_unit() and other.unit is not None:
+            self.unit, self.noun, self.per = other.unit, other.noun, other.per
 
     def _joins(self, other: _Reader) -> bool:
         if self.unit is not None and (self.unit, self.noun) != (other.unit, other.noun):
@@ -410,6 +495,15 @@ class _Reader:
             self.unit = self.currency
             return self._not_glued()
         text, pos = self.text, self.pos
+        times = TIMES_A_NUMBER.match(text, pos)
+        if times:  # "8 × 700 W" counts what the next quantity is per; "4 x 2.5 MW generators"
+            self.operand = True
+            noun = self._noun_past_quantity(times.end())
+            if noun is not None:
+                self.unit, self.noun = noun, True
+            return True
+        if self._read_multiplied_chip():
+            return True
         for pattern, unit in ((PERCENT, "%"), (RATIO, units.RATIO), (PUE_AFTER, units.PUE)):
             m = pattern.match(text, pos)
             if m:
@@ -431,6 +525,10 @@ class _Reader:
         symbol = physical_unit(token.group(1)) if token else None
         if token and symbol:
             self.unit, self.pos = symbol, token.end()
+            return True
+        measure = MEASURE.match(text, pos)
+        if measure:  # "50,000 sq ft", "1.1 exaFLOPS": a unit, of no ledger kind
+            self.unit, self.pos = " ".join(measure.group(1).split()), measure.end()
             return True
         hyphen = HYPHEN_NOUN.match(text, pos)
         if (hyphen and hyphen.group(1).lower() in NOT_COMPOUND) or HYPHEN_CODE.match(text, pos):
@@ -462,20 +560,64 @@ class _Reader:
         nxt = self.text[self.pos:self.pos + 1]
         return not (nxt.isalpha() or nxt.isdigit())
 
+    def _read_multiplied_chip(self) -> bool:
+        """ "8× H100": a whole number times an accelerator's name counts GPUs."""
+        m = CHIP_TIMES.match(self.text, self.pos)
+        if m is None or not self.low.is_integer() or not roles.CHIP.match(m.group(2)):
+            return False
+        self.unit, self.noun, self.pos = "GPU", True, m.end(1)
+        return True
+
     def _read_noun(self, hyphen: re.Match[str] | None) -> bool:
+        """The counted noun: a hyphenated one ("32,000-GPU"), else within five words an
+        acronym in brackets after the noun ("graphics processing units (GPUs)"), the first
+        plural noun ("data centers" kept whole) or an acronym before a noun ("a 1.2 million
+        GPU cluster"). "More" and a quantity in between ("three 300 MVA transformers", where
+        the count ends at "three") are passed over."""
         if hyphen:
             self.unit, self.noun, self.pos = singular(hyphen.group(1)), True, hyphen.end()
             return True
         pos = self.pos
+        while (nxt := NEXT_WORD.match(self.text, pos)) and nxt.group(1).lower() in MORE:
+            pos = nxt.end()
+        if QUANTITY_BETWEEN.match(self.text, pos):
+            noun = self._noun_past_quantity(pos)
+            if noun is not None:
+                self.unit, self.noun = noun, True
+            return noun is not None
+        found = self._noun_from(pos)
+        if found is None:
+            modifier = MODIFIER_ACRONYM.match(self.text, pos)
+            found = (modifier.group(1), modifier.end()) if modifier else None
+        if found is not None:
+            (self.unit, self.pos), self.noun = found, True
+        return found is not None
+
+    def _noun_past_quantity(self, pos: int) -> str | None:
+        """The noun counted past a quantity at `pos` ("300 MVA transformers"), else None."""
+        between = QUANTITY_BETWEEN.match(self.text, pos)
+        if between is None or not _is_unit_word(between.group(0).split()[-1]):
+            return None
+        found = self._noun_from(between.end())
+        return found[0] if found else None
+
+    def _noun_from(self, pos: int) -> tuple[str, int] | None:
+        """(counted noun, where it ends) in the run of up to five words from `pos`."""
+        plural: tuple[str, int] | None = None
+        previous = ""
         for _ in range(5):
             nxt = NEXT_WORD.match(self.text, pos)
             if nxt is None or nxt.group(1).lower() in STOP:
-                return False
-            if _is_plural(nxt.group(1)):
-                self.unit, self.noun, self.pos = singular(nxt.group(1)), True, nxt.end()
-                return True
-            pos = nxt.end()
-        return False
+                break
+            word = nxt.group(1)
+            acronym = PAREN_ACRONYM.match(self.text, nxt.end())
+            if acronym and is_plural(word):
+                return singular(acronym.group(1)), acronym.end()
+            if plural is None and is_plural(word):
+                compound = f"{previous.lower()} {singular(word).lower()}"
+                plural = (compound if compound in COMPOUND_NOUNS else singular(word), nxt.end())
+            previous, pos = word, nxt.end()
+        return plural
 
     def _pue_before(self, pattern: re.Pattern[str]) -> bool:
         if not 1.0 <= self.low <= 3.0 or not pattern.search(
@@ -491,7 +633,7 @@ class _Reader:
         if not _is_year_like(self.atom, self.low) or self.currency or self.scale > 1:
             return False
         if self.unit is None:
-            return True
+            return not self.operand
         if not self.noun:
             return False
         prev = PREV_WORD.search(self.text[max(0, self.left - 20):self.left])

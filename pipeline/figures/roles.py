@@ -45,6 +45,7 @@ GROWTH = keywords(
     "year-over-year", "year over year", "yoy", "from a year", "compared with", "decline", "fell",
     "drop", "down "
 )
+IT_LOAD = re.compile(r"\bIT\b")  # case-sensitive: "5 MW IT load", not the pronoun
 LEGACY = keywords(
     "legacy", "traditional", "enterprise", "older", "typical", "conventional", "standard",
     "average", "air-cooled", "ordinary", "general-purpose", "regular", "historical", "past"
@@ -86,11 +87,13 @@ def _power_role(unit: str, per: str | None, entity: str, about: str) -> str:
         return "server_power"
     if per in ("home", "household"):
         return "home_power"
+    large = unit in ("MW", "GW", "TW")
+    if large and IT_LOAD.search(about):  # "1,000 racks × 5 kW = 5 MW IT load"
+        return "facility_power"
     for pattern, role in ((HOME, "home_power"), (RACK, "rack_power"), (SERVER, "server_power"),
                           (CHIP, "chip_power")):
-        if pattern.search(entity):
-            return role
-    large = unit in ("MW", "GW", "TW")
+        if pattern.search(entity) and not (large and pattern in (SERVER, CHIP)):
+            return role  # megawatts said of "the GPUs" are many chips': a facility's load
     if large and FACILITY.search(about):
         return "facility_power"
     if large and GRID.search(about):
