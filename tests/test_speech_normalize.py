@@ -167,3 +167,18 @@ def test_a_model_code_before_a_number_is_kept_apart_from_it() -> None:
     assert spoken("The HGX H100 60 kW rack.") == "The HGX H one hundred, sixty kilowatts rack."
     assert spoken("A B200 1,000 W part.") == "A B two hundred, one thousand watts part."
     assert spoken("An H100 draws 700 W.") == "An H one hundred draws seven hundred watts."
+
+
+def test_spelled_quantities_are_said_as_written() -> None:
+    assert spoken("Build a single gigawatt of capacity.") == "Build a single gigawatt of capacity."
+    assert spoken("a million GPUs") == "a million G-P-U's"
+
+
+def test_a_plus_after_a_word_that_already_says_more_is_not_said_twice() -> None:
+    assert spoken("over 100,000+ chips") == "over one hundred thousand chips"
+    assert spoken("100,000+ chips") == "more than one hundred thousand chips"
+
+
+def test_an_equals_sign_is_said() -> None:
+    assert spoken("8 × 700 W = 5.6 kW") == (
+        "eight times seven hundred watts equals five point six kilowatts")

@@ -94,9 +94,10 @@ LEFTOVER = re.compile(
     r"|(?P<dotted>\b\d+(?:\.\d+){2,}\b)"
     r"|(?P<name>\b[A-Za-z]+-?\d[A-Za-z0-9]*\b|\b\d+[A-Za-z][A-Za-z0-9]*\b)"
     r"|(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    r"|(?P<symbol>[&+@~≈×%#°])")
+    r"|(?P<symbol>[&+@~≈×%#°=])")
 SYMBOLS = {"&": " and ", "+": " plus ", "@": " at ", "~": "about ", "≈": "about ",
-           "×": " times ", "%": " percent", "#": "number ", "°": " degrees"}
+           "×": " times ", "%": " percent", "#": "number ", "°": " degrees",
+           "=": " equals "}
 NAME_RUN = re.compile(r"[A-Za-z]+|\d+")
 GLUED_UNITS = {"GB": "gigabytes", "TB": "terabytes", "PB": "petabytes", "nm": "nanometre",
                "GHz": "gigahertz", "MHz": "megahertz", "Gbps": "gigabits per second",
@@ -113,6 +114,9 @@ POSSESSIVE_NUMBER = re.compile(
     r"\b(zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|(?:thir|four|fif"
     r"|six|seven|eigh|nine)teen|(?:twen|thir|for|fif|six|seven|eigh|nine)ty|hundred|thousand"
     r"|[mbtr]illion)['’]s\b")
+ARTICLE_AMOUNT = re.compile(r"(?:an?|a single|one single)\s+[a-z]", re.I)
+SAYS_MORE = re.compile(
+    r"\b(?:over|more than|above|exceed\w*|at least|upwards of|beyond)\W*\Z", re.I)
 CODE_BEFORE_NUMBER = re.compile(r"[A-Za-z][\w-]*\d[ \t]+\Z")
 TIDY_SPACE = re.compile(r"[ \t]{2,}")
 TIDY_PUNCT = re.compile(r"\s+(?=[,.;:!?])")
@@ -284,6 +288,8 @@ def _say_mention(mention: Mention, table: lex.Table) -> str:
     """A mention from its own reading: the value as written, its unit in words."""
     if mention.is_year:
         return _say_dates(mention.text, table)
+    if ARTICLE_AMOUNT.match(mention.text):
+        return _words(mention.text, table)  # "a single gigawatt", "a million GPUs": as written
     spells_unit = mention.unit is not None and mention.kind != "count"
     core = _core(mention.text, mention.unit if spells_unit else None)
     low, high = mention.low, mention.high
@@ -291,7 +297,8 @@ def _say_mention(mention: Mention, table: lex.Table) -> str:
         return _words(mention.text, table)  # a recogniser's garble ("inf", 40 digits)
     separator = core.separator or ("to" if low != high else None)
     unit = mention.unit if core.has_unit else None
-    said = _say_value(low, high, unit, mention.kind, separator, core.singular, core.plus)
+    plus = core.plus and not SAYS_MORE.search(mention.text[:core.start])  # "over 100,000+"
+    said = _say_value(low, high, unit, mention.kind, separator, core.singular, plus)
     head = _words(mention.text[:core.start], table)
     return f"{head}{said}{_say_tail(mention.text[core.end:], table)}"
 
