@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from pipeline.figures import roles
 from pipeline.figures.assumptions import ASSUMPTIONS, ASSUMPTIONS_VERSION, as_figures
 from pipeline.figures.derive import DEFAULT_TOLERANCE, Derived, derive
 from pipeline.figures.models import Check, Figure
@@ -594,7 +595,10 @@ def test_an_it_load_with_the_host_is_not_the_chips_power() -> None:
     s.add("pue", "p1", pue, "1.3", "pue", 1.3)
     s.add("draw", "p1", pue, "about 5.2 kW", "power", 5.2, unit="kW", qualifier="about")
     derived = derive(s.figures)
-    assert not any(c.stated_id == s["load"].id for c in derived.checks)
+    # Checked against the article's own sum, not against the GPUs' 3.6 kW.
+    load = check_of(derived, s["load"])
+    assert load.agrees and computed(derived, load.computed_id).formula == (
+        "4 GPUs × 900 W + 400 W = 4 kW")
     assert computed_from(derived, s["load"], s["pue"]).low == pytest.approx(5.2)
     assert check_of(derived, s["draw"]).agrees
 
@@ -632,3 +636,98 @@ def test_parts_of_a_whole_and_spending_listed_by_company() -> None:
     total = computed_from(derived, s["Fabrikam"], s["Contoso"], s["Northwind"])
     assert total.low == 120e9
     assert computed_from(derived, total).low == 40e9  # per company
+
+
+# --- check ids --------------------------------------------------------------------------
+
+
+def test_a_check_keeps_its_id_when_unrelated_checks_come_and_go(derived: Derived) -> None:
+    ids = {c.id for c in derived.checks}
+    assert len(ids) == len(derived.checks) and all(0 < len(i) <= 20 for i in ids)
+    changed = example()
+    # Drop the first stated ratio (its check goes) and add a figure with a check of its own
+    # before all the others: a verdict keyed by id must still find the same checks.
+    figures = [f for f in changed.figures if f.id != changed["nine"].id]
+    extra = ("A pilot hall of 2 MW holds 20 racks at 100 kW per rack, about 20 racks in all.")
+    figures[:0] = [
+        Figure(id="f90", kind="power", low=2, high=2, unit="MW", text="2 MW", sentence=extra,
+               paragraph_id="p0", role="facility_power", entity="pilot hall"),
+        Figure(id="f91", kind="power", low=100, high=100, unit="kW", per="rack",
+               text="100 kW per rack", sentence=extra, paragraph_id="p0"),
+        Figure(id="f92", kind="count", low=20, high=20, unit="rack", qualifier="about",
+               text="about 20 racks", sentence=extra, paragraph_id="p0"),
+    ]
+    rebuilt = derive(figures)
+    before = {c.stated_id: c.id for c in derived.checks}
+    after = {c.stated_id: c.id for c in rebuilt.checks}
+    assert "f92" in after and after["f92"] not in before.values()
+    kept = {s: i for s, i in before.items() if s != changed["nine"].id}
+    assert {s: after[s] for s in kept} == kept
+
+
+# --- changes, homes and worked examples on sentences written for these tests -------------
+
+
+def test_changes_said_up_from_and_that_number_is() -> None:
+    s = Stated()
+    quarter = "Spending this quarter hit $12bn, up from $10bn a year earlier."
+    s.add("new", "p1", quarter, "$12bn", "money", 12e9, unit="USD", role="capex")
+    s.add("old", "p1", quarter, "$10bn", "money", 10e9, unit="USD", role="capex")
+    queue = "In March the queue held 40 GW; today that number is 50 GW."
+    s.add("march", "p2", queue, "40 GW", "power", 40, unit="GW", role="grid_capacity")
+    s.add("today", "p2", queue, "50 GW", "power", 50, unit="GW", role="grid_capacity")
+    density = "Average density rose from 8 kW per rack in 2020 to 20 kW in 2025."
+    s.add("from", "p3", density, "8 kW per rack", "power", 8, unit="kW", per="rack",
+          role="rack_power")
+    s.add("to", "p3", density, "20 kW", "power", 20, unit="kW", role="rack_power")
+    derived = derive(s.figures)
+    assert computed_from(derived, s["old"], s["new"]).low == pytest.approx(20)
+    assert computed_from(derived, s["march"], s["today"]).low == pytest.approx(25)
+    assert computed_from(derived, s["from"], s["to"]).low == pytest.approx(150)
+
+
+def test_revenue_growth_is_not_checked_against_spending_growth() -> None:
+    s = Stated()
+    revenue = "The company booked $50 billion in revenue, up 18 percent."
+    s.add("revenue", "p1", revenue, "$50 billion", "money", 50e9, unit="USD", role="revenue")
+    s.add("growth", "p1", revenue, "18 percent", "percent", 18, unit="%",
+          role=roles.role_of("percent", "%", None, "company", revenue))  # as extract() does
+    assert s["growth"].role == "revenue_growth"
+    capex = "Capex hit $12bn, up from $10bn last year."
+    s.add("new", "p2", capex, "$12bn", "money", 12e9, unit="USD", role="capex")
+    s.add("old", "p2", capex, "$10bn", "money", 10e9, unit="USD", role="capex")
+    assert not any(c.stated_id == s["growth"].id for c in derive(s.figures).checks)
+
+
+def test_a_homes_yearly_use_and_the_energy_of_many_homes() -> None:
+    s = Stated()
+    site = "A 50 MW campus uses 438,000 MWh a year, as much as 40,000 homes."
+    s.add("energy", "p1", site, "438,000 MWh a year", "energy", 438_000, unit="MWh",
+          per="year", role="energy")
+    s.add("homes", "p1", site, "40,000 homes", "count", 40_000, unit="home")
+    home = "An average home uses about 10,000 kWh."
+    s.add("use", "p2", home, "about 10,000 kWh", "energy", 10_000, unit="kWh",
+          entity="average home", qualifier="about")
+    derived = derive(s.figures)
+    assert computed_from(derived, s["energy"], s["homes"]).low == pytest.approx(10.95)
+    energy = computed_from(derived, s["homes"], s["use"])
+    assert (energy.low, energy.unit, energy.per) == (4e8, "kWh", "year")
+
+
+def test_a_worked_example_is_checked_against_its_own_result() -> None:
+    s = Stated()
+    right = "IT load 400 kW, total facility 560 kW → PUE = 560 ÷ 400 = 1.40."
+    s.add("it", "p1", right, "400 kW", "power", 400, unit="kW", entity="facility")
+    s.add("total", "p1", right, "560 kW", "power", 560, unit="kW", entity="facility")
+    s.add("560", "p1", right, "560", "count", 560)
+    s.add("400", "p1", right, "400", "count", 400)
+    s.add("pue", "p1", right, "1.40", "pue", 1.4)
+    wrong = "20 racks × 40 kW = 1 MW IT load"
+    s.add("racks", "p2", wrong, "20 racks", "count", 20, unit="rack")
+    s.add("density", "p2", wrong, "40 kW", "power", 40, unit="kW", per="rack")
+    s.add("load", "p2", wrong, "1 MW", "power", 1, unit="MW", role="facility_power")
+    derived = derive(s.figures)
+    pue = check_of(derived, s["pue"])
+    assert pue.agrees and computed(derived, pue.computed_id).formula == "560 ÷ 400 = 1.4"
+    load = check_of(derived, s["load"])
+    assert load.alarm and computed(derived, load.computed_id).low == pytest.approx(0.8)

@@ -77,3 +77,48 @@ def test_a_lead_in_names_what_its_list_is_about() -> None:
 def test_a_period_is_not_an_entity() -> None:
     figures = said_of("Dell shipped $3 billion of servers in Q3.")
     assert figures["$3 billion"].entity == "Dell"
+
+
+def test_a_predicate_noun_s_figure_is_about_the_subject() -> None:
+    figures = said_of("The Halden campus in Norway is a 300 MW site.")
+    assert "Halden" in figures["300 MW"].entity
+
+
+def test_a_count_that_is_the_subject_is_about_what_it_counts() -> None:
+    figures = said_of("Most of all, 2,000 farms use about 9 million kilowatt-hours a year.")
+    assert figures["2,000 farms"].entity == "farms"
+
+
+def test_a_measure_noun_with_a_purpose_clause_is_looked_past_to_the_subject() -> None:
+    figures = said_of("A large smelter consumes enough energy to power 40,000 homes.")
+    assert "smelter" in figures["40,000 homes"].entity
+
+
+def test_a_demonstrative_noun_is_an_entity_by_itself() -> None:
+    figures = said_of("Ireland has many server halls. Those halls used 6 terawatt-hours last year.")
+    assert figures["6 terawatt-hours"].entity == "halls"
+
+
+def test_a_figure_after_up_from_shares_the_clause_subject() -> None:
+    figures = said_of("Lighting now takes about a tenth of site power, up from 15 percent.")
+    assert figures["15 percent"].entity == "Lighting"
+
+
+def test_a_multiple_said_as_a_verb_is_about_the_clause_subject() -> None:
+    figures = said_of("Power use by chip fabs could nearly triple by 2031.")
+    assert "fabs" in figures["nearly triple"].entity
+
+
+def test_a_list_label_that_is_a_quantity_names_nothing() -> None:
+    figures = said_of("Key numbers:", ("list", "- 40 GWh / year: Annual use of one 5 MW "
+                                       "edge facility, equivalent to 4,000 homes"))
+    assert figures["5 MW"].entity == "edge facility"
+    assert figures["4,000 homes"].entity == "edge facility"
+
+
+def test_a_measure_whose_owner_is_a_pronoun_takes_the_title_s_subject() -> None:
+    text = "We expect our full-year outlay to be in the range of $5-6 billion, the CFO said."
+    a = article(("text", text))
+    figures = {f.text: f for f in extract(a.model_copy(update={"title": "Cisco raises its "
+                                                                          "outlook"}))}
+    assert figures["$5-6 billion"].entity == "Cisco"

@@ -320,3 +320,34 @@ def test_counts_of_the_texts_own_parts_and_table_durations_are_not_figures() -> 
         table([["Site", "Load", "Build time"], ["Lakeside", "90 MW", "18 months"]]),
     ))
     assert [f.text for f in figures] == ["$2 billion", "90 MW"]
+
+
+def test_a_worked_pue_example_its_operands_and_a_later_list_of_bare_pues() -> None:
+    figures = extract(article_of(
+        ("text", "PUE is total power over IT power. Example: 900 kW total ÷ 600 kW IT = "
+                 "1.50—50% overhead.", None),
+        ("text", "IT load 600 kW, total 900 kW → PUE = 900 ÷ 600 = 1.50.", None),
+        ("text", "Typical ranges:", None),
+        ("list", "- 1.1–1.3: Hyperscale halls\n- 1.6–2.0: Older enterprise rooms", None),
+    ))
+    assert [(f.text, f.kind, f.unit, len(f.also_at)) for f in figures] == [
+        ("900 kW", "power", "kW", 2), ("600 kW", "power", "kW", 2), ("1.50", "pue", "", 1),
+        ("50%", "percent", "%", 0), ("1.1–1.3", "pue", "", 0), ("1.6–2.0", "pue", "", 0)]
+
+
+def test_a_bare_decimal_is_a_pue_only_in_a_section_that_names_pue() -> None:
+    article = article_of(("text", "Most halls run at a PUE of 1.4.", None))
+    other = article_of(("list", "- 1.1–1.3: Hyperscale halls", None), heading="Ratios")
+    article.sections.append(other.sections[0])
+    assert [(f.low, f.kind) for f in extract(article)] == [(1.4, "pue"), (1.1, "count")]
+    figures = extract(article_of(("list", "- 2 GW: planned load\n- 1.3: design PUE", None)))
+    assert [(f.low, f.kind) for f in figures] == [(2, "power"), (1.3, "pue")]
+
+
+def test_a_year_before_a_noun_phrase_and_an_elided_noun() -> None:
+    figures = extract(one_paragraph(
+        "Our full-year 2026 capital expenditures will reach $12 billion across 310 "
+        "substations, of which eleven are new."))
+    assert [(f.text, f.kind, f.unit) for f in figures] == [
+        ("$12 billion", "money", "USD"), ("310 substations", "count", "substation"),
+        ("eleven", "count", "substation")]

@@ -238,6 +238,7 @@ def test_units_normalise_and_convert() -> None:
     ("racks that exceed 100 kW", "exceed"), ("loads exceeding 50 MW", "exceeding"),
     ("demand exceeds 40 kW per rack", "exceeds"), ("100kW+ racks", "+"), ("$80B+ in capex", "+"),
     ("an AI rack runs 30–120+ kW", "+"), ("no more than 5 kW", "no more than"),
+    ("a 50,000-plus GPU cluster", "plus"), ("racks of ≥ 40 kW", "≥"),
 ])
 def test_qualifiers_exceed_and_plus_are_kept(text: str, qualifier: str) -> None:
     m = one(text)
@@ -317,9 +318,60 @@ def test_a_bare_number_shares_the_unit_of_the_number_joined_to_it() -> None:
     assert [(m.low, m.unit) for m in found] == [(30, "%"), (25, "%"), (4, "GW"), (5, "GW")]
 
 
+def test_an_arrow_or_from_to_shares_the_unit_but_a_year_takes_none() -> None:
+    found = quantities("The share went 2.1 → 6% as load rose from 3 to 9 GW.")
+    assert [(m.text, m.low, m.unit) for m in found] == [
+        ("2.1", 2.1, "%"), ("6%", 6, "%"), ("3", 3, "GW"), ("9 GW", 9, "GW")]
+    found = find_mentions("In 2031 and 18% of cases")
+    assert [(m.low, m.unit, m.is_year) for m in found] == [(2031, None, True), (18, "%", False)]
+    assert [m.unit for m in quantities("Staff fell by 40 to 900 people")] == [None, "person"]
+
+
+def test_a_pue_after_a_comparison_sign() -> None:
+    assert [(m.qualifier, m.kind) for m in quantities("a PUE ≤ 1.2 at the site")] == [
+        ("≤", "pue")]
+
+
+def test_an_em_dash_glues_two_figures_unless_they_read_as_a_range() -> None:
+    found = quantities("so the ratio is 1.25—25% of the load goes to cooling")
+    assert [(m.text, m.low, m.high, m.unit) for m in found] == [
+        ("1.25", 1.25, 1.25, None), ("25%", 25, 25, "%")]
+    assert [(m.low, m.high) for m in quantities("racks of 8—12 kW")] == [(8, 12)]
+
+
+@pytest.mark.parametrize("text", [
+    "Our full-year 2026 operating expenses will rise.",
+    "The company kept its 2027 targets.",
+    "Fiscal 2030 deliveries slipped.",
+])
+def test_a_year_that_opens_a_noun_phrase_is_a_year(text: str) -> None:
+    assert [(m.is_year, m.unit) for m in find_mentions(text)] == [(True, None)]
+
+
+def test_parts_pairs_and_elided_nouns_are_counted() -> None:
+    found = quantities("Two of the six campuses and 4 of 9 halls run liquid loops.")
+    assert [(m.text, m.unit) for m in found] == [
+        ("Two", "campus"), ("six campuses", "campus"), ("4", "hall"), ("9 halls", "hall")]
+    assert [m.text for m in quantities("one of the six campuses is new")] == ["six campuses"]
+    found = quantities("Each tray pairs one Vera CPU with four GPUs; one operator and two "
+                       "utilities signed.")
+    assert [(m.low, m.unit) for m in found] == [(1, "CPU"), (4, "GPU"), (1, "operator"),
+                                                (2, "utility")]
+    found = quantities("The state has 212 substations, of which 15 are new, and 30 more.")
+    assert [(m.low, m.unit) for m in found] == [(212, "substation"), (15, "substation"),
+                                                (30, None)]
+    found = quantities("The number of edge sites tripled to 610, with another 95 planned; "
+                       "the number of racks rose 9% to 4,000.")
+    assert [(m.low, m.unit) for m in found] == [(610, "site"), (95, "site"), (9, "%"),
+                                                (4000, None)]
+    found = quantities("It runs 80 sites; including 5 in Ohio, that is a lot.")
+    assert [m.unit for m in found] == ["site", None]  # another clause
+
+
 @pytest.mark.parametrize("text", [
     "a 20,000 sq ft hall", "it reaches 2.5 exaFLOPS", "floors rated for 1,200 kg",
     "a 400-acre site", "800 TB of flash", "a 13.8 kV feeder", "3 miles of trench",
+    "a 12,000 m² hall", "cores at 3.4 GHz", "a 65 dB limit", "30 metres of pipe",
 ])
 def test_units_outside_the_ledger_kinds_have_no_kind(text: str) -> None:
     m = one(text)

@@ -21,6 +21,7 @@ script may say aloud.
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import math
 import re
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 
 from pipeline.figures import roles
 from pipeline.figures.display import format_value as _format
+from pipeline.figures.display import number as _number
 from pipeline.figures.display import percent as _pct
 from pipeline.figures.models import ALARM_CONFIDENCE, Check, Figure, FigureKind
 from pipeline.figures.units import compatible, convert
@@ -60,6 +62,27 @@ _RISE = roles.keywords(
     "increase", "raise", "surge", "expand", "boost", "up ", "doubl", "tripl", "quadrupl",
     "fall", "fell", "drop", "decline", "cut", "reduc", "lower", "shrink", "shrank"
 )
+_UP_FROM = re.compile(
+    r"\b(?:up|down|rising|rose|risen|climbing|climbed|growing|grew|increas\w*|declin\w*|"
+    r"falling|fell|dropp\w*|jump\w*)\s+from\s*$|\b(?:compared (?:with|to)|versus|vs\.?)\s*$",
+    re.IGNORECASE,
+)
+"""Before the old amount, said after the new one: "$9.2bn, up from $6.8bn last year"."""
+_RESTATED = re.compile(
+    r"\b(?:that|this|the)\s+(?:number|figure|total|amount|count|tally)\s+(?:is|was|stands at|"
+    r"stood at|has (?:risen|grown|climbed|fallen) to|reached|hit)\s+(?:now\s+)?$",
+    re.IGNORECASE,
+)
+"""Before a new amount of the quantity said just before: "today that number is 6.6 GW"."""
+_POWER_WORDS = roles.keywords("power", "watt", "kW", "density", "draw")
+"""A stated ratio of racks' power: "24× the power per rack", "24× the watts"."""
+
+
+@functools.lru_cache(maxsize=1024)
+def _says_power(clause: str) -> bool:
+    return bool(_POWER_WORDS.search(clause))
+
+
 _MORE = roles.keywords("another", "an additional", "a further", "an extra", "additional")
 _SAID_IT = re.compile(r"\s*(?:of\s+)?IT\b")  # "≈ 6.2 kW IT load"
 _PLUS = re.compile(r"\bplus\b|\s\+\s|\band another\b", re.IGNORECASE)
@@ -221,8 +244,17 @@ def same_entity(a: str, b: str) -> bool | None:
     return wa <= wb or wb <= wa
 
 
+_NOT_AN_ENTITY = re.compile(
+    r"(?:racks|GPUs|homes|households|servers|companies|(?:kilo|mega|giga)?watts|[kMG]W)",
+    re.IGNORECASE,
+)
+"""A bare plural counted noun or unit ("racks", "megawatts") names what is counted, not whose."""
+
+
 @functools.lru_cache(maxsize=4096)
 def _entity_words(text: str) -> frozenset[str]:
+    if _NOT_AN_ENTITY.fullmatch(text.strip()):
+        return frozenset()
     return frozenset(
         w.rstrip("s") for w in re.findall(r"[a-z0-9]+", text.lower())
         if w not in ("the", "a", "an", "of", "in", "and", "its", "their", "per", "new")
@@ -237,6 +269,15 @@ class _Calc:
     figure: Figure
     rule: str
     leaves: tuple[Figure, ...]  # the source figures it rests on, for placing it in the text
+    restates: str | None = None  # the one stated figure it may be checked against, if any
+    again: frozenset[tuple[str | None, str]] = field(init=False)  # later mentions of leaves
+    paragraphs: frozenset[str] = field(init=False)  # where the leaves are first said
+
+    def __post_init__(self) -> None:
+        self.again = frozenset(
+            (p.paragraph_id, p.sentence) for leaf in self.leaves for p in leaf.also_at)
+        self.paragraphs = frozenset(
+            leaf.paragraph_id for leaf in self.leaves if leaf.paragraph_id is not None)
 
 
 @dataclass
@@ -313,8 +354,10 @@ class _Article:
         entity: str = "",
         per: str | None = None,
         period: str | None = None,
+        restates: Figure | None = None,
     ) -> None:
-        """Record a computed figure once; the same rule giving the same result is a duplicate."""
+        """Record a computed figure once; the same rule giving the same result is a duplicate.
+        `restates`: the stated figure it is the result of (a worked example's "= 5 MW")."""
         low, high = value
         key = (rule, kind, unit, per, f"{low:.6g}", f"{high:.6g}")
         if key in self._seen or not (math.isfinite(low) and math.isfinite(high)):
@@ -338,7 +381,7 @@ class _Article:
         if any(f.origin == "assumption" or f.id in self.assumed for f in inputs):
             self.assumed.add(figure.id)
         leaves = tuple(leaf for f in inputs for leaf in self._leaves(f))
-        self.calcs.append(_Calc(figure, rule, leaves))
+        self.calcs.append(_Calc(figure, rule, leaves, restates.id if restates else None))
         self._seen.add(key)
 
     def _leaves(self, f: Figure) -> tuple[Figure, ...]:
@@ -525,6 +568,39 @@ def _homes(a: _Article) -> None:
                 role="count_homes",
                 entity=_entity(energy),
                 subject=f"homes using as much electricity as {_name(energy)}",
+            )
+
+
+def _home_use(a: _Article) -> None:
+    """A home's yearly use = annual energy ÷ the homes said in its sentence (876,000 MWh ÷
+    80,000–100,000 homes = 8.76–10.95 MWh), and the energy of a number of homes = homes × a
+    home's yearly use the article states (5,000 × 10,700 kWh = 53.5 million kWh)."""
+    for energy in a.having(lambda f: _role(f) == "energy" and f.per in (None, "year")):
+        for homes in [f for f in a.said_with(energy) if _role(f) == "count_homes"]:
+            a.add(
+                "home_use",
+                [energy, homes],
+                f"{a.show(energy, False)} ÷ {a.show(homes)}",
+                _div(_span(energy), _span(homes)),
+                kind="energy",
+                unit=energy.unit,
+                role="home_energy",
+                entity="home",
+                subject=f"a year's electricity per home, from {_name(energy)}",
+            )
+    for use in a.having(lambda f: _role(f) == "home_energy" and f.per in (None, "home")):
+        for homes in _unique(a.having(_has("count_homes"))):
+            a.add(
+                "homes_energy",
+                [homes, use],
+                f"{a.show(homes)} × {a.show(use, False)}",
+                _mul(_span(homes), _span(use)),
+                kind="energy",
+                unit=use.unit,
+                per="year",
+                role="energy",
+                entity=_entity(homes),
+                subject=f"electricity {homes.text} use in a year",
             )
 
 
@@ -730,7 +806,7 @@ def _add_change(a: _Article, old: Figure, new: Figure, years: int = 1) -> None:
     """The change from old to new in percent; as a multiple too when the article states a
     growth multiple ("more than doubling"); and per year when it spans several years."""
     multiple = _div(_span(new), _span(old, new.unit))
-    role = "capex_growth" if _role(new) in ("capex", "cost") else "growth"
+    role = _growth_role(new)
     entity = "combined" if new.origin == "computed" else _entity(new) or _entity(old)
     a.add(
         "yoy",
@@ -773,6 +849,13 @@ def _add_change(a: _Article, old: Figure, new: Figure, years: int = 1) -> None:
         )
 
 
+def _growth_role(f: Figure) -> str:
+    """The role of a change in f: spending's, revenue's, or anything else's growth."""
+    role = _role(f)
+    return "capex_growth" if role in ("capex", "cost") else (
+        "revenue_growth" if role == "revenue" else "growth")
+
+
 def _changes_in_text(a: _Article) -> None:
     """Changes the text spells out without periods: "to $70 billion from $66 billion", "it
     has swelled to 225 gigawatts" (from the same quantity said before it in the paragraph),
@@ -781,15 +864,20 @@ def _changes_in_text(a: _Article) -> None:
     for said in a.mentions.values():
         for i, (_, sentence, new) in enumerate(said):
             at = _find(sentence, new.text)
-            if new.kind not in ("money", "energy", "power") or new.per is not None or at is None:
+            if new.kind not in ("money", "energy", "power") or at is None:
                 continue
             before = sentence[:at]
-            earlier = [f for _, _, f in said[:i] if f.id != new.id and _same_quantity(f, new)]
-            previous = earlier[-1] if earlier else None
+            earlier = [(s, f) for _, s, f in said[:i] if f.id != new.id and _same_quantity(f, new)]
+            previous = earlier[-1][1] if earlier else None
+            newer = next((f for s, f in reversed(earlier) if s == sentence), None)
             if re.search(r"\bto\s*$", before) and _RISE.search(_clause_of(sentence, new.text)):
                 old = _stated_from(said, sentence, new) or previous
                 if old is not None:
                     _add_change(a, old, new)
+            elif _UP_FROM.search(before) and newer is not None:
+                _add_change(a, new, newer)  # "hit $9.2bn, up from $6.8bn last year"
+            elif _RESTATED.search(before) and previous is not None:
+                _add_change(a, previous, new)  # "6 GW in February; today that number is 6.6 GW"
             elif _MORE.search(before[-16:]) and previous is not None:
                 a.add(
                     "increment",
@@ -799,15 +887,18 @@ def _changes_in_text(a: _Article) -> None:
                     kind="percent",
                     unit="%",
                     period=new.period,
-                    role="capex_growth" if _role(new) in ("capex", "cost") else "growth",
+                    role=_growth_role(new),
                     entity=_entity(previous) or _entity(new),
                     subject=f"{_name(new)} more on top of {_name(previous)}",
                 )
 
 
 def _same_quantity(f: Figure, g: Figure) -> bool:
-    return (f.kind, f.per) == (g.kind, g.per) and compatible(f.unit, g.unit) and (
-        _role(f) == _role(g)) and same_entity(_entity(f), _entity(g)) is not False
+    """Same kind, unit and role, entities not different: "7 kW per rack … to 27 kW" (a rate
+    said once with its "per" and once without) too."""
+    return f.kind == g.kind and (f.per == g.per or None in (f.per, g.per)) and compatible(
+        f.unit, g.unit) and _role(f) == _role(g) and same_entity(
+        _entity(f), _entity(g)) is not False
 
 
 def _stated_from(said: list[tuple[int, str, Figure]], sentence: str, new: Figure) -> Figure | None:
@@ -1048,13 +1139,172 @@ def _per_gpu(a: _Article) -> None:
             )
 
 
+_OPERATORS = {"×": "×", "x": "×", "*": "×", "÷": "÷", "/": "÷", "+": "+", "−": "−"}
+_WORKED_TOKEN = re.compile(
+    r"\s*(?:(?P<op>[×*÷/+−]|\bx\b)|(?P<num>\d[\d,]*(?:\.\d+)?)(?![\d,.]*\s*[A-Za-z%$€£])"
+    r"|(?P<word>\([^()]{0,30}\)|[A-Za-z][\w-]*))"
+)
+"""Between the figures of a worked example: an operator, a bare number ("8 × 700 W"), or a
+word or a bracket that names an operand ("700 kW facility ÷ 500 kW IT", "500 W (host)")."""
+_EQUALS = re.compile(r"\s[=≈]\s")
+_EXPRESSION_START = re.compile(r".*(?:^|[:;=≈→]\s*|\.\s)", re.DOTALL)
+
+_Operand = tuple[float, float, str | None, Figure | None]  # low, high, unit (None: a number)
+
+
+def _worked_examples(a: _Article) -> None:
+    """Results the article works out itself ("1,000 racks × 5 kW = 5 MW", "8 × 700 W + 500 W
+    ≈ 6.2 kW", "PUE = 700 ÷ 500 = 1.40"): the left side recomputed from its figures and bare
+    numbers, × and ÷ before + and −, checked against the figure after "=" and only that one."""
+    for (_, sentence), mates in a.sentences.items():
+        if not sentence or not _EQUALS.search(sentence):
+            continue
+        said = sorted([*a.said_with(mates[0]), mates[0]], key=lambda f: -len(f.text))
+        for equals in _EQUALS.finditer(sentence):
+            result = next((f for f in said if sentence.startswith(f.text, equals.end())
+                           or sentence.startswith(f.text, equals.start() + 1)), None)
+            found = _EXPRESSION_START.match(sentence, 0, equals.start())
+            start = found.end() if found else 0
+            left = _placed(sentence, said, start, equals.start())
+            terms = _terms(sentence, left, start, equals.start()) if left else None
+            value = _evaluate(terms) if terms else None
+            if result is not None and terms and value is not None:
+                _add_worked(a, terms, value, result)
+
+
+def _placed(sentence: str, said: list[Figure], start: int, end: int) -> list[tuple[int, Figure]]:
+    """Where each figure (longest text first) sits between start and end, not inside another
+    ("560" is not the "560" of "560 kW"), in order."""
+    placed: list[tuple[int, Figure]] = []
+    for f in said:
+        for m in re.finditer(r"(?<![\w.,])" + re.escape(f.text), sentence[start:end]):
+            at = start + m.start()
+            if not any(b < at + len(f.text) and at < b + len(g.text) for b, g in placed):
+                placed.append((at, f))
+                break
+    return sorted(placed, key=lambda m: m[0])
+
+
+def _terms(sentence: str, left: list[tuple[int, Figure]], start: int,
+           end: int) -> list[_Operand | str] | None:
+    """Operands and operators in order; None when the text between them is not arithmetic."""
+    terms: list[_Operand | str] = []
+    at = start
+    for begin, f in [*left, (end, None)]:
+        stretch = sentence[at:begin]
+        tokens = list(_WORKED_TOKEN.finditer(stretch))
+        if "".join(m.group() for m in tokens) != stretch.rstrip():
+            return None  # something else between the figures: not a worked example
+        for token in tokens:
+            if token.group("op"):
+                terms.append(_OPERATORS[token.group("op")])
+            elif token.group("num"):
+                number = float(token.group("num").replace(",", ""))
+                terms.append((number, number, None, None))
+        if f is not None:
+            terms.append(_operand(f))
+            at = begin + len(f.text)
+            if f.text.rstrip().endswith(("×", "x")):  # "8×" said as a multiplier
+                terms.append("×")
+    shape = all((i % 2 == 1) == isinstance(t, str) for i, t in enumerate(terms))
+    return terms if shape and len(terms) >= 3 and len(terms) % 2 == 1 else None
+
+
+def _operand(f: Figure) -> _Operand:
+    if f.kind == "percent":
+        return f.low / 100, f.high / 100, None, f
+    if f.kind in ("count", "pue", "ratio"):
+        return f.low, f.high, None, f
+    return f.low, f.high, f.unit, f
+
+
+def _evaluate(terms: list[_Operand | str]) -> _Operand | None:
+    """× and ÷ first, then + and −; None when the units do not combine."""
+    operands = [t for t in terms if not isinstance(t, str)]
+    operators = [t for t in terms if isinstance(t, str)]
+    parts: list[_Operand | None] = [operands[0]]
+    signs: list[str] = []
+    for op, term in zip(operators, operands[1:], strict=True):
+        if op in ("×", "÷"):
+            last = parts[-1]
+            parts[-1] = None if last is None else _combine(last, op, term)
+        else:
+            parts.append(term)
+            signs.append(op)
+    total = parts[0]
+    for op, part in zip(signs, parts[1:], strict=True):
+        total = None if total is None or part is None else _combine(total, op, part)
+    return total
+
+
+def _combine(x: _Operand, op: str, y: _Operand) -> _Operand | None:
+    (xl, xh, xu, _), (yl, yh, yu, _) = x, y
+    if op in ("+", "−"):
+        if (xu is None) != (yu is None) or (xu and yu and not compatible(xu, yu)):
+            return None
+        yl, yh = (_to(yl, yu, xu), _to(yh, yu, xu)) if xu and yu else (yl, yh)
+        return (xl + yl, xh + yh, xu, None) if op == "+" else (xl - yh, xh - yl, xu, None)
+    if op == "×":
+        if xu is not None and yu is not None:
+            return None
+        return xl * yl, xh * yh, xu or yu, None
+    if yu is None:
+        low, high = _div((xl, xh), (yl, yh))
+        return low, high, xu, None
+    if xu is None or not compatible(xu, yu):
+        return None
+    low, high = _div((_to(xl, xu, yu), _to(xh, xu, yu)), (yl, yh))
+    return low, high, None, None
+
+
+def _to(value: float, unit: str | None, to_unit: str | None) -> float:
+    return value if unit == to_unit or not unit or not to_unit else convert(value, unit, to_unit)
+
+
+def _range(low: float, high: float) -> str:
+    return _number(low) if low == high else f"{_number(low)}–{_number(high)}"
+
+
+def _add_worked(a: _Article, terms: list[_Operand | str], value: _Operand,
+                result: Figure) -> None:
+    low, high, unit, _ = value
+    if unit is None:
+        if result.kind == "percent":
+            low, high = 100 * low, 100 * high
+        elif result.kind not in ("count", "pue", "ratio"):
+            return
+    elif result.kind in ("count", "pue", "ratio", "percent") or not compatible(unit, result.unit):
+        return
+    else:
+        low, high = _to(low, unit, result.unit), _to(high, unit, result.unit)
+    inputs = [t[3] for t in terms if not isinstance(t, str) and t[3] is not None]
+    shown = " ".join(t if isinstance(t, str) else a.show(t[3]) if t[3] and t[3].unit
+                     else _range(t[0], t[1]) for t in terms)
+    a.add(
+        "worked",
+        inputs,
+        shown,
+        (low, high),
+        kind=result.kind,
+        unit=result.unit,
+        per=result.per,
+        period=result.period,
+        role=_role(result),
+        entity=_entity(result),
+        subject=f"{_name(result)}, as the article works it out",
+        restates=result,
+    )
+
+
 _RULES = (
+    _worked_examples,
     _density_ratios,
     _racks_supported,
     _density_from_racks,
     _facility_draw,
     _annual_energy,
     _homes,
+    _home_use,
     _table_sums,
     _component_sums,
     _per_company,
@@ -1079,7 +1329,11 @@ _ANYWHERE: dict[str, Callable[[Figure], bool]] = {
     "per_company": lambda s: True,
     "cost_per_mw": lambda s: True,
     "per_gpu": lambda s: True,
+    "ratio": lambda s: _says_power(_clause(s)),
 }
+# Rules whose results are so common ("24×", "3×") that a statement far from the inputs is
+# paired only when it agrees: a disagreement that far away is likelier another comparison.
+_AGREEING_ONLY = {"ratio"}
 # And some rules accept only statements that pass their test, wherever they are.
 _ONLY_IF: dict[str, Callable[[Figure], bool]] = {
     "sum": _ANYWHERE["sum"],
@@ -1132,12 +1386,9 @@ def _placement(s: Figure, calc: _Calc) -> tuple[int, int] | None:
             (0 if _clause(leaf) == _clause(s) else 1, abs(at - (_position(leaf) or 0)))
             for leaf in near
         )
-    if any(
-        leaf.paragraph_id is not None and leaf.paragraph_id == s.paragraph_id
-        for leaf in calc.leaves
-    ):
-        return 2, 0
-    return None
+    if (s.paragraph_id, s.sentence) in calc.again:  # said beside a later mention of an input
+        return 1, 0
+    return (2, 0) if s.paragraph_id in calc.paragraphs else None
 
 
 def _family(role: str | None) -> str | None:
@@ -1175,6 +1426,8 @@ def _rank(s: Figure, calc: _Calc, a: _Article) -> tuple[int, int, float, int, fl
     c = calc.figure
     if s.id in c.inputs or any(leaf.id == s.id for leaf in calc.leaves):
         return None
+    if calc.restates is not None and s.id != calc.restates:
+        return None
     if (s.kind, s.per) != (c.kind, c.per) or not compatible(s.unit, c.unit):
         return None
     restates = _RESTATES.get(calc.rule)
@@ -1192,6 +1445,8 @@ def _rank(s: Figure, calc: _Calc, a: _Article) -> tuple[int, int, float, int, fl
         place = (1, 0)
     if place is None:
         if calc.rule not in _ANYWHERE or not _ANYWHERE[calc.rule](s):
+            return None
+        if calc.rule in _AGREEING_ONLY and _deviation(s, c, 0.0)[0] > DEFAULT_TOLERANCE:
             return None
         place = (3, 0)
     entity = _entity_match(s, c)
@@ -1286,7 +1541,28 @@ def _checks(a: _Article, tolerance: float) -> list[Check]:
             computed.add(calc.figure.id)
             checks.append(_check(s, calc.figure, tolerance, rank[-1]))
     checks.sort(key=lambda c: a.order[c.stated_id])
-    return [c.model_copy(update={"id": f"k{i}"}) for i, c in enumerate(checks, start=1)]
+    return _with_ids(checks, a)
+
+
+def _with_ids(checks: list[Check], a: _Article) -> list[Check]:
+    """Give each check an id from its content: the stated figure's paragraph, span and text
+    and the computation's formula. An editor's verdict is keyed by it, so it must name the
+    same check when the ledger is rebuilt with checks added, dropped or reordered."""
+    formulas = {c.figure.id: c.figure.formula or "" for c in a.calcs}
+    stated = {f.id: f for f in a.source}
+    given: set[str] = set()
+    out = []
+    for check in checks:
+        s = stated[check.stated_id]
+        content = f"{s.paragraph_id}|{s.span}|{s.text}|{formulas[check.computed_id]}"
+        base = "k" + hashlib.blake2b(content.encode("utf-8"), digest_size=5).hexdigest()
+        check_id, n = base, 1
+        while check_id in given:  # the same content twice: a figure extract() split in two
+            n += 1
+            check_id = f"{base}-{n}"
+        given.add(check_id)
+        out.append(check.model_copy(update={"id": check_id}))
+    return out
 
 
 # --- entry point ------------------------------------------------------------------------

@@ -18,9 +18,17 @@ the attribute ruler that maps them to coarse ones does not run.
    hardware" is about where it goes;
 4. "capex of $80 billion" → the noun before "of"; "80% of the heat" → the
    noun after it, but a share that goes "to X" or lies "in X" is about X, and
-   "AWS accounts for 60% of …" is about AWS.
-Nouns that name a measure rather than a thing ("forecast", "revenue", "number")
-are looked past, to their owner, their object or the clause's subject.
+   "AWS accounts for 60% of …" is about AWS;
+5. a figure after "up from" shares its clause's subject; a multiple said as a
+   verb ("could nearly double") is about the clause's subject; a count that is
+   the subject ("5,000 homes consume …") is about what it counts (`own`); a
+   quantity defined after a colon ("876K MWh / year: Annual consumption of a
+   100 MW facility") is about what the definition names.
+A predicate noun stands for its subject ("Project Caprock is a 540 MW campus"
+→ Project Caprock). Nouns that name a measure rather than a thing ("forecast",
+"range", "energy", "number") are looked past, to their owner, their object or
+the clause's subject ("consumes enough energy to power 100,000 homes"), unless
+a modifier says whose they are ("US grid load", "data center share").
 Within the noun phrase found, the proper nouns win ("Microsoft's capex" →
 Microsoft); otherwise the head noun with the words that qualify it
 ("traditional rack"). Coordinated subjects are kept whole, with their parts
@@ -34,7 +42,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from pipeline.errors import ConfigError
@@ -68,14 +76,22 @@ MEASURE_NOUNS = frozenset({
     "capex", "spending", "spend", "investment", "guidance", "budget", "limit", "use", "usage",
     "consumption", "draw", "load", "requirement", "demand", "value", "cost", "costs",
     "agreement", "initiative", "deal", "revision", "baseline", "expenditure", "expenditures",
-    "outlay", "average", "survey", "target", "%", "pue", "tdp"
+    "outlay", "average", "survey", "target", "%", "pue", "tdp", "range", "energy",
+    "density", "densities", "capital"
 })
+# Nouns that name when, not whose: "capex for this quarter" is not about the quarter.
+PERIOD_NOUNS = frozenset({
+    "quarter", "year", "month", "week", "day", "decade", "period", "half", "time", "season"
+})
+# A multiple said as a verb or adjective: "could nearly double", "on course to triple".
+MULTIPLE_TAGS = VERB_TAGS | {"JJ", "RB"}
 # Nouns a text uses for a company it has named: "the company", "the e-commerce behemoth".
 COMPANY_NOUNS = frozenset({
     "company", "firm", "group", "giant", "behemoth", "titan", "maker", "chipmaker", "provider",
     "operator", "hyperscaler", "business", "corporation", "facility", "project", "site"
 })
 DEMONSTRATIVES = frozenset({"this", "that", "these", "those", "such"})
+BE_FORMS = frozenset({"is", "are", "was", "were", "be", "been", "being", "'s", "’s", "remains"})
 # Words that put money somewhere: the money is about where it goes ("invested $4B in Anthropic").
 INVESTING = ("invest", "commit", "pour", "pump", "spend", "spent", "stake")
 RECIPIENT_PREPS = frozenset({"in", "into", "to", "on"})
@@ -99,13 +115,15 @@ class Entity:
 
     `vague` marks a description that names nothing itself and refers to an entity named
     before ("the company", "that figure", "total capex"); `parts` are the members of a
-    coordinated subject ("Asia Pacific", "Africa"), in order.
+    coordinated subject ("Asia Pacific", "Africa"), in order; `own` marks the figure's own
+    counted noun ("5,000 homes consume …"), the entity only when nothing around names one.
     """
 
     name: str
     phrase: str
     vague: bool = False
     parts: tuple[str, ...] = ()
+    own: bool = False
 
 
 @functools.cache
@@ -149,7 +167,7 @@ def entity_at(
         figures |= {t.i for t in other or ()}
     noun = _labelled(span, figures) or _about(span, figures)
     for _ in range(3):
-        if noun is None or noun.lower_ not in MEASURE_NOUNS or _owner_named(noun):
+        if noun is None or noun.lower_ not in MEASURE_NOUNS or _owner_given(noun):
             break
         noun = _beyond(noun, frozenset(figures)) or noun
         if noun.lower_ in MEASURE_NOUNS:
@@ -159,7 +177,11 @@ def entity_at(
     if noun.dep_ == "appos" and is_proper(noun.head) and not is_proper(noun) and (
             noun.head.i not in figures):
         noun = noun.head  # "Project Rainier — a cluster of 400,000 chips"
-    return _entity(noun, figures - {noun.i})
+    noun = _copula_subject(noun) or noun
+    entity = _entity(noun, figures - {noun.i})
+    if entity is not None and noun.i in {t.i for t in span}:
+        return replace(entity, own=True)
+    return entity
 
 
 def topic(doc: Doc) -> Entity | None:
@@ -185,10 +207,11 @@ def is_proper(token: Token) -> bool:
     if token.text in GENERIC:
         return False
     if token.tag_ in PROPER_TAGS:
-        return not PERIOD.match(token.text)
+        return len(token.text) > 1 and not PERIOD.match(token.text)
     code = any(c.isupper() for c in token.text[1:]) or (
         token.text[:1].isupper() and any(c.isdigit() for c in token.text))
-    return is_noun(token) and code and token.text.isalnum() and not PERIOD.match(token.text)
+    return (is_noun(token) and code and token.text.isalnum() and not PERIOD.match(token.text)
+            and not _is_unit(token.text))
 
 
 def _labelled(span: Span, figures: set[int]) -> Token | None:
@@ -204,13 +227,14 @@ def _labelled(span: Span, figures: set[int]) -> Token | None:
     while before >= 0 and doc[before].i in figures | {span.start}:
         before -= 1
     if before >= 1 and doc[before].text == "(":
-        closing = next((t for t in doc[span.end:] if t.text in "()"), None)
+        closing = next((t for t in doc[span.end:] if t.text[0] in "()"), None)
         noun = doc[before - 1]
-        if closing is not None and closing.text == ")" and is_noun(noun):
+        if closing is not None and closing.text[0] == ")" and is_noun(noun):
             return noun
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_unit(word: str) -> bool:
     """ "kWh", "MW", "GPU": a unit or an abbreviation, not a name for what the figure is of."""
     found = find_mentions(f"1 {word}")
@@ -224,7 +248,7 @@ def _about(span: Span, figures: set[int]) -> Token | None:
     head = root.head
     percent = next((t for t in (*span, root.head) if t.lower_ in ("%", "percent")), None)
     if percent is not None:
-        share = _share_of(percent, figures)
+        share = _share_of(percent, figures - inside)
         if share is not None:
             return share
     recipient = _recipient(root)
@@ -235,22 +259,30 @@ def _about(span: Span, figures: set[int]) -> Token | None:
             head = head.head
         if is_noun(head):
             return head
-        if head.tag_ == "DT" and head.dep_ in OBJECTS:  # "three to four times that"
-            return _subject_of(head.head)
+        if head.tag_ == "DT" and (head.dep_ in OBJECTS or head.dep_ == "pobj"):
+            return _subject_of(head.head)  # "three to four times that", "for 10 times that"
     if root.dep_ == "pobj" and head.dep_ == "prep":
         holder = head.head
         if holder.i in figures and holder.i not in inside:  # "225 GW with 30 GW added"
             return _about(span.doc[holder.i:holder.i + 1], figures)
         if is_noun(holder) and holder.i not in inside and head.lower_ in ("of", "at", "with"):
             return holder
+        if holder.dep_ == "amod" and is_noun(holder.head):
+            return holder.head  # "a 100 MW facility, equivalent to 80,000 homes"
         subject = _subject_of(holder)
         if subject is not None and head.i < subject.i and _possessed_by_pronoun(subject):
             return None  # "At 130 kW per rack, its IT load supports …": a condition, not a fact
         return subject
     if root.dep_ in ("nsubj", "nsubjpass"):
-        return None
+        return _counted_subject(root)
+    described = next((c for c in root.children if c.dep_ == "appos" and is_noun(c)
+                      and c.i not in figures and ":" in root.doc[root.i:c.i].text), None)
+    if root.dep_ == "ROOT" and described is not None:
+        return described  # "876K MWh / year: Annual consumption of a 100 MW facility"
     if root.dep_ == "appos" and head.i in figures:
         return _about(span.doc[head.i:head.i + 1], figures)  # "72 GPUs (36 superchips …)"
+    if root.dep_ in ("advcl", "ccomp", "xcomp") and root.tag_ in MULTIPLE_TAGS:
+        return _subject_of(root)  # "use is on course to more than double"
     if root.dep_ in OBJECTS or root.dep_ in ("ROOT", "prep"):
         if root.dep_ == "appos" and is_noun(head):
             return head
@@ -261,6 +293,23 @@ def _about(span: Span, figures: set[int]) -> Token | None:
             first = first.head
         return None if first.i in inside else _about(first.doc[first.i:first.i + 1], figures)
     return None
+
+
+def _copula_subject(noun: Token) -> Token | None:
+    """The subject a predicate noun describes: "Project Caprock is a 540 MW campus" → Caprock;
+    None when the subject is a pronoun or a measure ("It is a 540 MW campus")."""
+    if noun.dep_ != "attr" or noun.head.lower_ not in BE_FORMS:
+        return None
+    subject = _subject_of(noun.head)
+    if subject is None or not is_noun(subject) or subject.lower_ in MEASURE_NOUNS:
+        return None
+    return subject
+
+
+def _counted_subject(noun: Token) -> Token | None:
+    """A count that is its clause's subject is about what it counts: "5,000 homes consume …"
+    → homes; a quantity in a unit ("130 kW is needed") is about nothing named."""
+    return noun if is_noun(noun) and not _is_unit(noun.text) else None
 
 
 def _share_of(percent: Token, figures: set[int]) -> Token | None:
@@ -309,13 +358,15 @@ def _recipient(figure: Token) -> Token | None:
 def _pobj(prep: Token) -> Token | None:
     if prep.dep_ != "prep":
         return None
-    return next((c for c in prep.children if c.dep_ == "pobj" and is_noun(c)), None)
+    return next((c for c in prep.children if c.dep_ == "pobj" and (
+        is_noun(c) or (c.tag_ == "VBG" and not list(c.children)))), None)  # "goes to cooling"
 
 
 def _names_something(noun: Token) -> bool:
     """A name, or a noun with a capitalised modifier ("South Korean facilities")."""
     return is_proper(noun) or any(
-        t.dep_ in ("compound", "amod") and t.text[:1].isupper() and t.i > 0 for t in noun.children)
+        t.dep_ in ("compound", "amod") and t.text[:1].isupper() and len(t.text) > 1 and t.i > 0
+        for t in noun.children)
 
 
 def _object_of(token: Token, preps: tuple[str, ...], skip: frozenset[int] = frozenset()
@@ -333,19 +384,23 @@ def _beyond(noun: Token, figures: frozenset[int]) -> Token | None:
     """What a measure noun is about: "an increase in Meta's spending" → spending, "the power of
     a rack" → rack, "Project Stargate, a $500 billion plan" → Stargate; "capex saw a 40%
     increase" → the verb's subject."""
-    if noun.dep_ == "appos" and is_noun(noun.head):
+    if noun.dep_ == "appos" and _names_something(noun.head):
         return noun.head
-    target = _object_of(noun, ("of", "in", "for"), figures)
-    if target is not None:
+    target = _object_of(noun, ("of", "in", "for", "by"), figures)
+    if target is not None and target.lower_ not in PERIOD_NOUNS:
         return target
     if noun.dep_ in OBJECTS or noun.dep_ in ("pobj", "nsubj"):
         return _subject_of(noun.head if noun.dep_ != "pobj" else noun.head.head)
     return None
 
 
-def _owner_named(noun: Token) -> bool:
-    """True when a measure noun's own modifiers name its owner: "Amazon's projection"."""
-    return any(is_proper(t) for t in noun.children if t.dep_ in ("poss", "compound", "nmod"))
+def _owner_given(noun: Token) -> bool:
+    """True when a measure noun's own modifiers say whose it is: a name ("Amazon's
+    projection") or a noun that is not itself a measure ("US grid load", "data center
+    share"; not "electricity use", "Q3 spend")."""
+    return any(is_proper(t) or (t.dep_ == "compound" and t.tag_ in ("NN", "NNS") and (
+        t.lower_ not in MEASURE_NOUNS | PERIOD_NOUNS) and t.text not in GENERIC)
+        for t in noun.children if t.dep_ in ("poss", "compound", "nmod"))
 
 
 def _possessed_by_pronoun(noun: Token) -> bool:
@@ -355,7 +410,8 @@ def _possessed_by_pronoun(noun: Token) -> bool:
 def _subject_of(verb: Token) -> Token | None:
     """The grammatical subject of `verb`, climbing "plans to spend", "and", relative clauses."""
     for _ in range(6):
-        subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") or (
+            c.dep_ == "csubj" and _bare(c))), None)
         if subject is None:  # "Microsoft, racing to expand …, spent": the subject sits lower
             subject = next((g for c in verb.children if c.dep_ == "advcl" and c.i < verb.i
                             for g in c.children if g.dep_ == "nsubj" and g.i < c.i), None)
@@ -374,6 +430,12 @@ def _subject_of(verb: Token) -> Token | None:
             return verb.head
         return None
     return None
+
+
+def _bare(gerund: Token) -> bool:
+    """A gerund that names an activity ("Cooling now represents …"), not one that opens a
+    clause ("Factoring in overheads, …")."""
+    return not any(c.dep_ in ("prep", "dobj", "advcl") for c in gerund.children)
 
 
 def _plural_before(token: Token) -> Token | None:
@@ -416,7 +478,8 @@ def _phrase_words(noun: Token, skip: set[int]) -> list[Token]:
     modifiers = [t for t in noun.subtree if t.i < noun.i and _modifies(t, noun)]
     left = min((t.i for t in modifiers), default=noun.i)
     # A figure's counted noun may be the entity ("four companies … committed"), its number not.
-    words = [t for t in noun.doc[left:noun.i + 1] if t.i not in skip or t.i == noun.i]
+    words = [t for t in noun.doc[left:noun.i + 1]
+             if (t.i not in skip or t.i == noun.i) and t.text not in "()"]
     while words and (words[0].lower_ in UNWANTED or words[0].is_punct or words[0].like_num):
         words.pop(0)
     return words
@@ -435,13 +498,13 @@ def _coordinated(noun: Token) -> list[Token]:
 
 def _refers_back(noun: Token) -> bool:
     """True for a description that stands for something named before: a measure noun ("total
-    capex"), "the company", or a noun after "this"/"that"."""
+    capex") or "the company", "this facility". Other nouns after "this"/"those" are fine
+    entities by themselves ("Those centers consumed …")."""
     if noun.lower_ in MEASURE_NOUNS:
-        return True
+        return not _owner_given(noun)
     determiners = {c.lower_ for c in noun.children if c.dep_ in ("det", "poss")}
-    if determiners & DEMONSTRATIVES:
-        return True
-    return noun.lower_ in COMPANY_NOUNS and bool(determiners & {"the", "its", "their"})
+    return noun.lower_ in COMPANY_NOUNS and bool(
+        determiners & (DEMONSTRATIVES | {"the", "its", "their"}))
 
 
 def _place(noun: Token, skip: set[int]) -> str | None:
@@ -468,9 +531,16 @@ def _named(noun: Token, words: list[Token]) -> str | None:
     """The company or product the phrase names: its proper nouns ("NVIDIA's GB200 NVL72
     system" → "NVIDIA GB200 NVL72"), or None when it names none."""
     proper = [t for t in words if is_proper(t)]
-    if not proper or (len(proper) == 1 and proper[0].i == noun.i and len(words) == 1):
+    if not proper or (len(proper) == 1 and proper[0].i == noun.i and (
+            len(words) == 1 or _is_acronym(noun))):
         return None
     return " ".join(_clean(t.text) for t in proper)
+
+
+def _is_acronym(noun: Token) -> bool:
+    """A common noun in capitals ("DC" for data centre): its modifiers tell which one ("AI DC",
+    "Traditional DC"), so they stay in the name."""
+    return noun.text.isupper() and len(noun.text) <= 3
 
 
 def _clean(text: str) -> str:

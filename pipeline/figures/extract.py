@@ -4,15 +4,22 @@ Prose is split into sentences and each number found by `numbers.find_mentions`
 (and each multiple in words, `numbers.spelled_multiples`) becomes a Figure;
 years become the periods of the figures in their clause.
 Each figure gets:
-- an entity: the company, product, facility or kind of rack it is about, read
-  from a dependency parse of its sentence (`entities.entity_at`); in a table
-  the row header, in a list the text before the colon; a figure whose
-  sentence names none (a pronoun, a condition) takes the paragraph's last;
+- an entity: the company, product, facility or kind of rack it is about. In a
+  table it is the row header; in a list the text before the colon, unless that
+  text is itself a quantity ("876K MWh / year: …"). Otherwise it is read from a
+  dependency parse of the sentence (`entities.entity_at`). A description that
+  refers back ("the company", a measure such as "our capital expenditures")
+  takes the list's lead-in, a name said earlier in the sentence, the section's
+  last entity, or the subject of the title, in that order; a count that is its
+  clause's subject ("5,000 homes consume …") is about what it counts unless a
+  lead-in names it. A figure whose words name nothing gets only a guess, as its
+  subject: the paragraph's last subject, the section heading or its `per` noun;
 - a role (`roles.role_of`): rack_power, capex, count_gpus …;
 - its qualifier ("up to", "more than") as written.
 The same value said again (a recap, an "A × B = C" line, a table row restated
-in prose) is one figure with its other mentions in `also_at`, unless names
-tell the two apart ("L40S" and "H100" rows, "Microsoft" and "Amazon").
+in prose, a bare operand: "PUE = 700 ÷ 500") is one figure with its other
+mentions in `also_at`, unless names tell the two apart ("L40S" and "H100"
+rows, "Microsoft" and "Amazon").
 Durations ("five years"), counts of the text's own parts ("three
 categories") and quantities in units outside the figure kinds (°C, sq ft)
 are not figures.
@@ -35,7 +42,7 @@ from pipeline.figures.numbers import (
     singular,
     spelled_multiples,
 )
-from pipeline.models import Article, Paragraph
+from pipeline.models import Article, Paragraph, Section
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -65,6 +72,8 @@ COUNT_HEADER = re.compile(r"\s*(?:count|number|no\.?|qty|quantity|#|units?)\s*",
 # Words that open a lead-in or heading without naming anything: "For an 8× H100 node:".
 LEAD_WORDS = frozenset({"for", "but", "and", "in", "with", "a", "an", "the", "same"})
 QUESTION_WORDS = frozenset({"what", "why", "how", "when", "where", "who", "which"})
+OPERATOR_BEFORE = re.compile(r"[÷=+−]\s*\Z")  # the number is an operand: "= 700 ÷ 500"
+OPERATOR_AFTER = re.compile(r"\s*[÷=+−]")
 COORDINATED = re.compile(r"\s*(?:,|,?\s*(?:and|or|to))?\s*\Z", re.I)
 
 
@@ -86,10 +95,20 @@ class _Draft:
 
 def extract(article: Article) -> list[Figure]:
     """The article's source figures in reading order, with ids "f1", "f2", …"""
-    drafts = [d for s in article.sections for p in s.paragraphs
-              for d in _paragraph_drafts(p, s.heading)]
+    drafts = [d for s in article.sections for d in _section_drafts(s)]
     _name_entities(drafts, article)
     return _merge(drafts)
+
+
+def _section_drafts(section: Section) -> list[_Draft]:
+    """The figures of a section's paragraphs. Once its heading or a paragraph has named PUE,
+    a bare decimal in a later paragraph is a PUE too ("Benchmarks:" then "- 1.1–1.2: …")."""
+    drafts: list[_Draft] = []
+    named = PUE_NAMED.search(section.heading) is not None
+    for paragraph in section.paragraphs:
+        drafts.extend(_paragraph_drafts(paragraph, section.heading, named))
+        named = named or PUE_NAMED.search(paragraph.text) is not None
+    return drafts
 
 
 def years(article: Article) -> list[int]:
@@ -101,10 +120,13 @@ def years(article: Article) -> list[int]:
     return sorted(found)
 
 
-def _paragraph_drafts(paragraph: Paragraph, heading: str = "") -> list[_Draft]:
+def _paragraph_drafts(
+    paragraph: Paragraph, heading: str = "", pue_named: bool = False
+) -> list[_Draft]:
     """The figures of a paragraph. A bare number takes a meaning from around it: the counted
     noun its section heading gives the same value ("The 1024-GPU cluster" over "1024 × 700 W"),
-    or PUE after the paragraph has named PUE (`_is_bare_pue`)."""
+    or PUE after PUE has been named, in the paragraph or before it (`pue_named`), or
+    anywhere in its own sentence ("- 1.3: Design PUE of the new halls"; `_is_bare_pue`)."""
     if paragraph.kind == "table" and len(paragraph.rows) > 1:
         return list(_table_drafts(paragraph))
     drafts: list[_Draft] = []
@@ -112,11 +134,13 @@ def _paragraph_drafts(paragraph: Paragraph, heading: str = "") -> list[_Draft]:
         drafts.extend(_sentence_drafts(paragraph, paragraph.text[start:end], start))
     counted = {(m.low, m.high): m.unit for m in find_mentions(heading) if m.kind == "count"}
     named = PUE_NAMED.search(paragraph.text)
+    pue_from = 0 if pue_named else named.start() + 1 if named else None
     for d in drafts:
         m = d.mention
         if m.unit is None and (m.low, m.high) in counted:
             d.mention = replace(m, unit=counted[m.low, m.high], kind="count")
-        elif named and d.offset + m.start > named.start() and _is_bare_pue(m):
+        elif _is_bare_pue(m) and ((pue_from is not None and d.offset + m.start >= pue_from)
+                                  or PUE_NAMED.search(d.text)):
             d.mention = replace(m, unit=units.PUE, kind="pue")
     return drafts
 
@@ -184,12 +208,15 @@ def _is_figure(m: Mention) -> bool:
 
 
 def _name_entities(drafts: list[_Draft], article: Article) -> None:
-    """Entity and subject of every draft: its label, else the parse of its sentence, else the
-    entity of a figure it is coordinated with. A description that refers back ("the company",
-    "that figure") takes the entity named before it; a figure whose words name nothing gets a
-    guess as its subject only: the list's lead-in, the paragraph's last subject, the section
-    heading or its `per` noun."""
+    """Entity and subject of every draft: its label (unless a quantity), else the parse of its
+    sentence, else the entity of a figure it is coordinated with. A description that refers
+    back ("the company", "that figure") takes the list's lead-in or the entity named before it
+    (`_Topics.before`, the title's subject last); a figure's own counted noun is its entity
+    when no lead-in names one; a figure whose words name nothing gets a guess as its subject
+    only: the list's lead-in, the paragraph's last subject, the section heading or its `per`
+    noun."""
     settings = _settings(article)
+    _unlabel_quantities(drafts)
     in_sentence: dict[str, list[_Draft]] = {}
     for d in drafts:
         if d.label is None:
@@ -197,7 +224,8 @@ def _name_entities(drafts: list[_Draft], article: Article) -> None:
     texts = list(in_sentence)
     docs = dict(zip(texts, entities.parse(texts), strict=True)) if texts else {}
     found = _parsed_entities(in_sentence, docs)
-    topics = _Topics(settings, _openings(drafts, found, settings))
+    openings, title = _openings(drafts, found, settings, article.title)
+    topics = _Topics(settings, openings, title)
     last: dict[str, str] = {}
     previous: _Draft | None = None
     for d in drafts:
@@ -209,10 +237,12 @@ def _name_entities(drafts: list[_Draft], article: Article) -> None:
         elif d.label is not None:  # "Practical limit: ~30 kW/rack", "With PUE 1.2: ~7.4 kW"
             d.entity = setting.lead_in or setting.heading
             d.subject = d.entity or d.label
-        elif (entity := found.get(id(d))) is not None and not entity.vague:
+        elif (entity := found.get(id(d))) is not None and not (entity.vague or entity.own):
             d.entity, d.subject = entity.name, entity.phrase
-        elif (entity is None or entity.vague) and setting.lead_in:
+        elif (entity is None or entity.vague or entity.own) and setting.lead_in:
             d.entity = d.subject = setting.lead_in
+        elif entity is not None and entity.own:
+            d.entity, d.subject = entity.name, entity.phrase
         elif entity is not None and (before := topics.before(d, docs[d.text], entity)):
             d.entity, d.subject = before.name, before.phrase
         elif entity is not None:
@@ -227,6 +257,15 @@ def _name_entities(drafts: list[_Draft], article: Article) -> None:
             last[d.paragraph_id] = d.subject
         topics.saw(d, found.get(id(d)))
         previous = d
+
+
+def _unlabel_quantities(drafts: list[_Draft]) -> None:
+    """A list label that is itself a quantity ("876K MWh / year: Annual consumption of a
+    100 MW facility, …") names nothing: its item's figures are read from the item's words."""
+    for d in drafts:
+        if d.row is None and d.label is not None and any(
+                not m.is_year for m in find_mentions(d.label)):
+            d.label = None
 
 
 @dataclass(frozen=True)
@@ -296,11 +335,13 @@ def _parsed_entities(
 
 
 def _openings(
-    drafts: list[_Draft], found: dict[int, entities.Entity], settings: dict[str, _Setting]
-) -> dict[str, Doc]:
-    """The parse of each paragraph's text before its first figure, in one batch, where a figure
-    of the paragraph names nothing or refers back: "Amazon's push into AI …" names what a later
-    "the e-commerce behemoth" is."""
+    drafts: list[_Draft], found: dict[int, entities.Entity], settings: dict[str, _Setting],
+    title: str,
+) -> tuple[dict[str, Doc], entities.Entity | None]:
+    """The parse of each paragraph's text before its first figure, in one batch with the
+    title, where a figure of the paragraph names nothing or refers back: "Amazon's push into
+    AI …" names what a later "the e-commerce behemoth" is; the title's named subject ("Meta
+    expects …") is what the article is about when its section has named nothing."""
     first: dict[str, _Draft] = {}
     needed: set[str] = set()
     for d in drafts:
@@ -310,15 +351,20 @@ def _openings(
             needed.add(d.paragraph_id)
     texts = {pid: settings[pid].paragraph.text[:first[pid].offset].strip() for pid in needed}
     texts = {pid: text for pid, text in texts.items() if text}
-    return dict(zip(texts, entities.parse(list(texts.values())), strict=True)) if texts else {}
+    if not needed:
+        return {}, None
+    *docs, title_doc = entities.parse([*texts.values(), title])
+    return dict(zip(texts, docs, strict=True)), entities.topic(title_doc)
 
 
 class _Topics:
     """The entities a section has named so far, for the descriptions that refer back."""
 
-    def __init__(self, settings: dict[str, _Setting], openings: dict[str, Doc]) -> None:
+    def __init__(self, settings: dict[str, _Setting], openings: dict[str, Doc],
+                 title: entities.Entity | None) -> None:
         self._settings = settings
         self._openings = openings
+        self._title = title
         self._named: dict[int, entities.Entity] = {}  # by section: the last named entity
         self._any: dict[int, entities.Entity] = {}  # by section: the last entity of any kind
 
@@ -332,7 +378,7 @@ class _Topics:
                 return earlier
         section = self._settings[d.paragraph_id].section
         named = vague.phrase.split()[-1].lower() in entities.COMPANY_NOUNS
-        return self._named.get(section) if named else self._any.get(section)
+        return (self._named.get(section) if named else self._any.get(section)) or self._title
 
     def last_phrase(self, d: _Draft) -> str:
         topic = self._any.get(self._settings[d.paragraph_id].section)
@@ -389,12 +435,13 @@ def _merge(drafts: list[_Draft]) -> list[Figure]:
 
 def _repeats(later: _Draft, first: _Draft) -> bool:
     """Whether `later` says the figure `first` said, of the same value: a bare number
-    ("8 × 700 W") repeats a count; otherwise kind and unit agree, `per` and period agree
-    where both give one, they are not two cells of one table, and their names do not tell
-    them apart (`_told_apart`)."""
+    ("8 × 700 W") repeats a count, and a bare operand of a sum, a quotient or an equation
+    ("PUE = 700 ÷ 500") repeats any figure; otherwise kind and unit agree, `per` and period
+    agree where both give one, they are not two cells of one table, and their names do not
+    tell them apart (`_told_apart`)."""
     a, b = later.mention, first.mention
     if a.unit is None:
-        return b.kind in (None, "count")
+        return b.kind in (None, "count") or _is_operand(later)
     if (a.kind, a.unit) != (b.kind, b.unit) or _differ(a.per, b.per) or _differ(
             later.period, first.period):
         return False
@@ -402,6 +449,12 @@ def _repeats(later: _Draft, first: _Draft) -> bool:
             first.paragraph_id):
         return False
     return not _told_apart(later, first)
+
+
+def _is_operand(d: _Draft) -> bool:
+    """Whether the draft's number stands next to "÷", "=", "+" or a minus sign."""
+    m = d.mention
+    return bool(OPERATOR_BEFORE.search(d.text, 0, m.start) or OPERATOR_AFTER.match(d.text, m.end))
 
 
 def _differ(a: str | None, b: str | None) -> bool:

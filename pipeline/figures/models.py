@@ -89,7 +89,11 @@ class Check(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    id: str = Field("", description='"k1", "k2", …: stable for one ledger')
+    id: str = Field(
+        "",
+        description='"k" and a short hash of what it pairs ("k3f9a0c21be"): the same check '
+        "keeps its id when the ledger is rebuilt; at most 20 characters",
+    )
     stated_id: str
     computed_id: str
     agrees: bool

@@ -2,7 +2,8 @@
 
 `find_mentions` reads digits ("12,500", "1.05"), number words ("seventy-two",
 "one hundred and sixty", "a dozen") and what surrounds them: a qualifier before
-("about", "up to", "~", "exceeds") or a "+" after ("100+", "100kW+", "$80B+"),
+("about", "up to", "~", "exceeds", "≤") or a "+" after ("100+", "100kW+", "$80B+",
+"100,000-plus"),
 a currency ("$", "€", "USD"), a scale ("million", "bn", "B"), a range ("5 to
 15", "5–15", "between 5 and 15"), a unit ("kW", "%", "x", "times", "PUE"), a
 counted noun ("GPUs") and a denominator ("per rack", "a year", "/m²").
@@ -19,8 +20,9 @@ Rules for the ambiguous cases:
   only before a scale word or a watt unit ("a million homes", "a gigawatt").
 - A four-digit number from 1900 to 2100 without separators is a year unless a
   currency, unit, scale or percentage makes it a quantity, or it counts a
-  plural noun without a year preposition before it ("2048 GPUs" is a count,
-  "in 2025 hyperscalers" is a year). Dates with a year ("March 2024",
+  plural noun without a year preposition or determiner before it ("2048 GPUs"
+  is a count; "in 2025 hyperscalers", "our 2025 plans" and "full-year 2024
+  capital expenditures" are years). Dates with a year ("March 2024",
   "2024-05-01", "Q3 2025", "FY2024", "2024-25", "mid-2025", "the 2020s") are
   year mentions; dates without one ("May 1", "9 January") are skipped.
 - Durations are counts of their time noun: "seven years" → 7 "year".
@@ -28,9 +30,11 @@ Rules for the ambiguous cases:
   read by `spelled_multiples`, not here, so a script line says them as written.
 - "N × 700 W" makes N a bare operand (never a year); "8× H100" counts GPUs. "fell by
   1,200 to 64,000" is a change and a level, not a range, when the second is over four
-  times the first. In "12 and 11%" the bare number takes the unit of the one joined to it.
-- Units of no ledger kind ("sq ft", "exaFLOPS", "kg", "acres", "TB", "kV") give the
-  mention their unit and no kind, so the number is never taken for a count.
+  times the first. In "12 and 11%", "4.4 → 12%" and "from 5 to 15%" the bare number
+  takes the unit of the one joined to it. An em dash between a number and one over ten
+  times it glues two figures ("= 1.40—40% overhead"); it is not a range.
+- Units of no ledger kind ("sq ft", "m²", "exaFLOPS", "kg", "acres", "TB", "kV", "GHz")
+  give the mention their unit and no kind, so the number is never taken for a count.
 - A digit glued to letters ("H100", "NVL72", "80GB", "3nm", "1st") or after a
   word and a hyphen ("GPT-4") is part of a name; so is a number after a
   capitalised word ("Llama 3.1", "Tier 4") or a version word ("version 5")
@@ -44,14 +48,22 @@ Rules for the ambiguous cases:
   processing units (GPUs)") or an acronym before a noun ("a 1.2 million GPU
   cluster"); its singular is the unit, a compound kept whole ("data centers" →
   "data center"). "more" and a quantity between ("three 300 MVA transformers")
-  are passed over. A number with neither a unit nor a noun is bare (unit None).
+  are passed over. A part counts the noun of its whole ("3 of 5 sites", "Three of
+  the four hyperscalers"; "one of the" stays no number); a 1 joined to another count
+  counts its singular noun ("one Grace CPU with two B200 GPUs"); a bare whole number
+  that "including", "of which" or "another" ties to a count before it counts that
+  noun ("over 4,300 data centers, including nine in Maine"), and so does one after
+  "the number of …" ("the number of hyperscale sites doubled to 992"). A number with
+  neither a unit nor a noun is bare (unit None).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from pipeline.figures import roles, units
 from pipeline.figures.models import FigureKind
@@ -125,7 +137,7 @@ QUALIFIER = re.compile(
     r"at\s+least|at\s+most|under|less\s+than|fewer\s+than|below|above|close\s+to|"
     r"as\s+much\s+as|as\s+many\s+as|as\s+few\s+as|as\s+little\s+as|upwards\s+of|"
     r"in\s+excess\s+of|some|an\s+estimated|circa|just\s+over|just\s+under|well\s+over|"
-    r"well\s+under|north\s+of|greater\s+than|no\s+more\s+than|exceed(?:s|ed|ing)?)|(~|≈))\s*\Z",
+    r"well\s+under|north\s+of|greater\s+than|no\s+more\s+than|exceed(?:s|ed|ing)?)|(~|≈|[<>≤≥⩽⩾]=?))\s*\Z",
     re.I)
 CURRENCY_BEFORE = re.compile(r"(US\$|\$|€|£|\b(?:USD|EUR|GBP)\s?)\Z", re.I)
 CURRENCY_AFTER = re.compile(r"\s+(US dollars|dollars|euros|USD|EUR|GBP|cents?)\b", re.I)
@@ -153,25 +165,37 @@ PER = re.compile(r"(?:\s*/\s*|\s+per[\s-]+(?:an?\s+|each\s+)?|\s+(?:an?|each|eve
                  r"[A-Za-z]+(?:[,.;:)]|\s*\Z)))([A-Za-z][A-Za-z-]*(?:[²³]|\^\d)?)"
                  r"|\s+(annually|yearly|per annum)\b", re.I)
 PLUS = re.compile(r"\+(?!\d)")
+PLUS_WORD = re.compile(r"[-‑]plus\b(?![-‑]?\s*\d)", re.I)  # "100,000-plus GPUs"
 PREV_WORD = re.compile(r"([A-Za-z][\w.’'-]*)\s+\Z")
 BETWEEN = re.compile(r"\bbetween\s+\Z", re.I)
-FROM = re.compile(r"(\w+)\s+from\s+\Z", re.I)
+FROM = re.compile(r"(\w+)\W*\s+from\s+\Z", re.I)  # "rose from", "7% from"
 MULTIPLE = re.compile(
     r"\b(doubl|tripl|quadrupl)(?:e|ed|es|ing)\b(?![-‑‐]|\s+(?:down|check|counting|counted|"
     r"digits?|whammy|click|duty|shift)\b)", re.I)
 MULTIPLES = {"doubl": 2.0, "tripl": 3.0, "quadrupl": 4.0}
 BY = re.compile(r"\bby\s+\Z", re.I)
-AND_OR = re.compile(r"\s+(?:and|or)\s+", re.I)
+JOINED = re.compile(r"\s+(?:and|or)\s+|\s*(?:→|->|⟶|⇒|=>)\s*|\s+(to)\s+", re.I)  # "4.4 → 12%"
 TIMES_A_NUMBER = re.compile(r"\s?[×xX]\s?(?=\d)")  # "8 × 700 W": an operand, not a ratio
 MEASURE = re.compile(  # units of no ledger kind: the number measures length, area, mass …
     r"[\s-]((?:sq\.?|square|cubic)\s+(?:ft|feet|foot|metres?|meters?|m|km|miles?)"
     r"|acres?|hectares?|(?i:(?:exa|peta|tera|giga|[EPTG])?flop/?s)"
     r"|[KMGTP]i?B|[kMGT]bps|(?:kilo|mega|giga|tera|peta)bytes?|kg|kilograms?|(?:metric\s+)?(?:tonnes?|tons?)"
-    r"|lbs?|kV|V|volts?|kilovolts?|ft|feet|km|miles?|mm|cm|nm|litres?|liters?|gallons?)"
+    r"|lbs?|kV|V|volts?|kilovolts?|ft|feet|km|miles?|mm|cm|nm|litres?|liters?|gallons?"
+    r"|(?:kilo)?met(?:re|er)s?|inch(?:es)?|yards?|(?:k?m|ft)[²³]|[kMG]?Hz|dB|decibels?|psi"
+    r"|mph|barrels?|[EPTG]?OPS)"
     r"(?![\w²³/])")
 PAREN_ACRONYM = re.compile(r"\s*\(\s*[“\"']?([A-Z]{2,}s)[”\"']?\s*\)")  # (“GPUs”)
 MODIFIER_ACRONYM = re.compile(r"\s+([A-Z]{2,5})(?=\s+[a-z])")  # "1.2 million GPU cluster"
 CHIP_TIMES = re.compile(r"(\s?[×xX])\s?([A-Z][A-Za-z]*\d\w*)")  # "8× H100"
+ELIDED = re.compile(r"\b(?:including|of\s+(?:which|them|these|those)|among\s+(?:them|which|these)"
+                    r"|another|a\s+further|an\s+additional)\s+\Z", re.I)
+NUMBER_OF = re.compile(r"\bnumber\s+of\s+((?:[A-Za-z][\w-]*\s+){0,3}?)([A-Za-z][\w-]*s)\b", re.I)
+SENTENCE_STOP = re.compile(r"[.!?;]\s")
+PARTITIVE = re.compile(r"\s+of\s+(?:(?:the|these|those|its|their|our|all)\s+)?", re.I)
+_JOINS_A_COUNT = (rf"\s+(?:with|and|plus|alongside|to|for\s+every|per)\s+"
+                  rf"(?=\d|(?:{_ONES}|{_TEENS}|{_TENS})\b)")
+PAIRED = re.compile(_JOINS_A_COUNT, re.I)  # "one CPU and two GPUs"
+SINGULAR_NOUN = re.compile(rf"(?:\s+[\w-]+){{0,2}}?\s+([A-Za-z][\w-]*)(?={_JOINS_A_COUNT})", re.I)
 QUANTITY_BETWEEN = re.compile(r"\s*\d[\d,.]*\s?[A-Za-z]+(?=\s)")  # "three 300 MVA transformers"
 
 TIME_NOUNS = frozenset({"year", "month", "week", "day", "hour", "minute", "quarter", "decade"})
@@ -180,7 +204,10 @@ RANGE_VERBS = frozenset({"ranging", "range", "ranges", "ranged", "anywhere", "va
 YEAR_WORDS = frozenset({"in", "by", "since", "from", "until", "till", "through", "to", "during",
                         "before", "after", "of", "the", "for", "between", "and", "or", "circa",
                         "early", "late", "mid", "end", "around", "as", "at", "on", "against",
-                        "versus", "vs", "than"})
+                        "versus", "vs", "than",
+                        # a year opening a noun phrase: "our 2024 results", "fiscal 2025 capex"
+                        "our", "its", "their", "his", "her", "my", "your", "whose", "this",
+                        "next", "last", "fiscal", "calendar", "financial"})
 VERSION_WORDS = frozenset({"version", "v", "ver", "release", "gen", "generation", "rev",
                            "revision", "model", "series", "tier", "phase", "stage", "step",
                            "page", "chapter", "section", "figure", "fig", "table", "no", "number",
@@ -234,7 +261,44 @@ def find_mentions(text: str) -> list[Mention]:
         if mention is not None:
             mentions.append(mention)
             pos = mention.end
-    return sorted(mentions, key=lambda m: m.start)
+    return _elided_nouns(text, sorted(mentions, key=lambda m: m.start))
+
+
+class _Whole(NamedTuple):
+    """What a later bare number may count: a count's noun, or a "number of" phrase's."""
+
+    end: int
+    noun: str
+    most: float  # a part is no larger than its whole
+    cued: bool  # the part needs a cue: "including", "of which"
+
+
+def _elided_nouns(text: str, mentions: list[Mention]) -> list[Mention]:
+    """A bare whole number counts a noun said before it in its sentence: the count's
+    that a cue ("including", "of which", "another") ties it to, if no larger ("over 4,300
+    data centers, including nine in Maine"), or that of "the number of …" with no number
+    between ("the number of hyperscale sites nearly doubled to 992")."""
+    named = NUMBER_OF.search(text)
+    whole: _Whole | None = None
+    for i, m in enumerate(mentions):
+        if named is not None and named.end() <= m.start:
+            whole, named = _Whole(named.end(), _counted(named), math.inf, False), None
+        if (whole is not None and m.unit is None and not m.is_year and m.low.is_integer()
+                and m.high <= whole.most and not SENTENCE_STOP.search(text, whole.end, m.start)
+                and (not whole.cued or ELIDED.search(text, whole.end, m.start))):
+            mentions[i] = m = Mention(m.start, m.end, m.text, m.low, m.high, whole.noun,
+                                      "count", m.per, m.qualifier, False)
+        if not m.is_year:
+            whole = _Whole(m.end, m.unit, m.low, True) if m.kind == "count" and m.unit else None
+    return mentions
+
+
+def _counted(number_of: re.Match[str]) -> str:
+    """The noun of "the number of hyperscale sites" in the singular, a compound kept whole."""
+    before = number_of.group(1).split()
+    noun = singular(number_of.group(2))
+    compound = f"{before[-1].lower()} {noun.lower()}" if before else ""
+    return compound if compound in COMPOUND_NOUNS else noun
 
 
 def spelled_multiples(text: str) -> list[Mention]:
@@ -433,6 +497,8 @@ class _Reader:
         plus = PLUS.match(self.text, self.pos)
         if plus:  # "over 100,000+ GPUs": the "+" is read past, the first qualifier kept
             self.qualifier, self.pos = self.qualifier or "+", plus.end()
+        elif (word := PLUS_WORD.match(self.text, self.pos)) is not None:
+            self.qualifier, self.pos = self.qualifier or "plus", word.end()
 
     def _read_range(self) -> None:
         sep = RANGE_SEP.match(self.text, self.pos)
@@ -458,8 +524,9 @@ class _Reader:
         low = self.low
         if other.scale > 1 and self.scale == 1 and low <= other.low / other.scale:
             low *= other.scale  # "$3 to $4 million"
-        if low > other.low or self._change_then_level(sep, low, other.low):
-            return
+        if low > other.low or self._change_then_level(sep, low, other.low) or (
+                "—" in sep.group(0) and other.low > 10 * low):
+            return  # "= 1.40—40% overhead": an em dash between two figures, not a range
         self.low, self.high, self.pos, self.ranged = low, other.low, other.pos, True
         self.qualifier = self.qualifier or other.qualifier
         self.scale = max(self.scale, other.scale)
@@ -472,9 +539,13 @@ class _Reader:
                 and BY.search(self.text[max(0, self.left - 10):self.left]) is not None)
 
     def _read_shared_unit(self) -> None:
-        """ "12 and 11%": a bare number takes the unit of the number joined to it."""
-        sep = AND_OR.match(self.text, self.pos)
-        second = ATOM.match(self.text, sep.end()) if sep else None
+        """ "12 and 11%", "4.4 → 12%", "from 5 to 15%": a bare number takes the unit of the
+        number joined to it ("to" only after "from"); a year keeps none ("2023 and 40%")."""
+        sep = JOINED.match(self.text, self.pos)
+        if sep is None or _is_year_like(self.atom, self.low) or (
+                sep.group(1) and not FROM.search(self.text, max(0, self.left - 30), self.left)):
+            return
+        second = ATOM.match(self.text, sep.end())
         if second is None or second.group("a"):
             return
         other = _Reader(self.text, second)
@@ -589,9 +660,30 @@ class _Reader:
         if found is None:
             modifier = MODIFIER_ACRONYM.match(self.text, pos)
             found = (modifier.group(1), modifier.end()) if modifier else None
+        found = found or self._partitive(pos) or self._paired_singular(pos)
         if found is not None:
             (self.unit, self.pos), self.noun = found, True
         return found is not None
+
+    def _partitive(self, pos: int) -> tuple[str, int] | None:
+        """ "3 of 5 sites", "Three of the four hyperscalers": the part counts the noun of the
+        whole; the mention still ends at the part, the whole being a mention of its own."""
+        of = PARTITIVE.match(self.text, pos)
+        whole = ATOM.match(self.text, of.end()) if of else None
+        if whole is None or whole.group("a"):
+            return None
+        other = _Reader(self.text, whole)
+        if not (other._read_scale() and other._read_unit() and other.noun and other.unit):
+            return None
+        return other.unit, self.pos
+
+    def _paired_singular(self, pos: int) -> tuple[str, int] | None:
+        """ "one Grace CPU with two B200 GPUs": a 1 counts the singular noun before another
+        count joined to it."""
+        m = SINGULAR_NOUN.match(self.text, pos) if self.low == 1 else None
+        if m is None or any(w.lower() in STOP for w in m.group(0).split()):
+            return None
+        return singular(m.group(1)), m.end()
 
     def _noun_past_quantity(self, pos: int) -> str | None:
         """The noun counted past a quantity at `pos` ("300 MVA transformers"), else None."""
@@ -602,12 +694,13 @@ class _Reader:
         return found[0] if found else None
 
     def _noun_from(self, pos: int) -> tuple[str, int] | None:
-        """(counted noun, where it ends) in the run of up to five words from `pos`."""
+        """(counted noun, where it ends) in the run of up to five words from `pos`, which
+        ends at a number word ("one GPU and two CPUs": the "one" does not count CPUs)."""
         plural: tuple[str, int] | None = None
         previous = ""
         for _ in range(5):
             nxt = NEXT_WORD.match(self.text, pos)
-            if nxt is None or nxt.group(1).lower() in STOP:
+            if nxt is None or nxt.group(1).lower() in STOP or nxt.group(1).lower() in _SMALL:
                 break
             word = nxt.group(1)
             acronym = PAREN_ACRONYM.match(self.text, nxt.end())
@@ -637,13 +730,15 @@ class _Reader:
         if not self.noun:
             return False
         prev = PREV_WORD.search(self.text[max(0, self.left - 20):self.left])
-        return prev is not None and prev.group(1).lower() in YEAR_WORDS
+        word = prev.group(1).lower() if prev else ""
+        return word in YEAR_WORDS or word.endswith("-year")  # "full-year 2024 capex"
 
     def _accept(self) -> bool:
         """Rejects "one hyperscaler", "Llama 3.1", "version 5" and the like."""
         bare = self.unit is None or self.noun
         if self._is_one() and bare and not (
-                self.ranged or self.scale > 1 or self.unit in TIME_NOUNS):
+                self.ranged or self.scale > 1 or self.unit in TIME_NOUNS
+                or (self.noun and PAIRED.match(self.text, self.pos))):
             return False
         if self.atom.group("w") and self.atom.group(0)[0].isupper() and not self._starts_sentence():
             return False  # "Three Mile Island"

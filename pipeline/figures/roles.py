@@ -19,13 +19,18 @@ def keywords(*terms: str) -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(re.escape(t) for t in terms) + ")", re.IGNORECASE)
 
 
-RACK = keywords("rack", "cabinet")
+RACK = keywords("rack", "cabinet", "NVL")  # "GB300 NVL72": NVLink rack-scale systems are racks
 SERVER = keywords("server", "node", "DGX", "HGX", "blade", "chassis")
 CHIP = keywords(
     "GPU", "chip", "accelerator", "processor", "H100", "H200", "B200", "B300", "MI300", "MI325",
     "MI355", "TPU", "superchip", "CPU", "die"
 )
 HOME = keywords("home", "household", "house", "residence")
+MANY_HOMES = re.compile(
+    r"\d[\d,.]*\s*(?:thousand\s+|million\s+)?(?:\w+\s+)?(?:homes|households|houses)\b",
+    re.IGNORECASE,
+)
+"""A number of homes: "5,000 homes consume 53.5 million kWh" is many homes' energy, not one's."""
 FACILITY = keywords(
     "facilit", "campus", "site", "data cent", "data-cent", "datacent", "cluster", "building",
     "hall", "project", "plant", "complex", "factory", "park", "supercomputer", "region",
@@ -66,12 +71,15 @@ def role_of(kind: FigureKind, unit: str, per: str | None, entity: str, context: 
     if kind == "power":
         return _power_role(unit, per, entity, about)
     if kind == "energy":
-        return "home_energy" if per in ("home", "household") or HOME.search(entity) else "energy"
+        one_home = HOME.search(entity) and not MANY_HOMES.search(context)
+        return "home_energy" if per in ("home", "household") or one_home else "energy"
     if kind == "money":
         return _money_role(per, about)
     if kind == "percent":
         if CAPEX.search(about) and GROWTH.search(context):
             return "capex_growth"
+        if REVENUE.search(about) and GROWTH.search(context):
+            return "revenue_growth"  # "$40.6 billion in revenue, up 18%": not spending's growth
         return "growth" if GROWTH.search(context) else "share"
     if kind == "count":
         return COUNTED.get(unit, "count")
@@ -100,6 +108,8 @@ def _power_role(unit: str, per: str | None, entity: str, about: str) -> str:
         return "grid_capacity"
     if not large and RACK.search(about):
         return "rack_power"
+    if FACILITY.search(entity):  # "a 700 kW facility": small sites are facilities too
+        return "facility_power"
     return "facility_power" if large else "power"
 
 
