@@ -197,9 +197,16 @@ def _score_stated(result: RealScore, name: str, ledger: Ledger, stated: list[Any
     source = ledger.by_origin("source")
     uses = {f.id: 1 + len(f.also_at) for f in source}
     for item in stated:
-        hit = next(
-            (f for f in source if uses[f.id] and matches(f, _expected_value(item, f))), None
-        )
+        alternatives = [e.lower() for e in item.get("entity") or []]
+
+        def right(f: Figure, alternatives: list[str] = alternatives) -> bool:
+            said_of = f"{f.entity or f.subject}".lower()
+            return not alternatives or any(a in said_of for a in alternatives)
+
+        # a value said of two things (700 W for H100 and H200) matches the one of the right
+        # entity when there is one, else the first
+        candidates = [f for f in source if uses[f.id] and matches(f, _expected_value(item, f))]
+        hit = next((f for f in candidates if right(f)), candidates[0] if candidates else None)
         if hit is None:
             result.stated_fn += 1
             result.misses.append(f"{name}: missed {item['text']!r} {item['kind']} {item['unit']}")
@@ -207,8 +214,7 @@ def _score_stated(result: RealScore, name: str, ledger: Ledger, stated: list[Any
         uses[hit.id] -= 1
         result.stated_tp += 1
         said_of = f"{hit.entity or hit.subject}".lower()
-        alternatives = [e.lower() for e in item.get("entity") or []]
-        if not alternatives or any(a in said_of for a in alternatives):
+        if right(hit):
             result.entity_right += 1
         else:
             result.misses.append(

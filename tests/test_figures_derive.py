@@ -731,3 +731,143 @@ def test_a_worked_example_is_checked_against_its_own_result() -> None:
     assert pue.agrees and computed(derived, pue.computed_id).formula == "560 ÷ 400 = 1.4"
     load = check_of(derived, s["load"])
     assert load.alarm and computed(derived, load.computed_id).low == pytest.approx(0.8)
+
+
+# --- no false alarms: the same quantity of the same thing over the same span --------------
+
+
+def test_a_stated_rate_for_one_span_is_not_checked_against_another_span() -> None:
+    s = Stated()
+    text = ("Demand grew at a compound annual growth rate of 7% from 2014 to 2018, "
+            "increasing to 18% between 2018 and 2023.")
+    s.add("early", "p1", text, "7%", "percent", 7, unit="%", role="growth", period="2014")
+    s.add("late", "p1", text, "18%", "percent", 18, unit="%", role="growth", period="2018")
+    amounts = "Use was 60 TWh in 2014, 76 TWh in 2018 and 176 TWh in 2023."
+    for name, text_, value, year in (("a", "60 TWh", 60, "2014"), ("b", "76 TWh", 76, "2018"),
+                                     ("c", "176 TWh", 176, "2023")):
+        s.add(name, "p2", amounts, text_, "energy", value, unit="TWh", role="energy",
+              entity="data centres", period=year)
+    derived = derive(s.figures)
+    late = check_of(derived, s["late"])
+    assert late.agrees and "176" in late.note and "76 TWh" in late.note  # 2018 → 2023: 18.3%
+    early = check_of(derived, s["early"])
+    assert "176" not in early.note  # 2014 → 2018 only
+    assert not any(c.alarm for c in derived.checks)
+
+
+def test_a_growth_of_one_quantity_is_not_a_change_of_another_in_its_sentence() -> None:
+    s = Stated()
+    text = ("The cloud unit saw 32% growth for $13.6bn in revenue, with income climbing from "
+            "$1.2bn to $2.8bn.")
+    s.add("growth", "p1", text, "32%", "percent", 32, unit="%", role="revenue_growth",
+          entity="cloud unit")
+    s.add("revenue", "p1", text, "$13.6bn", "money", 13.6e9, unit="USD", role="revenue",
+          entity="cloud unit")
+    s.add("old", "p1", text, "$1.2bn", "money", 1.2e9, unit="USD", role="revenue",
+          entity="cloud unit")
+    s.add("new", "p1", text, "$2.8bn", "money", 2.8e9, unit="USD", role="revenue",
+          entity="cloud unit")
+    derived = derive(s.figures)
+    income = computed_from(derived, s["old"], s["new"])
+    assert income.low == pytest.approx(133.333, rel=1e-3)
+    assert not any(set(f.inputs) == {s["old"].id, s["revenue"].id} for f in derived.figures)
+    assert not any(c.alarm for c in derived.checks)
+
+
+def test_an_expectation_is_not_a_point_in_a_time_series_of_actuals() -> None:
+    s = Stated()
+    actual = "Cloud revenue reached almost $12 billion for the quarter, up 30 percent."
+    expected = "Analysts had expected a 32.2 percent increase to $12.16bn."
+    s.add("actual", "p1", actual, "almost $12 billion", "money", 12e9, unit="USD",
+          role="revenue", entity="Cloud", qualifier="almost")
+    s.add("up", "p1", actual, "30 percent", "percent", 30, unit="%", role="revenue_growth",
+          entity="Cloud")
+    s.add("guess", "p1", expected, "32.2 percent", "percent", 32.2, unit="%",
+          role="revenue_growth", entity="Cloud")
+    s.add("target", "p1", expected, "$12.16bn", "money", 12.16e9, unit="USD", role="revenue",
+          entity="Cloud")
+    derived = derive(s.figures)
+    assert not any({s["actual"].id, s["target"].id} <= set(f.inputs) for f in derived.figures)
+    assert not any(c.alarm for c in derived.checks)
+
+
+def test_a_forecast_of_a_later_year_is_a_change_from_an_actual() -> None:
+    s = Stated()
+    text = "Demand is expected to reach 35 GW by 2030, up from 17 GW in 2022."
+    s.add("new", "p1", text, "35 GW", "power", 35, unit="GW", role="facility_power",
+          entity="demand", period="2030")
+    s.add("old", "p1", text, "17 GW", "power", 17, unit="GW", role="facility_power",
+          entity="demand", period="2022")
+    derived = derive(s.figures)
+    [change] = [f for f in derived.figures if f.inputs == [s["old"].id, s["new"].id]
+                and f.per is None]
+    assert change.low == pytest.approx(105.88, rel=1e-3)
+
+
+def test_growth_from_rounded_inputs_carries_their_rounding_into_the_check() -> None:
+    s = Stated()
+    first = "26GW of demand is at the engineering stage as of December 2024."
+    second = "In July 2024, only 8GW was in that stage, a 245 percent increase."
+    s.add("new", "p1", first, "26GW", "power", 26, unit="GW", role="facility_power",
+          entity="demand", period="December 2024")
+    s.add("old", "p1", second, "8GW", "power", 8, unit="GW", role="facility_power",
+          entity="demand", period="July 2024")
+    s.add("rise", "p1", second, "245 percent", "percent", 245, unit="%", role="growth",
+          entity="demand")
+    derived = derive(s.figures)
+    [change] = [f for f in derived.figures if f.inputs == [s["old"].id, s["new"].id]]
+    assert change.low == pytest.approx(225)  # 26 ÷ 8 as printed
+    check = check_of(derived, s["rise"])
+    assert check.agrees and "rounded" in check.note  # 25.5–26.5 ÷ 7.5–8.5 allows 245%
+
+
+def test_rounding_is_no_excuse_for_a_spelled_multiple_that_is_twice_off() -> None:
+    s = Stated()
+    text = "A second substation will quadruple Colossus's grid power use to 300 MW."
+    now = "It currently consumes 150 MW."
+    s.add("word", "p1", text, "quadruple", "ratio", 4, unit="x")
+    s.add("new", "p1", text, "300 MW", "power", 300, unit="MW", role="facility_power",
+          entity="Colossus")
+    # "It …": whose it is only points back; the entity from another mention is not held
+    s.add("now", "p1", now, "150 MW", "power", 150, unit="MW", role="facility_power",
+          entity="Tesla Megapack")
+    derived = derive(s.figures)
+    check = check_of(derived, s["word"])
+    assert check.alarm and "2×" in check.note  # 300 ÷ 150 is a doubling
+
+
+def test_a_count_per_unit_is_checked_against_the_product_of_counts() -> None:
+    s = Stated()
+    text = "Each pod will house 18 blades, and each blade will hold eight GPUs."
+    total = "That's 176 GPUs per pod, and 576 per rack."
+    s.add("blades", "p1", text, "18 blades", "count", 18, unit="blade", entity="pod")
+    s.add("gpus", "p1", text, "eight GPUs", "count", 8, unit="GPU", role="count_gpus",
+          entity="blade")
+    s.add("per_pod", "p1", total, "176 GPUs per pod", "count", 176, unit="GPU", per="pod",
+          role="count_gpus", entity="blade")
+    s.add("per_rack", "p1", total, "576 per rack", "count", 576, unit="GPU", per="rack",
+          role="count_gpus", entity="blade")
+    derived = derive(s.figures)
+    assert computed_from(derived, s["gpus"], s["blades"]).low == 144
+    check = check_of(derived, s["per_pod"])
+    assert check.alarm and "144" in check.note
+
+
+def test_power_per_site_per_home_and_per_gpu_all_in() -> None:
+    s = Stated()
+    sites = "The utility has connected 94 data centers totaling 4,000 MW."
+    homes = "The new line brings 300 MW, enough to run 300,000 homes."
+    gpus = "The site launched with 100,000 GPUs, drawing about 70 MW from the grid."
+    s.add("sites", "p1", sites, "94 data centers", "count", 94, unit="data center",
+          role="count_sites")
+    s.add("load", "p1", sites, "4,000 MW", "power", 4000, unit="MW", role="facility_power")
+    s.add("line", "p2", homes, "300 MW", "power", 300, unit="MW", role="facility_power")
+    s.add("homes", "p2", homes, "300,000 homes", "count", 300000, unit="home",
+          role="count_homes")
+    s.add("gpus", "p3", gpus, "100,000 GPUs", "count", 100000, unit="GPU", role="count_gpus")
+    s.add("draw", "p3", gpus, "about 70 MW", "power", 70, unit="MW", role="facility_power",
+          qualifier="about")
+    derived = derive(s.figures)
+    assert computed_from(derived, s["load"], s["sites"]).low == pytest.approx(42.553, rel=1e-3)
+    assert computed_from(derived, s["line"], s["homes"]).low == pytest.approx(1.0)
+    assert computed_from(derived, s["draw"], s["gpus"]).low == pytest.approx(0.7)

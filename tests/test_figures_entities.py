@@ -122,3 +122,43 @@ def test_a_measure_whose_owner_is_a_pronoun_takes_the_title_s_subject() -> None:
     figures = {f.text: f for f in extract(a.model_copy(update={"title": "Cisco raises its "
                                                                           "outlook"}))}
     assert figures["$5-6 billion"].entity == "Cisco"
+
+
+def test_a_pronoun_takes_the_entity_named_before() -> None:
+    figures = said_of("Equinix opened its Osaka hall in 2023. It draws 45 MW today.")
+    assert figures["45 MW"].entity == "Equinix"
+
+
+def test_it_in_reported_speech_is_the_reporter() -> None:
+    figures = said_of("The utility said it has 12 GW under contract.")
+    assert figures["12 GW"].entity == "utility"
+
+
+def test_a_figure_said_for_a_name_is_about_that_name() -> None:
+    figures = said_of("The quote came to 40 kW for the Nova X1 and 90 kW for the Nova X2.")
+    assert figures["90 kW"].entity == "Nova X2"
+
+
+def test_a_quantity_of_things_is_about_those_things() -> None:
+    figures = said_of("Backed by 80 MW of Fluence storage units, the campus came online.")
+    assert "Fluence" in figures["80 MW"].entity
+
+
+def test_a_quantity_that_lies_in_a_stage_is_about_the_stage() -> None:
+    figures = said_of("By March, only 3GW was in the permitting stage.")
+    assert "permitting stage" in figures["3GW"].subject
+
+
+def test_a_figure_before_a_colon_is_about_what_follows() -> None:
+    figures = said_of("Typical values:", ("list", "- 1.3–1.5: Colocation halls"))
+    assert "Colocation" in figures["1.3–1.5"].entity
+
+
+def test_a_figure_inside_a_named_subject_s_predicate_is_about_the_subject() -> None:
+    figures = said_of("Nvidia's NVL36 is the smaller option: 36 GPUs in one rack at about 60 kW.")
+    assert figures["about 60 kW"].entity == "Nvidia NVL36"
+
+
+def test_a_proper_noun_keeps_its_number() -> None:
+    figures = said_of("Phase 2 is now live with 50,000 GPUs.")
+    assert figures["50,000 GPUs"].entity == "Phase 2"

@@ -351,3 +351,32 @@ def test_a_year_before_a_noun_phrase_and_an_elided_noun() -> None:
     assert [(f.text, f.kind, f.unit) for f in figures] == [
         ("$12 billion", "money", "USD"), ("310 substations", "count", "substation"),
         ("eleven", "count", "substation")]
+
+
+def test_an_abbreviation_or_initial_ends_a_sentence_before_an_opening_word() -> None:
+    text = ("AWS launched Amazon Q. Then it spent $5B. J. A. Smith and John F. Kennedy spoke "
+            "in the U.S. The grid held; U.S. Steel grew.")
+    assert [text[a:b] for a, b in sentences(text)] == [
+        "AWS launched Amazon Q.", "Then it spent $5B.",
+        "J. A. Smith and John F. Kennedy spoke in the U.S.", "The grid held; U.S. Steel grew."]
+
+
+def test_scaled_money_without_a_sign_takes_the_passages_currency() -> None:
+    figures = extract(article_of(
+        ("text", "Orion's $40 billion spending plan came with its quarterly results, which "
+                 "saw revenue up by 9% to 61.2bn.", None),
+        ("text", "Sales reached 70 billion. Its cloud served 2 billion.", None),
+    ))
+    assert [(f.text, f.kind, f.unit, f.role) for f in figures] == [
+        ("$40 billion", "money", "USD", "capex"), ("9%", "percent", "%", "revenue_growth"),
+        ("61.2bn", "money", "USD", "revenue"), ("70 billion", "money", "USD", "revenue"),
+        ("2 billion", "count", "", "count")]
+
+
+def test_a_table_of_things_by_column_and_a_label_that_names_what_is_counted() -> None:
+    rows = [["Spec", "Zephyr X2", "Boreal Q9"], ["GPUs", "72", "8"],
+            ["Rack power", "~120 kW", "14 kW"]]
+    figures = extract(article_of(table(rows), ("list", "- Switch trays: 9", None)))
+    assert [(f.low, f.unit, f.entity) for f in figures] == [
+        (72, "GPU", "Zephyr X2"), (8, "GPU", "Boreal Q9"), (120, "kW", "Zephyr X2"),
+        (14, "kW", "Boreal Q9"), (9, "tray", "Switch trays")]

@@ -402,3 +402,46 @@ def test_spelled_multiples_are_ratios(text: str, value: float, qualifier: str | 
 
 def test_spelled_multiples_skip_idioms() -> None:
     assert spelled_multiples("double-digit growth; they double down; a double-check") == []
+
+
+@pytest.mark.parametrize(("text", "values"), [
+    ("Rigs report up to 35 on-site pumps, far exceeding the 15 permitted.",
+     [(35, "pump", "count", None), (15, "pump", "count", None)]),
+    ("The operator runs 40 sites, up from 25 a year ago.",
+     [(40, "site", "count", None), (25, "site", "count", None)]),
+    ("That's 176 GPUs per pod, and 576 per rack.",
+     [(176, "GPU", "count", "pod"), (576, "GPU", "count", "rack")]),
+    ("Use could reach 945 TWh, up from 415 in 2024.",
+     [(945, "TWh", "energy", None), (415, "TWh", "energy", None)]),
+    ("We add 3 GW by 2027 and another 2 by 2028.",
+     [(3, "GW", "power", None), (2, "GW", "power", None)]),
+    ("The hall has 12 rows and 400.", [(12, "row", "count", None), (400, None, None, None)]),
+])
+def test_a_cue_ties_a_bare_number_to_the_quantity_before_it(
+        text: str, values: list[tuple[float, str | None, str | None, str | None]]) -> None:
+    assert [(m.low, m.unit, m.kind, m.per) for m in quantities(text)] == values
+
+
+@pytest.mark.parametrize(("text", "value", "unit"), [
+    ("Each frame holds four 'pods,' each with 18 blades", 4, "pod"),
+    ('two "superpods" per hall', 2, "superpod"),
+    ("Meta's 600,000 GPUs", 600_000, "GPU"),
+    ("Adding 5 GW is hard.", 5, "GW"),
+    ("some 3.5m homes", 3.5e6, "home"),
+])
+def test_quotes_possessives_openers_and_a_glued_million(text: str, value: float,
+                                                        unit: str) -> None:
+    m = quantities(text)[0]
+    assert (m.low, m.unit) == (value, unit)
+
+
+@pytest.mark.parametrize("text", [
+    "12-high HBM3e stacks", "a 3.5m rack", "405B parameters", "it ranks in the top 10",
+    "Dominion's 2024 IRP projects rising load",
+])
+def test_adjectives_lengths_names_and_ranks_are_not_quantities(text: str) -> None:
+    assert quantities(text) == []
+
+
+def test_a_year_after_in_is_not_a_proportion() -> None:
+    assert [m.low for m in quantities("It was 415 in 2024, and one in five.")] == [415]

@@ -1,6 +1,6 @@
 """Figures: what the article states, what follows from it, and whether a script says only those.
 
-extract.py finds stated figures, derive.py computes figures and consistency
+extract.py finds stated figures, derive computes figures and consistency
 checks, ledger.py bundles them (`build_ledger`), audit.py checks a script's
 numbers against a ledger.
 """

@@ -4,7 +4,7 @@ derive() uses these only when a show asks for them (it gets `assumptions=None`
 by default), and anything computed from one says "assumption" in its formula.
 Change a value or a source → bump ASSUMPTIONS_VERSION, so ledgers record which
 table they were computed with. Hours in a year are arithmetic, not an
-assumption, and live in derive.py.
+assumption, and live in derive.power.
 """
 
 from __future__ import annotations

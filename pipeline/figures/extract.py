@@ -7,13 +7,14 @@ Each figure gets:
 - an entity: the company, product, facility or kind of rack it is about. In a
   table it is the row header; in a list the text before the colon, unless that
   text is itself a quantity ("876K MWh / year: …"). Otherwise it is read from a
-  dependency parse of the sentence (`entities.entity_at`). A description that
-  refers back ("the company", a measure such as "our capital expenditures")
-  takes the list's lead-in, a name said earlier in the sentence, the section's
-  last entity, or the subject of the title, in that order; a count that is its
-  clause's subject ("5,000 homes consume …") is about what it counts unless a
-  lead-in names it. A figure whose words name nothing gets only a guess, as its
-  subject: the paragraph's last subject, the section heading or its `per` noun;
+  dependency parse of the sentence (`entities.entity_at`). A pronoun or a
+  description that refers back ("it", "the company", a measure such as "our
+  capital expenditures") takes the list's lead-in, a name said earlier in the
+  sentence, the section's last entity, or the subject of the title, in that
+  order; a count that is its clause's subject ("5,000 homes consume …") is
+  about what it counts unless a lead-in names it. A figure whose words name
+  nothing gets only a guess, as its subject: the paragraph's last subject, the
+  section heading or its `per` noun;
 - a role (`roles.role_of`): rack_power, capex, count_gpus …;
 - its qualifier ("up to", "more than") as written.
 The same value said again (a recap, an "A × B = C" line, a table row restated
@@ -23,6 +24,12 @@ rows, "Microsoft" and "Amazon").
 Durations ("five years"), counts of the text's own parts ("three
 categories") and quantities in units outside the figure kinds (°C, sq ft)
 are not figures.
+A bare number takes its meaning from around it: a scaled one ("96.4bn") in a sentence
+about money is in the currency its paragraph, else the article, states money in; one
+after a list label that names a plural ("Switch trays: 9") counts that noun; in a table
+of things by column ("| Spec | GB200 NVL72 | HGX B200 |") the column header is what a
+cell is about and the row header ("GPUs", "Rack power") its measure. A figure's role is
+read from its own clause when that names spending or revenue, else from its sentence.
 """
 
 from __future__ import annotations
@@ -35,6 +42,9 @@ from typing import TYPE_CHECKING
 from pipeline.figures import entities, roles, units
 from pipeline.figures.models import Figure, FigureKind, Place
 from pipeline.figures.numbers import (
+    COMPOUND_NOUNS,
+    FUNCTION_WORDS,
+    STOP,
     Mention,
     find_mentions,
     is_plural,
@@ -52,7 +62,13 @@ ABBREVIATIONS = frozenset({
     "mrs", "ms", "dr", "st", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
     "oct", "nov", "dec", "est", "al", "u.k", "p", "pp"
 })
+# Abbreviations that may end a sentence: a letter ("Amazon Q."), "U.S.", "Inc.".
+ENDS_A_SENTENCE = frozenset({"u.s", "u.k", "inc", "corp", "ltd", "co", "etc"}) | frozenset(
+    "abcdefghijklmnopqrstuvwxyz")
+SENTENCE_OPENERS = FUNCTION_WORDS - {"i"}
+OPENING_WORD = re.compile(r"[\"“(\[]?([A-Za-z]+)\b(?!\.)")
 SENTENCE_END = re.compile(r"[.!?][\"”’)\]]*\s+(?=[\"“(\[]?[A-Z0-9$€£])")
+SUBCLAUSE = re.compile(r",\s+(?:which|while|whereas|but|with)\b|;\s|\s[—–]\s", re.I)
 CLAUSE_BREAK = re.compile(r"[;:—–()]|,(?!\d{3})|\s-\s")
 PARENTHETICAL = re.compile(r"\s*\(([^)]*)\)\s*")
 INTRO_YEAR = re.compile(r"^\W*(?:\w+\s+){0,3}?$")
@@ -65,6 +81,20 @@ DISCOURSE_NOUNS = frozenset({
     "lesson", "question", "option", "trend", "takeaway", "pillar", "example", "idea",
     "section", "chapter", "issue", "challenge", "scenario", "theme", "stage", "bucket",
     "approach", "method", "strategy"
+})
+SCALED = re.compile(r"(?:\d|\s)(?:bn|mn|tn|bln|mln|billion|million|trillion)\Z", re.I)
+MONEY_WORDS = re.compile(
+    r"\b(?:revenues?|sales|income|profits?|earnings|spend(?:ing)?|capex|capital|expenditures?"
+    r"|invest(?:ment|ments|ing)?|budgets?|costs?|valuation|funding|cash|price[sd]?)\b", re.I)
+# The corner of a table whose columns are the things compared: "| Spec | GB200 | B200 |".
+TABLE_CORNERS = frozenset({
+    "", "spec", "specs", "specification", "specifications", "metric", "metrics", "parameter",
+    "parameters", "feature", "features", "attribute", "attributes", "item", "measure",
+    "characteristic", "characteristics", "detail", "details", "key specs", "specs."
+})
+ROW_MEASURES = frozenset({
+    "price", "memory", "weight", "bandwidth", "compute", "performance", "efficiency", "size",
+    "area", "footprint", "cooling", "throughput", "speed", "count", "watts", "tdp"
 })
 PUE_NAMED = re.compile(r"\bPUEs?\b|\bpower usage effectiveness\b", re.I)
 MODEL_NUMBER = re.compile(r"[A-Za-z]\d|\d[A-Za-z]")  # "H100", "L40S", "v5p"
@@ -96,6 +126,7 @@ class _Draft:
 def extract(article: Article) -> list[Figure]:
     """The article's source figures in reading order, with ids "f1", "f2", …"""
     drafts = [d for s in article.sections for d in _section_drafts(s)]
+    _bare_money(drafts)
     _name_entities(drafts, article)
     return _merge(drafts)
 
@@ -125,7 +156,7 @@ def _paragraph_drafts(
 ) -> list[_Draft]:
     """The figures of a paragraph. A bare number takes a meaning from around it: the counted
     noun its section heading gives the same value ("The 1024-GPU cluster" over "1024 × 700 W"),
-    or PUE after PUE has been named, in the paragraph or before it (`pue_named`), or
+    PUE after PUE has been named, in the paragraph or before it (`pue_named`), or
     anywhere in its own sentence ("- 1.3: Design PUE of the new halls"; `_is_bare_pue`)."""
     if paragraph.kind == "table" and len(paragraph.rows) > 1:
         return list(_table_drafts(paragraph))
@@ -145,6 +176,28 @@ def _paragraph_drafts(
     return drafts
 
 
+def _bare_money(drafts: list[_Draft]) -> None:
+    """A bare number with a scale ("96.4bn", "12 billion") in a sentence that states money
+    or names it ("revenue", "spending") is money in the one currency its paragraph, else
+    the article, states money in: "revenue up by 14% to 96.4bn" after "$75 billion"."""
+    by_paragraph: dict[str, set[str | None]] = {}
+    for d in drafts:
+        if d.mention.kind == "money":
+            by_paragraph.setdefault(d.paragraph_id, set()).add(d.mention.unit)
+    anywhere = set().union(*by_paragraph.values())
+    for d in drafts:
+        currencies = by_paragraph.get(d.paragraph_id, anywhere)
+        if len(currencies) == 1 and _is_bare_money(d, drafts):
+            d.mention = replace(d.mention, unit=next(iter(currencies)), kind="money")
+
+
+def _is_bare_money(d: _Draft, drafts: list[_Draft]) -> bool:
+    m, sentence = d.mention, d.row or d.text
+    return m.unit is None and SCALED.search(m.text) is not None and (
+        MONEY_WORDS.search(sentence) is not None
+        or any((o.row or o.text) == sentence and o.mention.kind == "money" for o in drafts))
+
+
 def _is_bare_pue(m: Mention) -> bool:
     """A bare decimal from 1.0 to 3.0 ("at a 2.5 average", "dropped to 1.58"): a PUE when
     the paragraph has named PUE before it."""
@@ -152,21 +205,31 @@ def _is_bare_pue(m: Mention) -> bool:
 
 
 def sentences(text: str, by_line: bool = False) -> list[tuple[int, int]]:
-    """(start, end) of each sentence; "U.S.", "e.g." and decimals do not end one."""
+    """(start, end) of each sentence; "U.S.", "e.g.", initials and decimals do not end one,
+    unless a word that opens sentences follows ("… in the U.S. The …", "… Amazon Q. Then …")."""
     spans: list[tuple[int, int]] = []
     for line_start, line_end in _lines(text) if by_line else [(0, len(text))]:
         start = line_start
         for m in SENTENCE_END.finditer(text, line_start, line_end):
             word = text[max(line_start, m.start() - 6):m.start()].split()
             token = word[-1].lower().lstrip("(\"“") if word else ""
-            if token in ABBREVIATIONS or (len(token) == 1 and token.isalpha()) or (
-                    token.isdigit() and _opens_line(text, m.start() - len(token))):
-                continue  # "U.S.", "J. Smith", a "1. " that numbers a list
+            if (token in ABBREVIATIONS or (len(token) == 1 and token.isalpha())) and not (
+                    token in ENDS_A_SENTENCE and _opens_a_sentence(text, m.end())):
+                continue  # "U.S. operators", "J. Smith", "e.g. Equinix"
+            if token.isdigit() and _opens_line(text, m.start() - len(token)):
+                continue  # a "1. " that numbers a list
             spans.append((start, m.start() + 1))
             start = m.end()
         if text[start:line_end].strip():
             spans.append((start, line_end))
     return spans
+
+
+def _opens_a_sentence(text: str, at: int) -> bool:
+    """Whether the word at `at` is one that opens sentences ("The", "Then", "In"), not a
+    name after an initial ("J. Smith") nor another initial ("J. A. Smith")."""
+    word = OPENING_WORD.match(text, at)
+    return word is not None and word.group(1).lower() in SENTENCE_OPENERS
 
 
 def _opens_line(text: str, at: int) -> bool:
@@ -190,11 +253,26 @@ def _sentence_drafts(paragraph: Paragraph, sentence: str, offset: int) -> list[_
         if m.is_year or not _is_figure(m):
             continue
         draft = _Draft(m, paragraph.id, offset, sentence, _period(sentence, m, year_marks),
-                       context=sentence)
+                       context=_role_words(sentence, m))
         if label and m.start >= label.end():
             draft.label = label.group(1).strip()
+            noun = _row_noun(draft.label) if m.unit is None and m.low.is_integer() else None
+            if noun is not None:  # "- Switch trays: 9"
+                draft.mention = replace(m, unit=noun, kind="count")
         drafts.append(draft)
     return drafts
+
+
+def _role_words(sentence: str, m: Mention) -> str:
+    """The words that tell a figure's role: its own clause when that names spending or
+    revenue ("…, which saw company-wide revenue up by 14% to 96.4bn" after a "spending
+    plan"), else the whole sentence."""
+    start = max((b.end() for b in SUBCLAUSE.finditer(sentence, 0, m.start)), default=0)
+    after = SUBCLAUSE.search(sentence, m.end)
+    clause = sentence[start:after.start() if after else len(sentence)]
+    if roles.CAPEX.search(clause) or roles.REVENUE.search(clause):
+        return clause
+    return sentence
 
 
 def _is_figure(m: Mention) -> bool:
@@ -499,8 +577,11 @@ def _period(sentence: str, m: Mention, year_marks: list[Mention]) -> str | None:
 
 
 def _table_drafts(paragraph: Paragraph) -> Iterator[_Draft]:
+    """The figures of a table's cells; in a table of things by column (`_by_column`), the
+    column header is what a cell is about and the row header its measure."""
     header, *body = paragraph.rows
     offsets = _cell_offsets(paragraph.text, paragraph.rows)
+    by_column = _by_column(header, [row[0] for row in body if row])
     for r, row in enumerate(body, start=1):
         label = row[0] if row else ""
         for c, cell in enumerate(row):
@@ -508,11 +589,33 @@ def _table_drafts(paragraph: Paragraph) -> Iterator[_Draft]:
             for m in find_mentions(cell):
                 if m.is_year or (c == 0 and m.unit is None):
                     continue
-                draft = _cell_draft(m, paragraph.id, offsets[r][c], cell, label if c else "",
-                                    column)
+                about, measure = (column, label) if by_column else (label, column)
+                draft = _cell_draft(m, paragraph.id, offsets[r][c], cell, about if c else "",
+                                    measure)
                 if draft is not None:
                     draft.row = " | ".join(row)
                     yield draft
+
+
+def _by_column(header: list[str], labels: list[str]) -> bool:
+    """Whether a table compares things by column and measures by row ("| Spec | GB200 NVL72 |
+    HGX B200 |" over "| GPUs | 72 | 8 |"): its corner is empty or a word such as "Spec",
+    its columns are not years, and, with an empty corner, most row headers name measures."""
+    corner = header[0].strip().lower() if header else ""
+    columns = [h for h in header[1:] if h.strip()]
+    if corner not in TABLE_CORNERS or not columns or any(
+            m.is_year for h in columns for m in find_mentions(h)):
+        return False
+    measures = [label for label in labels if _names_a_measure(label)]
+    return bool(corner) or 2 * len(measures) > len(labels)
+
+
+def _names_a_measure(label: str) -> bool:
+    """A row header that names a measure ("Rack power", "Price (est.)") or what is counted
+    ("GPUs", "Compute trays"), not a thing."""
+    words = PARENTHETICAL.sub(" ", label).split()
+    last = words[-1].lower() if words else ""
+    return last in entities.MEASURE_NOUNS or last in ROW_MEASURES or is_plural(last)
 
 
 def _cell_draft(
@@ -534,10 +637,18 @@ def _cell_draft(
 
 
 def _row_noun(label: str) -> str | None:
-    """What a "Count" column counts: the row header's last plural noun, in the singular
-    ("NVLink-5 switch trays" → "tray")."""
-    plurals = [w for w in re.findall(r"[A-Za-z]+", PARENTHETICAL.sub(" ", label)) if is_plural(w)]
-    return singular(plurals[-1]) if plurals else None
+    """What a header counts: its last plural noun before a preposition, else its last one,
+    in the singular, a compound kept whole ("NVLink-5 switch trays" → "tray", "Data centers
+    in Texas" → "data center", "Number of GPUs" → "GPU")."""
+    words = re.findall(r"[A-Za-z]+", PARENTHETICAL.sub(" ", label))
+    cut = next((i for i, w in enumerate(words) if w.lower() in STOP), len(words))
+    for part in (words[:cut], words):
+        at = [i for i, w in enumerate(part) if is_plural(w)]
+        if at:
+            noun = singular(part[at[-1]])
+            compound = f"{part[at[-1] - 1].lower()} {noun.lower()}" if at[-1] else ""
+            return compound if compound in COMPOUND_NOUNS else noun
+    return None
 
 
 def _header_hint(m: Mention, column: str) -> Mention | None:

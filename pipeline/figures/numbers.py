@@ -33,16 +33,23 @@ Rules for the ambiguous cases:
   times the first. In "12 and 11%", "4.4 → 12%" and "from 5 to 15%" the bare number
   takes the unit of the one joined to it. An em dash between a number and one over ten
   times it glues two figures ("= 1.40—40% overhead"); it is not a range.
-- Units of no ledger kind ("sq ft", "m²", "exaFLOPS", "kg", "acres", "TB", "kV", "GHz")
-  give the mention their unit and no kind, so the number is never taken for a count.
+- Units of no ledger kind ("sq ft", "m²", "exaFLOPS", "kg", "acres", "TB", "kV", "VDC",
+  "GHz", "2-nanometer") give the mention their unit and no kind, so the number is never
+  taken for a count. A glued "k" ("100k GPUs") is a thousand and a glued "m" ("3.5m
+  homes") a million only before a counted noun; other single letters ("405B") only after
+  a currency.
 - A digit glued to letters ("H100", "NVL72", "80GB", "3nm", "1st") or after a
   word and a hyphen ("GPT-4") is part of a name; so is a number after a
-  capitalised word ("Llama 3.1", "Tier 4") or a version word ("version 5")
-  unless a unit, currency or percentage follows it. Footnotes ("[3]", "^2",
+  capitalised word ("Llama 3.1", "Tier 4") or a version word ("version 5", "top 10")
+  unless a unit, currency or percentage follows it; a possessive, a contraction or a
+  sentence's opening verb or adverb is no name ("Meta's 600,000 GPUs", "That's 176
+  GPUs", "Adding 5 GW"). Footnotes ("[3]", "^2",
   "growth.3"), list numbers at the start of a line, phone numbers, dotted
   versions ("3.1.4"), fractions and times ("24/7", "9:30"), proportions ("one
-  in five"), fractions in words ("two-thirds") and form names ("10-K") are skipped.
-- A counted noun is the first plural noun within five words ("the four largest
+  in five", not "415 in 2024"), fractions in words ("two-thirds"), adjectives
+  ("12-high") and form names ("10-K") are skipped.
+- A counted noun is the first plural noun within five words, quotes passed over
+  ("four 'pods'"; "the four largest
   cloud and platform companies" → "company"), a hyphenated one ("a
   32,000-GPU cluster"), an acronym in brackets after the noun ("graphics
   processing units (GPUs)") or an acronym before a noun ("a 1.2 million GPU
@@ -50,11 +57,14 @@ Rules for the ambiguous cases:
   "data center"). "more" and a quantity between ("three 300 MVA transformers")
   are passed over. A part counts the noun of its whole ("3 of 5 sites", "Three of
   the four hyperscalers"; "one of the" stays no number); a 1 joined to another count
-  counts its singular noun ("one Grace CPU with two B200 GPUs"); a bare whole number
-  that "including", "of which" or "another" ties to a count before it counts that
-  noun ("over 4,300 data centers, including nine in Maine"), and so does one after
-  "the number of …" ("the number of hyperscale sites doubled to 992"). A number with
-  neither a unit nor a noun is bare (unit None).
+  counts its singular noun ("one Grace CPU with two B200 GPUs"). A bare number takes
+  the noun, or the power or energy unit, of a quantity before it in its sentence that a
+  cue ties it to: a part ("over 4,300 data centers, including nine in Maine"; "of
+  which", "another"), a comparison ("35 turbines, far exceeding the 15 permitted", "945
+  TWh, up from 415") or a denominator of its own ("176 GPUs per pod, and 576 per
+  rack"); so does one after "the number of …" ("the number of hyperscale sites doubled
+  to 992"). A count is a whole number. A number with neither a unit nor a noun is bare
+  (unit None). "a year ago" is no denominator.
 """
 
 from __future__ import annotations
@@ -130,7 +140,7 @@ SKIPS = re.compile(
     r"|\b\d+(?:st|nd|rd|th)\b|\[\d{1,3}\]|\^\d+|\(\d{1,2}\)|[#№]\d+"
     r"|(?m:^[ \t]*\d{1,3}[.)](?=\s|\Z))"
     r"|(?i:\b(?:one|\d+)\s+(?:in|out\s+of)\s+"
-    r"(?:two|three|four|five|six|seven|eight|nine|ten|\d+)\b)")
+    r"(?:two|three|four|five|six|seven|eight|nine|ten|(?!(?:19|20)\d\d\b)\d+)\b)")
 
 QUALIFIER = re.compile(
     r"(?:\b(about|around|roughly|approximately|approx\.|nearly|almost|up\s+to|over|more\s+than|"
@@ -159,10 +169,12 @@ UNIT_TOKEN = re.compile(r"[\s-]?(°\s?[CF]\b|º[CF]\b|degrees\s+(?:C|F|Celsius|F
                         r"|[A-Za-z]+(?:[\s-]hours?\b)?)")
 HYPHEN_NOUN = re.compile(r"-([A-Za-z]{2,})\b")
 HYPHEN_CODE = re.compile(r"-(?:[A-Za-z]\b|[A-Za-z]*\d)")  # "10-K", "8-K", "3-A1"
-NEXT_WORD = re.compile(r"\s+((?:[A-Z]\.){2,}|[A-Za-z][\w’'-]*)")  # "U.S." is one word
+# "U.S." is one word; quotes around a word are not part of it: "four 'pods,'"
+NEXT_WORD = re.compile(r"\s+[‘'\"“]?((?:[A-Z]\.){2,}|[A-Za-z](?:[\w’'-]*\w)?)")
 PER = re.compile(r"(?:\s*/\s*|\s+per[\s-]+(?:an?\s+|each\s+)?|\s+(?:an?|each|every)\s+"
                  r"(?=(?:year|month|week|day|hour|quarter|(?:kilo|mega|giga)watt)\b|"
                  r"[A-Za-z]+(?:[,.;:)]|\s*\Z)))([A-Za-z][A-Za-z-]*(?:[²³]|\^\d)?)"
+                 r"(?![\w-]|\s+(?:ago|earlier|before|later|prior)\b)"  # "25 a year ago"
                  r"|\s+(annually|yearly|per annum)\b", re.I)
 PLUS = re.compile(r"\+(?!\d)")
 PLUS_WORD = re.compile(r"[-‑]plus\b(?![-‑]?\s*\d)", re.I)  # "100,000-plus GPUs"
@@ -180,7 +192,8 @@ MEASURE = re.compile(  # units of no ledger kind: the number measures length, ar
     r"[\s-]((?:sq\.?|square|cubic)\s+(?:ft|feet|foot|metres?|meters?|m|km|miles?)"
     r"|acres?|hectares?|(?i:(?:exa|peta|tera|giga|[EPTG])?flop/?s)"
     r"|[KMGTP]i?B|[kMGT]bps|(?:kilo|mega|giga|tera|peta)bytes?|kg|kilograms?|(?:metric\s+)?(?:tonnes?|tons?)"
-    r"|lbs?|kV|V|volts?|kilovolts?|ft|feet|km|miles?|mm|cm|nm|litres?|liters?|gallons?"
+    r"|lbs?|kV|V\s?[AD]C|V|volts?|kilovolts?|ft|feet|km|miles?|mm|cm|nm|nanomet(?:er|re)s?"
+    r"|litres?|liters?|gallons?"
     r"|(?:kilo)?met(?:re|er)s?|inch(?:es)?|yards?|(?:k?m|ft)[²³]|[kMG]?Hz|dB|decibels?|psi"
     r"|mph|barrels?|[EPTG]?OPS)"
     r"(?![\w²³/])")
@@ -189,6 +202,9 @@ MODIFIER_ACRONYM = re.compile(r"\s+([A-Z]{2,5})(?=\s+[a-z])")  # "1.2 million GP
 CHIP_TIMES = re.compile(r"(\s?[×xX])\s?([A-Z][A-Za-z]*\d\w*)")  # "8× H100"
 ELIDED = re.compile(r"\b(?:including|of\s+(?:which|them|these|those)|among\s+(?:them|which|these)"
                     r"|another|a\s+further|an\s+additional)\s+\Z", re.I)
+COMPARED = re.compile(  # "35 turbines, far exceeding the 15 permitted", "up from 15"
+    r"\b(?:than|from|versus|vs\.?|against|exceed(?:s|ed|ing)?|compared\s+(?:with|to))"
+    r"\s+(?:(?:the|its|their|our)\s+)?\Z", re.I)
 NUMBER_OF = re.compile(r"\bnumber\s+of\s+((?:[A-Za-z][\w-]*\s+){0,3}?)([A-Za-z][\w-]*s)\b", re.I)
 SENTENCE_STOP = re.compile(r"[.!?;]\s")
 PARTITIVE = re.compile(r"\s+of\s+(?:(?:the|these|those|its|their|our|all)\s+)?", re.I)
@@ -214,7 +230,10 @@ VERSION_WORDS = frozenset({"version", "v", "ver", "release", "gen", "generation"
                            "unit", "level", "rank", "class", "type", "scope", "block", "building",
                            "zone", "item", "option", "article", "part", "ch", "p", "pp"})
 NOT_COMPOUND = frozenset({"third", "thirds", "quarter", "quarters", "half", "halves", "fifth",
-                          "fifths", "phase", "way", "off", "sided", "stop", "tier", "star"})
+                          "fifths", "phase", "way", "off", "sided", "stop", "tier", "star",
+                          # adjectives: "12-high HBM stacks", "a 3-deep queue"
+                          "high", "wide", "deep", "long", "tall", "thick", "old", "digit",
+                          "point"})
 STOP = frozenset({
     "a", "an", "the", "of", "in", "on", "at", "to", "for", "from", "by", "with", "into", "per",
     "over", "under", "than", "as", "across", "about", "between", "through", "during", "before",
@@ -265,32 +284,50 @@ def find_mentions(text: str) -> list[Mention]:
 
 
 class _Whole(NamedTuple):
-    """What a later bare number may count: a count's noun, or a "number of" phrase's."""
+    """What a later bare number may be a quantity of: a count's noun or a power or energy
+    unit said before it, or the noun of a "number of" phrase."""
 
     end: int
-    noun: str
+    unit: str
+    kind: FigureKind
+    per: str | None
     most: float  # a part is no larger than its whole
-    cued: bool  # the part needs a cue: "including", "of which"
+    cued: bool  # the part needs a cue: "including", "of which", "than", a `per` of its own
 
 
 def _elided_nouns(text: str, mentions: list[Mention]) -> list[Mention]:
-    """A bare whole number counts a noun said before it in its sentence: the count's
-    that a cue ("including", "of which", "another") ties it to, if no larger ("over 4,300
-    data centers, including nine in Maine"), or that of "the number of …" with no number
-    between ("the number of hyperscale sites nearly doubled to 992")."""
+    """A bare number takes the noun or unit of a quantity before it in its sentence that a
+    cue ties it to (`_ties`: "35 turbines, far exceeding the 15 permitted", "3 GW by 2027
+    and another 2 by 2028"), or the noun of "the number of …" with no number between ("the
+    number of hyperscale sites nearly doubled to 992"). A count is a whole number."""
     named = NUMBER_OF.search(text)
     whole: _Whole | None = None
     for i, m in enumerate(mentions):
         if named is not None and named.end() <= m.start:
-            whole, named = _Whole(named.end(), _counted(named), math.inf, False), None
-        if (whole is not None and m.unit is None and not m.is_year and m.low.is_integer()
-                and m.high <= whole.most and not SENTENCE_STOP.search(text, whole.end, m.start)
-                and (not whole.cued or ELIDED.search(text, whole.end, m.start))):
-            mentions[i] = m = Mention(m.start, m.end, m.text, m.low, m.high, whole.noun,
-                                      "count", m.per, m.qualifier, False)
+            whole = _Whole(named.end(), _counted(named), "count", None, math.inf, False)
+            named = None
+        if (whole is not None and m.unit is None and not m.is_year
+                and (whole.kind != "count" or m.low.is_integer()) and _ties(text, whole, m)):
+            mentions[i] = m = Mention(m.start, m.end, m.text, m.low, m.high, whole.unit,
+                                      whole.kind, m.per or whole.per, m.qualifier, False)
         if not m.is_year:
-            whole = _Whole(m.end, m.unit, m.low, True) if m.kind == "count" and m.unit else None
+            whole = (_Whole(m.end, m.unit, m.kind, m.per, m.low, True)
+                     if m.unit and m.kind in ("count", "power", "energy") else None)
     return mentions
+
+
+def _ties(text: str, whole: _Whole, m: Mention) -> bool:
+    """Whether a cue in the same sentence ties a bare number to the quantity before it: a
+    comparison ("35 turbines, far exceeding the 15 permitted", "12 GW, up from 8"), a
+    denominator of its own after the quantity's ("176 GPUs per pod, and 576 per rack"), or
+    a part no larger than its whole ("over 4,300 data centers, including nine in Maine")."""
+    if SENTENCE_STOP.search(text, whole.end, m.start):
+        return False
+    if not whole.cued:
+        return True
+    if COMPARED.search(text, whole.end, m.start) or (whole.per and m.per is not None):
+        return True
+    return m.high <= whole.most and ELIDED.search(text, whole.end, m.start) is not None
 
 
 def _counted(number_of: re.Match[str]) -> str:
@@ -404,6 +441,23 @@ def is_plural(word: str) -> bool:
             and not low.endswith(("ss", "us", "is", "ous", "'s", "’s")))
 
 
+def _opens_sentence(text: str, at: int) -> bool:
+    """Whether the word at `at` opens a sentence, a line or a table cell."""
+    before = text[:at].rstrip(" \t\"“(")
+    return not before or before[-1] in ".!?:\n|"
+
+
+def _names_a_version(word: str, opens: bool) -> bool:
+    """Whether a capitalised word before a bare number or count is a name the number is
+    part of ("Llama 3.1", "Tier 4 facilities"); not a function word ("The"), a possessive
+    or contraction ("Meta's 600,000 GPUs", "That's 176 GPUs") or a sentence's opening verb
+    or adverb ("Adding 5 GW", "Currently 40 sites")."""
+    low = word.lower()
+    if low in FUNCTION_WORDS or low.endswith(("'s", "’s")):
+        return False
+    return not (opens and low.endswith(("ing", "ed", "ly")))
+
+
 def _is_unit_word(word: str) -> bool:
     """Whether a word is a unit ("MVA", "kW", "ft"), not a noun that could be counted."""
     return physical_unit(word) is not None or MEASURE.fullmatch(" " + word) is not None
@@ -426,7 +480,7 @@ class _Reader:
         self.low = self.high = _atom_value(atom)
         self.currency: str | None = None
         self.scale = 1.0
-        self.glued_k = False
+        self.glued_scale = False  # "100k", "3.5m" without a currency: counts a noun or is none
         self.unit: str | None = None
         self.noun = False
         self.per: str | None = None
@@ -485,13 +539,18 @@ class _Reader:
             return True
         suffix = scale.group(1)
         if len(suffix) == 1 and self.currency is None:
-            if suffix not in "kK":
-                return False  # "405B", "5M": part of a name
-            self.glued_k = True
+            if suffix not in "kKmM" or (suffix in "mM" and not self._counts_after(scale.end())):
+                return False  # "405B", "5M", "3.5m": part of a name, or metres
+            self.glued_scale = True
         self.scale = _SCALES[suffix.lower()]
         self.low = self.high = self.low * self.scale
         self.pos = scale.end()
         return True
+
+    def _counts_after(self, pos: int) -> bool:
+        """Whether a plural noun follows `pos`: "3.5m homes" is millions of homes."""
+        nxt = NEXT_WORD.match(self.text, pos)
+        return nxt is not None and is_plural(nxt.group(1)) and not _is_unit_word(nxt.group(1))
 
     def _read_plus(self) -> None:
         plus = PLUS.match(self.text, self.pos)
@@ -606,7 +665,7 @@ class _Reader:
             return False  # "two-thirds", "two-phase", "one-off", "10-K"
         if self._pue_before(PUE_JUST_BEFORE) or self._read_noun(hyphen):
             return True
-        if self.glued_k:
+        if self.glued_scale:
             return False
         if self._pue_before(PUE_BEFORE):
             return True
@@ -731,7 +790,8 @@ class _Reader:
             return False
         prev = PREV_WORD.search(self.text[max(0, self.left - 20):self.left])
         word = prev.group(1).lower() if prev else ""
-        return word in YEAR_WORDS or word.endswith("-year")  # "full-year 2024 capex"
+        # "full-year 2024 capex", "Dominion's 2024 IRP projects"
+        return word in YEAR_WORDS or word.endswith(("-year", "'s", "’s"))
 
     def _accept(self) -> bool:
         """Rejects "one hyperscaler", "Llama 3.1", "version 5" and the like."""
@@ -740,7 +800,8 @@ class _Reader:
                 self.ranged or self.scale > 1 or self.unit in TIME_NOUNS
                 or (self.noun and PAIRED.match(self.text, self.pos))):
             return False
-        if self.atom.group("w") and self.atom.group(0)[0].isupper() and not self._starts_sentence():
+        if self.atom.group("w") and self.atom.group(0)[0].isupper() and not _opens_sentence(
+                self.text, self.atom.start()):
             return False  # "Three Mile Island"
         if not bare or self.atom.group("w") or self.qualifier or self.currency:
             return True
@@ -748,13 +809,10 @@ class _Reader:
         if prev is None:
             return True
         word = prev.group(1)
-        if word.lower() in VERSION_WORDS:
-            return False
-        return not (word[0].isupper() and word.lower() not in FUNCTION_WORDS)
-
-    def _starts_sentence(self) -> bool:
-        before = self.text[:self.atom.start()].rstrip(" \t\"“(")
-        return not before or before[-1] in ".!?:\n|"
+        if word.lower() in VERSION_WORDS or (self.unit is None and word.lower() == "top"):
+            return False  # "version 5", "ranks in the top 10"
+        at = max(0, self.left - 30) + prev.start()
+        return not (word[0].isupper() and _names_a_version(word, _opens_sentence(self.text, at)))
 
     def _read_per(self) -> None:
         per = PER.match(self.text, self.pos)

@@ -1,0 +1,125 @@
+"""Computed figures and consistency checks: what an article's own numbers imply.
+
+derive() takes the figures extract() found (and, only when a show asks for
+them, assumption figures) and computes rack densities and density ratios,
+racks per facility, capex sums (tables, lists, parts of a whole), per company,
+shares, growth (per period, over a span, per year, as a multiple), cost rates
+per MW / rack / GPU, the power of a number of chips, all-in power per GPU,
+facility draw, annual energy and homes equivalents. Then it looks for results
+the article states itself and recomputes them, so editors see when a source's
+arithmetic is off.
+
+Rules are written over roles (`roles.role_of`: rack_power, facility_power,
+capex …), which extract() sets and derive() recomputes for figures built
+without one. Every computed figure carries the role and entity of what it
+computes, so a consistency check pairs a stated figure only with a
+computation of the same entity, role and period, and says how sure it is
+(`Check.confidence`): only a disagreement at high confidence is an alarm a
+script may say aloud.
+
+The package, by concern (enter at `derive` below; read `_RULES` for the order
+the rules run in):
+
+    reading.py   what a stated figure is: its clause, role, entity, and the tests rules select by
+    article.py   the article's figures as rules see them (Article) and each computation (Calc)
+    power.py     density ratios, racks supported, facility draw, energy, homes, power per GPU
+    money.py     sums of tables and parts, per company, shares, cost rates per MW / rack / GPU
+    growth.py    periods, series, year-over-year change, multiples, yearly rates
+    counts.py    counts of things inside things (GPUs per blade × blades per pod)
+    worked.py    the article's own worked examples ("1,000 racks × 5 kW = 5 MW")
+    checks.py    pairing a stated result with the computation it restates, and how sure
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.figures.derive.article import Article
+from pipeline.figures.derive.checks import DEFAULT_TOLERANCE, consistency_checks
+from pipeline.figures.derive.counts import counts_per_unit
+from pipeline.figures.derive.growth import changes_in_text, year_over_year
+from pipeline.figures.derive.money import (
+    component_sums,
+    cost_from_rate,
+    cost_rates,
+    per_company,
+    per_gpu,
+    rate_per_mw,
+    shares,
+    table_sums,
+)
+from pipeline.figures.derive.power import (
+    HOURS_PER_YEAR,
+    annual_energy,
+    chips_power,
+    density_from_racks,
+    density_ratios,
+    facility_draw,
+    home_use,
+    homes_equivalents,
+    homes_per_power,
+    power_per_gpu,
+    power_per_home,
+    power_per_site,
+    racks_supported,
+)
+from pipeline.figures.derive.reading import same_entity
+from pipeline.figures.derive.worked import worked_examples
+from pipeline.figures.models import Check, Figure
+
+__all__ = ["DEFAULT_TOLERANCE", "HOURS_PER_YEAR", "Derived", "derive", "same_entity"]
+
+_RULES = (
+    worked_examples,
+    density_ratios,
+    racks_supported,
+    density_from_racks,
+    facility_draw,
+    annual_energy,
+    homes_equivalents,
+    home_use,
+    table_sums,
+    component_sums,
+    per_company,
+    year_over_year,
+    changes_in_text,
+    shares,
+    cost_from_rate,
+    cost_rates,
+    rate_per_mw,
+    per_gpu,
+    chips_power,
+    power_per_gpu,
+    homes_per_power,
+    counts_per_unit,
+    power_per_site,
+    power_per_home,
+)
+
+
+@dataclass(frozen=True)
+class Derived:
+    """What derive() found: computed figures ("c1", "c2", …) and consistency checks."""
+
+    figures: list[Figure]
+    checks: list[Check]
+
+
+def derive(
+    figures: list[Figure],
+    assumptions: list[Figure] | None = None,
+    tolerance: float = DEFAULT_TOLERANCE,
+) -> Derived:
+    """Compute what the article's figures imply and check the results it states.
+
+    `figures` are the article's source figures in document order (others are
+    ignored). `assumptions` are reference figures (assumptions.as_figures()),
+    used only when given; anything computed from one says so in its formula.
+    `tolerance` is the relative difference a hedged statement may have from the
+    recomputed value (see DEFAULT_TOLERANCE); ranges that overlap always agree.
+    The same input always gives the same figures, ids and checks.
+    """
+    article = Article([f for f in figures if f.origin == "source"], list(assumptions or []))
+    for rule in _RULES:
+        rule(article)
+    return Derived([c.figure for c in article.calcs], consistency_checks(article, tolerance))

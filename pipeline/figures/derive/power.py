@@ -1,0 +1,323 @@
+"""Rules over power: rack density ratios, racks a facility supports, the density a rack
+count implies, facility draw with PUE, annual energy at a stated load factor, homes
+equivalents, the power of a number of chips, and all-in power per GPU.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.figures.derive.article import Article, bounds, div, mul, name_of, unique
+from pipeline.figures.derive.reading import (
+    entity_of,
+    has_role,
+    is_facility_draw,
+    is_it_load,
+    is_legacy_rack,
+    is_modern_rack,
+    role_of,
+)
+from pipeline.figures.models import Figure
+from pipeline.figures.units import convert
+
+HOURS_PER_YEAR = 8760  # 365 × 24: arithmetic, not an assumption
+
+
+def density_ratios(a: Article) -> None:
+    """Each high-density rack ÷ each typical/legacy rack the article states (130 kW ÷ 5–15 kW
+    = 8.7×–26×); with none stated, ÷ an assumed typical rack, when assumptions are given."""
+    legacy = unique(a.having(is_legacy_rack)) or [
+        f for f in a.assumptions if f.kind == "power" and f.per == "rack"
+    ]
+    for head in unique(a.having(is_modern_rack)):
+        for old in legacy:
+            ratio = div(bounds(head), bounds(old, head.unit))
+            if ratio[0] <= 1:
+                continue  # not a high-density rack against a legacy one
+            a.add(
+                "ratio",
+                [head, old],
+                f"{a.show(head, False)} ÷ {a.show(old, False)}",
+                ratio,
+                kind="ratio",
+                unit="x",
+                role="ratio",  # no entity: a stated ratio's is the rack it is compared with
+                subject=f"{name_of(head)} against {name_of(old)}",
+            )
+
+
+def racks_supported(a: Article) -> None:
+    """Racks a facility's IT load supports at each rack density stated in a paragraph it is
+    said in, or at the densities stated after it when none has one (100 MW ÷ 130 kW = 769)."""
+    racks = a.having(has_role("rack_power"))
+    for site in a.having(is_it_load):
+        paragraphs = a.in_paragraphs(site)
+        here = [r for r in racks if a.in_paragraphs(r) & paragraphs]
+        later = [r for r in racks if a.order[r.id] > a.order[site.id]][:2]
+        for rack in unique(here or later):
+            a.add(
+                "racks",
+                [site, rack],
+                f"{a.show(site)} ÷ {a.show(rack, False)}",
+                div(bounds(site, rack.unit), bounds(rack)),
+                kind="count",
+                unit="rack",
+                role="count_racks",
+                entity=entity_of(site),
+                subject=f"racks {name_of(site)} supports at {rack.text}",
+            )
+
+
+def density_from_racks(a: Article) -> None:
+    """kW per rack = IT load ÷ a rack count in the same paragraph. Skipped when the count's
+    sentence states a density: then the count is that density's result, not an input."""
+    for site in a.having(is_it_load):
+        for racks in a.having(has_role("count_racks")):
+            stated = any(role_of(f) == "rack_power" and f.sentence == racks.sentence
+                         for f in a.source)
+            if racks.paragraph_id == site.paragraph_id and not stated:
+                a.add(
+                    "density",
+                    [site, racks],
+                    f"{a.show(site)} ÷ {a.show(racks)}",
+                    div(bounds(site, "kW"), bounds(racks)),
+                    kind="power",
+                    unit="kW",
+                    per="rack",
+                    role="rack_power",
+                    entity=entity_of(site),
+                    subject=f"average rack in {name_of(site)}",
+                )
+
+
+def facility_draw(a: Article) -> None:
+    """Facility draw = IT load × PUE, for the IT load in the PUE's paragraph or stated last
+    before it; with no PUE in the article, an assumed one, when assumptions are given."""
+    loads = a.having(is_it_load)
+    pues = [(p, a.partner(p, loads)) for p in a.having(lambda f: f.kind == "pue")]
+    if not pues:
+        assumed = [p for p in a.assumptions if p.kind == "pue"]
+        pues = [(p, site) for p in assumed for site in unique(loads)]
+    for pue, site in pues:
+        if site is not None:
+            a.add(
+                "draw",
+                [site, pue],
+                f"{a.show(site)} × {a.show(pue)}",
+                mul(bounds(site), bounds(pue)),
+                kind="power",
+                unit=site.unit,
+                role=role_of(site),
+                entity=entity_of(site),
+                subject=f"total draw of {name_of(site)}",
+            )
+
+
+def annual_energy(a: Article) -> None:
+    """A facility's energy in a year if it ran at full load all year: MW × 8,760 h × 100%.
+    The load factor is in the formula and the subject, so nobody mistakes it for a forecast."""
+    for site in unique([*a.having(has_role("facility_power")), *a.of("draw")]):
+        a.add(
+            "energy",
+            [site],
+            f"{a.show(site)} × {HOURS_PER_YEAR:,} h × 100% load",
+            mul(bounds(site), (HOURS_PER_YEAR, HOURS_PER_YEAR)),
+            kind="energy",
+            unit=f"{site.unit}h",
+            per="year",
+            role="energy",
+            entity=entity_of(site),
+            subject=f"energy {name_of(site)} would use in a year at full load",
+        )
+
+
+def homes_equivalents(a: Article) -> None:
+    """Homes equivalents: a rack's or facility's power ÷ the draw of one home the article
+    states, and annual energy ÷ a home's yearly use (stated, or assumed when asked for)."""
+    home_power = a.having(has_role("home_power"))
+    for load in unique([*a.having(has_role("rack_power")), *a.having(has_role("facility_power"))]):
+        for home in home_power:
+            if load.paragraph_id == home.paragraph_id or len(home_power) == 1:
+                a.add(
+                    "homes",
+                    [load, home],
+                    f"{a.show(load, False)} ÷ {a.show(home, False)}",
+                    div(bounds(load, home.unit), bounds(home)),
+                    kind="count",
+                    unit="home",
+                    role="count_homes",
+                    entity=entity_of(load),
+                    subject=f"homes drawing as much power as {name_of(load)}",
+                )
+    households = a.having(has_role("home_energy")) or [
+        f for f in a.assumptions if f.kind == "energy" and f.per == "home"
+    ]
+    sites = {f.paragraph_id for f in a.having(has_role("facility_power"))}
+    stated = [f for f in a.source
+              if f.kind == "energy" and f.per == "year" and f.paragraph_id in sites]
+    for energy in unique(stated or a.of("energy")):
+        for home in households:
+            a.add(
+                "homes",
+                [energy, home],
+                f"{a.show(energy)} ÷ {a.show(home)}",
+                div(bounds(energy, home.unit), bounds(home)),
+                kind="count",
+                unit="home",
+                role="count_homes",
+                entity=entity_of(energy),
+                subject=f"homes using as much electricity as {name_of(energy)}",
+            )
+
+
+def home_use(a: Article) -> None:
+    """A home's yearly use = annual energy ÷ the homes said in its sentence (876,000 MWh ÷
+    80,000–100,000 homes = 8.76–10.95 MWh), and the energy of a number of homes = homes × a
+    home's yearly use the article states (5,000 × 10,700 kWh = 53.5 million kWh)."""
+    for energy in a.having(lambda f: role_of(f) == "energy" and f.per in (None, "year")):
+        for homes in [f for f in a.said_with(energy) if role_of(f) == "count_homes"]:
+            a.add(
+                "home_use",
+                [energy, homes],
+                f"{a.show(energy, False)} ÷ {a.show(homes)}",
+                div(bounds(energy), bounds(homes)),
+                kind="energy",
+                unit=energy.unit,
+                role="home_energy",
+                entity="home",
+                subject=f"a year's electricity per home, from {name_of(energy)}",
+            )
+    for use in a.having(lambda f: role_of(f) == "home_energy" and f.per in (None, "home")):
+        for homes in unique(a.having(has_role("count_homes"))):
+            a.add(
+                "homes_energy",
+                [homes, use],
+                f"{a.show(homes)} × {a.show(use, False)}",
+                mul(bounds(homes), bounds(use)),
+                kind="energy",
+                unit=use.unit,
+                per="year",
+                role="energy",
+                entity=entity_of(homes),
+                subject=f"electricity {homes.text} use in a year",
+            )
+
+
+def _is_chip_power(f: Figure) -> bool:
+    return f.kind == "power" and role_of(f) == "chip_power" and convert(f.high, f.unit, "W") < 5000
+
+
+def chips_power(a: Article) -> None:
+    """Power of a number of chips = count × power per chip (8 GPUs × 700 W = 5.6 kW), with the
+    per-chip power in the count's sentence, else the one naming the same product ("GB200")."""
+    per_chip = a.having(_is_chip_power)
+    for count in a.having(has_role("count_gpus")):
+        said = a.said_with(count)
+        chip = next((p for p in per_chip if p in said), None) or next(
+            (p for p in per_chip if _products(p) & _products(count)), None)
+        if chip is None:
+            continue
+        watts = mul(bounds(count), bounds(chip, "W"))
+        unit = "MW" if watts[1] >= 1e6 else "kW"
+        a.add(
+            "chips_power",
+            [count, chip],
+            f"{a.show(count)} × {a.show(chip, False)}",
+            (convert(watts[0], "W", unit), convert(watts[1], "W", unit)),
+            kind="power",
+            unit=unit,
+            role="chips_power",
+            entity=entity_of(count),
+            subject=f"power of {name_of(count)} at {chip.text} each",
+        )
+
+
+def _products(f: Figure) -> set[str]:
+    """Product names in f's sentence: words of letters and digits ("GB200", "H100")."""
+    return {w.lower() for w in re.findall(r"\b(?=\w*\d)(?=\w*[A-Za-z])\w{3,}\b", f.sentence or "")}
+
+
+def power_per_gpu(a: Article) -> None:
+    """All-in power per GPU = a rack's or a facility's power (IT load or total draw) ÷ the GPUs
+    said in its sentence (120 kW ÷ 72 GPUs = 1.67 kW): what each GPU costs in power with
+    everything around it."""
+    for load in a.having(lambda f: is_it_load(f) or is_facility_draw(f)
+                         or role_of(f) == "rack_power"):
+        gpus = [f for f in a.sentences[(load.paragraph_id, load.sentence)]
+                if role_of(f) == "count_gpus" and f.per is None]
+        if gpus:
+            count = max(gpus, key=lambda f: f.high)
+            a.add(
+                "per_gpu_power",
+                [load, count],
+                f"{a.show(load)} ÷ {a.show(count)}",
+                div(bounds(load, "kW"), bounds(count)),
+                kind="power",
+                unit="kW",
+                per="GPU",
+                role="power_per_gpu",
+                entity=entity_of(load),
+                subject=f"{name_of(load)}, per GPU",
+            )
+
+
+def homes_per_power(a: Article) -> None:
+    """Homes a facility could serve at the article's homes per unit of power: "a gigawatt can
+    serve 750,000 homes", so 10 GW × 750,000 homes ÷ 1 GW = 7.5 million homes."""
+    sites = unique(a.having(lambda f: role_of(f) in ("facility_power", "grid_capacity")))
+    for homes in a.having(has_role("count_homes")):
+        mates = a.sentences[(homes.paragraph_id, homes.sentence)]
+        rated = [f for f in mates if f.kind == "power" and f.per is None]
+        for per in rated[:1]:
+            for site in [s for s in sites if s.sentence != homes.sentence]:
+                a.add(
+                    "homes",
+                    [site, homes, per],
+                    f"{a.show(site)} × {a.show(homes)} ÷ {a.show(per)}",
+                    div(mul(bounds(site, per.unit), bounds(homes)), bounds(per)),
+                    kind="count",
+                    unit="home",
+                    role="count_homes",
+                    entity=entity_of(site),
+                    subject=f"homes {name_of(site)} could serve",
+                )
+
+
+def power_per_site(a: Article) -> None:
+    """Average power per site = power said of several sites ÷ their count in its sentence:
+    "94 data centers totaling over four GW" = 42.6 MW each."""
+    for load in a.having(lambda f: role_of(f) in ("facility_power", "grid_capacity")):
+        mates = a.sentences[(load.paragraph_id, load.sentence)]
+        for count in [f for f in mates if role_of(f) == "count_sites" and f.low > 1]:
+            a.add(
+                "per_site_power",
+                [load, count],
+                f"{a.show(load)} ÷ {a.show(count)}",
+                div(bounds(load, "MW"), bounds(count)),
+                kind="power",
+                unit="MW",
+                per="site",
+                role="facility_power",
+                entity=entity_of(count),
+                subject=f"{name_of(load)}, per {count.unit}",
+            )
+
+
+def power_per_home(a: Article) -> None:
+    """The draw per home a comparison assumes: "300 MW, enough to run 300,000 homes" is 1 kW
+    a home; power ÷ the homes said in its sentence."""
+    for load in a.having(lambda f: role_of(f) in ("facility_power", "grid_capacity")):
+        mates = a.sentences[(load.paragraph_id, load.sentence)]
+        for homes in [f for f in mates if role_of(f) == "count_homes" and f.per is None]:
+            a.add(
+                "home_power",
+                [load, homes],
+                f"{a.show(load)} ÷ {a.show(homes)}",
+                div(bounds(load, "kW"), bounds(homes)),
+                kind="power",
+                unit="kW",
+                per="home",
+                role="home_power",
+                entity="home",
+                subject=f"power per home that {name_of(load)} for {homes.text} assumes",
+            )
