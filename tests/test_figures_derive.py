@@ -871,3 +871,135 @@ def test_power_per_site_per_home_and_per_gpu_all_in() -> None:
     assert computed_from(derived, s["load"], s["sites"]).low == pytest.approx(42.553, rel=1e-3)
     assert computed_from(derived, s["line"], s["homes"]).low == pytest.approx(1.0)
     assert computed_from(derived, s["draw"], s["gpus"]).low == pytest.approx(0.7)
+
+
+# --- inputs chosen across sentences and paragraphs (Article.select) -------------------------
+
+
+def test_a_change_stated_in_the_sentence_after_its_new_amount() -> None:
+    s = Stated()
+    first = "Fabrikam spent $30 billion on capital expenditures in the latest quarter."
+    second = "The total was up from $24 billion in the quarter before."
+    s.add("new", "p1", first, "$30 billion", "money", 30e9, unit="USD", role="capex",
+          entity="Fabrikam")
+    s.add("old", "p1", second, "$24 billion", "money", 24e9, unit="USD", role="capex",
+          entity="Fabrikam")
+    derived = derive(s.figures)
+    assert computed_from(derived, s["old"], s["new"]).low == pytest.approx(25)
+
+
+def test_systems_times_the_power_of_one_said_a_paragraph_before() -> None:
+    s = Stated()
+    one = "A Contoso CX900 system draws 12 kW at full load; a Contoso CX800 system draws 9 kW."
+    many = "A pod of 20 Contoso CX900 systems needs about 240 kW."
+    s.add("x9", "p1", one, "12 kW", "power", 12, unit="kW", entity="Contoso CX900 system")
+    s.add("x8", "p1", one, "9 kW", "power", 9, unit="kW", entity="Contoso CX800 system")
+    s.add("count", "p2", many, "20 Contoso CX900 systems", "count", 20, unit="system",
+          entity="pod")
+    s.add("pod", "p2", many, "about 240 kW", "power", 240, unit="kW", qualifier="about",
+          entity="pod")
+    derived = derive(s.figures)
+    power = computed_from(derived, s["count"], s["x9"])  # the X9's, never the X8's
+    assert power.low == 240 and not any(f.inputs == [s["count"].id, s["x8"].id]
+                                        for f in derived.figures)
+    check = check_of(derived, s["pod"])
+    assert check.agrees and check.confidence < 0.8  # inputs a paragraph apart: inferred
+
+
+def test_a_far_disagreement_is_shown_but_never_an_alarm() -> None:
+    s = Stated()
+    one = "A Contoso CX900 system draws 12 kW at full load."
+    many = "A pod of 20 Contoso CX900 systems needs about 400 kW."
+    s.add("x9", "p1", one, "12 kW", "power", 12, unit="kW", entity="Contoso CX900 system")
+    s.add("count", "p2", many, "20 Contoso CX900 systems", "count", 20, unit="system",
+          entity="pod")
+    s.add("pod", "p2", many, "about 400 kW", "power", 400, unit="kW", qualifier="about",
+          entity="pod")
+    check = check_of(derive(s.figures), s["pod"])
+    assert not check.agrees and not check.alarm
+
+
+def test_systems_with_the_power_of_each_in_their_sentence() -> None:
+    s = Stated()
+    text = "The rack holds four 33 kW power shelves and 18 trays at 6.5 kW each."
+    s.add("shelves", "p1", text, "four", "count", 4, unit="shelf", entity="power shelves")
+    s.add("shelf", "p1", text, "33 kW", "power", 33, unit="kW", entity="power shelves")
+    s.add("trays", "p1", text, "18 trays", "count", 18, unit="tray", entity="trays")
+    s.add("tray", "p1", text, "6.5 kW", "power", 6.5, unit="kW", entity="trays")
+    derived = derive(s.figures)
+    assert computed_from(derived, s["shelves"], s["shelf"]).low == 132
+    assert computed_from(derived, s["trays"], s["tray"]).low == pytest.approx(117)
+
+
+def test_cost_per_megawatt_of_a_plant_said_paragraphs_apart() -> None:
+    s = Stated()
+    plant = "The operator hopes to reopen the 800MW plant in 2028."
+    cost = "It will invest $1.6 billion to restart the reactor."
+    s.add("plant", "p1", plant, "800MW", "power", 800, unit="MW", role="facility_power",
+          entity="plant")
+    s.add("cost", "p3", cost, "$1.6 billion", "money", 1.6e9, unit="USD", role="capex",
+          entity="operator")
+    derived = derive(s.figures)
+    assert computed_from(derived, s["cost"], s["plant"]).low == pytest.approx(2e6)
+
+
+def test_homes_said_as_an_equivalent_in_the_next_paragraph() -> None:
+    s = Stated()
+    load = "Requests have reached 60,000 megawatts."
+    homes = "That's enough electricity to power 15 million homes."
+    s.add("load", "p1", load, "60,000 megawatts", "power", 60000, unit="MW",
+          role="facility_power")
+    s.add("homes", "p2", homes, "15 million homes", "count", 15e6, unit="home",
+          role="count_homes")
+    derived = derive(s.figures)
+    assert computed_from(derived, s["load"], s["homes"]).low == pytest.approx(4.0)
+
+
+def test_the_amount_a_stated_change_started_from() -> None:
+    s = Stated()
+    text = "Requests have jumped by 60%, reaching 40,000 megawatts."
+    delta = "Leases rose to $50 billion, up $10 billion from the quarter before."
+    s.add("rise", "p1", text, "60%", "percent", 60, unit="%", role="growth")
+    s.add("now", "p1", text, "40,000 megawatts", "power", 40000, unit="MW",
+          role="facility_power")
+    s.add("leases", "p2", delta, "$50 billion", "money", 50e9, unit="USD", role="capex")
+    s.add("delta", "p2", delta, "$10 billion", "money", 10e9, unit="USD", role="capex")
+    derived = derive(s.figures)
+    assert computed_from(derived, s["now"], s["rise"]).low == pytest.approx(25000)
+    assert computed_from(derived, s["leases"], s["delta"]).low == pytest.approx(40e9)
+
+
+def test_multiples_of_two_percentages_said_as_fourfold_and_sixfold() -> None:
+    s = Stated()
+    first = "Our overhead fell to 20% versus an industry average of 90%."
+    second = "In other words we cut the overhead by more than fourfold."
+    third = "One site runs at only 15%, a sixfold improvement."
+    s.add("ours", "p1", first, "20%", "percent", 20, unit="%")
+    s.add("average", "p1", first, "90%", "percent", 90, unit="%")
+    s.add("four", "p1", second, "more than fourfold", "ratio", 4, unit="x",
+          qualifier="more than")
+    s.add("site", "p1", third, "15%", "percent", 15, unit="%")
+    s.add("six", "p1", third, "sixfold", "ratio", 6, unit="x")
+    derived = derive(s.figures)
+    assert check_of(derived, s["four"]).agrees  # 90 ÷ 20 = 4.5
+    six = check_of(derived, s["six"])
+    assert six.agrees and computed(derived, six.computed_id).low == pytest.approx(6.0)
+
+
+def test_pue_overhead_and_a_margin() -> None:
+    s = Stated()
+    pue = "At a PUE of 2.5, everything but the servers drew 1.5 times their power."
+    revenue = "Cloud revenue reached $12 billion."
+    income = "Operating income was $2.4 billion, and the margin rose from 10% to 20%."
+    s.add("pue", "p1", pue, "2.5", "pue", 2.5)
+    s.add("times", "p1", pue, "1.5 times", "ratio", 1.5, unit="x")
+    s.add("revenue", "p2", revenue, "$12 billion", "money", 12e9, unit="USD",
+          role="revenue", entity="Cloud")
+    s.add("income", "p3", income, "$2.4 billion", "money", 2.4e9, unit="USD",
+          role="revenue", entity="Cloud")
+    s.add("before", "p3", income, "10%", "percent", 10, unit="%")
+    s.add("margin", "p3", income, "20%", "percent", 20, unit="%")
+    derived = derive(s.figures)
+    assert check_of(derived, s["times"]).agrees
+    margin = check_of(derived, s["margin"])
+    assert margin.agrees and computed(derived, margin.computed_id).low == pytest.approx(20)

@@ -29,6 +29,7 @@ def fig(
         (fig("count", 714.28, 833.33, unit="rack"), "714–833 racks"),
         (fig("count", 1, unit="company"), "1 company"),
         (fig("count", 4, unit="company"), "4 companies"),
+        (fig("count", 4, unit="shelf"), "4 shelves"),
         (fig("percent", 40, unit="%"), "40%"),
         (fig("pue", 1.2), "PUE 1.2"),
         (fig("energy", 1_051_200, unit="MWh", per="year"), "1,051,200 MWh per year"),

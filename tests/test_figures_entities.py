@@ -162,3 +162,66 @@ def test_a_figure_inside_a_named_subject_s_predicate_is_about_the_subject() -> N
 def test_a_proper_noun_keeps_its_number() -> None:
     figures = said_of("Phase 2 is now live with 50,000 GPUs.")
     assert figures["50,000 GPUs"].entity == "Phase 2"
+
+
+def titled(title: str, *texts: str) -> dict[str, Figure]:
+    """The figures of an article with a title and one text paragraph per text."""
+    paragraphs = [Paragraph(id=f"p{n}", kind="text", text=t) for n, t in enumerate(texts, 1)]
+    section = Section(heading="", paragraphs=paragraphs)
+    return {f.text: f for f in extract(
+        Article(title=title, source="t", content_hash="", sections=[section]))}
+
+
+def test_a_model_number_is_read_as_a_name() -> None:
+    figures = said_of("DGX B300 — the newer Blackwell Ultra system with eight B300 GPUs — is "
+                      "listed at 14.5 kW.")
+    assert figures["14.5 kW"].entity == "DGX B300"
+    assert figures["eight B300 GPUs"].entity == "DGX B300"
+
+
+def test_a_term_spelt_out_before_its_abbreviation_is_no_name() -> None:
+    figures = said_of("Google said it is averaging a Power Usage Effectiveness (PUE) rating of "
+                      "1.21 across its data centers.")
+    assert figures["1.21"].entity == "Google"
+
+
+def test_one_of_a_whole_is_about_the_whole() -> None:
+    figures = said_of("One of its facilities is operating with a PUE of 1.13.")
+    assert figures["1.13"].entity == "facilities"
+
+
+def test_a_record_is_a_measure_of_the_subject() -> None:
+    figures = said_of("Microsoft has projected a record $30 billion in capital spending.")
+    assert figures["$30 billion"].entity == "Microsoft"
+
+
+def test_a_standard_of_comparison_is_not_the_subject_s_figure() -> None:
+    figures = said_of("Revenue rose 18% to $76.4 billion, exceeding the estimate of $73.81 "
+                      "billion.")
+    assert figures["$73.81 billion"].entity == "estimate"
+    own = said_of("Oracle beat its guidance of $5 billion.")
+    assert own["$5 billion"].entity == "Oracle"
+
+
+def test_we_in_a_quotation_is_who_is_quoted() -> None:
+    figures = said_of('"We cut the overhead to 21%," Google says.')
+    assert figures["21%"].entity == "Google"
+
+
+def test_an_officer_s_we_is_the_company_the_text_is_about() -> None:
+    figures = titled("Meta raises its capex outlook",
+                     '"We expect $40 billion of capex," CFO Susan Li said.')
+    assert figures["$40 billion"].entity == "Meta"
+
+
+def test_a_description_prefers_the_title_s_subject_to_a_name_of_another_paragraph() -> None:
+    figures = titled("Amazon hits record capex",
+                     "AWS now accounts for over 60 percent of operating income.",
+                     "The capex surge is part of a $125 billion projection.")
+    assert figures["$125 billion"].entity == "Amazon"
+
+
+def test_it_is_the_entity_of_the_sentence_before() -> None:
+    figures = said_of("Energy use by data centers was 60 TWh in 2016. By 2018, it increased "
+                      "to 76 TWh.")
+    assert figures["76 TWh"].entity == "data centers"

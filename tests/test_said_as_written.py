@@ -63,7 +63,8 @@ def read_back(said: str) -> list[Mention]:
     """The numbers in spoken words, read as `find_mentions` reads written ones."""
     spelled = said.replace("F-Y", "FY").replace("P-U-E", "PUE")  # the lexicon spells both
     digits = RUN.sub(lambda m: " ".join(_numbers(m.group(0))), spelled)
-    digits = CENTS.sub(lambda m: f"{m.group(1)}.{int(m.group(3)):02d} {m.group(2)}", digits)
+    digits = CENTS.sub(  # "one dollar and sixty-eight cents" is "1.68 dollars"
+        lambda m: f"{m.group(1)}.{int(m.group(3)):02d} {m.group(2).rstrip('s')}s", digits)
     digits = YEAR_SPAN.sub(r"\1–\2", digits)  # "twenty twenty-four to twenty-five"
     digits = OPEN_TOP.sub(r"more than \1 to ", digits)  # what "30–120+ kW" says
     return find_mentions(digits)
@@ -239,6 +240,7 @@ def test_the_walk_covers_every_article_and_many_numbers() -> None:
     ("in twenty twenty-five", [(2025, 2025, None)]),
     ("twenty twenty-four to twenty-five", [(2024, 2025, None)]),
     ("two dollars and fifty cents", [(2.5, 2.5, "USD")]),
+    ("one dollar and sixty-eight cents", [(1.68, 1.68, "USD")]),
     ("one to one point two billion dollars", [(1e9, 1.2e9, "USD")]),
     ("thirty to more than one hundred twenty kilowatts", [(30, 120, "kW")]),
 ])

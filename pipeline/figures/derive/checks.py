@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+import re
 from collections.abc import Callable
 
 from pipeline.figures import roles
@@ -57,6 +58,7 @@ _CHANGE = roles.keywords(
     "swell", "yoy", "year-over-year"
 )
 
+_FOLD = re.compile(r"^[a-z]+fold$", re.IGNORECASE)
 _AT_LEAST = {
     "more than", "over", "above", "at least", "upwards of", "in excess of", "+", "exceeding",
     "exceed", "exceeds", "exceeded", "greater than", "north of", "beyond",
@@ -101,6 +103,7 @@ _RESTATES: dict[str, Callable[[Figure], bool]] = {
         role_of(s) == "facility_power" or bool(DRAW.search(f"{s.subject} {clause_of(s)}"))),
     "chips_power": lambda s: s.kind == "power" and bool(CHIPS.search(clause_of(s))),
     "multiple": is_stated_multiple,
+    "units_power": lambda s: s.kind == "power" and s.per is None,
 }
 # Rules that restate one figure in other units, or name their result exactly ("GPUs per
 # pod"): a statement of the same role and rate in the input's paragraph is as surely the
@@ -109,7 +112,7 @@ _CONVERSIONS = {"per_mw", "per_unit"}
 # Rules whose test or rate names what the statement is about ("from the GPUs alone", "per
 # pod"): its entity, often the product in brackets beside it, is not compared with the
 # result's.
-_SAID_OF_INPUTS = {"chips_power", "per_unit"}
+_SAID_OF_INPUTS = {"chips_power", "per_unit", "margin"}
 _CHANGES = {"yoy", "multiple", "yearly", "increment"}
 # Rules that read the wording rather than the periods ("another 600 MW"): their results are
 # paired last and never at alarm confidence.
@@ -218,7 +221,7 @@ def _rank(s: Figure, calc: Calc, a: Article) -> tuple[int, int, float, int, floa
     confidence = _PLACE_CONFIDENCE[place[0]] + (0.1 if entity else -0.1)
     entity_read = bool(entity) or calc.rule in _SAID_OF_INPUTS | _CONVERSIONS or (
         place[0] == 0 or calc.restates == s.id)
-    if not (entity_read and span) or _expectation_against_actual(s, calc):
+    if not (entity_read and span) or calc.far or _expectation_against_actual(s, calc):
         confidence = min(confidence, _INFERRED_CONFIDENCE)
     if s.period and s.period == c.period:
         confidence += 0.05
@@ -284,9 +287,11 @@ def _expectation_against_actual(s: Figure, calc: Calc) -> bool:
 def _claimed(s: Figure, unit: str, tolerance: float) -> tuple[float, float, float]:
     """The interval a statement claims, in `unit`, and the tolerance its hedge earns."""
     low, high = bounds(s, unit)
+    hedge = (s.qualifier or "").strip().lower()
     if unit == "%" and low.is_integer() and high.is_integer():
         low, high = low - 1, high + 1  # a whole percentage is rounded: 10% for 9.1%
-    hedge = (s.qualifier or "").strip().lower()
+    elif unit == "x" and _FOLD.search(s.text) and not hedge:
+        low, high = low - 0.5, high + 0.5  # "sixfold" for 6.4: a -fold word is a whole number
     if hedge in _AT_LEAST:
         return low, math.inf, tolerance
     if hedge in _AT_MOST:

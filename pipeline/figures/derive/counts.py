@@ -5,19 +5,21 @@ article states.
 
 from __future__ import annotations
 
-from pipeline.figures.derive.article import Article, bounds, mul
-from pipeline.figures.derive.reading import entity_of, role_of, same_entity
+import re
+
+from pipeline.figures.derive.article import PARAGRAPH, Article, bounds, mul
+from pipeline.figures.derive.reading import entity_of, position, role_of, same_entity
 from pipeline.figures.models import Figure
 
 
 def counts_per_unit(a: Article) -> None:
     """Inner count × outer count, when the inner is said of each of what the outer counts: 8
-    GPUs (of each blade) × 18 blades (of each pod) = 144 GPUs per pod. Both in one
-    paragraph; the result is per the outer count's entity."""
+    GPUs (of each blade) × 18 blades (of each pod) = 144 GPUs per pod; the result is per
+    the outer count's entity."""
     counts = a.having(_is_count_of_each)
     for outer in counts:
         for inner in counts:
-            if _contains(outer, inner):
+            if _contains(a, outer, inner):
                 a.add(
                     "per_unit",
                     [inner, outer],
@@ -36,9 +38,33 @@ def _is_count_of_each(f: Figure) -> bool:
     return f.kind == "count" and f.per is None and bool(entity_of(f)) and f.low == f.high
 
 
-def _contains(outer: Figure, inner: Figure) -> bool:
+def _contains(a: Article, outer: Figure, inner: Figure) -> bool:
     """Whether inner counts things in each of what outer counts: inner said of a "blade",
-    outer counting blades, in one paragraph."""
-    return (outer.id != inner.id and outer.paragraph_id == inner.paragraph_id
-            and outer.unit != inner.unit and same_entity(entity_of(inner), outer.unit) is True
-            and same_entity(entity_of(outer), inner.unit) is not True)
+    outer counting blades, in one paragraph, or beyond it when inner's entity is exactly
+    what outer counts (add() marks that pair far); or inner said after "each" in outer's
+    sentence ("18 nodes …, each with two GB200s—or four B200 GPUs")."""
+    if outer.id == inner.id or outer.unit == inner.unit or same_entity(
+            entity_of(outer), inner.unit) is True:
+        return False
+    if _EACH.search(_between(inner, outer)):
+        return False  # "18 nodes …, each with two GB200s": the GB200s are in the nodes
+    between = _between(outer, inner)
+    if _EACH.search(between):
+        return True
+    if _OR.search(between) or same_entity(entity_of(inner), outer.unit) is not True:
+        return False  # "two GB200s—or four B200 GPUs": the same things counted twice
+    exact = entity_of(inner).lower().rstrip("s") == outer.unit.lower()  # "GB200", "36 GB200s"
+    return exact or a.nearness(outer, inner) <= PARAGRAPH
+
+
+def _between(outer: Figure, inner: Figure) -> str:
+    """The text between outer and inner when inner follows outer in one sentence, else ""."""
+    if (outer.paragraph_id, outer.sentence) != (inner.paragraph_id, inner.sentence):
+        return ""
+    start, end = position(outer), position(inner)
+    return (outer.sentence or "")[start + len(outer.text):end] if (
+        start is not None and end is not None and start < end) else ""
+
+
+_EACH = re.compile(r"\beach\b", re.IGNORECASE)
+_OR = re.compile(r"\bor\b", re.IGNORECASE)

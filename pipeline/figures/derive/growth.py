@@ -1,6 +1,7 @@
 """Rules over change: periods read and ordered, series of one quantity over periods,
-year-over-year change, changes the text spells out ("to $70 B from $66 B"), growth
-multiples, and yearly rates over several years.
+year-over-year change, changes the text spells out ("to $70 B from $66 B"), the amount a
+stated change started from ("jumped by 75%, reaching 70,000 MW"), growth multiples, and
+yearly rates over several years.
 """
 
 from __future__ import annotations
@@ -33,13 +34,18 @@ _UP_FROM = re.compile(
     r"\b(?:up|down|rising|rose|risen|climbing|climbed|growing|grew|increas\w*|declin\w*|"
     r"falling|fell|dropp\w*|jump\w*)\s+from\s*(?:(?:its|the|their|a)\s+(?:previous|prior|earlier|"
     r"original|initial)\s+(?:estimate|forecast|guidance|plan|projection|figure)\s+of\s*)?$"
-    r"|\b(?:compared (?:with|to)|compares (?:with|to)|versus|vs\.?)\s*$",
+    r"|\b(?:compared (?:with|to)|compares (?:with|to)|versus|vs\.?)\s*$"
+    r"|\b(?:above|below)\s+(?:(?:19|20)\d\d's\s+)?$",
     re.IGNORECASE,
 )
 """Before the old amount, said after the new one: "$9.2bn, up from $6.8bn last year", "an
-increase from its previous estimate of $43.2bn", "This compares to 21GW in July"."""
-_BACK_REFERENCE = re.compile(r"^\s*(?:this|that|which|it)\b", re.IGNORECASE)
-"""A sentence that opens on the one before: "This compares to 21GW": the new amount is there."""
+increase from its previous estimate of $43.2bn", "This compares to 21GW in July", "That is
+… significantly above 2024's $52.5bn"."""
+_BACK_REFERENCE = re.compile(
+    r"^\s*(?:this|that|which|it|the (?:total|figure|number|amount|sum|tally|spending|outlay))\b",
+    re.IGNORECASE)
+"""A sentence that opens on the one before: "This compares to 21GW", "The total … was up from
+$14 billion": the new amount is there."""
 _CURRENT = roles.keywords("currently", "right now", "today", "at present", "presently")
 """Said of the amount a change starts from: "will quadruple … to 300 MW. It currently consumes
 150 MW": the current amount may come after the new one."""
@@ -237,9 +243,12 @@ def changes_in_text(a: Article) -> None:
             before = sentence[:at]
             earlier = [(s, f) for _, s, f in said[:i] if f.id != new.id and _same_quantity(f, new)]
             previous = earlier[-1][1] if earlier else None
-            newer = next((f for s, f in reversed(earlier) if s == sentence), None)
+            newer = next((f for _, s, f in reversed(said[:i]) if s == sentence  # "up from"
+                          and f.id != new.id and _same_quantity(f, new, whose=False)
+                          and is_expectation(f) == is_expectation(new)), None)  # says whose
             if newer is None and _BACK_REFERENCE.search(sentence):
-                newer = previous  # "… 40GW as of December. This compares to 21GW in July"
+                alike = previous is not None and is_expectation(previous) == is_expectation(new)
+                newer = (previous if alike else None) or _said_before(a, new)  # "This compares"
             if re.search(r"\bto\s*$", before) and RISE.search(clause_in(sentence, new.text)):
                 old = (_stated_from(said, sentence, new) or _current(said, sentence, new)
                        or previous)
@@ -264,6 +273,21 @@ def changes_in_text(a: Article) -> None:
                     entity=entity_of(previous) or entity_of(new),
                     subject=f"{name_of(new)} more on top of {name_of(previous)}",
                 )
+
+
+def _said_before(a: Article, new: Figure) -> Figure | None:
+    """What a sentence opening on "That" or "The total" points back to when its paragraph
+    says nothing before it and its own sentence states no amount before it (but what was
+    expected): the same quantity, whoever the extractor said it was of, that select()
+    finds said before it (add() marks the change far when it is)."""
+    at = find(new.sentence or "", new.text) or 0
+    if any(f.kind == new.kind and not is_expectation(f)
+           and (find(f.sentence or "", f.text) or 0) < at for f in a.said_with(new)):
+        return None  # "That works out to $79 billion per company, up from $225 billion"
+    before = [f for f in a.source if a.order[f.id] < a.order[new.id]
+              and _same_quantity(f, new, whose=False) and not is_expectation(f)]
+    pick = a.select(new, before)
+    return pick.figure if pick else None
 
 
 def _spelled_multiple(a: Article, old: Figure, new: Figure) -> None:
@@ -327,3 +351,116 @@ def _stated_from(said: list[tuple[int, str, Figure]], sentence: str, new: Figure
                 r"\bfrom\s*$", where[:at]):
             return f
     return None
+
+
+_FALL = roles.keywords("fall", "fell", "drop", "decline", "cut", "reduc", "lower", "shrink",
+                       "shrank", "down")
+_REACHING = re.compile(r"\b(?:reaching|to|at|hitting|hit|totaling|totalling)\s*$", re.IGNORECASE)
+_FROM = re.compile(r"\bfrom\s*$", re.IGNORECASE)
+_BY = re.compile(r"\b(?:by|up|down|of)\s*$", re.IGNORECASE)
+_DELTA = re.compile(r"\b(?:up|down|an increase of|a decrease of|a rise of|a drop of)\s*$",
+                    re.IGNORECASE)
+
+
+def starting_amounts(a: Article) -> None:
+    """The amount a change started from, when a sentence gives only where it ended and by how
+    much: "has jumped by 75%, reaching nearly 70,000 megawatts" = 70,000 MW ÷ 1.75 = 40,000
+    MW; "soared to $108.4 billion, up $20.6 billion from the quarter before" = $87.8 B. Not
+    when the sentence states the starting amount itself (that change is changes_in_text's)."""
+    for mates in a.sentences.values():
+        amounts = [f for f in mates if f.kind in ("money", "energy", "power") and f.per is None]
+        for new in [f for f in amounts if _before(f, _REACHING)]:
+            same = [f for f in amounts if f.id != new.id and _same_quantity(f, new)]
+            if any(_before(f, _FROM) for f in same):
+                continue  # the start is stated
+            deltas = [f for f in same if _before(f, _DELTA)]
+            for delta in deltas if len(deltas) == 1 else []:
+                _from_delta(a, new, delta)
+            for change in [f for f in mates if _a_change(f)]:
+                _from_percent(a, new, change)
+
+
+def _before(f: Figure, pattern: re.Pattern[str]) -> bool:
+    at = find(f.sentence or "", f.text)
+    return at is not None and bool(pattern.search((f.sentence or "")[:at]))
+
+
+def _a_change(f: Figure) -> bool:
+    """A percentage said as a change: "jumped by 75%", "up 40%", "fell 20%"."""
+    clause = clause_of(f)
+    at = clause.find(f.text)
+    return (f.kind == "percent" and f.per is None and at >= 0 and _before(f, _BY)
+            and bool(RISE.search(clause[:at])))
+
+
+def _from_delta(a: Article, new: Figure, delta: Figure) -> None:
+    clause = clause_of(delta)
+    falls = bool(_FALL.search(clause[: max(clause.find(delta.text), 0)]))
+    low, high = bounds(delta, new.unit)
+    a.add(
+        "start",
+        [new, delta],
+        f"{a.show(new)} {'+' if falls else '−'} {a.show(delta)}",
+        (new.low + low, new.high + high) if falls else (new.low - high, new.high - low),
+        kind=new.kind,
+        unit=new.unit,
+        role="start_amount",
+        entity=entity_of(new),
+        subject=f"{name_of(new)} before the change",
+    )
+
+
+def _from_percent(a: Article, new: Figure, change: Figure) -> None:
+    clause = clause_of(change)
+    falls = bool(_FALL.search(clause[: max(clause.find(change.text), 0)]))
+    factor = (1 - change.high / 100, 1 - change.low / 100) if falls else (
+        1 + change.low / 100, 1 + change.high / 100)
+    a.add(
+        "start",
+        [new, change],
+        f"{a.show(new)} ÷ (1 {'−' if falls else '+'} {a.show(change)})",
+        div(bounds(new), factor),
+        kind=new.kind,
+        unit=new.unit,
+        role="start_amount",
+        entity=entity_of(new),
+        subject=f"{name_of(new)} before the change",
+    )
+
+
+def percent_multiples(a: Article) -> None:
+    """A multiple the article states ("reduced the overhead by more than fourfold", "a sixfold
+    improvement") recomputed from the percentages it compares: both in its sentence, else
+    the one in its sentence against each said before it in its paragraph (96% ÷ 15% = 6.4×),
+    else those of the nearest sentence before it that states two (96% ÷ 21% = 4.57×). Only
+    a pair said in the multiple's own sentence is read; others are inferred."""
+    for word in a.having(lambda f: f.kind == "ratio" and f.unit == "x" and f.per is None):
+        mates = [f for f in a.said_with(word) if _a_percentage(f)]
+        earlier = [f for f in a.source if _a_percentage(f) and f.paragraph_id == word.paragraph_id
+                   and a.order[f.id] < a.order[word.id] and f not in mates]
+        if len(mates) >= 2:
+            pairs = list(itertools.combinations(mates, 2))
+        elif mates:
+            pairs = [(mates[0], f) for f in earlier]
+        else:
+            last = [f for f in earlier if f.sentence == earlier[-1].sentence] if earlier else []
+            pairs = list(itertools.combinations(last, 2))
+        for one, other in pairs:
+            big, small = (one, other) if one.high >= other.high else (other, one)
+            a.add(
+                "percent_multiple",
+                [big, small],
+                f"{a.show(big)} ÷ {a.show(small)}",
+                div(bounds(big), bounds(small)),
+                kind="ratio",
+                unit="x",
+                role="ratio",
+                entity=entity_of(word),
+                subject=f"{name_of(big)} as a multiple of {name_of(small)}",
+                restates=word,
+                inferred=len(mates) < 2,
+            )
+
+
+def _a_percentage(f: Figure) -> bool:
+    return f.kind == "percent" and f.per is None and f.low == f.high and f.low > 0

@@ -208,7 +208,9 @@ def cost_rates(a: Article) -> None:
     (per rack) and ÷ its GPU count (per GPU): the IT load in the cost's sentence, else in its
     paragraph; none where the paragraph states a rate and the cost's sentence does not (the
     cost is then the rate's result; a rate in its sentence is checked against it). Rack and
-    GPU counts in its sentence, or its paragraph when the money is said of a facility."""
+    GPU counts in its sentence, or its paragraph when the money is said of a facility. With no
+    IT load in its paragraph, money said of a facility or a plant ("to restart the dormant
+    reactor") is divided by the one select() finds elsewhere in the article."""
     wholes = [(c.figure, c.leaves[0]) for c in a.calcs if c.rule == "components"]
     for cost, at in [*((f, f) for f in a.having(_is_facility_money)), *wholes]:
         paragraph = [f for f in a.source if at.paragraph_id in a.in_paragraphs(f)]
@@ -218,7 +220,10 @@ def cost_rates(a: Article) -> None:
         here = said + [f for f in paragraph if f.id != at.id and f not in said
                        and same_entity(entity_of(f), entity_of(cost)) is not False]
         sites = [] if rated else [f for f in here if is_it_load(f)]
-        for site in [f for f in sites if f in said] or sites:
+        built = roles.FACILITY.search(f"{entity_of(cost)} {cost.subject} {clause_of(at)}")
+        far = [] if rated or sites or not (built or roles.GRID.search(clause_of(at))) else [
+            pick.figure for pick in [a.select(at, a.having(is_it_load))] if pick]
+        for site in [f for f in sites if f in said] or sites or far:
             a.add(
                 "cost_per_mw",
                 [cost, site],
@@ -231,7 +236,6 @@ def cost_rates(a: Article) -> None:
                 entity=entity_of(site),
                 subject=f"{name_of(cost)}, per MW",
             )
-        built = roles.FACILITY.search(f"{entity_of(cost)} {cost.subject} {clause_of(at)}")
         counts = [f for f in here if role_of(f) in ("count_racks", "count_gpus")
                   and (built or f in said)]
         for count, noun in ((f, f.unit) for f in counts):
@@ -307,3 +311,45 @@ def per_gpu(a: Article) -> None:
                 entity=entity_of(price),
                 subject=f"{name_of(price)}, per GPU",
             )
+
+
+_MARGIN = roles.keywords("margin")
+_INCOME = roles.keywords("income", "profit", "earnings")
+_SALES = roles.keywords("revenue", "sales")
+_TO = re.compile(r"\bto\s*$", re.IGNORECASE)
+
+
+def margins(a: Article) -> None:
+    """A margin = income ÷ revenue, for income said with a margin ("operating income was
+    $2.1bn, and the operating margin increased from 9.4 percent to 17.5 percent") and the
+    revenue select() finds for it ("revenue reached almost $12 billion", a paragraph before):
+    checked against the margin it ends on."""
+    money = a.having(lambda f: f.kind == "money" and f.per is None)
+    for income in [f for f in money if _INCOME.search(_before_figure(f))]:
+        said = [f for f in a.said_with(income) if f.kind == "percent" and f.per is None
+                and _MARGIN.search(f.sentence or "")]
+        if not said:
+            continue
+        margin = next((f for f in said if _TO.search(_before_figure(f))), said[0])
+        revenue = a.select(income, [f for f in money if f.unit == income.unit
+                                    and _SALES.search(_before_figure(f))])
+        if revenue is not None:
+            a.add(
+                "margin",
+                [income, revenue.figure],
+                f"{a.show(income)} ÷ {a.show(revenue.figure)}",
+                as_percent(div(bounds(income), bounds(revenue.figure))),
+                kind="percent",
+                unit="%",
+                role=role_of(margin),
+                entity=entity_of(income),
+                subject=f"margin of {name_of(income)} on {name_of(revenue.figure)}",
+                restates=margin,
+                inferred=revenue.entity is not True,
+            )
+
+
+def _before_figure(f: Figure) -> str:
+    """The words of f's clause before it: what it is said to be ("operating income was")."""
+    clause = clause_of(f)
+    return clause[: max(clause.find(f.text), 0)]

@@ -1,13 +1,24 @@
 """Rules over power: rack density ratios, racks a facility supports, the density a rack
 count implies, facility draw with PUE, annual energy at a stated load factor, homes
-equivalents, the power of a number of chips, and all-in power per GPU.
+equivalents, the power of a number of chips or of systems, and all-in power per GPU.
 """
 
 from __future__ import annotations
 
 import re
 
-from pipeline.figures.derive.article import Article, bounds, div, mul, name_of, unique
+from pipeline.figures import roles
+from pipeline.figures.derive.article import (
+    ARTICLE,
+    PARAGRAPH,
+    Article,
+    bounds,
+    div,
+    mul,
+    name_of,
+    products,
+    unique,
+)
 from pipeline.figures.derive.reading import (
     entity_of,
     has_role,
@@ -15,6 +26,7 @@ from pipeline.figures.derive.reading import (
     is_it_load,
     is_legacy_rack,
     is_modern_rack,
+    position,
     role_of,
 )
 from pipeline.figures.models import Figure
@@ -71,11 +83,12 @@ def racks_supported(a: Article) -> None:
 def density_from_racks(a: Article) -> None:
     """kW per rack = IT load ÷ a rack count in the same paragraph. Skipped when the count's
     sentence states a density: then the count is that density's result, not an input."""
+    counts = a.having(has_role("count_racks"))
     for site in a.having(is_it_load):
-        for racks in a.having(has_role("count_racks")):
+        for racks in [r for r in counts if r.paragraph_id == site.paragraph_id]:
             stated = any(role_of(f) == "rack_power" and f.sentence == racks.sentence
                          for f in a.source)
-            if racks.paragraph_id == site.paragraph_id and not stated:
+            if not stated:
                 a.add(
                     "density",
                     [site, racks],
@@ -214,7 +227,8 @@ def chips_power(a: Article) -> None:
     for count in a.having(has_role("count_gpus")):
         said = a.said_with(count)
         chip = next((p for p in per_chip if p in said), None) or next(
-            (p for p in per_chip if _products(p) & _products(count)), None)
+            (p for p in per_chip if products(p.sentence or "") & products(
+                count.sentence or "")), None)
         if chip is None:
             continue
         watts = mul(bounds(count), bounds(chip, "W"))
@@ -232,17 +246,12 @@ def chips_power(a: Article) -> None:
         )
 
 
-def _products(f: Figure) -> set[str]:
-    """Product names in f's sentence: words of letters and digits ("GB200", "H100")."""
-    return {w.lower() for w in re.findall(r"\b(?=\w*\d)(?=\w*[A-Za-z])\w{3,}\b", f.sentence or "")}
-
-
 def power_per_gpu(a: Article) -> None:
-    """All-in power per GPU = a rack's or a facility's power (IT load or total draw) ÷ the GPUs
-    said in its sentence (120 kW ÷ 72 GPUs = 1.67 kW): what each GPU costs in power with
-    everything around it."""
-    for load in a.having(lambda f: is_it_load(f) or is_facility_draw(f)
-                         or role_of(f) == "rack_power"):
+    """All-in power per GPU = a rack's, a system's or a facility's power (IT load or total
+    draw) ÷ the GPUs said in its sentence (120 kW ÷ 72 GPUs = 1.67 kW): what each GPU costs
+    in power with everything around it."""
+    for load in a.having(lambda f: is_it_load(f) or is_facility_draw(f) or role_of(f) in (
+            "rack_power", "server_power") or _system_power(f)):
         gpus = [f for f in a.sentences[(load.paragraph_id, load.sentence)]
                 if role_of(f) == "count_gpus" and f.per is None]
         if gpus:
@@ -259,6 +268,13 @@ def power_per_gpu(a: Article) -> None:
                 entity=entity_of(load),
                 subject=f"{name_of(load)}, per GPU",
             )
+
+
+def _system_power(f: Figure) -> bool:
+    """A power said of no rack, chip or facility, small enough to be one system's: "DGX B300
+    … with eight B300 GPUs … is listed at 14.5 kW"."""
+    return (role_of(f) == "power" and f.per is None and f.kind == "power"
+            and convert(f.high, f.unit, "kW") < 1000)
 
 
 def homes_per_power(a: Article) -> None:
@@ -303,12 +319,25 @@ def power_per_site(a: Article) -> None:
             )
 
 
+_EQUIVALENT = roles.keywords(
+    "equivalent", "enough", "as much", "the same as", "comparable", "power", "supply", "serve",
+    "run", "light")
+"""A number of homes said as what a load could supply: "equivalent to that of 800,000 US
+households", "That's enough electricity to power 17.5 million homes"."""
+
+
 def power_per_home(a: Article) -> None:
     """The draw per home a comparison assumes: "300 MW, enough to run 300,000 homes" is 1 kW
-    a home; power ÷ the homes said in its sentence."""
-    for load in a.having(lambda f: role_of(f) in ("facility_power", "grid_capacity")):
-        mates = a.sentences[(load.paragraph_id, load.sentence)]
-        for homes in [f for f in mates if role_of(f) == "count_homes" and f.per is None]:
+    a home; power ÷ the homes it is compared with: said in its sentence, or a number of homes
+    said as an equivalent with no power of its own beside it, of the load select() finds
+    ("837MW …" and, a paragraph on, "equivalent to that of 800,000 US households")."""
+    loads = a.having(lambda f: role_of(f) in ("facility_power", "grid_capacity"))
+    for homes in a.having(lambda f: role_of(f) == "count_homes" and f.per is None):
+        said = [f for f in a.said_with(homes) if f in loads]
+        powered = any(f.kind == "power" for f in a.said_with(homes))
+        pick = None if powered or not _EQUIVALENT.search(homes.sentence or "") else a.select(
+            homes, loads, reach=ARTICLE)
+        for load in said or ([pick.figure] if pick else []):
             a.add(
                 "home_power",
                 [load, homes],
@@ -321,3 +350,84 @@ def power_per_home(a: Article) -> None:
                 entity="home",
                 subject=f"power per home that {name_of(load)} for {homes.text} assumes",
             )
+
+
+_UNITS = {"system", "server", "node", "box", "shelf", "tray", "chassis", "blade", "unit",
+          "appliance", "pod", "module", "cabinet"}
+"""What a count of equipment counts, whose power is the count × the power of one."""
+_EACH = re.compile(r"\s*(?:each|apiece|a piece|per (?:system|server|node|unit|box|shelf|tray))\b",
+                   re.IGNORECASE)
+
+
+def units_power(a: Article) -> None:
+    """Power of a number of systems = count × the power of one: "four 33 kW power shelves" =
+    132 kW; "18 trays, ~6.5 kW each" = 117 kW; "32 DGX B200 systems" × the 14.3 kW a DGX B200
+    system draws, said sentences before (select(): the same product, never another's)."""
+    powers = a.having(lambda f: f.kind == "power" and f.per is None
+                      and convert(f.high, f.unit, "kW") < 1000)
+    for count in a.having(lambda f: f.kind == "count" and f.per is None and f.unit in _UNITS
+                          and f.low > 1):
+        pick = a.select(count, [p for p in powers if _of_one(count, p)])
+        if pick is None or (not pick.sure and pick.entity is not True):
+            continue
+        one = pick.figure
+        a.add(
+            "units_power",
+            [count, one],
+            f"{a.show(count)} × {a.show(one)}",
+            mul(bounds(count), bounds(one)),
+            kind="power",
+            unit=one.unit,
+            role="units_power",
+            entity=entity_of(count),
+            subject=f"power of {count.text}",
+            inferred=pick.entity is not True and pick.place > 0,
+        )
+
+
+def _of_one(count: Figure, power: Figure) -> bool:
+    """Whether `power` is the power of one of what `count` counts: said right after the count
+    ("four 33 kW power shelves") or with "each" in its sentence, or said of one such thing
+    in another sentence ("system power at 14.3 kW" for "32 … systems")."""
+    sentence = power.sentence or ""
+    at, counted = position(power), position(count)
+    if at is None:
+        return False
+    if power.sentence == count.sentence and power.paragraph_id == count.paragraph_id:
+        attached = counted is not None and 0 <= at - (counted + len(count.text)) <= 1
+        return attached or bool(_EACH.match(sentence[at + len(power.text):]))
+    return re.search(rf"\b{re.escape(count.unit)}\b", sentence, re.IGNORECASE) is not None
+
+
+_OVERHEAD = roles.keywords("overhead")
+
+
+def pue_overhead(a: Article) -> None:
+    """What a PUE says about everything but the IT load: PUE − 1, checked against the multiple
+    said in its sentence ("a 2.5 average, meaning [the rest] was 1.5 times the servers' total
+    power") and against an overhead percentage in its paragraph ("1.40—40% overhead")."""
+    for pue in a.having(lambda f: f.kind == "pue" and f.per is None and f.low > 1):
+        words = [f for f in a.said_with(pue) if f.kind == "ratio" and f.unit == "x"
+                 and f.per is None]
+        overheads = [f for f in a.source if f.kind == "percent" and f.per is None
+                     and _OVERHEAD.search(f.sentence or "")]
+        share = a.select(pue, overheads, reach=PARAGRAPH)
+        said = [(w, "x", 1.0) for w in words] + ([(share.figure, "%", 100.0)] if share else [])
+        for word, unit, scale in said:
+            a.add(
+                "pue_overhead",
+                [pue],
+                _less_one(a.show(pue), pue.is_range, unit == "%"),
+                (scale * (pue.low - 1), scale * (pue.high - 1)),
+                kind=word.kind,
+                unit=unit,
+                role=role_of(word),
+                entity=entity_of(pue),
+                subject=f"power beyond the IT load at a PUE of {pue.text}",
+                restates=word,
+            )
+
+
+def _less_one(pue: str, is_range: bool, share: bool) -> str:
+    operand = f"({pue})" if is_range else pue
+    return f"{operand} − 1" + (" as a share of the IT load" if share else "")
