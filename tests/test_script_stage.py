@@ -87,3 +87,23 @@ def test_an_unknown_writer_fails_the_episode_with_a_clear_message(
     failed = store.episode(episode.id)
     assert failed.state == EpisodeState.FAILED and failed.failed_stage == "script"
     assert failed.failure == "unknown script writer 'poet'; writers: extractive, llm"
+
+
+def test_an_article_with_no_figures_still_makes_an_episode(
+    store: Store, settings: Settings
+) -> None:
+    text = (
+        "# Why cooling is the hard part\n\n"
+        "Operators say that moving heat out of a dense hall is now harder than bringing power "
+        "in. Liquid loops, rear-door heat exchangers and warmer water all help, but each "
+        "changes how a building is designed, staffed and maintained.\n\n"
+        "Engineers who ran air-cooled rooms for decades are learning plumbing again, and "
+        "vendors are racing to standardise the quick-disconnect fittings that make it safe.\n"
+    )
+    source = Source(kind="markdown", uri="cooling.md", text=text)
+    episode = orchestrate.submit(store, settings, source).episode
+    done = orchestrate.run_episode(store, settings, episode.id)
+    assert done.state == EpisodeState.IN_REVIEW
+    saved = store.script(episode.id)
+    assert saved.script.lines and untraced(saved.findings) == []
+    assert not any(ch.isdigit() for line in saved.script.lines for ch in line.text)
