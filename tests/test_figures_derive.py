@@ -686,6 +686,21 @@ def test_changes_said_up_from_and_that_number_is() -> None:
     assert computed_from(derived, s["from"], s["to"]).low == pytest.approx(150)
 
 
+def test_compared_to_names_the_amount_a_change_starts_from() -> None:
+    # "to" in "compared to" is not "rose to": the amount after it is the old one, and no
+    # starting amount is worked back from the old one.
+    s = Stated()
+    sales = ("Quarterly sales were $600 million, an increase of 200% compared to $200 "
+             "million a year earlier.")
+    s.add("new", "p1", sales, "$600 million", "money", 600e6, unit="USD", role="revenue")
+    s.add("rise", "p1", sales, "200%", "percent", 200, unit="%", role="revenue_growth")
+    s.add("old", "p1", sales, "$200 million", "money", 200e6, unit="USD", role="revenue")
+    derived = derive(s.figures)
+    changes = [f for f in derived.figures if f.kind == "percent"]
+    assert [f.low for f in changes] == [pytest.approx(200)]
+    assert not [f for f in derived.figures if f.kind == "money"]
+
+
 def test_revenue_growth_is_not_checked_against_spending_growth() -> None:
     s = Stated()
     revenue = "The company booked $50 billion in revenue, up 18 percent."
@@ -1003,3 +1018,68 @@ def test_pue_overhead_and_a_margin() -> None:
     assert check_of(derived, s["times"]).agrees
     margin = check_of(derived, s["margin"])
     assert margin.agrees and computed(derived, margin.computed_id).low == pytest.approx(20)
+
+
+def test_a_rise_said_as_increasing_from_one_amount_to_another() -> None:
+    s = Stated()
+    rise = "Monthly demand kept increasing from 40 megawatts in 2020 to 100 megawatts in 2024."
+    said = "That amounts to a 150% increase."
+    s.add("old", "p1", rise, "40 megawatts", "power", 40, unit="MW", role="facility_power")
+    s.add("new", "p1", rise, "100 megawatts", "power", 100, unit="MW", role="facility_power")
+    s.add("stated", "p2", said, "150%", "percent", 150, unit="%", role="growth")
+    derived = derive(s.figures)
+    assert computed_from(derived, s["old"], s["new"]).low == pytest.approx(150)
+
+
+def test_a_share_a_change_runs_from_is_not_the_change() -> None:
+    s = Stated()
+    level = "Cloud took 30% of the budget, a sharp rise from 6% in 2019."
+    amounts = "Its spending grew from $2 billion in 2019 to $9 billion in 2024."
+    s.add("now", "p1", level, "30%", "percent", 30, unit="%", role="growth", period="2024")
+    s.add("was", "p1", level, "6%", "percent", 6, unit="%", role="growth", period="2019")
+    s.add("old", "p2", amounts, "$2 billion", "money", 2e9, unit="USD", role="capex",
+          period="2019")
+    s.add("new", "p2", amounts, "$9 billion", "money", 9e9, unit="USD", role="capex",
+          period="2024")
+    derived = derive(s.figures)
+    assert all(c.stated_id != s["was"].id for c in derived.checks)
+
+
+def test_chips_per_building_and_power_per_chip_from_the_next_sentence() -> None:
+    s = Stated()
+    chips = "The operator is buying 120,000 accelerator chips that will be spread across six halls."
+    power = "Once running, the chips will need 300 megawatts."
+    s.add("chips", "p1", chips, "120,000 accelerator chips", "count", 120000, unit="chip")
+    s.add("halls", "p1", chips, "six halls", "count", 6, unit="building")
+    s.add("load", "p1", power, "300 megawatts", "power", 300, unit="MW", entity="the chips")
+    derived = derive(s.figures)
+    per_hall = computed_from(derived, s["chips"], s["halls"])
+    assert (per_hall.low, per_hall.per) == (pytest.approx(20000), "building")
+    per_chip = computed_from(derived, s["load"], s["chips"])
+    assert (per_chip.unit, per_chip.low) == ("kW", pytest.approx(2.5))
+    assert not any(f.unit == "building" and f.origin == "computed" for f in derived.figures)
+
+
+def test_a_share_of_a_whole_named_after_the_percentage() -> None:
+    s = Stated()
+    text = "The park should add $3 billion to output, about 1.5% of the region's $200 billion."
+    s.add("part", "p1", text, "$3 billion", "money", 3e9, unit="USD")
+    s.add("share", "p1", text, "about 1.5%", "percent", 1.5, unit="%", role="share",
+          qualifier="about")
+    s.add("whole", "p1", text, "$200 billion", "money", 200e9, unit="USD")
+    derived = derive(s.figures)
+    check = check_of(derived, s["share"])
+    assert check.agrees and computed(derived, check.computed_id).low == pytest.approx(1.5)
+
+
+def test_money_per_project_from_a_count_in_the_next_sentence() -> None:
+    s = Stated()
+    fund = "The two investors set up a platform worth $6 billion."
+    plan = "The platform will build three projects in Spain and Italy."
+    s.add("fund", "p1", fund, "$6 billion", "money", 6e9, unit="USD", role="capex",
+          entity="platform")
+    s.add("projects", "p1", plan, "three projects", "count", 3, unit="project",
+          entity="platform")
+    derived = derive(s.figures)
+    each = computed_from(derived, s["fund"], s["projects"])
+    assert (each.low, each.per) == (pytest.approx(2e9), "project")

@@ -139,10 +139,6 @@ def test_a_figure_said_for_a_name_is_about_that_name() -> None:
     assert figures["90 kW"].entity == "Nova X2"
 
 
-def test_a_quantity_of_things_is_about_those_things() -> None:
-    figures = said_of("Backed by 80 MW of Fluence storage units, the campus came online.")
-    assert "Fluence" in figures["80 MW"].entity
-
 
 def test_a_quantity_that_lies_in_a_stage_is_about_the_stage() -> None:
     figures = said_of("By March, only 3GW was in the permitting stage.")
@@ -179,15 +175,6 @@ def test_a_model_number_is_read_as_a_name() -> None:
     assert figures["eight B300 GPUs"].entity == "DGX B300"
 
 
-def test_a_term_spelt_out_before_its_abbreviation_is_no_name() -> None:
-    figures = said_of("Google said it is averaging a Power Usage Effectiveness (PUE) rating of "
-                      "1.21 across its data centers.")
-    assert figures["1.21"].entity == "Google"
-
-
-def test_one_of_a_whole_is_about_the_whole() -> None:
-    figures = said_of("One of its facilities is operating with a PUE of 1.13.")
-    assert figures["1.13"].entity == "facilities"
 
 
 def test_a_record_is_a_measure_of_the_subject() -> None:
@@ -225,3 +212,37 @@ def test_it_is_the_entity_of_the_sentence_before() -> None:
     figures = said_of("Energy use by data centers was 60 TWh in 2016. By 2018, it increased "
                       "to 76 TWh.")
     assert figures["76 TWh"].entity == "data centers"
+
+
+def test_the_clause_subject_wins_over_an_object_s_owner() -> None:
+    figures = said_of("In 2022, cold-storage warehouses used 14% of the grid's supply.")
+    assert figures["14%"].entity == "cold-storage warehouses"
+
+
+def test_names_in_apposition_stand_for_the_subject() -> None:
+    figures = said_of("Joint partners Vantix and Orbel Partners have raised $9 billion.")
+    assert "Vantix" in figures["$9 billion"].entity
+    assert "Orbel" in figures["$9 billion"].entity
+
+
+def test_a_counted_subject_keeps_its_count_over_names_in_apposition() -> None:
+    figures = said_of("Three operators, Vantix, Orbel and Kestra, committed $40 billion.")
+    assert figures["$40 billion"].entity == "operators"
+
+
+def test_a_subject_after_according_to_is_the_subject() -> None:
+    figures = said_of("According to The Daily Ledger, Halcyon Power, which runs the plant, "
+                      "has secured $3.2 billion in new capital.")
+    assert figures["$3.2 billion"].entity == "Halcyon Power"
+
+
+def test_a_noun_before_an_infinitive_is_not_the_subject() -> None:
+    figures = said_of("Kestra Cloud received permission to build two halls with a combined "
+                      "load of 40 MW.")
+    assert figures["40 MW"].entity == "Kestra Cloud"
+
+
+def test_a_gapped_clause_has_its_own_subject() -> None:
+    figures = said_of("Large farms accounted for 30% and small farms for 6%.")
+    assert figures["30%"].entity == "Large farms"
+    assert figures["6%"].entity == "small farms"

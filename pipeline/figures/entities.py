@@ -15,9 +15,8 @@ not run.
    ("500 W (host)");
    a figure that opens its text before a colon is about what follows the colon
    ("1.1–1.2: Hyperscale / advanced liquid cooling");
-2. a figure said "for" a name is about it ("190kW for the NVL144"); a quantity
-   in a unit "of" things is about them ("150 MW of Tesla Megapack batteries");
-   money put "into OpenAI" or spent "on hardware" is about where it goes;
+2. a figure said "for" a name is about it ("190kW for the NVL144"); money put
+   "into OpenAI" or spent "on hardware" is about where it goes;
 3. a figure that modifies a noun is about that noun ("a 130-kilowatt rack"),
    unless the noun names a period ("17.5 percent year over year");
 4. a figure that is the object of a verb is about the verb's subject, through
@@ -25,19 +24,25 @@ not run.
    that draws 120 kW" → the rack);
 5. "capex of $80 billion" → the noun before "of"; "80% of the heat" → the
    noun after it, but a share that goes "to X" or lies "in X" is about X, and
-   "AWS accounts for 60% of …" is about AWS;
+   "AWS accounts for 60% of …" is about AWS, and a share that is a verb's object
+   is the subject's ("data centres used 21% of the electricity"); in a gapped
+   clause the noun before the preposition is the subject ("urban households
+   accounted for 18% and rural households for 10%");
 6. a figure after "up from" shares its clause's subject; a multiple said as a
    verb ("could nearly double", "a substation that will quadruple …") is about
    the clause's subject; a count that is the subject ("5,000 homes consume …")
    is about what it counts (`own`); a quantity that is the subject of "is in"
    is about where it lies ("8GW was in that stage").
-A partitive stands for its whole ("one of its facilities is operating with a
-PUE of 1.13" → facilities; "18 nodes, each with two GB200s" → nodes). A
+The clause's grammatical subject is the default: found through "according to
+the Journal, Crusoe has secured …" (the parser hangs it on the source) and
+through an infinitive ("AWS received approval to build …" → AWS); a common-noun
+subject with names in apposition is those names ("Site owners Crusoe and Blue
+Owl Capital"), unless it is counted ("four companies — A, B, C and D").
+"18 nodes, each with two GB200s" → nodes. A
 measure that a figure is compared with ("exceeding the estimate of $73.81
 billion", "versus the average of 96%") is the entity itself, not the
 subject's, unless it is the subject's own ("the prior forecast", "its
-guidance"). A term spelt out before its abbreviation ("Power Usage
-Effectiveness (PUE)") is no name.
+guidance").
 A predicate noun, or a noun inside the predicate of a name, stands for its
 subject ("Project Caprock is a 540 MW campus" → Project Caprock; "NVL72 is the
 next jump: 72 GPUs in a single rack at 120 kW" → NVL72). Another figure's
@@ -255,7 +260,7 @@ def entity_at(
     if noun.dep_ == "appos" and is_proper(noun.head) and not is_proper(noun) and (
             noun.head.i not in figures):
         noun = noun.head  # "Project Rainier — a cluster of 400,000 chips"
-    noun = _reporter(noun) or _copula_subject(noun) or _whole(noun) or noun
+    noun = _reporter(noun) or _copula_subject(noun) or noun
     entity = _entity(noun, {i for i in figures - {noun.i} if not _names_kind(doc[i])})
     if entity is not None and entity.vague and _standard(noun):
         entity = replace(entity, vague=False)
@@ -308,26 +313,12 @@ def is_proper(token: Token) -> bool:
     if token.text in GENERIC:
         return False
     if token.tag_ in PROPER_TAGS:
-        return len(token.text) > 1 and not PERIOD.match(token.text) and not _spelt_out(token)
+        return len(token.text) > 1 and not PERIOD.match(token.text)
     code = any(c.isupper() for c in token.text[1:]) or (
         token.text[:1].isupper() and any(c.isdigit() for c in token.text))
     return (is_noun(token) and code and token.text.isalnum() and not PERIOD.match(token.text)
             and not _is_unit(token.text))
 
-
-def _spelt_out(token: Token) -> bool:
-    """A word of a term spelt out before its abbreviation ("Power Usage Effectiveness
-    (PUE)"): the name of a measure, not of a thing."""
-    doc = token.doc
-    end = token.i
-    while end < len(doc) and doc[end].text[:1].isupper() and doc[end].is_alpha:
-        end += 1
-    if end + 2 >= len(doc) or doc[end].text != "(" or doc[end + 2].text != ")":
-        return False
-    short = doc[end + 1].text
-    spelt = doc[end - len(short):end] if end >= len(short) else ()
-    return short.isupper() and len(short) > 1 and token.i >= end - len(short) and "".join(
-        t.text[0] for t in spelt).upper() == short
 
 
 def _labelled(span: Span, figures: set[int]) -> Token | None:
@@ -380,8 +371,7 @@ def _about(span: Span, figures: set[int]) -> Token | None:
         share = _share_of(percent, figures - inside)
         if share is not None:
             return share
-    recipient = _recipient(root) or _named_for(root) or (
-        _made_of(root) if percent is None else None)
+    recipient = _recipient(root) or _named_for(root)
     if recipient is not None:
         return recipient
     if root.dep_ in ("compound", "amod", "nmod", "nummod", "quantmod") and head.i not in inside:
@@ -471,13 +461,6 @@ def _copula_subject(noun: Token) -> Token | None:
     return subject
 
 
-def _whole(part: Token) -> Token | None:
-    """What a partitive word picks from: "one of its facilities is operating …" →
-    facilities."""
-    if part.lower_ not in PARTITIVES:
-        return None
-    return _object_of(part, ("of",))
-
 
 def _counted_subject(noun: Token) -> Token | None:
     """A count that is its clause's subject is about what it counts: "5,000 homes consume …"
@@ -500,8 +483,20 @@ def _share_of(percent: Token, figures: set[int]) -> Token | None:
     if percent.dep_ in ("nsubj", "nsubjpass"):
         return _object_of(verb, ("to", "in", "into")) or _object_of(percent, ("of",))
     if percent.dep_ == "pobj" and verb.lower_ == "for" and verb.head.tag_ in VERB_TAGS:
-        return _subject_of(verb.head)
+        return _gapped(verb) or _subject_of(verb.head)
+    if percent.dep_ in OBJECTS and _subject_of(verb) is not None:
+        return None  # "data centres used 21% of the electricity": the subject's share
     return _object_of(percent, ("of",))
+
+
+def _gapped(prep: Token) -> Token | None:
+    """The subject of a gapped clause: "urban households accounted for 18% and rural
+    households for 10%" → rural households, for the "for" after them."""
+    before = prep.doc[prep.i - 1] if prep.i else None
+    if before is None or not is_noun(before) or before.head == prep:
+        return None
+    between = prep.doc[prep.head.i + 1:before.i]
+    return before if any(t.dep_ == "cc" for t in between) else None
 
 
 def _recipient(figure: Token) -> Token | None:
@@ -533,17 +528,6 @@ def _named_for(figure: Token) -> Token | None:
     target = _object_of(figure, ("for",))
     return target if target is not None and _names_something(target) else None
 
-
-def _made_of(figure: Token) -> Token | None:
-    """What a quantity in a unit is made up of: things counted or named ("150 MW of Tesla
-    Megapack batteries"), not the stuff measured ("945 TWh of electricity"). Money "of"
-    goods is the seller's or buyer's ("Dell shipped $3 billion of servers")."""
-    if not _is_unit(figure.text):
-        return None
-    target = _object_of(figure, ("of",))
-    if target is None or target.lower_ in MEASURE_NOUNS:
-        return None
-    return target if target.tag_ in ("NNS", "NNPS") or is_proper(target) else None
 
 
 def _pobj(prep: Token) -> Token | None:
@@ -597,11 +581,11 @@ def _owner_given(noun: Token) -> bool:
 def _subject_of(verb: Token) -> Token | None:
     """The grammatical subject of `verb`, climbing "plans to spend", "and", relative clauses."""
     for _ in range(6):
-        subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") or (
-            c.dep_ == "csubj" and _bare(c))), None)
+        subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
         if subject is None:  # "Microsoft, racing to expand …, spent": the subject sits lower
             subject = next((g for c in verb.children if c.dep_ == "advcl" and c.i < verb.i
                             for g in c.children if g.dep_ == "nsubj" and g.i < c.i), None)
+        subject = subject or _after_source(verb)
         if subject is not None:
             if subject.lower_ in RELATIVE and verb.dep_ == "relcl":
                 return verb.head
@@ -611,20 +595,37 @@ def _subject_of(verb: Token) -> Token | None:
         if verb.dep_ in CLIMB or verb.dep_ in ("prep", "advmod", "npadvmod", "agent"):
             verb = verb.head
             continue
-        if verb.dep_ == "acl" and is_noun(verb.head):
+        if verb.dep_ == "acl" and is_noun(verb.head) and not _infinitive(verb):
             return verb.head
+        if verb.dep_ == "acl" and verb.head.dep_ in OBJECTS:
+            verb = verb.head.head  # "AWS received approval to build …": the receiver builds
+            continue
         return None
     return None
 
 
-def _bare(gerund: Token) -> bool:
-    """A gerund that names an activity ("Cooling now represents …"), not one that opens a
-    clause ("Factoring in overheads, …")."""
-    return not any(c.dep_ in ("prep", "dobj", "advcl") for c in gerund.children)
+def _infinitive(verb: Token) -> bool:
+    """A verb after "to" ("approval to build"): its subject is the clause's, not the noun."""
+    return any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children)
+
+
+def _after_source(verb: Token) -> Token | None:
+    """The subject the parser hung on a source: "According to the Journal, Crusoe Energy has
+    secured …" → Crusoe Energy."""
+    source = next((_pobj(p) for c in verb.children if c.lower_ == "according"
+                   for p in c.children if p.lower_ == "to"), None)
+    if source is None:
+        return None
+    return next((c for c in source.children if c.dep_ == "appos" and c.i > source.i), None)
+
 
 
 def _entity(noun: Token, skip: set[int]) -> Entity | None:
-    """The entity a noun names; a coordinated subject gives all its members."""
+    """The entity a noun names; a coordinated subject gives all its members; a description
+    in apposition with names gives the names ("Site owners Crusoe and Blue Owl Capital")."""
+    if noun.dep_ in ("nsubj", "nsubjpass") and not is_proper(noun) and not any(
+            c.dep_ == "nummod" for c in noun.children):  # "four companies — A, B, C and D"
+        noun = next((c for c in noun.children if c.dep_ == "appos" and is_proper(c)), noun)
     parts = _coordinated(noun)
     if len(parts) > 1:
         named = [p for p in (_single(t, skip | {c.i for c in parts}) for t in parts) if p]
@@ -655,6 +656,8 @@ def _phrase_words(noun: Token, skip: set[int]) -> list[Token]:
     """The noun with the modifiers in front of it, less articles, numbers and figures."""
     modifiers = [t for t in noun.subtree if t.i < noun.i and _modifies(t, noun)]
     left = min((t.i for t in modifiers), default=noun.i)
+    while left and noun.doc[left - 1].tag_ == "JJ" and left - 1 not in skip:
+        left -= 1  # an adjective misparsed away from its noun: "and rural households for 10%"
     # A figure's counted noun may be the entity ("four companies … committed"), its number not.
     right = noun.i + 1 if noun.text[:1].isupper() and noun.i + 1 < len(noun.doc) and noun.doc[
         noun.i + 1].dep_ == "nummod" and noun.i + 1 not in skip else noun.i  # "Phase 1"
@@ -667,7 +670,7 @@ def _phrase_words(noun: Token, skip: set[int]) -> list[Token]:
 
 def _coordinated(noun: Token) -> list[Token]:
     """A subject and the names coordinated with it: "Microsoft, Alphabet, Meta, and Amazon"."""
-    if noun.dep_ not in ("nsubj", "nsubjpass"):
+    if noun.dep_ not in ("nsubj", "nsubjpass", "appos"):
         return [noun]
     members = [noun]
     for member in members:

@@ -587,9 +587,18 @@ class _Reader:
                 "—" in sep.group(0) and other.low > 10 * low):
             return  # "= 1.40—40% overhead": an em dash between two figures, not a range
         self.low, self.high, self.pos, self.ranged = low, other.low, other.pos, True
+        if (sep.group(1) or "").lower() == "and":
+            self._take_between()
         self.qualifier = self.qualifier or other.qualifier
         self.scale = max(self.scale, other.scale)
         self.unit, self.noun, self.per = other.unit, other.noun, other.per
+
+    def _take_between(self) -> None:
+        """ "between 5 and 15 kW": the mention starts at "between", so it reads the same on
+        its own as in its sentence (QA looks for each mention's own spoken words)."""
+        found = BETWEEN.search(self.text, max(0, self.left - 10), self.left)
+        if found is not None:
+            self.left = found.start()
 
     def _change_then_level(self, sep: re.Match[str], low: float, high: float) -> bool:
         """ "fell by 1,200 to 64,000": a change, then the level it reached, when the second

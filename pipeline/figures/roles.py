@@ -62,6 +62,7 @@ COUNTED = {
     "household": "count_homes", "company": "count_companies", "hyperscaler": "count_companies",
     "data center": "count_sites", "data centre": "count_sites", "facility": "count_sites",
     "site": "count_sites", "campus": "count_sites", "server": "count_servers",
+    "superchip": "count_gpus", "building": "count_sites", "project": "count_sites",
 }
 
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 from pipeline.figures.derive.article import Article
 from pipeline.figures.derive.checks import DEFAULT_TOLERANCE, consistency_checks
-from pipeline.figures.derive.counts import counts_per_unit
+from pipeline.figures.derive.counts import counts_per_site, counts_per_unit
 from pipeline.figures.derive.growth import (
     changes_in_text,
     percent_multiples,
@@ -48,10 +48,12 @@ from pipeline.figures.derive.money import (
     cost_from_rate,
     cost_rates,
     margins,
+    money_per_site,
     per_company,
     per_gpu,
     rate_per_mw,
     shares,
+    stated_shares,
     table_sums,
 )
 from pipeline.figures.derive.power import (
@@ -90,11 +92,13 @@ _RULES = (
     table_sums,
     component_sums,
     per_company,
+    money_per_site,
     year_over_year,
     changes_in_text,
     starting_amounts,
     percent_multiples,
     shares,
+    stated_shares,
     margins,
     cost_from_rate,
     cost_rates,
@@ -105,6 +109,7 @@ _RULES = (
     power_per_gpu,
     homes_per_power,
     counts_per_unit,
+    counts_per_site,
     power_per_site,
     power_per_home,
 )

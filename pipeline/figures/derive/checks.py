@@ -89,10 +89,22 @@ _ANYWHERE: dict[str, Callable[[Figure], bool]] = {
 # paired only when it agrees: a disagreement that far away is likelier another comparison.
 _AGREEING_ONLY = {"ratio"}
 # And some rules accept only statements that pass their test, wherever they are.
+_LEVEL = re.compile(r"\b(?:from|to)\s+(?:about\s+|around\s+|roughly\s+|nearly\s+)?$",
+                    re.IGNORECASE)
+"""Before a percentage that is a level a change runs from or to ("a rise from 5% in 2015"),
+not the change itself."""
+
+
+def _says_change(s: Figure) -> bool:
+    at = position(s)
+    level = at is not None and bool(_LEVEL.search((s.sentence or "")[:at]))
+    return not level and _ANYWHERE["yoy"](s)
+
+
 _ONLY_IF: dict[str, Callable[[Figure], bool]] = {
     "sum": _ANYWHERE["sum"],
-    "yoy": _ANYWHERE["yoy"],
-    "increment": _ANYWHERE["yoy"],
+    "yoy": _says_change,
+    "increment": _says_change,
     "ratio": lambda s: not is_stated_multiple(s),
 }
 # Rules whose result a statement of another role may restate, when it passes the test (in

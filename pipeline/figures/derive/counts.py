@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 
-from pipeline.figures.derive.article import PARAGRAPH, Article, bounds, mul
+from pipeline.figures import roles
+from pipeline.figures.derive.article import PARAGRAPH, Article, bounds, div, mul
 from pipeline.figures.derive.reading import entity_of, position, role_of, same_entity
 from pipeline.figures.models import Figure
 
@@ -34,6 +35,34 @@ def counts_per_unit(a: Article) -> None:
                 )
 
 
+def counts_per_site(a: Article) -> None:
+    """Things per site = a count of chips, servers or racks ÷ the count of sites or buildings
+    its sentence says they are in: "400,000 superchips … housed in eight buildings" is
+    50,000 superchips per building."""
+    for things in a.having(lambda f: role_of(f) in _CONTAINED and f.per is None):
+        for sites in [f for f in a.said_with(things) if role_of(f) == "count_sites"
+                      and f.low > 1 and f.per is None
+                      and _INSIDE.search(_between(things, f))]:
+            a.add(
+                "per_site",
+                [things, sites],
+                f"{a.show(things)} ÷ {a.show(sites)}",
+                div(bounds(things), bounds(sites)),
+                kind="count",
+                unit=things.unit,
+                per=sites.unit,
+                role=role_of(things),
+                entity=entity_of(sites) or entity_of(things),
+                subject=f"{things.unit}s per {sites.unit}",
+            )
+
+
+_CONTAINED = ("count_gpus", "count_servers", "count_racks")
+_INSIDE = re.compile(r"\b(?:in|into|inside|across|among|housed|spread|distributed)\s+$",
+                     re.IGNORECASE)
+"""Just before the count of sites: "housed in eight buildings", "across 4 halls"."""
+
+
 def _is_count_of_each(f: Figure) -> bool:
     return f.kind == "count" and f.per is None and bool(entity_of(f)) and f.low == f.high
 
@@ -46,6 +75,8 @@ def _contains(a: Article, outer: Figure, inner: Figure) -> bool:
     if outer.id == inner.id or outer.unit == inner.unit or same_entity(
             entity_of(outer), inner.unit) is True:
         return False
+    if roles.FACILITY.search(inner.unit) and not roles.FACILITY.search(outer.unit):
+        return False  # buildings are never inside what a smaller count counts
     if _EACH.search(_between(inner, outer)):
         return False  # "18 nodes …, each with two GB200s": the GB200s are in the nodes
     between = _between(outer, inner)

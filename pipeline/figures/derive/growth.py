@@ -249,7 +249,8 @@ def changes_in_text(a: Article) -> None:
             if newer is None and _BACK_REFERENCE.search(sentence):
                 alike = previous is not None and is_expectation(previous) == is_expectation(new)
                 newer = (previous if alike else None) or _said_before(a, new)  # "This compares"
-            if re.search(r"\bto\s*$", before) and RISE.search(clause_in(sentence, new.text)):
+            if (re.search(r"\bto\s*$", before) and not _UP_FROM.search(before)
+                    and RISE.search(clause_in(sentence, new.text))):
                 old = (_stated_from(said, sentence, new) or _current(said, sentence, new)
                        or previous)
                 if old is not None:
@@ -355,8 +356,11 @@ def _stated_from(said: list[tuple[int, str, Figure]], sentence: str, new: Figure
 
 _FALL = roles.keywords("fall", "fell", "drop", "decline", "cut", "reduc", "lower", "shrink",
                        "shrank", "down")
-_REACHING = re.compile(r"\b(?:reaching|to|at|hitting|hit|totaling|totalling)\s*$", re.IGNORECASE)
-_FROM = re.compile(r"\bfrom\s*$", re.IGNORECASE)
+_REACHING = re.compile(r"\b(?:reaching|(?<!compared )(?<!compares )to|at|hitting|hit|totaling|"
+                       r"totalling)\s*$", re.IGNORECASE)
+_FROM = re.compile(r"\b(?:from|compared (?:with|to)|compares (?:with|to)|versus|vs\.?)\s*$",
+                   re.IGNORECASE)
+"""Before the amount a change starts from: "up from $6.8bn", "compared to $188.7 million"."""
 _BY = re.compile(r"\b(?:by|up|down|of)\s*$", re.IGNORECASE)
 _DELTA = re.compile(r"\b(?:up|down|an increase of|a decrease of|a rise of|a drop of)\s*$",
                     re.IGNORECASE)

@@ -9,7 +9,15 @@ import re
 from collections.abc import Sequence
 
 from pipeline.figures import roles
-from pipeline.figures.derive.article import Article, as_percent, bounds, div, mul, name_of
+from pipeline.figures.derive.article import (
+    PARAGRAPH,
+    Article,
+    as_percent,
+    bounds,
+    div,
+    mul,
+    name_of,
+)
 from pipeline.figures.derive.growth import QUARTER, period_key
 from pipeline.figures.derive.reading import (
     clause_of,
@@ -177,6 +185,66 @@ def shares(a: Article) -> None:
                 entity=entity_of(part),
                 subject=f"{name_of(part)} as a share of {name_of(total)}",
             )
+
+
+def stated_shares(a: Article) -> None:
+    """A part's share of a whole the sentence names after a percentage: "€1.4 billion …,
+    roughly 0.6% of today's €233.4 billion" is €1.4 B ÷ €233.4 B, checked against the 0.6%."""
+    for said in a.having(lambda f: f.kind == "percent" and role_of(f) == "share"):
+        mates = a.sentences[(said.paragraph_id, said.sentence)]
+        at = position(said)
+        money = [(position(f), f) for f in mates if f.kind == "money" and f.per is None]
+        after = [(p, f) for p, f in money if p is not None and at is not None and p > at]
+        before = [(p, f) for p, f in money if p is not None and at is not None and p < at]
+        if not (after and before):
+            continue
+        whole = min(after, key=lambda m: m[0])[1]
+        part = max(before, key=lambda m: m[0])[1]
+        between = (said.sentence or "")[(at or 0) + len(said.text):position(whole)]
+        if _OF_WHOLE.match(between) and part.unit == whole.unit:
+            a.add(
+                "share",
+                [part, whole],
+                f"{a.show(part)} ÷ {a.show(whole)}",
+                as_percent(div(bounds(part), bounds(whole))),
+                kind="percent",
+                unit="%",
+                role="share",
+                entity=entity_of(part),
+                subject=f"{name_of(part)} as a share of {name_of(whole)}",
+                restates=said,
+            )
+
+
+_OF_WHOLE = re.compile(r"\s*of\s+(?:the\s+|its\s+|their\s+)?(?:[\w-]+'s\s+)?[\w\s-]{0,20}?$",
+                       re.IGNORECASE)
+"""Between a percentage and the whole it is a share of: " of today's ", " of the total "."""
+
+
+def money_per_site(a: Article) -> None:
+    """Average per site or project = money said of several ÷ their count, in its sentence or
+    the next said in its paragraph: "valued at €7.899 billion. The joint venture plans to
+    develop four projects" is €1.97 B per project."""
+    sites = a.having(lambda f: role_of(f) == "count_sites" and f.low > 1 and f.per is None)
+    for total in a.having(lambda f: f.kind == "money" and f.per is None
+                          and role_of(f) in ("capex", "cost")):
+        pick = a.select(total, sites, reach=PARAGRAPH)
+        if pick is None or pick.entity is False:
+            continue
+        count = pick.figure
+        a.add(
+            "per_site",
+            [total, count],
+            f"{a.show(total)} ÷ {a.show(count)}",
+            div(bounds(total), bounds(count)),
+            kind="money",
+            unit=total.unit,
+            per=count.unit,
+            period=total.period,
+            role=f"{role_of(total)}_per_site",
+            entity=entity_of(count) or entity_of(total),
+            subject=f"{name_of(total)}, per {count.unit}",
+        )
 
 
 def cost_from_rate(a: Article) -> None:

@@ -20,6 +20,8 @@ from pipeline.figures.derive.article import (
     unique,
 )
 from pipeline.figures.derive.reading import (
+    CHIPS,
+    clause_of,
     entity_of,
     has_role,
     is_facility_draw,
@@ -256,18 +258,34 @@ def power_per_gpu(a: Article) -> None:
                 if role_of(f) == "count_gpus" and f.per is None]
         if gpus:
             count = max(gpus, key=lambda f: f.high)
-            a.add(
-                "per_gpu_power",
-                [load, count],
-                f"{a.show(load)} ÷ {a.show(count)}",
-                div(bounds(load, "kW"), bounds(count)),
-                kind="power",
-                unit="kW",
-                per="GPU",
-                role="power_per_gpu",
-                entity=entity_of(load),
-                subject=f"{name_of(load)}, per GPU",
-            )
+            _add_per_gpu(a, load, count)
+    for load in a.having(_chips_load):
+        if not any(role_of(f) == "count_gpus" for f in a.said_with(load)):
+            pick = a.select(load, a.having(lambda f: role_of(f) == "count_gpus"
+                                           and f.per is None), reach=PARAGRAPH)
+            if pick is not None and pick.entity is not False:
+                _add_per_gpu(a, load, pick.figure)
+
+
+def _chips_load(f: Figure) -> bool:
+    """A site's power said of the chips it runs: "the AI chips will require 1.2 gigawatts"."""
+    return role_of(f) == "facility_power" and f.per is None and bool(
+        CHIPS.search(f"{entity_of(f)} {clause_of(f)}"))
+
+
+def _add_per_gpu(a: Article, load: Figure, count: Figure) -> None:
+    a.add(
+        "per_gpu_power",
+        [load, count],
+        f"{a.show(load)} ÷ {a.show(count)}",
+        div(bounds(load, "kW"), bounds(count)),
+        kind="power",
+        unit="kW",
+        per="GPU",
+        role="power_per_gpu",
+        entity=entity_of(load),
+        subject=f"{name_of(load)}, per GPU",
+    )
 
 
 def _system_power(f: Figure) -> bool:

@@ -24,7 +24,7 @@ CHIPS = re.compile(r"\b(?:GPU|chip|accelerator|processor|TPU|superchip)s\b", re.
 """Chips in the plural: "from the GPUs alone" is said of all of them, "each GPU" of one."""
 RISE = roles.keywords(
     "rise", "rising", "rose", "risen", "grow", "grew", "climb", "swell", "swollen", "jump",
-    "increase", "raise", "surge", "expand", "boost", "up ", "doubl", "tripl", "quadrupl",
+    "increas", "raise", "surge", "expand", "boost", "up ", "doubl", "tripl", "quadrupl",
     "fall", "fell", "drop", "decline", "cut", "reduc", "lower", "shrink", "shrank"
 )
 _SAID_IT = re.compile(r"\s*(?:of\s+)?IT\b")  # "≈ 6.2 kW IT load"
