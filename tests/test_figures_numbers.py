@@ -445,3 +445,8 @@ def test_adjectives_lengths_names_and_ranks_are_not_quantities(text: str) -> Non
 
 def test_a_year_after_in_is_not_a_proportion() -> None:
     assert [m.low for m in quantities("It was 415 in 2024, and one in five.")] == [415]
+
+
+def test_a_noun_that_ends_in_s_is_not_the_counted_plural() -> None:
+    [plants] = find_mentions("Entergy will build seven natural gas plants by 2030.")[:1]
+    assert (plants.low, plants.unit) == (7, "plant")

@@ -256,6 +256,8 @@ FUNCTION_WORDS = STOP | frozenset({
     "one", "and"
 })
 INVARIANT = frozenset({"series", "species", "chassis", "news", "means", "data", "premises"})
+SINGULAR_IN_S = frozenset({"gas", "bias", "atlas", "canvas", "alias", "lens", "chaos", "plus"})
+"""Nouns that end in "s" in the singular: "natural gas plants" counts plants, not gas."""
 IRREGULAR = {"shelves": "shelf", "halves": "half", "lives": "life", "knives": "knife",
              "people": "person", "children": "child", "men": "man", "women": "woman",
              "tranches": "tranche", "niches": "niche", "caches": "cache", "avalanches": "avalanche"}
@@ -421,7 +423,7 @@ def singular(word: str) -> str:
     low = word.lower()
     if low in IRREGULAR:
         return IRREGULAR[low]
-    if low in INVARIANT or not low.endswith("s"):
+    if low in INVARIANT or low in SINGULAR_IN_S or not low.endswith("s"):
         return word
     if low.endswith("ies") and len(low) > 4:
         return word[:-3] + "y"
@@ -437,7 +439,7 @@ def is_plural(word: str) -> bool:
     low = word.lower()
     if (len(word) > 2 and word.endswith("s") and word[:-1].isupper()) or low in IRREGULAR:
         return True  # "GPUs", "TPUs", "people"
-    return (len(low) > 2 and low.endswith("s") and low not in STOP
+    return (len(low) > 2 and low.endswith("s") and low not in STOP and low not in SINGULAR_IN_S
             and not low.endswith(("ss", "us", "is", "ous", "'s", "’s")))
 
 
