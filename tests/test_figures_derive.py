@@ -1001,6 +1001,19 @@ def test_multiples_of_two_percentages_said_as_fourfold_and_sixfold() -> None:
     assert six.agrees and computed(derived, six.computed_id).low == pytest.approx(6.0)
 
 
+def test_a_named_ratio_is_not_a_multiple_of_the_growth_beside_it() -> None:
+    # Two growth rates divided mean nothing; "a book-to-bill ratio of 1.3x" is its own measure.
+    s = Stated()
+    orders = ("Orders rose 12% on the year and 8% on the quarter, with a book-to-bill ratio "
+              "of 1.3x.")
+    s.add("year", "p1", orders, "12%", "percent", 12, unit="%", role="growth")
+    s.add("quarter", "p1", orders, "8%", "percent", 8, unit="%", role="growth")
+    s.add("ratio", "p1", orders, "1.3x", "ratio", 1.3, unit="x")
+    derived = derive(s.figures)
+    assert not [c for c in derived.checks if c.stated_id == s["ratio"].id]
+    assert not [f for f in derived.figures if f.kind == "ratio"]
+
+
 def test_pue_overhead_and_a_margin() -> None:
     s = Stated()
     pue = "At a PUE of 2.5, everything but the servers drew 1.5 times their power."
@@ -1083,3 +1096,27 @@ def test_money_per_project_from_a_count_in_the_next_sentence() -> None:
     derived = derive(s.figures)
     each = computed_from(derived, s["fund"], s["projects"])
     assert (each.low, each.per) == (pytest.approx(2e9), "project")
+
+
+def _ledger_of(markdown: str) -> Any:
+    from pipeline.figures.ledger import build_ledger
+    from pipeline.ingest import parse_markdown
+
+    filler = "\n\nThe operator published these figures in its quarterly report this week.\n"
+    return build_ledger(parse_markdown(markdown + filler, "test.md"))
+
+
+def test_a_year_on_year_increase_is_checked_as_a_change_not_a_yearly_rate() -> None:
+    ledger = _ledger_of(
+        "# Results\n\nRevenue: Second-quarter revenue at Acme was $500 million, a "
+        "year-on-year increase of 150% compared to $200 million last year.\n")
+    stated = next(f for f in ledger.figures if f.text == "150%")
+    assert any(c.stated_id == stated.id and c.agrees for c in ledger.checks)
+
+
+def test_a_price_series_leaves_its_rate_unsaid_after_the_first_amount() -> None:
+    ledger = _ledger_of(
+        "# Prices\n\nThe grid price climbed from $40 per megawatt-day for 2024/25 to $100 "
+        "for 2025/26, a 150 percent jump.\n")
+    computed = [f for f in ledger.by_origin("computed") if f.unit == "%"]
+    assert any(abs(f.low - 150.0) < 0.01 for f in computed)

@@ -246,3 +246,40 @@ def test_a_gapped_clause_has_its_own_subject() -> None:
     figures = said_of("Large farms accounted for 30% and small farms for 6%.")
     assert figures["30%"].entity == "Large farms"
     assert figures["6%"].entity == "small farms"
+
+
+def test_a_figure_in_an_apposition_is_about_what_it_describes() -> None:
+    figures = said_of("Norvale Grid, the utility for 4 million homes in the valley, raised its "
+                      "rates.")
+    assert figures["4 million homes"].entity == "Norvale Grid"
+
+
+def test_a_sign_before_a_figure_does_not_hide_its_verb() -> None:
+    figures = said_of("The plan is simple, with Harlow Energy projecting >$3B in savings.")
+    assert figures[">$3B"].entity == "Harlow Energy"
+
+
+def test_a_verb_misread_as_a_noun_after_a_figure_is_no_entity() -> None:
+    figures = said_of("The regional storage price of $2.4 billion averages to $51.20 per "
+                      "kilowatt for each month.")
+    assert "storage price" in figures["$2.4 billion"].subject
+
+
+def test_a_capitalised_modifier_belongs_to_the_name() -> None:
+    figures = said_of("The deal will see Red Heron own 60% of the campus.")
+    assert figures["60%"].entity == "Red Heron"
+
+
+def test_a_stake_is_its_taker_s() -> None:
+    figures = said_of("Orbis bought the site, with Vantor taking the remaining 35% stake.")
+    assert figures["35%"].entity == "Vantor"
+
+
+def test_a_measure_that_refers_back_is_the_company_s_not_the_last_loss() -> None:
+    figures = said_of(
+        "Chip lessor Kestrel Systems reported $80 million in sales on Monday.",
+        ("text", "Profit: Net loss of $31 million, compared to a loss of $12 million."),
+        ("text", "The full-year revenue is expected to be in the range of $400 million to "
+                 "$450 million."),
+    )
+    assert figures["$400 million to $450 million"].entity == "Kestrel Systems"

@@ -450,3 +450,29 @@ def test_a_year_after_in_is_not_a_proportion() -> None:
 def test_a_noun_that_ends_in_s_is_not_the_counted_plural() -> None:
     [plants] = find_mentions("Entergy will build seven natural gas plants by 2030.")[:1]
     assert (plants.low, plants.unit) == (7, "plant")
+
+
+@pytest.mark.parametrize(("text", "value", "qualifier"), [
+    ("Prices rose eleven and a half times in three years.", 11.5, None),
+    ("The campus could use about twice as much power as the city.", 2, "about"),
+])
+def test_spelled_multiples_in_words_and_halves(text: str, value: float,
+                                               qualifier: str | None) -> None:
+    found = spelled_multiples(text)
+    assert [(m.low, m.unit, m.qualifier) for m in found] == [(value, "x", qualifier)]
+    assert [m for m in find_mentions(text) if m.kind == "ratio"] == []
+
+
+def test_twice_without_a_comparison_is_no_multiple() -> None:
+    assert spelled_multiples("The board meets twice a year.") == []
+
+
+def test_a_date_range_is_no_figure() -> None:
+    found = find_mentions("The auction, held July 9-15, 2025, cleared at $329.17.")
+    assert [(m.text, m.is_year) for m in found] == [("July 9-15, 2025", True),
+                                                    ("$329.17", False)]
+
+
+def test_the_original_three_counts_the_noun_before_it() -> None:
+    found = find_mentions("The seven new plants will add 5.2 GW to the original three.")
+    assert [(m.low, m.unit) for m in found] == [(7, "plant"), (5.2, "GW"), (3, "plant")]

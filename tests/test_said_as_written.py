@@ -54,6 +54,7 @@ DECADES = {w[:-1] + "ies": v for w, v in TENS.items()}  # "twenties"
 SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
 NUMBER_WORD = "|".join([*ONES, *TENS, *DECADES, *SCALES, "hundred", "point", "oh"])
 RUN = re.compile(rf"\b(?:{NUMBER_WORD})(?:[\s-]+(?:{NUMBER_WORD}))*\b", re.I)
+QUARTER = re.compile(r"\bQ (one|two|three|four)\b")
 CENTS = re.compile(r"\b(\d+) (dollars?|euros?) and (\d+) cents?\b")
 YEAR_SPAN = re.compile(r"\b((?:19|20)\d\d) to (\d\d)\b")
 OPEN_TOP = re.compile(r"\b(\d[\d.]*) to more than (?=\d)")  # "30 to more than 120 kW"
@@ -62,6 +63,7 @@ OPEN_TOP = re.compile(r"\b(\d[\d.]*) to more than (?=\d)")  # "30 to more than 1
 def read_back(said: str) -> list[Mention]:
     """The numbers in spoken words, read as `find_mentions` reads written ones."""
     spelled = said.replace("F-Y", "FY").replace("P-U-E", "PUE")  # the lexicon spells both
+    spelled = QUARTER.sub(lambda m: f"Q{ONES[m.group(1)]}", spelled)  # "Q two" is "Q2"
     digits = RUN.sub(lambda m: " ".join(_numbers(m.group(0))), spelled)
     digits = CENTS.sub(  # "one dollar and sixty-eight cents" is "1.68 dollars"
         lambda m: f"{m.group(1)}.{int(m.group(3)):02d} {m.group(2).rstrip('s')}s", digits)

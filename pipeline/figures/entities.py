@@ -37,7 +37,12 @@ The clause's grammatical subject is the default: found through "according to
 the Journal, Crusoe has secured …" (the parser hangs it on the source) and
 through an infinitive ("AWS received approval to build …" → AWS); a common-noun
 subject with names in apposition is those names ("Site owners Crusoe and Blue
-Owl Capital"), unless it is counted ("four companies — A, B, C and D").
+Owl Capital"), unless it is counted ("four companies — A, B, C and D"); a figure inside
+an apposition is about what it describes ("PJM, the grid operator for 67 million people" →
+PJM). A sign before a figure (">$2B") is not its word in the tree. A plural "noun" right
+after a figure and before a preposition, in a sentence whose root is a noun, is a verb the
+parser misread ("The capacity price of $16.1 billion averages to …"): the root is the entity.
+A capitalised word before a proper noun belongs to the name, whatever its tag ("Blue Owl").
 "18 nodes, each with two GB200s" → nodes. A
 measure that a figure is compared with ("exceeding the estimate of $73.81
 billion", "versus the average of 96%") is the entity itself, not the
@@ -94,6 +99,8 @@ NOUN_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS"})
 PROPER_TAGS = frozenset({"NNP", "NNPS"})
 PRONOUN_TAGS = frozenset({"PRP", "PRP$", "WP", "WP$", "EX"})
 VERB_TAGS = frozenset({"VB", "VBD", "VBG", "VBN", "VBP", "VBZ", "MD"})
+# A figure's sign, tagged as punctuation or a symbol: ">", "~", "+".
+SIGN_TAGS = frozenset({"-LRB-", "-RRB-", "SYM", "NFP", ":", "``", "''"})
 # Modifiers kept in an entity: they tell one rack or company from another.
 MODIFIERS = frozenset({"compound", "amod", "nmod", "poss", "npadvmod"})
 OBJECTS = frozenset({"dobj", "attr", "oprd", "acomp", "npadvmod", "advmod", "appos", "dative"})
@@ -108,7 +115,7 @@ MEASURE_NOUNS = frozenset({
     "consumption", "draw", "load", "requirement", "demand", "value", "cost", "costs",
     "agreement", "initiative", "deal", "revision", "baseline", "expenditure", "expenditures",
     "outlay", "average", "survey", "target", "%", "pue", "tdp", "range", "energy",
-    "density", "densities", "capital", "rate", "rating", "score", "record"
+    "density", "densities", "capital", "rate", "rating", "score", "record", "stake"
 })
 # Nouns that name when, not whose: "capex for this quarter" is not about the quarter.
 PERIOD_NOUNS = frozenset({
@@ -244,6 +251,8 @@ def entity_at(
     if span is None or not len(span):
         return None
     figures = {t.i for t in span}
+    while len(span) > 1 and span[0].tag_ in SIGN_TAGS and not span[0].like_num:
+        span = span[1:]  # ">$2B": the sign hangs on the verb, the amount is the figure
     for lo, hi in others:
         other = doc.char_span(lo, hi, alignment_mode="expand")
         figures |= {t.i for t in other or ()}
@@ -379,6 +388,8 @@ def _about(span: Span, figures: set[int]) -> Token | None:
             head = head.head
         if head.lower_ in PERIOD_NOUNS:  # "to 17.5 percent year over year": the figure's place
             return _about(span.doc[head.i:head.i + 1], figures)
+        if _misread_verb(head):
+            return head.sent.root  # "The capacity price of $16.1 billion averages to …"
         if is_noun(head):
             return head
         if head.tag_ == "DT" and (head.dep_ in OBJECTS or head.dep_ == "pobj"):
@@ -410,6 +421,15 @@ def _about(span: Span, figures: set[int]) -> Token | None:
             first = first.head
         return None if first.i in inside else _about(first.doc[first.i:first.i + 1], figures)
     return None
+
+
+def _misread_verb(noun: Token) -> bool:
+    """True for a verb the parser took for a plural noun after a figure: in a sentence whose
+    root is a noun, an "-s" word right after the figure and before a preposition ("The
+    capacity price of $16.1 billion averages to $329 per megawatt")."""
+    doc, root = noun.doc, noun.sent.root
+    return (noun.tag_ == "NNS" and root != noun and is_noun(root) and noun.i + 1 < len(doc)
+            and doc[noun.i + 1].tag_ in ("IN", "TO") and noun.i > 0 and doc[noun.i - 1].like_num)
 
 
 def _standard(noun: Token) -> bool:
@@ -590,8 +610,8 @@ def _subject_of(verb: Token) -> Token | None:
             if subject.lower_ in RELATIVE and verb.dep_ == "relcl":
                 return verb.head
             return subject
-        if verb.dep_ == "relcl" and is_noun(verb.head):
-            return verb.head
+        if verb.dep_ in ("relcl", "appos") and is_noun(verb.head):
+            return verb.head  # "PJM, the grid operator for 67 million people": PJM
         if verb.dep_ in CLIMB or verb.dep_ in ("prep", "advmod", "npadvmod", "agent"):
             verb = verb.head
             continue
@@ -658,6 +678,8 @@ def _phrase_words(noun: Token, skip: set[int]) -> list[Token]:
     left = min((t.i for t in modifiers), default=noun.i)
     while left and noun.doc[left - 1].tag_ == "JJ" and left - 1 not in skip:
         left -= 1  # an adjective misparsed away from its noun: "and rural households for 10%"
+    while left and _opens_name(noun.doc[left - 1], noun) and left - 1 not in skip:
+        left -= 1  # "Blue Owl": a capitalised word the small model tags an adjective
     # A figure's counted noun may be the entity ("four companies … committed"), its number not.
     right = noun.i + 1 if noun.text[:1].isupper() and noun.i + 1 < len(noun.doc) and noun.doc[
         noun.i + 1].dep_ == "nummod" and noun.i + 1 not in skip else noun.i  # "Phase 1"
@@ -666,6 +688,15 @@ def _phrase_words(noun: Token, skip: set[int]) -> list[Token]:
     while words and (words[0].lower_ in UNWANTED or words[0].is_punct or words[0].like_num):
         words.pop(0)
     return words
+
+
+def _opens_name(token: Token, noun: Token) -> bool:
+    """True for a capitalised modifier inside a proper name, whatever its tag: the words
+    before "Owl" in "Blue Owl", up to the proper noun `noun`."""
+    doc = noun.doc
+    return is_proper(noun) and token.i < noun.i and token.text[:1].isupper() and (
+        token.tag_ in ("JJ", "NNP", "NNPS")) and all(
+        is_proper(t) or t.text[:1].isupper() for t in doc[token.i + 1:noun.i + 1])
 
 
 def _coordinated(noun: Token) -> list[Token]:
@@ -703,7 +734,8 @@ def _modifies(token: Token, noun: Token) -> bool:
 def _named(noun: Token, words: list[Token]) -> str | None:
     """The company or product the phrase names: its proper nouns ("NVIDIA's GB200 NVL72
     system" → "NVIDIA GB200 NVL72"), or None when it names none."""
-    proper = [t for t in words if is_proper(t) or (t.i > noun.i and is_proper(noun))]
+    proper = [t for t in words if is_proper(t) or (t.i > noun.i and is_proper(noun))
+              or _opens_name(t, noun)]
     if not proper or (len(proper) == 1 and proper[0].i == noun.i and (
             len(words) == 1 or _is_acronym(noun))):
         return None

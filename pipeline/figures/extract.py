@@ -456,7 +456,7 @@ class _Topics:
         """What a vague description refers to, the most salient entity first: a name said
         earlier in its sentence (for a measure, "powered AWS …, with revenue climbing"), a
         name said earlier in its paragraph, the title's subject, else the section's last
-        entity (a named one for "the company")."""
+        entity (a named one for "the company", and for a measure once a name was seen)."""
         if vague.phrase.split()[-1].lower() in entities.MEASURE_NOUNS:
             earlier = entities.named_before(doc, d.mention.start)
             if earlier is not None:
@@ -467,11 +467,15 @@ class _Topics:
                 self._speakers[d.paragraph_id] = quoted
                 return quoted
         section = self._settings[d.paragraph_id].section
-        named = vague.phrase.split()[-1].lower() in entities.COMPANY_NOUNS
+        last_word = vague.phrase.split()[-1].lower()
+        named = last_word in entities.COMPANY_NOUNS
         pronoun = vague.name.lower() in entities.REFERRING
         recent = self._last.get(d.paragraph_id) if pronoun else None
+        company = self._named.get(section)
+        if last_word in entities.MEASURE_NOUNS and company is not None and company.proper:
+            named = True  # "second-quarter revenue" is a company's, not the last loss's
         return recent or self._proper.get(d.paragraph_id) or self._title or (
-            self._named.get(section) if named else self._any.get(section))
+            company if named else self._any.get(section))
 
     def last_phrase(self, d: _Draft) -> str:
         topic = self._any.get(self._settings[d.paragraph_id].section)

@@ -122,7 +122,7 @@ ATOM = re.compile(
     r"(?:kilo|mega|giga|tera)watt)))",
     re.I)
 DATES = re.compile(
-    rf"\b(?:{_MONTH}\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\s+"
+    rf"\b(?:{_MONTH}\s+(?:\d{{1,2}}(?:st|nd|rd|th)?(?:\s?[-–]\s?\d{{1,2}}(?:st|nd|rd|th)?)?,?\s+)?|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\s+"
     rf"|(?:Q[1-4]|[HS][12]|[12]H)\s?(?:FY\s?)?|(?:mid|early|late|end|pre|post)[\s-]|fiscal\s+)"
     rf"(?P<y>{_YEAR})\b"
     rf"|\b(?:FY|CY)\s?'?(?P<fy>{_YEAR}|\d\d)\b"
@@ -139,6 +139,7 @@ SKIPS = re.compile(
     r"|\b\d+(?:\.\d+){2,}\b|\b\d+[/:]\d+\b"
     r"|\b\d+(?:st|nd|rd|th)\b|\[\d{1,3}\]|\^\d+|\(\d{1,2}\)|[#№]\d+"
     r"|(?m:^[ \t]*\d{1,3}[.)](?=\s|\Z))"
+    rf"|(?i:\b{_BELOW100}\s+and\s+a\s+half\s+times\b)"  # a spelled multiple
     r"|(?i:\b(?:one|\d+)\s+(?:in|out\s+of)\s+"
     r"(?:two|three|four|five|six|seven|eight|nine|ten|(?!(?:19|20)\d\d\b)\d+)\b)")
 
@@ -185,6 +186,9 @@ MULTIPLE = re.compile(
     r"\b(doubl|tripl|quadrupl)(?:e|ed|es|ing)\b(?![-‑‐]|\s+(?:down|check|counting|counted|"
     r"digits?|whammy|click|duty|shift)\b)", re.I)
 MULTIPLES = {"doubl": 2.0, "tripl": 3.0, "quadrupl": 4.0}
+# "about twice as much electricity as", "twice the load"; "Eleven and a half times"
+TWICE = re.compile(r"\b(twice)(?=\s+(?:as|the)\b)", re.I)
+AND_A_HALF = re.compile(rf"\b({_BELOW100})\s+and\s+a\s+half\s+times\b", re.I)
 BY = re.compile(r"\bby\s+\Z", re.I)
 JOINED = re.compile(r"\s+(?:and|or)\s+|\s*(?:→|->|⟶|⇒|=>)\s*|\s+(to)\s+", re.I)  # "4.4 → 12%"
 TIMES_A_NUMBER = re.compile(r"\s?[×xX]\s?(?=\d)")  # "8 × 700 W": an operand, not a ratio
@@ -202,6 +206,9 @@ MODIFIER_ACRONYM = re.compile(r"\s+([A-Z]{2,5})(?=\s+[a-z])")  # "1.2 million GP
 CHIP_TIMES = re.compile(r"(\s?[×xX])\s?([A-Z][A-Za-z]*\d\w*)")  # "8× H100"
 ELIDED = re.compile(r"\b(?:including|of\s+(?:which|them|these|those)|among\s+(?:them|which|these)"
                     r"|another|a\s+further|an\s+additional)\s+\Z", re.I)
+THE_OTHER = re.compile(  # "seven new plants will add 5.2 GW to the original three."
+    r"\bthe\s+(?:original|other|remaining|existing|first|last|older|previous)\s+\Z", re.I)
+ENDS_PHRASE = re.compile(r"\s*(?:[.,;:!?)]|\Z)")
 COMPARED = re.compile(  # "35 turbines, far exceeding the 15 permitted", "up from 15"
     r"\b(?:than|from|versus|vs\.?|against|exceed(?:s|ed|ing)?|compared\s+(?:with|to))"
     r"\s+(?:(?:the|its|their|our)\s+)?\Z", re.I)
@@ -304,7 +311,12 @@ def _elided_nouns(text: str, mentions: list[Mention]) -> list[Mention]:
     number of hyperscale sites nearly doubled to 992"). A count is a whole number."""
     named = NUMBER_OF.search(text)
     whole: _Whole | None = None
+    count: _Whole | None = None  # the last count, for "… to the original three."
     for i, m in enumerate(mentions):
+        if (count is not None and m.unit is None and not m.is_year and m.low.is_integer()
+                and _the_other(text, count, m)):
+            mentions[i] = m = Mention(m.start, m.end, m.text, m.low, m.high, count.unit,
+                                      "count", m.per, m.qualifier, False)
         if named is not None and named.end() <= m.start:
             whole = _Whole(named.end(), _counted(named), "count", None, math.inf, False)
             named = None
@@ -315,7 +327,17 @@ def _elided_nouns(text: str, mentions: list[Mention]) -> list[Mention]:
         if not m.is_year:
             whole = (_Whole(m.end, m.unit, m.kind, m.per, m.low, True)
                      if m.unit and m.kind in ("count", "power", "energy") else None)
+            if whole is not None and whole.kind == "count":
+                count = whole
     return mentions
+
+
+def _the_other(text: str, count: _Whole, m: Mention) -> bool:
+    """Whether a bare number closing its phrase after "the original", "the remaining" … in
+    the sentence of a count is more of that count's noun ("… to the original three.")."""
+    return (not SENTENCE_STOP.search(text, count.end, m.start)
+            and THE_OTHER.search(text, max(0, m.start - 40), m.start) is not None
+            and ENDS_PHRASE.match(text, m.end) is not None)
 
 
 def _ties(text: str, whole: _Whole, m: Mention) -> bool:
@@ -346,16 +368,25 @@ def spelled_multiples(text: str) -> list[Mention]:
 
     Kept out of `find_mentions`, so a script line that says "doubled" is said as written
     and is not a number to trace."""
-    found = []
-    for m in MULTIPLE.finditer(text):
-        start, qualifier = m.start(), None
-        qual = QUALIFIER.search(text, max(0, start - 30), start)
-        if qual:
-            start, qualifier = qual.start(), _qualifier(qual)
-        value = MULTIPLES[m.group(1).lower()]
-        found.append(Mention(start, m.end(), text[start:m.end()], value, value, units.RATIO,
-                             "ratio", None, qualifier, False))
-    return found
+    found = [(m, MULTIPLES[m.group(1).lower()]) for m in MULTIPLE.finditer(text)]
+    found += [(m, 2.0) for m in TWICE.finditer(text)]
+    found += [(m, _small_value(m.group(1)) + 0.5) for m in AND_A_HALF.finditer(text)]
+    return sorted((_multiple(text, m, value) for m, value in found), key=lambda m: m.start)
+
+
+def _multiple(text: str, m: re.Match[str], value: float) -> Mention:
+    """A spelled multiple as a ratio mention, with the qualifier said before it."""
+    start, qualifier = m.start(), None
+    qual = QUALIFIER.search(text, max(0, start - 30), start)
+    if qual:
+        start, qualifier = qual.start(), _qualifier(qual)
+    return Mention(start, m.end(), text[start:m.end()], value, value, units.RATIO,
+                   "ratio", None, qualifier, False)
+
+
+def _small_value(words: str) -> float:
+    """The value of a spelled number below a hundred: "eleven", "twenty-five"."""
+    return float(sum(_SMALL[w] for w in re.split(r"[\s-]+", words.lower())))
 
 
 def _qualifier(m: re.Match[str]) -> str:

@@ -258,9 +258,13 @@ def _shape(s: Figure) -> tuple[str, str | None]:
     return s.kind, s.per
 
 
+_YEAR_ON_YEAR = re.compile(r"\byear[\s-]+(?:on|over)[\s-]+year\b", re.I)
+
+
 @functools.lru_cache(maxsize=1024)
 def _is_annual(sentence: str) -> bool:
-    return bool(_ANNUAL.search(sentence))
+    """A sentence about a rate per year; "a year-on-year increase" is a change, not a rate."""
+    return bool(_ANNUAL.search(_YEAR_ON_YEAR.sub("", sentence)))
 
 
 def _span_read(s: Figure, calc: Calc, place: int) -> bool | None:

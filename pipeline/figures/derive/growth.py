@@ -117,13 +117,17 @@ def _series(a: Article) -> list[list[Figure]]:
     named one); the same named entity's series in other paragraphs join it."""
     buckets: dict[tuple[str | None, str, str, str], list[Figure]] = {}
     for f in a.source:
-        if (f.kind in ("money", "energy", "power") and f.per is None and not is_group(f)
+        if (f.kind in ("money", "energy", "power") and not is_group(f)
                 and period_key(f.period) is not None):
             role = _quantity_role(f)
             unit = f.unit if f.kind == "money" else f.kind
             buckets.setdefault((f.paragraph_id, f.kind, unit, role), []).append(f)
     series: dict[tuple[object, ...], list[Figure]] = {}
     for (_, kind, unit, role), figures in buckets.items():
+        if len({f.per for f in figures if f.per is not None}) > 1 or all(f.per for f in figures):
+            figures = [f for f in figures if f.per is None]
+        # else one rate, said once: "from $28.92 per megawatt-day for 2024/25, to $269.92 for
+        # 2025/26" (a price series whose later amounts leave the rate unsaid)
         named = {f.entity.lower() for f in figures if f.entity}
         for f in figures:
             if f.entity or len(named) == 1:
@@ -438,7 +442,8 @@ def percent_multiples(a: Article) -> None:
     the one in its sentence against each said before it in its paragraph (96% ÷ 15% = 6.4×),
     else those of the nearest sentence before it that states two (96% ÷ 21% = 4.57×). Only
     a pair said in the multiple's own sentence is read; others are inferred."""
-    for word in a.having(lambda f: f.kind == "ratio" and f.unit == "x" and f.per is None):
+    for word in a.having(lambda f: f.kind == "ratio" and f.unit == "x" and f.per is None
+                         and not _names_its_measure(f)):
         mates = [f for f in a.said_with(word) if _a_percentage(f)]
         earlier = [f for f in a.source if _a_percentage(f) and f.paragraph_id == word.paragraph_id
                    and a.order[f.id] < a.order[word.id] and f not in mates]
@@ -467,4 +472,33 @@ def percent_multiples(a: Article) -> None:
 
 
 def _a_percentage(f: Figure) -> bool:
-    return f.kind == "percent" and f.per is None and f.low == f.high and f.low > 0
+    """A level (a share, an overhead) one multiple can compare: not a change ("up 15%"),
+    whose quotient with another change means nothing."""
+    if not (f.kind == "percent" and f.per is None and f.low == f.high and f.low > 0):
+        return False
+    sentence = f.sentence or ""
+    at = find(sentence, f.text)
+    if at is None:
+        return True
+    return not (_CHANGE_BEFORE.search(sentence[:at])
+                or _CHANGE_AFTER.match(sentence, at + len(f.text)))
+
+
+_CHANGE_BEFORE = re.compile(
+    r"\b(?:up|down|rose|rising|fell|falling|grew|growing|jumped|climbed|gained|declined|"
+    r"increased|decreased|by)\s+(?:about|nearly|roughly|almost|more than|over|some)?\s*$",
+    re.IGNORECASE)
+_CHANGE_AFTER = re.compile(
+    r"\s*(?:increase|rise|jump|growth|gain|decline|decrease|drop|higher|lower|more|less|"
+    r"year[- ]on[- ]year|year[- ]over[- ]year|sequentially|on the (?:year|quarter))\b",
+    re.IGNORECASE)
+"""A percentage said as a change ("up 15%", "11% sequentially", "a 22% jump"), which no
+multiple compares with another."""
+_NAMED_RATIO = re.compile(r"\bratio\s+(?:of\s+)?$", re.IGNORECASE)
+
+
+def _names_its_measure(f: Figure) -> bool:
+    """ "a book-to-bill ratio of 1.2x": a ratio of its own named measure, not a multiple of
+    the percentages beside it."""
+    at = find(f.sentence or "", f.text)
+    return at is not None and bool(_NAMED_RATIO.search((f.sentence or "")[:at]))
