@@ -314,8 +314,12 @@ def main() -> None:
     table("figures on real articles (tests/data/real_articles)", _real_rows(real, len(articles)))
     held = real_articles(HELDOUT)
     heldout = score_real(held)
-    table("figures on held-out real articles (tests/data/real_articles/heldout)",
-          _real_rows(heldout, len(held)))
+    if held:
+        table("figures on held-out real articles (tests/data/real_articles/heldout)",
+              _real_rows(heldout, len(held)))
+    else:
+        print("\nno held-out articles: collect a new set before changing rules "
+              "(tests/data/real_articles/heldout/README.md)")
     items = load_corpus()
     result = score(items)
     rows = [
