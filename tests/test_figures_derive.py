@@ -1120,3 +1120,90 @@ def test_a_price_series_leaves_its_rate_unsaid_after_the_first_amount() -> None:
         "for 2025/26, a 150 percent jump.\n")
     computed = [f for f in ledger.by_origin("computed") if f.unit == "%"]
     assert any(abs(f.low - 150.0) < 0.01 for f in computed)
+
+
+def _computed_near(ledger: Any, value: float, unit: str) -> list[Figure]:
+    return [f for f in ledger.by_origin("computed")
+            if f.unit == unit and abs(f.low - value) <= 0.01 * abs(value)]
+
+
+def test_nearly_a_multiple_is_flagged_when_the_amounts_give_more() -> None:
+    ledger = _ledger_of(
+        "# Growth\n\nBrazil's cloud capacity is set to nearly double by 2028, rising from "
+        "400MW in March 2024 to over 1,000MW.\n")
+    stated = next(f for f in ledger.figures if "double" in f.text)
+    assert any(c.stated_id == stated.id and c.alarm for c in ledger.checks)
+
+
+def test_nearly_a_multiple_agrees_a_little_under_it() -> None:
+    ledger = _ledger_of(
+        "# Growth\n\nBrazil's cloud capacity is set to nearly double by 2028, rising from "
+        "400MW in March 2024 to 760MW.\n")
+    stated = next(f for f in ledger.figures if "double" in f.text)
+    assert not any(c.stated_id == stated.id and c.alarm for c in ledger.checks)
+
+
+def test_power_across_a_count_of_reactors_is_power_per_reactor() -> None:
+    ledger = _ledger_of(
+        "# Nuclear\n\nThe utility's agreement covers up to 600MW across eight to ten "
+        "reactors.\n")
+    each = [f for f in ledger.by_origin("computed") if f.per == "reactor"]
+    assert [(round(f.low), round(f.high), f.unit) for f in each] == [(60, 75, "MW")]
+
+
+def test_units_a_power_takes_at_a_rating_range() -> None:
+    ledger = _ledger_of(
+        "# Nuclear\n\nThe developer plans up to 600 MW of new capacity by 2035. It will build "
+        "small units rated from 60 MW to 100 MW.\n")
+    units = [f for f in ledger.by_origin("computed") if f.unit == "unit"]
+    assert [(round(f.low, 1), round(f.high, 1)) for f in units] == [(6.0, 10.0)]
+
+
+def test_a_level_after_another_percent_is_checked_against_the_level_stated() -> None:
+    ledger = _ledger_of(
+        "# Capacity\n\nIn 2024, the region's data centre capacity reached about 2,000 MW, with "
+        "300 MW added during the year. Capacity is projected to rise by another 25%, reaching "
+        "around 2,480 MW.\n")
+    level = _computed_near(ledger, 2500, "MW")
+    assert level and level[0].formula.startswith("2,000 MW")
+    stated = next(f for f in ledger.figures if f.text == "around 2,480 MW")
+    assert any(c.stated_id == stated.id and c.agrees for c in ledger.checks)
+
+
+def test_the_start_of_a_change_said_after_an_amount_in_a_list() -> None:
+    ledger = _ledger_of(
+        "# Results\n\n- Backlog: $6.6 billion backlog as of Q3 2025, up 10% versus the prior "
+        "year.\n")
+    assert _computed_near(ledger, 6e9, "USD")
+
+
+def test_what_a_total_leaves_besides_the_part_added_to_the_rest() -> None:
+    ledger = _ledger_of(
+        "# Plants\n\nThe deal brings the campus's total to 8 turbines delivering 3 GW. The "
+        "five new turbines will add 1.9 GW to the existing three.\n")
+    rest = _computed_near(ledger, 1.1, "GW")
+    assert rest and not any(c.computed_id == rest[0].id and c.alarm for c in ledger.checks)
+
+
+def test_a_percentage_higher_after_an_amount_is_against_the_amount_said_last() -> None:
+    ledger = _ledger_of(
+        "# Prices\n\nThe auction cleared at a record $200 per megawatt-day.\n\nWithout the "
+        "cap, it would have cleared near $300 per megawatt-day, about 50 percent higher.\n")
+    stated = next(f for f in ledger.figures if f.text == "about 50 percent")
+    assert any(c.stated_id == stated.id and c.agrees for c in ledger.checks)
+
+
+def test_a_percentage_higher_year_on_year_is_not_against_another_amount() -> None:
+    ledger = _ledger_of(
+        "# Results\n\n- Orders: Exceeded $2 billion in orders for the first time.\n- Profit: "
+        "Adjusted operating profit was $400 million for Q2 2025, 20% higher year on year.\n")
+    assert not any(c.alarm for c in ledger.checks)
+
+
+def test_twice_as_much_as_is_recomputed_from_the_two_amounts_of_its_paragraph() -> None:
+    ledger = _ledger_of(
+        "# Demand\n\nThe utility said the new campus could use about three times as much "
+        "electricity as the city of Springfield. The city has a peak demand of about 500 "
+        "megawatts. The campus is about 1.5 GW.\n")
+    stated = next(f for f in ledger.figures if f.text == "about three times")
+    assert any(c.stated_id == stated.id and c.agrees and not c.alarm for c in ledger.checks)

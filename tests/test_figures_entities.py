@@ -283,3 +283,17 @@ def test_a_measure_that_refers_back_is_the_company_s_not_the_last_loss() -> None
                  "$450 million."),
     )
     assert figures["$400 million to $450 million"].entity == "Kestrel Systems"
+
+
+def test_dc_is_a_common_noun_so_the_capacity_it_modifies_stays_in_the_entity() -> None:
+    figures = said_of("In 2024, the country's DC capacity reached approximately 1,100 MW.")
+    assert "dc capacity" in figures["approximately 1,100 MW"].entity.lower()
+
+
+def test_a_lead_in_that_names_a_part_of_the_text_is_no_entity() -> None:
+    figures = {f.text: f for f in extract(article(
+        ("text", "Key Takeaways:"),
+        ("list", "Brazil's data center capacity will grow from 400 MW to 1 GW by 2030, a 150% "
+                 "increase"),
+    ))}
+    assert "takeaway" not in figures["150%"].entity.lower()

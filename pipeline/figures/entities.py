@@ -86,8 +86,8 @@ if TYPE_CHECKING:
     from thinc.types import Ints2d
 
 GENERIC = frozenset({
-    "AI", "IT", "US", "U.S.", "GPU", "GPUs", "MW", "GW", "kW", "CPU", "PUE", "TDP", "YoY", "CEO",
-    "CFO"
+    "AI", "IT", "DC", "DCs", "US", "U.S.", "GPU", "GPUs", "MW", "GW", "kW", "CPU", "PUE", "TDP",
+    "YoY", "CEO", "CFO"
 })
 # Names of periods, not of things: "Q1", "FY2025", "H2", months.
 PERIOD = re.compile(r"(?:Q[1-4]|H[12]|FY\d*|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)"

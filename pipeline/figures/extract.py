@@ -104,6 +104,12 @@ COUNT_HEADER = re.compile(r"\s*(?:count|number|no\.?|qty|quantity|#|units?)\s*",
 # Words that open a lead-in or heading without naming anything: "For an 8× H100 node:".
 LEAD_WORDS = frozenset({"for", "but", "and", "in", "with", "a", "an", "the", "same"})
 QUESTION_WORDS = frozenset({"what", "why", "how", "when", "where", "who", "which"})
+# Lead-ins and headings that name a part of the text, not a thing: "Key Takeaways:".
+STRUCTURE_WORDS = frozenset({
+    "takeaway", "takeaways", "highlight", "highlights", "summary", "overview", "points",
+    "facts", "details", "notes", "glance", "findings", "conclusion", "conclusions", "tl;dr",
+    "tldr", "recap", "background", "introduction",
+})
 OPERATOR_BEFORE = re.compile(r"[÷=+−]\s*\Z")  # the number is an operand: "= 700 ÷ 500"
 OPERATOR_AFTER = re.compile(r"\s*[÷=+−]")
 COORDINATED = re.compile(r"\s*(?:,|,?\s*(?:and|or|to))?\s*\Z", re.I)
@@ -375,12 +381,15 @@ def _settings(article: Article) -> dict[str, _Setting]:
 
 def _nominal(text: str) -> str:
     """A heading or lead-in as the name of what it is about: "Direct Liquid Cooling (DLC)" →
-    "Direct Liquid Cooling"; "" when it is long or names a measure ("THE NUMBER")."""
+    "Direct Liquid Cooling"; "" when it is long, names a measure ("THE NUMBER") or a part of
+    the text ("Key Takeaways")."""
     words = PARENTHETICAL.sub(" ", text).split()
     while words and words[0].lower() in LEAD_WORDS:
         words.pop(0)
     measures = [w for w in words if w.lower().strip(",") in entities.MEASURE_NOUNS]
-    if not words or words[0].lower() in QUESTION_WORDS or len(words) > 6 or measures:
+    structure = [w for w in words if w.lower().strip(",") in STRUCTURE_WORDS]
+    if not words or words[0].lower() in QUESTION_WORDS or len(words) > 6 or measures or (
+            structure):
         return ""
     return " ".join(words).strip(" ,")
 

@@ -34,7 +34,7 @@ MANY_HOMES = re.compile(
 FACILITY = keywords(
     "facilit", "campus", "site", "data cent", "data-cent", "datacent", "cluster", "building",
     "hall", "project", "plant", "complex", "factory", "park", "supercomputer", "region",
-    "colossus", "stargate"
+    "colossus", "stargate", "phase"
 )
 GRID = keywords(
     "grid", "utility", "interconnect", "capacity", "generation", "transmission", "substation",

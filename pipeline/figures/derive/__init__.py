@@ -39,7 +39,10 @@ from pipeline.figures.derive.checks import DEFAULT_TOLERANCE, consistency_checks
 from pipeline.figures.derive.counts import counts_per_site, counts_per_unit
 from pipeline.figures.derive.growth import (
     changes_in_text,
+    compared_changes,
+    levels_after_change,
     percent_multiples,
+    remainders,
     starting_amounts,
     year_over_year,
 )
@@ -60,17 +63,20 @@ from pipeline.figures.derive.power import (
     HOURS_PER_YEAR,
     annual_energy,
     chips_power,
+    compared_multiples,
     density_from_racks,
     density_ratios,
     facility_draw,
     home_use,
     homes_equivalents,
     homes_per_power,
+    power_per_generator,
     power_per_gpu,
     power_per_home,
     power_per_site,
     pue_overhead,
     racks_supported,
+    units_needed,
     units_power,
 )
 from pipeline.figures.derive.reading import same_entity
@@ -95,7 +101,10 @@ _RULES = (
     money_per_site,
     year_over_year,
     changes_in_text,
+    compared_changes,
     starting_amounts,
+    levels_after_change,
+    remainders,
     percent_multiples,
     shares,
     stated_shares,
@@ -111,6 +120,9 @@ _RULES = (
     counts_per_unit,
     counts_per_site,
     power_per_site,
+    power_per_generator,
+    units_needed,
+    compared_multiples,
     power_per_home,
 )
 

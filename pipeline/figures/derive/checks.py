@@ -67,6 +67,10 @@ _AT_MOST = {
     "up to", "less than", "under", "below", "at most", "no more than", "as much as",
     "as many as", "fewer than", "a maximum of",
 }
+_UNDER = {"nearly", "almost", "just under", "just shy of", "not quite"}
+"""Hedges that put the value a little under what they say: "nearly triple" claims a multiple
+somewhat below 3 (down to 2 tolerances under it), and one above 3 only by rounding (half the
+tolerance): 3.56× is not "nearly triple"."""
 _HEDGES = {
     "about", "around", "roughly", "approximately", "nearly", "almost", "some", "~", "close to",
     "circa", "an estimated", "estimated", "just under", "just over", "more or less", "approx.",
@@ -116,6 +120,9 @@ _RESTATES: dict[str, Callable[[Figure], bool]] = {
     "chips_power": lambda s: s.kind == "power" and bool(CHIPS.search(clause_of(s))),
     "multiple": is_stated_multiple,
     "units_power": lambda s: s.kind == "power" and s.per is None,
+    "level": lambda s: s.per is None,  # the level the change says it reaches (its `restates`)
+    "compared": lambda s: s.kind == "percent",  # "60 percent higher" (its `restates`)
+    "compared_multiple": lambda s: True,  # "twice as much … as" (its `restates`)
 }
 # Rules that restate one figure in other units, or name their result exactly ("GPUs per
 # pod"): a statement of the same role and rate in the input's paragraph is as surely the
@@ -123,8 +130,8 @@ _RESTATES: dict[str, Callable[[Figure], bool]] = {
 _CONVERSIONS = {"per_mw", "per_unit"}
 # Rules whose test or rate names what the statement is about ("from the GPUs alone", "per
 # pod"): its entity, often the product in brackets beside it, is not compared with the
-# result's.
-_SAID_OF_INPUTS = {"chips_power", "per_unit", "margin"}
+# result's; nor is a level's ("reaching around 1,760 MW"), which names its statement.
+_SAID_OF_INPUTS = {"chips_power", "per_unit", "margin", "level", "compared", "compared_multiple"}
 _CHANGES = {"yoy", "multiple", "yearly", "increment"}
 # Rules that read the wording rather than the periods ("another 600 MW"): their results are
 # paired last and never at alarm confidence.
@@ -207,7 +214,8 @@ def _rank(s: Figure, calc: Calc, a: Article) -> tuple[int, int, float, int, floa
     if restates is None and _family(role_of(s)) != _family(c.role) and c.role is not None:
         return None
     if s.period and c.period and s.period != c.period and not (
-            calc.rule in _CHANGES and any(s.period == leaf.period for leaf in calc.leaves)):
+            calc.rule in _CHANGES and (any(s.period == leaf.period for leaf in calc.leaves)
+                                       or _said_together(s, calc))):
         return None  # "up 44% from fiscal 2024" may carry either end's period
     if calc.rule in _ONLY_IF and not _ONLY_IF[calc.rule](s):
         return None
@@ -276,6 +284,8 @@ def _span_read(s: Figure, calc: Calc, place: int) -> bool | None:
     said = stated_span(s.sentence or "", s.text)
     years = sorted(key[0] for leaf in calc.leaves if (key := period_key(leaf.period)))
     computed = (years[0], years[-1]) if len(years) == len(calc.leaves) == 2 else None
+    if _said_together(s, calc) and place <= 1:
+        return True if said is None or computed is None else said == computed
     if said is not None and computed is not None:
         return said == computed
     if computed is not None:
@@ -284,6 +294,21 @@ def _span_read(s: Figure, calc: Calc, place: int) -> bool | None:
     if said is not None or any(leaf.period for leaf in calc.leaves):
         return None
     return True if place <= 1 else None
+
+
+def _said_together(s: Figure, calc: Calc) -> bool:
+    """A change stated in the one sentence that gives both amounts it runs between, which
+    share one period: "set to nearly triple by 2030, jumping from 1,263MW in April 2025 to
+    over 4,500MW". A change cannot run within one period, so the period both amounts carry
+    was read from the sentence, and the span is the sentence's own."""
+    periods = {leaf.period for leaf in calc.leaves}
+    return (
+        calc.rule in _CHANGES
+        and len(calc.leaves) == 2
+        and len(periods) == 1 and None not in periods
+        and all((leaf.paragraph_id, leaf.sentence) == (s.paragraph_id, s.sentence)
+                for leaf in calc.leaves)
+    )
 
 
 def _other_quantity(s: Figure, calc: Calc) -> bool:
@@ -312,6 +337,8 @@ def _claimed(s: Figure, unit: str, tolerance: float) -> tuple[float, float, floa
         return low, math.inf, tolerance
     if hedge in _AT_MOST:
         return -math.inf, high, tolerance
+    if hedge in _UNDER:
+        return low * (1 - 2 * tolerance), high, tolerance / 2
     return low, high, tolerance if hedge in _HEDGES else tolerance / 2
 
 

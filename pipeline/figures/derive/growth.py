@@ -11,9 +11,17 @@ import itertools
 import re
 
 from pipeline.figures import roles
-from pipeline.figures.derive.article import Article, as_percent, bounds, div, name_of
+from pipeline.figures.derive.article import (
+    PARAGRAPH,
+    Article,
+    as_percent,
+    bounds,
+    div,
+    name_of,
+)
 from pipeline.figures.derive.reading import (
     RISE,
+    TOTAL,
     clause_in,
     clause_of,
     entity_of,
@@ -377,6 +385,9 @@ def starting_amounts(a: Article) -> None:
     when the sentence states the starting amount itself (that change is changes_in_text's)."""
     for mates in a.sentences.values():
         amounts = [f for f in mates if f.kind in ("money", "energy", "power") and f.per is None]
+        for new in [f for f in amounts if not _before(f, _REACHING)]:
+            for change in _change_after(new, mates):
+                _from_percent(a, new, change)
         for new in [f for f in amounts if _before(f, _REACHING)]:
             same = [f for f in amounts if f.id != new.id and _same_quantity(f, new)]
             if any(_before(f, _FROM) for f in same):
@@ -386,6 +397,183 @@ def starting_amounts(a: Article) -> None:
                 _from_delta(a, new, delta)
             for change in [f for f in mates if _a_change(f)]:
                 _from_percent(a, new, change)
+
+
+_BY_ANOTHER = re.compile(r"\b(?:by|up)\s+(?:a further|another|an additional)\s*$", re.I)
+"""Before a percentage added on top of a level said before: "rise by another 40%"."""
+_ADDED = re.compile(r"\b(?:add(?:s|ed|ing)?|new|another)\b", re.I)
+"""An amount said as what was added ("nearly 200 MW … added during the year"), not a level."""
+
+
+def levels_after_change(a: Article) -> None:
+    """The level a change says it reaches, recomputed from the level said before it: "the
+    country's DC capacity reached approximately 1,270 MW … projected to rise by another 40%,
+    reaching around 1,760 MW" = 1,270 MW × 1.4 = 1,778 MW. The change is "by another N%" and
+    its sentence states the level it reaches; the earlier level is the nearest before it in
+    the paragraph of the same quantity, not said as an amount added. Unless both levels are
+    read as the same entity's, the pairing is inferred (never an alarm)."""
+    for change in a.having(lambda f: f.kind == "percent" and f.per is None
+                           and _before(f, _BY_ANOTHER)):
+        ends = [f for f in a.said_with(change) if f.kind in ("money", "energy", "power")
+                and f.per is None and _before(f, _REACHING)]
+        for end in ends[:1]:
+            earlier = [f for f in a.source if f.paragraph_id == end.paragraph_id
+                       and a.order[f.id] < a.order[change.id] and f.sentence != end.sentence
+                       and _same_quantity(f, end, whose=False) and not _said_added(f)]
+            if not earlier:
+                continue
+            start = earlier[-1]
+            a.add(
+                "level",
+                [start, change],
+                f"{a.show(start)} × (1 + {a.show(change)})",
+                (start.low * (1 + change.low / 100), start.high * (1 + change.high / 100)),
+                kind=start.kind,
+                unit=start.unit,
+                role=role_of(start),
+                entity=entity_of(start),
+                subject=f"{name_of(start)} after the change",
+                restates=end,
+                inferred=not same_entity(entity_of(start), entity_of(end)),
+            )
+
+
+_THEN_HIGHER = re.compile(
+    r"^[^$€£%]*,\s*(?:about\s+|around\s+|roughly\s+|nearly\s+|some\s+)?$", re.IGNORECASE)
+_HIGHER = re.compile(r"^\s*(?:higher|lower|more|less|above|below)\b"
+                     r"(?!\s+(?:than|year|from|on|over|versus|vs))", re.IGNORECASE)
+"""After the percentage: how it compares, with no base or span of its own ("28% higher year
+on year" has one)."""
+
+
+def compared_changes(a: Article) -> None:
+    """A change said right after an amount as how much higher or lower it is, with no "than":
+    "would have cleared near $530 per megawatt-day, about 60 percent higher" is against the
+    amount of the same quantity said last before it (the record $333.44): 530 ÷ 333.44 − 1
+    = 58.9%, checked against the percentage. A base said beyond the amount's paragraph, or
+    read as another entity's, is inferred (never an alarm)."""
+    for change in a.having(lambda f: f.kind == "percent" and f.per is None):
+        sentence = change.sentence or ""
+        at = find(sentence, change.text)
+        if at is None or not _HIGHER.match(sentence[at + len(change.text):]):
+            continue
+        amounts = [(where, f) for f in a.said_with(change)
+                   if f.kind == "money" or (f.kind in ("energy", "power") and f.per is None)
+                   if (where := find(sentence, f.text)) is not None and where < at]
+        if not amounts:
+            continue
+        where, new = max(amounts, key=lambda pair: pair[0])
+        if not _THEN_HIGHER.match(sentence[where + len(new.text):at]):
+            continue
+        before = [f for f in a.source if a.order[f.id] < a.order[new.id]
+                  and _same_quantity(f, new, whose=False) and not is_expectation(f)]
+        old = _last_said(a, new, before)
+        if old is None:
+            continue
+        pick = a.select(new, [old])
+        falls = bool(re.match(r"\s*(?:lower|less|below)", sentence[at + len(change.text):], re.I))
+        a.add(
+            "compared",
+            [old, new],
+            f"({a.show(new)} − {a.show(old)}) ÷ {a.show(old)}",
+            as_percent(div(bounds(new), bounds(old, new.unit)), less=1),
+            kind="percent",
+            unit="%",
+            role=_growth_role(new),
+            entity=entity_of(new) or entity_of(old),
+            subject=f"{name_of(new)} against {name_of(old)}" + (" (lower)" if falls else ""),
+            restates=change,
+            inferred=pick is None or pick.place > PARAGRAPH or not same_entity(
+                entity_of(old), entity_of(new)),
+        )
+
+
+def _last_said(a: Article, new: Figure, candidates: list[Figure]) -> Figure | None:
+    """The candidate mentioned last before new's first mention ("then to $333.44" said
+    again after $329.17 is the last said)."""
+    rank: dict[str | None, int] = {}
+    for f in a.source:
+        rank.setdefault(f.paragraph_id, len(rank))
+    here = (rank[new.paragraph_id], new.span[0] if new.span else 0)
+    places = [(f, [(f.paragraph_id, f.span), *((p.paragraph_id, p.span) for p in f.also_at)])
+              for f in candidates]
+    said = [((rank[paragraph], span[0] if span else 0), f) for f, where in places
+            for paragraph, span in where if paragraph in rank]
+    said = [(at, f) for at, f in said if at < here]
+    return max(said, key=lambda pair: pair[0])[1] if said else None
+
+
+_ADD_TO = re.compile(r"\badd(?:s|ed|ing)?\s*$", re.IGNORECASE)
+_TO_THE_REST = re.compile(r"^\s*to\s+(?:the|its|their)\s+(?:original|existing|current|first)\b",
+                          re.IGNORECASE)
+
+
+def remainders(a: Article) -> None:
+    """What a total leaves besides the part added to the rest: "10 natural gas facilities
+    delivering over 7 GW. The seven new plants will add 5.2 GW to the original three" = 7 GW −
+    5.2 GW = 1.8 GW from the original three. The part is said as "add X to the original /
+    existing …"; the total is the nearest amount of the same quantity said before it in its
+    paragraph, in a sentence that calls it a total ("total", "combined", "bringing … to")."""
+    for part in a.having(lambda f: f.kind in ("money", "energy", "power") and f.per is None
+                         and _before(f, _ADD_TO)):
+        sentence = part.sentence or ""
+        at = find(sentence, part.text)
+        if at is None or not _TO_THE_REST.match(sentence[at + len(part.text):]):
+            continue
+        totals = [f for f in a.source if f.paragraph_id == part.paragraph_id
+                  and a.order[f.id] < a.order[part.id] and f.sentence != part.sentence
+                  and _same_quantity(f, part, whose=False) and f.high > part.high
+                  and (TOTAL.search(f.sentence or "") or _BRINGING.search(f.sentence or ""))]
+        if not totals:
+            continue
+        total = totals[-1]
+        low, high = bounds(part, total.unit)
+        a.add(
+            "remainder",
+            [total, part],
+            f"{a.show(total)} − {a.show(part)}",
+            (total.low - high, total.high - low),
+            kind=total.kind,
+            unit=total.unit,
+            role=role_of(total),
+            entity=entity_of(total),
+            subject=f"{name_of(total)} besides {name_of(part)}",
+            inferred=True,  # what the rest is, is read from wording, never from periods
+        )
+
+
+_BRINGING = re.compile(r"\bbring(?:s|ing)?\b[^.]*\bto\b", re.IGNORECASE)
+
+
+def _said_added(f: Figure) -> bool:
+    """Whether f is said as an amount added: "another 600 MW", "nearly 200 MW (3 million sq.
+    ft.) added during the year" (the words up to the next comma)."""
+    sentence = f.sentence or ""
+    at = find(sentence, f.text)
+    if at is None:
+        return False
+    after = re.split(r"[,;]", sentence[at + len(f.text):], maxsplit=1)[0]
+    return bool(_ADDED.search(after) or _ADDED.search(sentence[max(at - 12, 0):at]))
+
+
+_THEN_UP = re.compile(r"^[^$€£%]*,\s*(?:up|down)\s*$", re.IGNORECASE)
+"""Between an amount and the change that follows it: "$8.5 billion backlog as of Q2 2025, up"."""
+
+
+def _change_after(new: Figure, mates: list[Figure]) -> list[Figure]:
+    """The change said right after an amount, its new level: "$8.5 billion backlog as of Q2
+    2025, up 21% versus the prior year" (nothing but words between the two)."""
+    sentence = new.sentence or ""
+    at = find(sentence, new.text)
+    if at is None or _before(new, _FROM):
+        return []
+    end = at + len(new.text)
+    after = sorted(((where, f) for f in mates
+                    if (where := find(sentence, f.text)) is not None and where >= end),
+                   key=lambda pair: pair[0])
+    if not after or after[0][1].kind != "percent" or after[0][1].per is not None:
+        return []
+    return [after[0][1]] if _THEN_UP.match(sentence[end:after[0][0]]) else []
 
 
 def _before(f: Figure, pattern: re.Pattern[str]) -> bool:

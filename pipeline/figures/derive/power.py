@@ -23,6 +23,7 @@ from pipeline.figures.derive.reading import (
     CHIPS,
     clause_of,
     entity_of,
+    find,
     has_role,
     is_facility_draw,
     is_it_load,
@@ -31,6 +32,7 @@ from pipeline.figures.derive.reading import (
     position,
     role_of,
 )
+from pipeline.figures.display import format_value as _format
 from pipeline.figures.models import Figure
 from pipeline.figures.units import convert
 
@@ -335,6 +337,126 @@ def power_per_site(a: Article) -> None:
                 entity=entity_of(count),
                 subject=f"{name_of(load)}, per {count.unit}",
             )
+
+
+_GENERATORS = frozenset({"reactor", "turbine", "generator", "engine", "fuel cell"})
+"""Counted machines that each make part of a stated power: "up to 500MW across six to seven
+reactors", "The three turbines … a combined capacity of 2.26GW"."""
+
+
+def power_per_generator(a: Article) -> None:
+    """Power per generating unit = power said in a sentence with a count of reactors, turbines
+    or generators ÷ that count, in the power's own unit: "500MW across six to seven reactors"
+    = 71.4–83.3 MW a reactor. Only a power with no rate of its own ("50 MW per unit" is one
+    already) and a count of more than one."""
+    for count in a.having(lambda f: f.kind == "count" and f.unit in _GENERATORS and f.low > 1):
+        for load in a.said_with(count):
+            if load.kind != "power" or load.per is not None:
+                continue
+            a.add(
+                "per_generator",
+                [load, count],
+                f"{a.show(load)} ÷ {a.show(count)}",
+                div(bounds(load), bounds(count)),
+                kind="power",
+                unit=load.unit,
+                per=count.unit,
+                role="facility_power",
+                entity=entity_of(load) or entity_of(count),
+                subject=f"{name_of(load)}, per {count.unit}",
+            )
+
+
+_RATED = re.compile(r"\b(units?|reactors?|turbines?|generators?|modules?)\s+(?:each\s+)?"
+                    r"(?:rated|sized|of)\s+(?:at\s+)?(?:from\s+|between\s+)?$", re.IGNORECASE)
+"""Before the rating of each generating unit: "units rated from 50 MW to 75 MW"."""
+
+
+def units_needed(a: Article) -> None:
+    """How many units a stated power takes at the rating each unit is said to have: "up to
+    500 MW … units rated from 50 MW to 75 MW" = 500 ÷ 75 to 500 ÷ 50 = 6.7–10 units. A rating
+    said "from X to Y" is one range; the power is the nearest said before it in its paragraph,
+    at least twice the rating and with no rate of its own."""
+    for low in a.having(lambda f: f.kind == "power" and f.per is None):
+        sentence = low.sentence or ""
+        at = find(sentence, low.text)
+        named = _RATED.search(sentence[:at]) if at is not None else None
+        if at is None or named is None:
+            continue
+        rating = _rating_range(a, low, sentence[at + len(low.text):])
+        noun = named.group(1).lower().rstrip("s")
+        totals = [f for f in a.source if f.kind == "power" and f.per is None
+                  and f.paragraph_id == low.paragraph_id and a.order[f.id] < a.order[low.id]
+                  and convert(f.low, f.unit, low.unit) >= 2 * rating[1]]
+        if not totals:
+            continue
+        total = totals[-1]
+        inputs = [total, *rating[2]]
+        a.add(
+            "units_needed",
+            inputs,
+            f"{a.show(total)} ÷ {_format(rating[0], rating[1], low.unit, 'power', None)}",
+            div(bounds(total, low.unit), rating[:2]),
+            kind="count",
+            unit=noun,
+            role="count",
+            entity=entity_of(total),
+            subject=f"{noun}s for {name_of(total)}",
+        )
+
+
+def _rating_range(a: Article, low: Figure, after: str,
+                  ) -> tuple[float, float, list[Figure]]:
+    """A rating and, when "to Y" follows it, the range it runs to."""
+    for f in a.said_with(low):
+        if f.kind == "power" and f.per is None and re.match(
+                r"\s*(?:to|and|-|–)\s*" + re.escape(f.text), after):
+            y = convert(f.high, f.unit, low.unit)
+            return min(low.low, y), max(low.high, y), [low, f]
+    return low.low, low.high, [low]
+
+
+_AS_MUCH = re.compile(r"^\s*(?:as\s+much|as\s+many|the)\b[^.;]*?\bas\b|^\s*(?:more|larger|"
+                      r"bigger|higher|greater)\b[^.;]*?\bthan\b", re.IGNORECASE)
+"""After a multiple that compares two things: "twice as much electricity as the city"."""
+
+
+def compared_multiples(a: Article) -> None:
+    """A multiple that compares two things its sentence gives no figures for ("could consume
+    about twice as much electricity as the city of New Orleans"), recomputed from the only
+    two amounts of one kind its paragraph states elsewhere (the city's 1,200 MW and the data
+    center's 2.4 GW): larger ÷ smaller = 2×. Paired with that multiple only, and inferred
+    (never an alarm): which amount is whose is read from nothing but their count."""
+    for word in a.having(lambda f: f.kind == "ratio" and f.unit == "x" and f.per is None):
+        sentence = word.sentence or ""
+        at = find(sentence, word.text)
+        if at is None or not _AS_MUCH.match(sentence[at + len(word.text):]) or any(
+                f.kind in _AMOUNTS for f in a.said_with(word)):
+            continue
+        elsewhere = [f for f in a.source if f.paragraph_id == word.paragraph_id
+                     and f.sentence != word.sentence and f.kind in _AMOUNTS and f.per is None]
+        kinds = {f.kind for f in elsewhere}
+        if len(elsewhere) != 2 or len(kinds) != 1 or (
+                entity_of(elsewhere[0]) == entity_of(elsewhere[1])):
+            continue
+        unit = elsewhere[0].unit
+        small, big = sorted(elsewhere, key=lambda f: convert(f.high, f.unit, unit))
+        a.add(
+            "compared_multiple",
+            [big, small],
+            f"{a.show(big)} ÷ {a.show(small)}",
+            div(bounds(big, unit), bounds(small, unit)),
+            kind="ratio",
+            unit="x",
+            role="ratio",
+            entity=entity_of(big),
+            subject=f"{name_of(big)} as a multiple of {name_of(small)}",
+            restates=word,
+            inferred=True,
+        )
+
+
+_AMOUNTS = ("power", "energy", "money")
 
 
 _EQUIVALENT = roles.keywords(
