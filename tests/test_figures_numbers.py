@@ -476,3 +476,10 @@ def test_a_date_range_is_no_figure() -> None:
 def test_the_original_three_counts_the_noun_before_it() -> None:
     found = find_mentions("The seven new plants will add 5.2 GW to the original three.")
     assert [(m.low, m.unit) for m in found] == [(7, "plant"), (5.2, "GW"), (3, "plant")]
+
+
+def test_an_amount_and_its_equivalent_in_brackets_share_the_rate_after_them() -> None:
+    euros, dollars = find_mentions("Building costs 9 million euros ($9.70 million) per megawatt.")
+    assert (euros.unit, euros.per) == ("EUR", "MW") and (dollars.unit, dollars.per) == ("USD", "MW")
+    plain, bracketed = find_mentions("A 300 MW (0.3 GW) campus.")
+    assert plain.per is None and bracketed.per is None

@@ -71,7 +71,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -289,7 +289,25 @@ def find_mentions(text: str) -> list[Mention]:
         if mention is not None:
             mentions.append(mention)
             pos = mention.end
-    return _elided_nouns(text, sorted(mentions, key=lambda m: m.start))
+    return _shared_rates(text, _elided_nouns(text, sorted(mentions, key=lambda m: m.start)))
+
+
+BRACKET_CLOSE = re.compile(r"\s*\)")
+
+
+def _shared_rates(text: str, mentions: list[Mention]) -> list[Mention]:
+    """ "12 million euros ($12.50 million) per megawatt": an amount and its equivalent in
+    brackets share the rate said after the bracket."""
+    for i in range(len(mentions) - 1):
+        a, b = mentions[i], mentions[i + 1]
+        close = BRACKET_CLOSE.match(text, b.end)
+        if (a.per is None and b.per is None and a.kind is not None and a.kind == b.kind
+                and close is not None and text[a.end:b.start].strip() == "("):
+            per = PER.match(text, close.end())
+            if per and (per.group(1) or "").lower() not in ("cent", "the", "a", "an"):
+                rate = per_unit(per.group(1) or per.group(2))
+                mentions[i], mentions[i + 1] = replace(a, per=rate), replace(b, per=rate)
+    return mentions
 
 
 class _Whole(NamedTuple):
