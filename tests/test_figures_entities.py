@@ -297,3 +297,15 @@ def test_a_lead_in_that_names_a_part_of_the_text_is_no_entity() -> None:
                  "increase"),
     ))}
     assert "takeaway" not in figures["150%"].entity.lower()
+
+
+def test_a_table_rows_header_is_not_the_guess_for_prose_after_the_table() -> None:
+    from pipeline.ingest import parse_markdown
+
+    text = ("# Spending\n\nThe three largest cloud operators will spend $200 billion on new "
+            "halls this year.\n\n| Company | Capex |\n|---|---|\n| Contoso | $70B |\n"
+            "| Fabrikam | $60B |\n\nThat works out to nearly $67 billion each, up 30% on the "
+            "year before.\n")
+    figures = {f.text: f for f in extract(parse_markdown(text, "spending.md"))}
+    each = figures["nearly $67 billion"]
+    assert each.entity == "" and "Fabrikam" not in each.subject

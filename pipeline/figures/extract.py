@@ -507,7 +507,9 @@ class _Topics:
             entity = entities.Entity(name=d.entity, phrase=d.entity)
         if entity is None or entity.vague:
             return
-        self._any[section] = self._last[d.paragraph_id] = entity
+        self._last[d.paragraph_id] = entity
+        if d.row is None:  # a table row's header is what its row is about, not the prose after
+            self._any[section] = entity
         if entity.name != entity.phrase or d.label is not None:
             self._named[section] = entity
         if entity.proper:
