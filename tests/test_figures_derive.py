@@ -1207,3 +1207,16 @@ def test_twice_as_much_as_is_recomputed_from_the_two_amounts_of_its_paragraph() 
         "megawatts. The campus is about 1.5 GW.\n")
     stated = next(f for f in ledger.figures if f.text == "about three times")
     assert any(c.stated_id == stated.id and c.agrees and not c.alarm for c in ledger.checks)
+
+
+def test_annual_energy_only_for_a_sites_load() -> None:
+    # A campus runs all year; a region's capacity, an auction and a plant's output do not.
+    s = Stated()
+    campus = "The new campus will draw 50 MW."
+    region = "The region's data center capacity reached 900 MW."
+    plant = "Two gas plants will add 600 MW."
+    s.add("campus", "p1", campus, "50 MW", "power", 50, unit="MW", role="facility_power")
+    s.add("region", "p2", region, "900 MW", "power", 900, unit="MW", role="facility_power")
+    s.add("plant", "p3", plant, "600 MW", "power", 600, unit="MW", role="facility_power")
+    energy = [f for f in derive(s.figures).figures if f.kind == "energy"]
+    assert [f.inputs for f in energy] == [[s["campus"].id]]

@@ -130,10 +130,23 @@ def facility_draw(a: Article) -> None:
             )
 
 
+_A_SITE = roles.keywords("data cent", "data-cent", "datacent", "campus", "facilit", "cluster",
+                         "hall", "site")
+_NOT_A_LOAD = roles.keywords(
+    "capacity", "demand", "queue", "auction", "procure", "contract", "pipeline", "request",
+    "generat", "plant", "reactor", "turbine", "solar", "batter", "substation", "market")
+"""A site's power is a load that runs all year; a country's capacity, a utility's queue or
+contracts, an auction and a power plant's output are not."""
+
+
 def annual_energy(a: Article) -> None:
     """A facility's energy in a year if it ran at full load all year: MW × 8,760 h × 100%.
-    The load factor is in the formula and the subject, so nobody mistakes it for a forecast."""
+    The load factor is in the formula and the subject, so nobody mistakes it for a forecast.
+    Only for the power of one site (`_A_SITE`), never for capacity, demand or generation."""
     for site in unique([*a.having(has_role("facility_power")), *a.of("draw")]):
+        said = f"{site.entity} {site.subject} {site.sentence or ''}"
+        if site.origin == "source" and (not _A_SITE.search(said) or _NOT_A_LOAD.search(said)):
+            continue
         a.add(
             "energy",
             [site],
