@@ -303,11 +303,19 @@ def _shared_rates(text: str, mentions: list[Mention]) -> list[Mention]:
         close = BRACKET_CLOSE.match(text, b.end)
         if (a.per is None and b.per is None and a.kind is not None and a.kind == b.kind
                 and close is not None and text[a.end:b.start].strip() == "("):
-            per = PER.match(text, close.end())
-            if per and (per.group(1) or "").lower() not in ("cent", "the", "a", "an"):
-                rate = per_unit(per.group(1) or per.group(2))
-                mentions[i], mentions[i + 1] = replace(a, per=rate), replace(b, per=rate)
+            rate = _rate_at(text, close.end())
+            if rate is not None:
+                mentions[i], mentions[i + 1] = replace(a, per=rate[0]), replace(b, per=rate[0])
     return mentions
+
+
+def _rate_at(text: str, pos: int) -> tuple[str, int] | None:
+    """(the `per` unit, where it ends) of a rate said at `pos`: "/rack", " per megawatt",
+    " a year", " annually"; None when there is none ("per cent" is not a rate)."""
+    per = PER.match(text, pos)
+    if per is None or (per.group(1) or "").lower() in ("cent", "the", "a", "an"):
+        return None
+    return per_unit(per.group(1) or per.group(2)), per.end()
 
 
 class _Whole(NamedTuple):
@@ -875,7 +883,6 @@ class _Reader:
         return not (word[0].isupper() and _names_a_version(word, _opens_sentence(self.text, at)))
 
     def _read_per(self) -> None:
-        per = PER.match(self.text, self.pos)
-        if per and (per.group(1) or "").lower() not in ("cent", "the", "a", "an"):
-            self.per = per_unit(per.group(1) or per.group(2))
-            self.pos = per.end()
+        rate = _rate_at(self.text, self.pos)
+        if rate is not None:
+            self.per, self.pos = rate

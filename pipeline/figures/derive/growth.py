@@ -38,11 +38,12 @@ from pipeline.figures.derive.reading import (
 from pipeline.figures.models import Figure
 from pipeline.figures.units import compatible, convert
 
+_COMPARED = r"(?:compared (?:with|to)|compares (?:with|to)|versus|vs\.?)"
 _UP_FROM = re.compile(
     r"\b(?:up|down|rising|rose|risen|climbing|climbed|growing|grew|increas\w*|declin\w*|"
     r"falling|fell|dropp\w*|jump\w*)\s+from\s*(?:(?:its|the|their|a)\s+(?:previous|prior|earlier|"
     r"original|initial)\s+(?:estimate|forecast|guidance|plan|projection|figure)\s+of\s*)?$"
-    r"|\b(?:compared (?:with|to)|compares (?:with|to)|versus|vs\.?)\s*$"
+    rf"|\b{_COMPARED}\s*$"
     r"|\b(?:above|below)\s+(?:(?:19|20)\d\d's\s+)?$",
     re.IGNORECASE,
 )
@@ -370,8 +371,7 @@ _FALL = roles.keywords("fall", "fell", "drop", "decline", "cut", "reduc", "lower
                        "shrank", "down")
 _REACHING = re.compile(r"\b(?:reaching|(?<!compared )(?<!compares )to|at|hitting|hit|totaling|"
                        r"totalling)\s*$", re.IGNORECASE)
-_FROM = re.compile(r"\b(?:from|compared (?:with|to)|compares (?:with|to)|versus|vs\.?)\s*$",
-                   re.IGNORECASE)
+_FROM = re.compile(rf"\b(?:from|{_COMPARED})\s*$", re.IGNORECASE)
 """Before the amount a change starts from: "up from $6.8bn", "compared to $188.7 million"."""
 _BY = re.compile(r"\b(?:by|up|down|of)\s*$", re.IGNORECASE)
 _DELTA = re.compile(r"\b(?:up|down|an increase of|a decrease of|a rise of|a drop of)\s*$",
