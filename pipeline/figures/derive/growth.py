@@ -688,5 +688,4 @@ _NAMED_RATIO = re.compile(r"\bratio\s+(?:of\s+)?$", re.IGNORECASE)
 def _names_its_measure(f: Figure) -> bool:
     """ "a book-to-bill ratio of 1.2x": a ratio of its own named measure, not a multiple of
     the percentages beside it."""
-    at = find(f.sentence or "", f.text)
-    return at is not None and bool(_NAMED_RATIO.search((f.sentence or "")[:at]))
+    return _before(f, _NAMED_RATIO)
