@@ -194,6 +194,21 @@ def test_qa_episode_wer_is_word_weighted() -> None:
     assert [line.line_id for line in report.flagged] == ["l2"]
 
 
+def test_a_looping_line_counts_at_most_as_wholly_misheard() -> None:
+    script = script_of(["one two three four five six seven eight", "alpha beta"])
+    timeline = Timeline(duration=60, segments=[], lines=[
+        TimedLine(line_id="l1", speaker="Lena", segment=0, start=0, end=4),
+        TimedLine(line_id="l2", speaker="Miles", segment=0, start=5, end=59),
+    ])
+    said = [*"one two three four five six seven eight".split(), *["gamma"] * 40]
+    starts = [i * 0.5 for i in range(8)] + [5.5 + i for i in range(40)]
+    words = [Word(text=t, start=s, end=s + 0.4) for t, s in zip(said, starts, strict=True)]
+    report = tx.qa(script, timeline, words, spoken=str.strip)
+    assert report.lines[1].wer == pytest.approx(20.0)  # the line itself says how bad it was
+    assert report.wer == pytest.approx(2 / 10)  # but the episode counts it as 2 words missed
+    assert [line.line_id for line in report.flagged] == ["l2"]
+
+
 def test_figures_are_checked_by_value_and_unit() -> None:
     """A misheard counted noun or denominator costs WER, not the figure."""
     script = script_of(["It costs about $42,000 per GPU.", "That powers 100,000 homes."])
