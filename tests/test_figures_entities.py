@@ -309,3 +309,141 @@ def test_a_table_rows_header_is_not_the_guess_for_prose_after_the_table() -> Non
     figures = {f.text: f for f in extract(parse_markdown(text, "spending.md"))}
     each = figures["nearly $67 billion"]
     assert each.entity == "" and "Fabrikam" not in each.subject
+
+
+def test_a_portion_noun_refers_back_to_the_name_before_it() -> None:
+    figures = said_of("The new halls already force Duke to buy costly power to meet their demand "
+                      "on top of the rest of its 1.9 million customers.")
+    assert figures["1.9 million customers"].entity == "Duke"
+
+
+def test_a_parenthesised_apposition_adds_no_member_and_its_counts_are_the_whole_s() -> None:
+    figures = said_of("A DGX H100 (8× H100 SXM5 at 700W each) draws ~10.2 kW in all.")
+    assert figures["8×"].entity == "DGX H100"
+    assert figures["~10.2 kW"].entity == "DGX H100"
+
+
+def test_a_model_number_after_h_is_a_name_not_a_half_year() -> None:
+    figures = said_of("The H100 draws 700 W.")
+    assert figures["700 W"].entity == "H100"
+
+
+def test_a_figure_modifying_an_adjective_is_about_the_adjective_s_noun() -> None:
+    figures = said_of("Contoso signed an agreement in a deal worth $27 billion to fund the campus.")
+    assert figures["$27 billion"].entity == "deal"
+
+
+def test_a_multiple_of_an_object_is_the_subject_s() -> None:
+    figures = said_of("Local utility Ameren said the new data center could consume about twice "
+                      "as much electricity as the city of Springfield on a peak day.")
+    assert figures["about twice"].entity == "data center"
+
+
+def test_a_word_that_qualifies_a_figure_is_no_entity() -> None:
+    figures = said_of("The Sines campus is expected to generate €1.4 billion p.a. in revenue.")
+    assert "Sines" in figures["€1.4 billion"].entity
+    box = said_of("In an eight-GPU DGX B200 box, NVIDIA's guidance lists system power at "
+                  "14.3 kW max.")
+    assert "max" not in box["14.3 kW"].entity
+
+
+def test_a_product_named_by_a_model_number_beats_its_one_word_maker() -> None:
+    figures = said_of("In an eight-GPU DGX B200 box, NVIDIA's guidance lists system power at "
+                      "14.3 kW max.")
+    assert figures["14.3 kW"].entity == "DGX B200"
+
+
+def test_a_rate_after_at_is_about_the_noun_right_before_it() -> None:
+    figures = said_of("A 12-month delay on a 100 MW project at $80M/MW is not a small "
+                      "inconvenience.")
+    assert figures["$80M/MW"].entity == "project"
+
+
+def test_a_vague_measure_with_nothing_before_it_takes_the_section_heading() -> None:
+    figures = {f.text: f for f in extract(article(
+        ("list", "Enables 50–80 kW/rack densities"), heading="Direct Liquid Cooling"))}
+    assert figures["50–80 kW/rack"].entity == "Direct Liquid Cooling"
+
+
+def test_a_figure_said_alone_is_about_the_name_of_the_sentence_pointing_back_at_it() -> None:
+    figures = said_of("$28.92. That is what Contoso Power's auction cleared at last year.")
+    assert figures["$28.92"].entity == "Contoso Power"
+    unrelated = said_of("600kW. For context, the average rack draws 8kW, according to Fabrikam.")
+    assert unrelated["600kW"].entity != "Fabrikam"
+
+
+def test_a_count_per_thing_whose_sentence_names_nothing_is_the_thing_s() -> None:
+    figures = said_of("Each blade holds eight chips. That's 176 GPUs per pod.")
+    assert figures["176 GPUs per pod"].subject == "pod"
+
+
+def test_a_bare_count_in_a_place_is_the_place_s() -> None:
+    figures = said_of("The country has over 4,300 data centers, including nine in Vermont.")
+    assert figures["nine"].entity == "Vermont"
+
+
+def test_a_unit_keeps_the_participle_that_says_which() -> None:
+    figures = said_of("The total number of megawatts energized is up less than 10% this year.")
+    assert "energized" in figures["less than 10%"].entity
+
+
+def test_a_figure_opening_a_verbless_fragment_is_about_its_clause_s_subject() -> None:
+    figures = said_of("A $4.2 billion, 495MW data centre campus to be built south of the "
+                      "Spanish capital Madrid, a growing market.")
+    assert "campus" in figures["$4.2 billion"].entity
+
+
+def test_of_two_subjects_the_nearest_wins_and_a_full_stop_ends_the_name() -> None:
+    from spacy.tokens import Doc
+
+    from pipeline.figures import entities
+
+    # the small model's parse of a sentence it ran on past "Contoso Q.", written out
+    words = ["The", "network", "behind", "Contoso", "Q.", "AWS", "remains", "the", "leader", ",",
+             "generating", "$", "108B", "."]
+    tags = ["DT", "NN", "IN", "NNP", "NNP", "NNP", "VBZ", "DT", "NN", ",", "VBG", "$", "CD", "."]
+    heads = [1, 6, 1, 5, 5, 6, 6, 8, 6, 6, 6, 12, 10, 6]
+    deps = ["det", "nsubj", "prep", "compound", "compound", "nsubj", "ROOT", "det", "attr",
+            "punct", "advcl", "nmod", "dobj", "punct"]
+    doc = Doc(entities.nlp().vocab, words=words, tags=tags, heads=heads, deps=deps)
+    entity = entities.entity_at(doc, doc[11].idx, doc[12].idx + len(doc[12]))
+    assert entity is not None and entity.name == "AWS"
+
+
+def test_one_of_several_things_is_those_things() -> None:
+    figures = said_of("Contoso said it is averaging a PUE of 1.21 across its data centers, and "
+                      "one of its facilities is operating with a PUE of 1.13, the lowest ever "
+                      "published.")
+    assert figures["1.13"].entity == "facilities"
+
+
+def test_a_noun_that_names_no_thing_is_no_recipient() -> None:
+    figures = said_of("Contoso has spent $15 billion so far, with another $20 billion on the way.")
+    assert figures["$20 billion"].entity == "Contoso"
+
+
+def test_capitals_tagged_as_an_adjective_are_a_name() -> None:
+    figures = said_of("Contoso's AWS cloud business, a key driver of growth, saw revenue grow "
+                      "17.5% year-over-year to $30.9 billion.")
+    assert figures["$30.9 billion"].entity == "Contoso AWS"
+
+
+def test_a_measure_in_a_bare_infinitive_is_the_seer_s() -> None:
+    figures = said_of("Fabrikam's cloud business saw revenue grow 12% to $9 billion.")
+    assert figures["12%"].subject == "Fabrikam's cloud business"
+
+
+def test_an_adverb_a_figure_modifies_is_a_noun() -> None:
+    figures = said_of("Example: 800 kW facility ÷ 600 kW IT = 1.33—33% overhead from cooling, "
+                      "UPS, and house loads.")
+    assert figures["33%"].entity == "overhead"
+
+
+def test_a_change_said_after_a_noun_phrase_is_that_phrase_s() -> None:
+    figures = said_of("The spending blitz powered Contoso to its strongest quarter since 2022, "
+                      "with revenue climbing 20 percent to $33 billion and capturing a larger "
+                      "slice of the $107 billion global cloud market, up 27 percent "
+                      "year-over-year.")
+    assert figures["27 percent"].entity == "global cloud market"
+    assert "quarter" not in said_of("Revenue rose in the quarter, up 30 percent.")[
+        "30 percent"].entity

@@ -42,7 +42,21 @@ an apposition is about what it describes ("PJM, the grid operator for 67 million
 PJM). A sign before a figure (">$2B") is not its word in the tree. A plural "noun" right
 after a figure and before a preposition, in a sentence whose root is a noun, is a verb the
 parser misread ("The capacity price of $16.1 billion averages to …"): the root is the entity.
-A capitalised word before a proper noun belongs to the name, whatever its tag ("Blue Owl").
+A capitalised word before a proper noun belongs to the name, whatever its tag ("Blue Owl"),
+and a compound in capitals is a name though tagged an adjective ("Amazon's AWS cloud business").
+Misparses read back: a word that qualifies a figure is part of it ("14.3 kW max", "€1.4 billion
+p.a."); a number tagged as punctuation leaves its unit as the figure's word ("~10.2 kW"); an
+adverb a figure modifies is a noun ("40% overhead"); a rate "at" a price is the noun right
+before "at" ("a delay on a 100 MW project at $80M/MW" → project); of two subjects the nearest
+wins, and a full stop inside a phrase ends it ("… Amazon Q. AWS remains" → AWS). A figure
+that opens a verbless fragment is about its clause's subject ("A $4.2 billion, 495MW campus
+to be built …"); "a deal worth $27 billion" → deal; "could consume twice as much electricity"
+→ the subject; ", up 27 percent" after a noun phrase → that phrase (not a period); a bare
+count "in" a name is the place's ("nine in Maine"); "one of its facilities" → facilities; a
+parenthesised apposition adds no member, and counts inside it are the whole's ("A DGX H100
+(8× H100 SXM5 …)"); a measure in a bare infinitive is the seer's ("AWS saw revenue grow").
+A one-word maker owning the phrase found gives way to the one product a sentence names by
+model number ("In a DGX B200 box, NVIDIA's guidance lists 14.3 kW" → DGX B200).
 "18 nodes, each with two GB200s" → nodes. A
 measure that a figure is compared with ("exceeding the estimate of $73.81
 billion", "versus the average of 96%") is the entity itself, not the
@@ -89,9 +103,9 @@ GENERIC = frozenset({
     "AI", "IT", "DC", "DCs", "US", "U.S.", "GPU", "GPUs", "MW", "GW", "kW", "CPU", "PUE", "TDP",
     "YoY", "CEO", "CFO"
 })
-# Names of periods, not of things: "Q1", "FY2025", "H2", months.
-PERIOD = re.compile(r"(?:Q[1-4]|H[12]|FY\d*|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)"
-                    r"\w*\.?$")
+# Names of periods, not of things: "Q1", "FY2025", "H2", months; not models ("H100", "H20").
+PERIOD = re.compile(r"(?:(?:Q[1-4]|H[12])(?!\d)|FY\d*|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct"
+                    r"|Nov|Dec)\w*\.?$")
 NUMBER_DASH = re.compile(r"(?<=\d)[–—](?=\d)")
 # A model number: capitals, then digits ("B300", "GB200s", "NVL72"), not a period ("Q1").
 MODEL_NAME = re.compile(r"\b(?!(?:Q[1-4]|H[12]|FY\d*)\b)[A-Z][A-Za-z]*\d+[A-Za-z]*\b")
@@ -115,8 +129,14 @@ MEASURE_NOUNS = frozenset({
     "consumption", "draw", "load", "requirement", "demand", "value", "cost", "costs",
     "agreement", "initiative", "deal", "revision", "baseline", "expenditure", "expenditures",
     "outlay", "average", "survey", "target", "%", "pue", "tdp", "range", "energy",
-    "density", "densities", "capital", "rate", "rating", "score", "record", "stake"
+    "density", "densities", "capital", "rate", "rating", "score", "record", "stake",
+    "rest", "remainder", "majority", "bulk", "half"
 })
+# Words after a figure that qualify it ("14.3 kW max"); a lower-case abbreviation ("p.a.") too.
+FIGURE_QUALIFIERS = frozenset({"max", "min", "maximum", "minimum", "apiece", "each"})
+ABBREVIATION = re.compile(r"[a-z]\.[a-z]\.?$")
+# Nouns that name no thing: "another $20 billion on the way".
+EMPTY_NOUNS = frozenset({"way", "thing", "things", "lot", "kind", "sort", "type"})
 # Nouns that name when, not whose: "capex for this quarter" is not about the quarter.
 PERIOD_NOUNS = frozenset({
     "quarter", "year", "month", "week", "day", "decade", "period", "half", "time", "season"
@@ -275,7 +295,20 @@ def entity_at(
         entity = replace(entity, vague=False)
     if entity is not None and noun.i in {t.i for t in span}:
         return replace(entity, own=True)
+    if entity is not None and entity.proper and not is_proper(noun) and " " not in entity.name and (
+            not MODEL_NAME.search(entity.name)):
+        return _product(doc, figures) or entity  # "NVIDIA's guidance", not "NVIDIA spends"
     return entity
+
+
+def _product(doc: Doc, figures: set[int]) -> Entity | None:
+    """The one product a sentence names by a model number ("DGX B200"), which a figure said
+    of a thing its maker owns, named in one word, is about ("In a DGX B200 box, NVIDIA's
+    guidance lists 14.3 kW")."""
+    found = {e.name: e for t in doc if t.i not in figures and is_proper(t) and MODEL_NAME.match(
+        t.text) and (t.head == t or not (is_proper(t.head) and MODEL_NAME.match(t.head.text)))
+        and (e := _single(t, figures)) is not None}
+    return next(iter(found.values())) if len(found) == 1 else None
 
 
 def topic(doc: Doc) -> Entity | None:
@@ -289,6 +322,12 @@ def topic(doc: Doc) -> Entity | None:
                     is_proper(token) or entity.name != entity.phrase):
                 found = entity
     return found
+
+
+def first_name(doc: Doc) -> Entity | None:
+    """The first name a text says: "That's the lease OpenAI just signed" → OpenAI."""
+    return next((_single(t, set()) for t in doc if is_proper(t) and not (
+        t.dep_ == "compound" and is_proper(t.head))), None)
 
 
 def speaker(doc: Doc) -> Entity | None:
@@ -323,6 +362,9 @@ def is_proper(token: Token) -> bool:
         return False
     if token.tag_ in PROPER_TAGS:
         return len(token.text) > 1 and not PERIOD.match(token.text)
+    if token.tag_ in ("JJ", "JJR") and token.dep_ == "compound" and token.text.isalpha() and (
+            token.text.isupper() and len(token.text) > 1 and not _measures(token.text)):
+        return True  # "Amazon's AWS cloud business": capitals the tagger took for an adjective
     code = any(c.isupper() for c in token.text[1:]) or (
         token.text[:1].isupper() and any(c.isdigit() for c in token.text))
     return (is_noun(token) and code and token.text.isalnum() and not PERIOD.match(token.text)
@@ -366,20 +408,33 @@ def _defined(span: Span) -> Token | None:
 @functools.lru_cache(maxsize=4096)
 def _is_unit(word: str) -> bool:
     """ "kWh", "MW", "GPU": a unit or an abbreviation, not a name for what the figure is of."""
+    return word.isupper() or _measures(word)
+
+
+def _measures(word: str) -> bool:
+    """True for a unit of measure: "kWh", "MW", "percent"."""
     found = find_mentions(f"1 {word}")
-    return word.isupper() or (bool(found) and found[0].kind not in (None, "count"))
+    return bool(found) and found[0].kind not in (None, "count")
 
 
 def _about(span: Span, figures: set[int]) -> Token | None:
     """The noun the figure in `span` is about (rules 2–4 of the module docstring)."""
     inside = {t.i for t in span}
     root = span.root
+    if root.dep_ == "punct":  # "~10.2 kW": a number taken for punctuation, its unit the object
+        root = next((t for t in span if t.head.i not in inside and t.dep_ != "punct"), root)
     head = root.head
     percent = next((t for t in (*span, root.head) if t.lower_ in ("%", "percent")), None)
     if percent is not None:
         share = _share_of(percent, figures - inside)
         if share is not None:
             return share
+    change = _changed(root)
+    if change is not None:
+        return change
+    place = _object_of(root, ("in",)) if root.like_num else None
+    if place is not None and is_proper(place):
+        return place  # "4,300 data centers, including nine in Maine": a bare count of a place
     recipient = _recipient(root) or _named_for(root)
     if recipient is not None:
         return recipient
@@ -388,10 +443,14 @@ def _about(span: Span, figures: set[int]) -> Token | None:
             head = head.head
         if head.lower_ in PERIOD_NOUNS:  # "to 17.5 percent year over year": the figure's place
             return _about(span.doc[head.i:head.i + 1], figures)
+        if _qualifies(head):  # "€1.4 billion p.a.", "14.3 kW max": read as one figure
+            return _about(span.doc[span.start:head.i + 1], figures)
         if _misread_verb(head):
             return head.sent.root  # "The capacity price of $16.1 billion averages to …"
-        if is_noun(head):
-            return head
+        if head.dep_ == "appos" and _parenthesised(head) and is_noun(head.head):
+            return head.head  # "A DGX H100 (8× H100 SXM5 …)": the parts count for the whole
+        if is_noun(head) or (root.dep_ == "compound" and head.tag_ == "RB"):
+            return head  # an adverb a figure modifies is a noun: "40% overhead from cooling"
         if head.tag_ == "DT" and (head.dep_ in OBJECTS or head.dep_ == "pobj"):
             return _subject_of(head.head)  # "three to four times that", "for 10 times that"
     if root.dep_ == "pobj" and head.dep_ == "prep":
@@ -399,7 +458,7 @@ def _about(span: Span, figures: set[int]) -> Token | None:
         if holder.i in figures and holder.i not in inside:  # "225 GW with 30 GW added"
             return _about(span.doc[holder.i:holder.i + 1], figures)
         if is_noun(holder) and holder.i not in inside and head.lower_ in ("of", "at", "with"):
-            return holder
+            return _nearer(holder, head)
         if holder.dep_ == "amod" and is_noun(holder.head):
             return holder.head  # "a 100 MW facility, equivalent to 80,000 homes"
         if holder.lower_ in PARTITIVES and holder.dep_ == "appos":
@@ -411,9 +470,18 @@ def _about(span: Span, figures: set[int]) -> Token | None:
         return _about(span.doc[head.i:head.i + 1], figures)  # "72 GPUs (36 superchips …)"
     if root.dep_ in ("advcl", "ccomp", "xcomp", "relcl") and root.tag_ in MULTIPLE_TAGS:
         return _subject_of(root)  # "use is on course to more than double"
+    if root.dep_ == "ROOT" and root.like_num:  # "A $4.2 billion, 495MW campus to be built …"
+        clause = next((c for c in root.children if c.dep_ in ("relcl", "acl")), None)
+        subject = _subject_of(clause) if clause is not None else None
+        if subject is not None and is_noun(subject):
+            return subject
     if root.dep_ in OBJECTS or root.dep_ in ("ROOT", "prep"):
         if root.dep_ == "appos" and is_noun(head):
             return head
+        if root.dep_ == "npadvmod" and head.dep_ == "amod" and is_noun(head.head):
+            return head.head  # "a deal worth $27 billion": the adjective's noun
+        if head.dep_ == "amod" and head.head.dep_ == "dobj":
+            return _subject_of(head.head.head)  # "could consume twice as much electricity"
         return _subject_of(head if root.dep_ != "ROOT" else root)
     if root.dep_ == "conj":
         first = head
@@ -421,6 +489,33 @@ def _about(span: Span, figures: set[int]) -> Token | None:
             first = first.head
         return None if first.i in inside else _about(first.doc[first.i:first.i + 1], figures)
     return None
+
+
+def _nearer(holder: Token, prep: Token) -> Token:
+    """The noun right before "at" when the parser hung "at" higher up, on a noun whose
+    phrase holds it: "a delay on a 100 MW project at $80M/MW" → project."""
+    before = prep.doc[prep.i - 1]
+    if prep.lower_ == "at" and before.i > holder.i and is_noun(before) and (
+            before.dep_ == "pobj" and holder.is_ancestor(before)):
+        return before
+    return holder
+
+
+def _changed(figure: Token) -> Token | None:
+    """The noun before ", up 27 percent": a change said after a noun phrase is that phrase's
+    ("a larger slice of the $107 billion cloud market, up 27 percent year-over-year")."""
+    word = figure.head
+    if figure.dep_ != "npadvmod" or word.lower_ not in ("up", "down") or word.i < 2:
+        return None
+    comma, before = figure.doc[word.i - 1], figure.doc[word.i - 2]
+    named = is_noun(before) and before.lower_ not in PERIOD_NOUNS and not PERIOD.match(
+        before.text)  # "revenue rose in the quarter, up 30 percent": not the quarter's
+    return before if comma.text == "," and named else None
+
+
+def _qualifies(noun: Token) -> bool:
+    """True for a word after a figure that qualifies it, not a thing: "max", "p.a."."""
+    return noun.lower_ in FIGURE_QUALIFIERS or bool(ABBREVIATION.match(noun.text))
 
 
 def _misread_verb(noun: Token) -> bool:
@@ -529,7 +624,7 @@ def _recipient(figure: Token) -> Token | None:
             target = _object_of(target, ("on", "in", "into"))
         elif prep.lower_ not in ("on", "into"):
             continue
-        if target is not None and target.lower_ not in MEASURE_NOUNS:
+        if target is not None and target.lower_ not in MEASURE_NOUNS | EMPTY_NOUNS:
             return target
     investing = figure.head
     if figure.dep_ in ("dobj", "nummod", "compound", "quantmod") and investing.lower_.startswith(
@@ -584,6 +679,10 @@ def _beyond(noun: Token, figures: frozenset[int]) -> Token | None:
     target = _object_of(noun, ("of", "in", "for", "by"), figures)
     if target is not None and target.lower_ not in PERIOD_NOUNS:
         return target
+    clause = noun.head
+    if noun.dep_ == "nsubj" and clause.dep_ == "ccomp" and clause.tag_ == "VB" and not any(
+            c.dep_ in ("aux", "mark") for c in clause.children):
+        return _subject_of(clause.head)  # a bare infinitive: "AWS saw revenue grow 17.5%"
     if noun.dep_ in OBJECTS or noun.dep_ in ("pobj", "nsubj"):
         return _subject_of(noun.head if noun.dep_ != "pobj" else noun.head.head)
     return None
@@ -601,7 +700,9 @@ def _owner_given(noun: Token) -> bool:
 def _subject_of(verb: Token) -> Token | None:
     """The grammatical subject of `verb`, climbing "plans to spend", "and", relative clauses."""
     for _ in range(6):
-        subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        # the nearest, where the parser gave the verb two ("the infrastructure … AWS remains")
+        subject = max((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")),
+                      key=lambda c: c.i if c.i < verb.i else -c.i, default=None)
         if subject is None:  # "Microsoft, racing to expand …, spent": the subject sits lower
             subject = next((g for c in verb.children if c.dep_ == "advcl" and c.i < verb.i
                             for g in c.children if g.dep_ == "nsubj" and g.i < c.i), None)
@@ -659,6 +760,9 @@ def _entity(noun: Token, skip: set[int]) -> Entity | None:
 def _single(noun: Token, skip: set[int]) -> Entity | None:
     if noun.lower_ in REFERRING:
         return Entity(name=noun.text, phrase=noun.text, vague=True)
+    whole = _object_of(noun, ("of",)) if noun.lower_ in PARTITIVES else None
+    if whole is not None and whole.i not in skip:
+        return _single(whole, skip)  # "one of its facilities is operating at …": facilities
     if noun.lower_ in PRONOUNS or noun.tag_ in PRONOUN_TAGS:
         return None
     words = _phrase_words(noun, skip)
@@ -680,14 +784,27 @@ def _phrase_words(noun: Token, skip: set[int]) -> list[Token]:
         left -= 1  # an adjective misparsed away from its noun: "and rural households for 10%"
     while left and _opens_name(noun.doc[left - 1], noun) and left - 1 not in skip:
         left -= 1  # "Blue Owl": a capitalised word the small model tags an adjective
+    left = max([left] + [t.i + 1 for t in noun.doc[left:noun.i] if _ends_sentence(t)])
     # A figure's counted noun may be the entity ("four companies … committed"), its number not.
     right = noun.i + 1 if noun.text[:1].isupper() and noun.i + 1 < len(noun.doc) and noun.doc[
         noun.i + 1].dep_ == "nummod" and noun.i + 1 not in skip else noun.i  # "Phase 1"
+    after = noun.doc[right + 1] if right + 1 < len(noun.doc) else None
+    if after is not None and after.tag_ == "VBN" and after.dep_ == "acl" and not list(
+            after.children) and _is_unit(noun.text):
+        right += 1  # a unit says which by its participle: "the megawatts energized"
     words = [t for t in noun.doc[left:right + 1]
              if (t.i not in skip or t.i == noun.i) and t.text not in "()"]
     while words and (words[0].lower_ in UNWANTED or words[0].is_punct or words[0].like_num):
         words.pop(0)
     return words
+
+
+def _ends_sentence(token: Token) -> bool:
+    """True for a word whose full stop ends a sentence the parser ran on: "Amazon Q." in
+    "… and Amazon Q. AWS remains …"; not an abbreviation with inner stops ("U.S.")."""
+    doc = token.doc
+    return token.text.endswith(".") and "." not in token.text[:-1] and len(token.text) > 1 and (
+        token.i + 1 < len(doc) and doc[token.i + 1].text[:1].isupper())
 
 
 def _opens_name(token: Token, noun: Token) -> bool:
@@ -706,8 +823,16 @@ def _coordinated(noun: Token) -> list[Token]:
     members = [noun]
     for member in members:
         members.extend(c for c in member.children if (c.dep_ == "conj" and is_noun(c))
-                       or (c.dep_ == "appos" and is_proper(c) and is_proper(member)))
+                       or (c.dep_ == "appos" and is_proper(c) and is_proper(member)
+                           and not _parenthesised(c)))
     return sorted(members, key=lambda t: t.i)
+
+
+def _parenthesised(token: Token) -> bool:
+    """True for a word that opens a parenthesis: "DGX H100 (8× H100 SXM5 …)" describes the
+    DGX H100, it adds no member to it."""
+    first = token.left_edge
+    return first.text == "(" or (first.i > 0 and token.doc[first.i - 1].text == "(")
 
 
 def _refers_back(noun: Token) -> bool:

@@ -12,11 +12,14 @@ Each figure gets:
   capital expenditures") takes the most salient entity: the list's lead-in, a
   name said earlier in the sentence, whoever a quotation's "we" quotes, for a
   pronoun the paragraph's last entity, a name said earlier in the paragraph,
-  the subject of the title, else the section's last entity, in that order; a
+  the subject of the title, else the section's last entity, in that order, and
+  with none of those the section heading; a
   count that is its clause's subject ("5,000 homes consume …") is about what it
-  counts unless a lead-in names it. A figure whose words name
-  nothing gets only a guess, as its subject: the paragraph's last subject, the
-  section heading or its `per` noun;
+  counts unless a lead-in names it. A figure said as a sentence by itself is
+  about the first name of the next sentence when that one points back at it
+  ("1.2 gigawatts. That's the lease OpenAI signed"). A figure whose words name
+  nothing gets only a guess, as its subject: a count's `per` noun ("176 GPUs per
+  pod"), the paragraph's last subject, the section heading or its `per` noun;
 - a role (`roles.role_of`): rack_power, capex, count_gpus …;
 - its qualifier ("up to", "more than") as written.
 The same value said again (a recap, an "A × B = C" line, a table row restated
@@ -331,18 +334,40 @@ def _name_entities(drafts: list[_Draft], article: Article) -> None:
             d.entity, d.subject = entity.name, entity.phrase
         elif entity is not None and (before := topics.before(d, docs[d.text], entity)):
             d.entity, d.subject = before.name, before.phrase
+        elif entity is not None and entity.vague and setting.heading:
+            d.entity = d.subject = setting.heading  # nothing named before: the section's topic
         elif entity is not None:
             d.entity, d.subject = entity.name, entity.phrase
+        elif entity is None and (alone := _said_alone(d, setting.paragraph)) is not None:
+            d.entity, d.subject = alone.name, alone.phrase
         elif previous is not None and previous.text == d.text and COORDINATED.fullmatch(
                 d.text[previous.mention.end:d.mention.start]):
             d.entity, d.subject = previous.entity, previous.subject
         else:  # a guess: shown as the subject, not used to pair figures
-            d.subject = (last.get(d.paragraph_id) or topics.last_phrase(d) or setting.heading
-                         or d.mention.per or "")
+            counted_per = d.mention.per if d.mention.kind == "count" else None  # "176 GPUs per pod"
+            d.subject = (counted_per or last.get(d.paragraph_id) or topics.last_phrase(d)
+                         or setting.heading or d.mention.per or "")
         if d.subject:
             last[d.paragraph_id] = d.subject
         topics.saw(d, found.get(id(d)))
         previous = d
+
+
+def _said_alone(d: _Draft, paragraph: Paragraph) -> entities.Entity | None:
+    """A figure said as a sentence by itself, and then told by a sentence that points back at
+    it, is about that sentence's first name: "1.2 gigawatts. That's the lease OpenAI just
+    signed …" → OpenAI."""
+    if d.label is not None or (d.text[:d.mention.start] + d.text[d.mention.end:]).strip(
+            " .!?"):
+        return None
+    rest = paragraph.text[d.offset + len(d.text):]
+    following = sentences(rest)
+    if not following:
+        return None
+    sentence = rest[slice(*following[0])].strip()
+    if re.match(r"(?:that|this|it)\b", sentence, re.I) is None:
+        return None
+    return entities.first_name(entities.parse([sentence])[0])
 
 
 def _unlabel_quantities(drafts: list[_Draft]) -> None:
