@@ -1220,3 +1220,154 @@ def test_annual_energy_only_for_a_sites_load() -> None:
     s.add("plant", "p3", plant, "600 MW", "power", 600, unit="MW", role="facility_power")
     energy = [f for f in derive(s.figures).figures if f.kind == "energy"]
     assert [f.inputs for f in energy] == [[s["campus"].id]]
+
+
+def test_a_decline_of_a_percentage_from_the_previous_expectation() -> None:
+    s = Stated()
+    sentence = ("It now expects capital expenditure in 2025 of between $12 billion and $14 "
+                "billion, a decline of 40% from the previous expectation of $20 billion to $23 "
+                "billion.")
+    s.add("new", "p1", sentence, "between $12 billion and $14 billion", "money", 12e9, 14e9,
+          unit="USD", role="capex", entity="Acme", period="2025")
+    s.add("cut", "p1", sentence, "40%", "percent", 40, unit="%", role="capex_growth",
+          entity="Acme")
+    s.add("old", "p1", sentence, "$20 billion to $23 billion", "money", 20e9, 23e9, unit="USD",
+          role="capex", entity="previous expectation")
+    derived = derive(s.figures)
+    change = computed_from(derived, s["old"], s["new"])
+    assert (change.low, change.high) == (pytest.approx(-47.826, abs=1e-3), pytest.approx(-30))
+    assert check_of(derived, s["cut"]).agrees  # "a decline of 40%" claims −40%
+
+
+def test_a_jump_from_the_prior_years_amount() -> None:
+    s = Stated()
+    sentence = "The 2026 auction cleared at $330, a 22% jump from the prior year's $270."
+    s.add("new", "p1", sentence, "$330", "money", 330, unit="USD", role="cost", entity="auction")
+    s.add("jump", "p1", sentence, "22%", "percent", 22, unit="%", role="growth", entity="auction")
+    s.add("old", "p1", sentence, "$270", "money", 270, unit="USD", role="cost", entity="auction")
+    derived = derive(s.figures)
+    assert computed_from(derived, s["old"], s["new"]).low == pytest.approx(22.22, abs=0.01)
+    assert check_of(derived, s["jump"]).agrees
+
+
+def test_a_forecast_for_this_year_against_last_years_actual() -> None:
+    s = Stated()
+    s.add("forecast", "p1", "Acme expects capital expenditure to hit $75 billion this year.",
+          "$75 billion", "money", 75e9, unit="USD", role="capex", entity="Acme")
+    s.add("last", "p2", "That is significantly above 2024's $52.5bn capex spend.", "$52.5bn",
+          "money", 52.5e9, unit="USD", role="capex", period="2024")
+    change = computed_from(derive(s.figures), s["last"], s["forecast"])
+    assert change.low == pytest.approx(42.857, abs=1e-3)
+
+
+def test_an_amount_said_in_comparison_is_where_the_one_before_it_started() -> None:
+    s = Stated()
+    now = "The utility said 26GW of demand is in the engineering stage."
+    then = ("In comparison, in July 2024, only 8GW was in that stage, with the Q4 number a 225 "
+            "percent increase.")
+    s.add("now", "p1", now, "26GW", "power", 26, unit="GW", role="grid_capacity",
+          entity="engineering letters")
+    s.add("then", "p1", then, "8GW", "power", 8, unit="GW", role="facility_power", entity="stage")
+    s.add("rise", "p1", then, "225 percent", "percent", 225, unit="%", role="growth")
+    derived = derive(s.figures)
+    assert computed_from(derived, s["then"], s["now"]).low == pytest.approx(225)
+    assert check_of(derived, s["rise"]).agrees
+
+
+def test_the_price_of_a_system_per_gpu_counted_inside_it() -> None:
+    s = Stated()
+    s.add("chip", "p1", "Each GB200 accelerator features two B200 GPUs.", "two B200 GPUs",
+          "count", 2, unit="GPU", role="count_gpus", entity="GB200")
+    s.add("price", "p2", "This AI server is estimated to cost about $3 million.",
+          "about $3 million", "money", 3e6, unit="USD", role="cost", entity="AI server",
+          qualifier="about")
+    s.add("chips", "p3", "Each of the 36 GB200s in the AI server has its own network card.",
+          "36 GB200s", "count", 36, unit="GB200", role="count", entity="AI server")
+    derived = derive(s.figures)
+    per_gpu = [f for f in derived.figures if f.per == "GPU" and f.kind == "money"]
+    assert [round(f.low) for f in per_gpu] == [41667]
+
+
+def test_a_systems_power_said_of_a_rack_is_a_racks_density() -> None:
+    s = Stated()
+    s.add("old", "p1", "The historical baseline for an enterprise rack was 5 to 10 kW.",
+          "5 to 10 kW", "power", 5, 10, unit="kW", role="rack_power", entity="enterprise rack")
+    s.add("hgx", "p2", "An HGX H100 DLC rack lands near 60 kW.", "60 kW", "power", 60,
+          unit="kW", role="server_power", entity="HGX H100 DLC")
+    ratio = computed_from(derive(s.figures), s["hgx"], s["old"])
+    assert (ratio.low, ratio.high) == (6, 12)
+
+
+def test_a_coming_rack_against_todays_ai_rack() -> None:
+    s = Stated()
+    s.add("old", "p1", "A traditional rack draws 10 kW.", "10 kW", "power", 10, unit="kW",
+          role="rack_power", entity="traditional rack")
+    s.add("now", "p1", "The current B200 racks use up to 120kW per rack.", "up to 120kW per rack",
+          "power", 120, unit="kW", per="rack", role="rack_power", entity="B200")
+    s.add("next", "p2", "Kyber racks will draw 600kW per rack.", "600kW per rack", "power", 600,
+          unit="kW", per="rack", role="rack_power", entity="Kyber")
+    ratios = {(f.inputs[0], f.inputs[1]): f.low for f in derive(s.figures).figures
+              if f.unit == "x"}
+    assert ratios == {(s["now"].id, s["old"].id): 12, (s["next"].id, s["old"].id): 60,
+                      (s["next"].id, s["now"].id): 5}
+
+
+def test_a_multiple_of_gpus_is_not_checked_as_a_power_ratio() -> None:
+    s = Stated()
+    s.add("old", "p1", "An enterprise rack was 5 to 10 kW.", "5 to 10 kW", "power", 5, 10,
+          unit="kW", role="rack_power", entity="enterprise rack")
+    sentence = "The NVL72 rack runs at 60 kW: 9× the GPUs and 12× the watts."
+    s.add("new", "p1", sentence, "60 kW", "power", 60, unit="kW", role="rack_power",
+          entity="NVL72")
+    s.add("gpus", "p1", sentence, "9×", "ratio", 9, unit="x", role="ratio")
+    s.add("watts", "p1", sentence, "12×", "ratio", 12, unit="x", role="ratio")
+    derived = derive(s.figures)
+    assert [c.stated_id for c in derived.checks] == [s["watts"].id]
+
+
+def test_a_racks_power_per_gpu_from_the_gpus_per_rack_said_of_it() -> None:
+    s = Stated()
+    s.add("kyber", "p1", "Rubin Ultra Kyber racks will consume up to 600kW per rack.",
+          "up to 600kW per rack", "power", 600, unit="kW", per="rack", role="rack_power",
+          entity="Rubin Ultra")
+    s.add("b200", "p2", "The current Blackwell B200 racks use up to 120kW per rack.",
+          "up to 120kW per rack", "power", 120, unit="kW", per="rack", role="rack_power",
+          entity="Blackwell B200")
+    s.add("gpus", "p3", "Each Rubin Ultra rack will hold 576 GPUs per rack.", "576 GPUs per rack",
+          "count", 576, unit="GPU", per="rack", role="count_gpus", entity="Rubin Ultra")
+    per_gpu = [f for f in derive(s.figures).figures if f.per == "GPU"]
+    assert [(f.inputs, round(f.low, 3)) for f in per_gpu] == [
+        ([s["kyber"].id, s["gpus"].id], 1.042)]
+
+
+def test_a_whole_in_stages_is_the_sum_of_the_stages_said_after_it() -> None:
+    s = Stated()
+    s.add("whole", "p1", "The utility has approximately 30GW in various stages of contracting.",
+          "approximately 30GW", "power", 30, unit="GW", role="grid_capacity", entity="utility",
+          qualifier="approximately")
+    s.add("first", "p2", "It said 20GW of demand is in the engineering stage.", "20GW", "power",
+          20, unit="GW", role="grid_capacity")
+    s.add("then", "p2", "In comparison, in July 2024, only 6GW was in that stage.", "6GW",
+          "power", 6, unit="GW", role="facility_power")
+    sentence = ("It has 7GW in service agreements, an increase of 1GW since July, and 3GW with "
+                "construction letters.")
+    s.add("second", "p3", sentence, "7GW", "power", 7, unit="GW", role="facility_power")
+    s.add("delta", "p3", sentence, "1GW", "power", 1, unit="GW", role="facility_power")
+    s.add("third", "p3", sentence, "3GW", "power", 3, unit="GW", role="facility_power")
+    derived = derive(s.figures)
+    total = computed_from(derived, s["first"], s["second"], s["third"])
+    assert total.low == 30
+    check = check_of(derived, s["whole"])
+    assert check.agrees and not check.alarm
+
+
+def test_stages_that_miss_their_whole_are_shown_but_never_an_alarm() -> None:
+    s = Stated()
+    s.add("whole", "p1", "The utility has 50GW in various stages of contracting.", "50GW",
+          "power", 50, unit="GW", role="grid_capacity", entity="utility")
+    s.add("first", "p2", "It said 20GW is in the engineering stage.", "20GW", "power", 20,
+          unit="GW", role="grid_capacity")
+    s.add("second", "p3", "It has 7GW in service agreements.", "7GW", "power", 7, unit="GW",
+          role="grid_capacity")
+    check = check_of(derive(s.figures), s["whole"])
+    assert not check.agrees and not check.alarm

@@ -22,6 +22,7 @@ from pipeline.figures.derive.reading import (
     entity_of,
     is_expectation,
     is_group,
+    is_said_falling,
     is_stated_multiple,
     is_stated_total,
     position,
@@ -88,6 +89,8 @@ _ANYWHERE: dict[str, Callable[[Figure], bool]] = {
     "per_gpu": lambda s: True,
     "ratio": lambda s: _says_power(clause_of(s)),
     "yearly": lambda s: stated_span(s.sentence or "", s.text) is not None,
+    "compared_multiple": lambda s: True,  # only the multiple it restates, said on its own
+    "parts": lambda s: True,  # only the whole it restates
 }
 # Rules whose results are so common ("24×", "3×") that a statement far from the inputs is
 # paired only when it agrees: a disagreement that far away is likelier another comparison.
@@ -97,6 +100,17 @@ _LEVEL = re.compile(r"\b(?:from|to)\s+(?:about\s+|around\s+|roughly\s+|nearly\s+
                     re.IGNORECASE)
 """Before a percentage that is a level a change runs from or to ("a rise from 5% in 2015"),
 not the change itself."""
+
+
+_THE_NOUN = re.compile(r"\s+the\s+([^,;.]*?)(?=\s+and\b|[,;.]|$)")
+
+
+def _of_another_quantity(s: Figure) -> bool:
+    """A multiple that names, right after it, what it multiplies, and that is no power: "9×
+    the GPUs and 24× the watts" is a ratio of GPUs."""
+    at = position(s)
+    named = _THE_NOUN.match((s.sentence or "")[at + len(s.text):]) if at is not None else None
+    return named is not None and not _says_power(named.group(1))
 
 
 def _says_change(s: Figure) -> bool:
@@ -109,7 +123,7 @@ _ONLY_IF: dict[str, Callable[[Figure], bool]] = {
     "sum": _ANYWHERE["sum"],
     "yoy": _says_change,
     "increment": _says_change,
-    "ratio": lambda s: not is_stated_multiple(s),
+    "ratio": lambda s: not (is_stated_multiple(s) or _of_another_quantity(s)),
 }
 # Rules whose result a statement of another role may restate, when it passes the test (in
 # place of the same role): a total draw of a node or a facility, the GPUs' power "from the
@@ -348,6 +362,8 @@ def _deviation(s: Figure, c: Figure, tolerance: float,
     claims, relative, and the tolerance s earns."""
     low, high, allowed = _claimed(s, c.unit, tolerance)
     c_low, c_high = loose or (c.low, c.high)
+    if c.unit == "%" and c_high < 0 < low and is_said_falling(s):
+        low, high = -high, -low  # "a decline of 40%" claims −40%
     if c_high < low:
         deviation = (low - c_high) / abs(c_high) if c_high else math.inf
     elif c_low > high:

@@ -1,7 +1,8 @@
 """Rules over change: periods read and ordered, series of one quantity over periods,
 year-over-year change, changes the text spells out ("to $70 B from $66 B"), the amount a
-stated change started from ("jumped by 75%, reaching 70,000 MW"), growth multiples, and
-yearly rates over several years.
+stated change started from ("jumped by 75%, reaching 70,000 MW"), growth multiples,
+yearly rates over several years, and a whole against its parts (what a total leaves besides
+a part added; a whole "in various stages" as the sum of the stages said after it).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pipeline.figures.derive.reading import (
     find,
     is_expectation,
     is_group,
+    is_said_falling,
     is_stated_multiple,
     is_stated_total,
     quantity_noun,
@@ -41,15 +43,17 @@ from pipeline.figures.units import compatible, convert
 _COMPARED = r"(?:compared (?:with|to)|compares (?:with|to)|versus|vs\.?)"
 _UP_FROM = re.compile(
     r"\b(?:up|down|rising|rose|risen|climbing|climbed|growing|grew|increas\w*|declin\w*|"
-    r"falling|fell|dropp\w*|jump\w*)\s+from\s*(?:(?:its|the|their|a)\s+(?:previous|prior|earlier|"
-    r"original|initial)\s+(?:estimate|forecast|guidance|plan|projection|figure)\s+of\s*)?$"
+    r"falling|fell|dropp\w*|jump\w*)(?:\s+(?:of|by)\s+[\d.,]+\s*(?:%|percent))?\s+from\s*"
+    r"(?:(?:its|the|their|a)\s+(?:previous|prior|earlier|original|initial|last)\s+(?:(?:estimate|"
+    r"expectation|forecast|guidance|plan|projection|figure)\s+of|year's|quarter's)\s*)?$"
     rf"|\b{_COMPARED}\s*$"
     r"|\b(?:above|below)\s+(?:(?:19|20)\d\d's\s+)?$",
     re.IGNORECASE,
 )
 """Before the old amount, said after the new one: "$9.2bn, up from $6.8bn last year", "an
-increase from its previous estimate of $43.2bn", "This compares to 21GW in July", "That is
-… significantly above 2024's $52.5bn"."""
+increase from its previous estimate of $43.2bn", "a decline of 40% from the previous
+expectation of $20 billion", "a 22% jump from the prior year's $269.92", "This compares to
+21GW in July", "That is … significantly above 2024's $52.5bn"."""
 _BACK_REFERENCE = re.compile(
     r"^\s*(?:this|that|which|it|the (?:total|figure|number|amount|sum|tally|spending|outlay))\b",
     re.IGNORECASE)
@@ -149,18 +153,21 @@ def _series(a: Article) -> list[list[Figure]]:
     return [figures for figures in series.values() if len(figures) > 1]
 
 
-def _add_change(a: Article, old: Figure, new: Figure, years: int = 1) -> None:
+def _add_change(a: Article, old: Figure, new: Figure, years: int = 1,
+                entity: str | None = None) -> None:
     """The change from old to new in percent; as a multiple too when the article states a
     growth multiple ("more than doubling"); and per year when it spans several years. Each
     carries the range its inputs allow as written ("40 GW" is 39.5–40.5 GW), for checks.
     None between an expectation and an actual of the same period: "analysts expected $12.16bn"
-    against the $12bn that came in is a miss, not a change."""
+    against the $12bn that came in is a miss, not a change. `entity`: whose it is, when the
+    inputs' entities say nothing of it ("" for unknown)."""
     if not _a_series(old, new):
         return
     multiple = div(bounds(new), bounds(old, new.unit))
     loose = div(_written(new), _written(old, new.unit))
     role = _growth_role(new)
-    entity = "combined" if new.origin == "computed" else entity_of(new) or entity_of(old)
+    if entity is None:
+        entity = "combined" if new.origin == "computed" else entity_of(new) or entity_of(old)
     a.add(
         "yoy",
         [old, new],
@@ -220,11 +227,21 @@ def _written(f: Figure, unit: str | None = None) -> tuple[float, float]:
 def _a_series(old: Figure, new: Figure) -> bool:
     """Whether old and new are two points of one time series: not an expectation against an
     actual unless each has its own period ("expected to reach 35 GW by 2030, up from 17 GW
-    in 2022" is a forecast of a later year)."""
+    in 2022" is a forecast of a later year; so is "$75 billion this year" against 2024's)."""
     if is_expectation(old) == is_expectation(new):
         return True
-    return None not in (period_key(old.period), period_key(new.period)) and (
-        old.period != new.period)
+    periods = [f.period if period_key(f.period) else _relative_period(f) for f in (old, new)]
+    return None not in periods and periods[0] != periods[1]
+
+
+_RELATIVE = re.compile(r"\b(?:this|next|last|the coming) (?:year|quarter)\b", re.IGNORECASE)
+"""A period said relative to now: "expects capex to hit $75 billion this year" is a forecast
+of its own year, against "2024's $52.5bn"."""
+
+
+def _relative_period(f: Figure) -> str | None:
+    said = _RELATIVE.search(clause_of(f))
+    return said.group().lower() if said else None
 
 
 _QUANTITY_ROLE = {"cost": "capex", "grid_capacity": "facility_power"}
@@ -274,6 +291,9 @@ def changes_in_text(a: Article) -> None:
                 _add_change(a, new, newer)  # "hit $9.2bn, up from $6.8bn last year"
             elif _RESTATED.search(before) and previous is not None:
                 _add_change(a, previous, new)  # "6 GW in February; today that number is 6.6 GW"
+            elif _IN_COMPARISON.match(sentence) and (then := _compared_with(said[:i], sentence,
+                                                                             new)):
+                _add_change(a, new, then, entity="")  # "26GW … In comparison, … only 8GW"
             elif _MORE.search(before[-16:]) and previous is not None:
                 a.add(
                     "increment",
@@ -289,17 +309,34 @@ def changes_in_text(a: Article) -> None:
                 )
 
 
+_IN_COMPARISON = re.compile(r"^\s*(?:in|by) comparison\b", re.IGNORECASE)
+"""A sentence that opens by setting its amount against the one said before it: "26GW … is
+within the … stage. In comparison, in July 2024, only 8GW was in that stage"."""
+
+
+def _compared_with(said: list[tuple[int, str, Figure]], sentence: str,
+                   old: Figure) -> Figure | None:
+    """The amount a sentence opening on "In comparison" sets its first amount against: the
+    same quantity said last before it in the paragraph (whoever the extractor said it was
+    of: the sentence points back to it), of the same standing (both actual or expected)."""
+    if any(where == sentence and f.kind == old.kind for _, where, f in said):
+        return None  # not the sentence's first amount
+    return next((f for _, where, f in reversed(said) if _same_quantity(f, old, whose=False)
+                 and is_expectation(f) == is_expectation(old)), None)
+
+
 def _said_before(a: Article, new: Figure) -> Figure | None:
     """What a sentence opening on "That" or "The total" points back to when its paragraph
     says nothing before it and its own sentence states no amount before it (but what was
     expected): the same quantity, whoever the extractor said it was of, that select()
-    finds said before it (add() marks the change far when it is)."""
+    finds said before it, as an actual, or as an expectation of a period of its own ("expects
+    … $75 billion this year"); add() marks the change far when it is."""
     at = find(new.sentence or "", new.text) or 0
     if any(f.kind == new.kind and not is_expectation(f)
            and (find(f.sentence or "", f.text) or 0) < at for f in a.said_with(new)):
         return None  # "That works out to $79 billion per company, up from $225 billion"
     before = [f for f in a.source if a.order[f.id] < a.order[new.id]
-              and _same_quantity(f, new, whose=False) and not is_expectation(f)]
+              and _same_quantity(f, new, whose=False) and _a_series(new, f)]
     pick = a.select(new, before)
     return pick.figure if pick else None
 
@@ -367,8 +404,6 @@ def _stated_from(said: list[tuple[int, str, Figure]], sentence: str, new: Figure
     return None
 
 
-_FALL = roles.keywords("fall", "fell", "drop", "decline", "cut", "reduc", "lower", "shrink",
-                       "shrank", "down")
 _REACHING = re.compile(r"\b(?:reaching|(?<!compared )(?<!compares )to|at|hitting|hit|totaling|"
                        r"totalling)\s*$", re.IGNORECASE)
 _FROM = re.compile(rf"\b(?:from|{_COMPARED})\s*$", re.IGNORECASE)
@@ -543,6 +578,41 @@ def remainders(a: Article) -> None:
 
 
 _BRINGING = re.compile(r"\bbring(?:s|ing)?\b[^.]*\bto\b", re.IGNORECASE)
+_SPLIT = roles.keywords("stages", "phases", "categories", "segments")
+"""A whole said to be spread over parts: "approximately 40GW in various stages of contracting"."""
+
+
+def parts_of_wholes(a: Article) -> None:
+    """A whole said to be spread over stages or categories, summed from the amounts of the same
+    quantity said after it, each smaller than it: "40GW in various stages of contracting" …
+    "26GW … within the … letters of authorization stage", "9GW in electrical service
+    agreements", "5GW … that has executed construction letters" = 40 GW. Not an amount a
+    change runs from ("In comparison, in July 2024, only 8GW"), the size of a change ("an
+    increase of 1GW") or an expectation. Checked against the whole alone, and inferred (never
+    an alarm): that the parts are all of its stages is read from nothing but their order."""
+    starts = {c.figure.inputs[0] for c in a.calcs if c.rule == "yoy"}
+    for whole in a.having(lambda f: f.kind in ("money", "energy", "power") and f.per is None
+                          and bool(_SPLIT.search(clause_of(f)))):
+        parts = [f for f in a.source if a.order[f.id] > a.order[whole.id] and f.id not in starts
+                 and _same_quantity(f, whole, whose=False) and not _before(f, _DELTA)
+                 and not is_expectation(f) and bounds(f, whole.unit)[1] < whole.low]
+        if len(parts) < 2:
+            continue
+        a.add(
+            "parts",
+            parts,
+            " + ".join(a.show(f) for f in parts),
+            (sum(bounds(f, whole.unit)[0] for f in parts),
+             sum(bounds(f, whole.unit)[1] for f in parts)),
+            kind=whole.kind,
+            unit=whole.unit,
+            period=whole.period,
+            role=role_of(whole),
+            entity=entity_of(whole),
+            subject=f"{name_of(whole)}, summed from its parts",
+            restates=whole,
+            inferred=True,
+        )
 
 
 def _said_added(f: Figure) -> bool:
@@ -590,8 +660,7 @@ def _a_change(f: Figure) -> bool:
 
 
 def _from_delta(a: Article, new: Figure, delta: Figure) -> None:
-    clause = clause_of(delta)
-    falls = bool(_FALL.search(clause[: max(clause.find(delta.text), 0)]))
+    falls = is_said_falling(delta)
     low, high = bounds(delta, new.unit)
     a.add(
         "start",
@@ -607,8 +676,7 @@ def _from_delta(a: Article, new: Figure, delta: Figure) -> None:
 
 
 def _from_percent(a: Article, new: Figure, change: Figure) -> None:
-    clause = clause_of(change)
-    falls = bool(_FALL.search(clause[: max(clause.find(change.text), 0)]))
+    falls = is_said_falling(change)
     factor = (1 - change.high / 100, 1 - change.low / 100) if falls else (
         1 + change.low / 100, 1 + change.high / 100)
     a.add(

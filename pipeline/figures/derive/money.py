@@ -360,12 +360,17 @@ def _is_rack_price(f: Figure) -> bool:
 
 def per_gpu(a: Article) -> None:
     """Price per GPU = rack price ÷ GPUs per rack ($3 M ÷ 72 GPUs = $41,667), with the GPU
-    count that best matches the price (_best_match)."""
+    count that best matches the price (_best_match); and the price of a system ÷ the GPUs
+    counted inside one such system ("This AI server … about $3 million" ÷ the 36 GB200s × 2
+    GPUs of "the AI server")."""
     gpus = [f for f in a.having(has_role("count_gpus"))
             if f.per == "rack" or "rack" in f"{entity_of(f)} {clause_of(f)}".lower()
             or f.low <= 1000]
-    for price in a.having(_is_rack_price):
-        count = _best_match(a, price, gpus)
+    pairs = [(price, _best_match(a, price, gpus)) for price in a.having(_is_rack_price)]
+    inside = [f for f in a.of("per_unit") if f.role == "count_gpus"]
+    for price in a.having(lambda f: _is_facility_money(f) and not _is_rack_price(f)):
+        pairs += [(price, f) for f in inside if same_entity(entity_of(price), f.entity)]
+    for price, count in pairs:
         if count is not None:
             a.add(
                 "per_gpu",

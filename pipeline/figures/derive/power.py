@@ -29,6 +29,8 @@ from pipeline.figures.derive.reading import (
     is_it_load,
     is_legacy_rack,
     is_modern_rack,
+    is_rack_power,
+    is_said_now,
     position,
     role_of,
 )
@@ -41,12 +43,17 @@ HOURS_PER_YEAR = 8760  # 365 × 24: arithmetic, not an assumption
 
 def density_ratios(a: Article) -> None:
     """Each high-density rack ÷ each typical/legacy rack the article states (130 kW ÷ 5–15 kW
-    = 8.7×–26×); with none stated, ÷ an assumed typical rack, when assumptions are given."""
+    = 8.7×–26×), with none stated, ÷ an assumed typical rack, when assumptions are given; and
+    each denser rack ÷ an AI rack said to be today's (600 kW ÷ "the current" 120 kW = 5×),
+    inferred (never an alarm): that it is the baseline is read from one word."""
     legacy = unique(a.having(is_legacy_rack)) or [
         f for f in a.assumptions if f.kind == "power" and f.per == "rack"
     ]
-    for head in unique(a.having(is_modern_rack)):
-        for old in legacy:
+    heads = unique(a.having(is_modern_rack))
+    current = [f for f in heads if is_said_now(f)]
+    baselines = [*legacy, *current]
+    for head in heads:
+        for old in baselines:
             ratio = div(bounds(head), bounds(old, head.unit))
             if ratio[0] <= 1:
                 continue  # not a high-density rack against a legacy one
@@ -59,6 +66,7 @@ def density_ratios(a: Article) -> None:
                 unit="x",
                 role="ratio",  # no entity: a stated ratio's is the rack it is compared with
                 subject=f"{name_of(head)} against {name_of(old)}",
+                inferred=any(old is f for f in current),
             )
 
 
@@ -265,8 +273,9 @@ def chips_power(a: Article) -> None:
 
 def power_per_gpu(a: Article) -> None:
     """All-in power per GPU = a rack's, a system's or a facility's power (IT load or total
-    draw) ÷ the GPUs said in its sentence (120 kW ÷ 72 GPUs = 1.67 kW): what each GPU costs
-    in power with everything around it."""
+    draw) ÷ the GPUs said in its sentence (120 kW ÷ 72 GPUs = 1.67 kW), or a rack's power ÷
+    the GPUs per rack said of the same rack (in its paragraph, or naming it): what each GPU
+    costs in power with everything around it."""
     for load in a.having(lambda f: is_it_load(f) or is_facility_draw(f) or role_of(f) in (
             "rack_power", "server_power") or _system_power(f)):
         gpus = [f for f in a.sentences[(load.paragraph_id, load.sentence)]
@@ -274,6 +283,10 @@ def power_per_gpu(a: Article) -> None:
         if gpus:
             count = max(gpus, key=lambda f: f.high)
             _add_per_gpu(a, load, count)
+    for count in a.having(lambda f: role_of(f) == "count_gpus" and f.per == "rack"):
+        pick = a.select(count, a.having(is_rack_power))  # "576 [GPUs] per rack"
+        if pick is not None and (pick.entity or (pick.sure and pick.entity is None)):
+            _add_per_gpu(a, pick.figure, count)
     for load in a.having(_chips_load):
         if not any(role_of(f) == "count_gpus" for f in a.said_with(load)):
             pick = a.select(load, a.having(lambda f: role_of(f) == "count_gpus"
@@ -438,20 +451,30 @@ def compared_multiples(a: Article) -> None:
     """A multiple that compares two things its sentence gives no figures for ("could consume
     about twice as much electricity as the city of New Orleans"), recomputed from the only
     two amounts of one kind its paragraph states elsewhere (the city's 1,200 MW and the data
-    center's 2.4 GW): larger ÷ smaller = 2×. Paired with that multiple only, and inferred
-    (never an alarm): which amount is whose is read from nothing but their count."""
+    center's 2.4 GW): larger ÷ smaller = 2×. A multiple said in a paragraph of its own, with
+    no amounts ("Eleven and a half times, in three delivery years."), comments on the
+    paragraph before it: its only two amounts of one kind ($28.92 and $333.44). Paired with
+    that multiple only, and inferred (never an alarm): which amount is whose is read from
+    nothing but their count."""
+    paragraphs = list(dict.fromkeys(f.paragraph_id for f in a.source))
     for word in a.having(lambda f: f.kind == "ratio" and f.unit == "x" and f.per is None):
         sentence = word.sentence or ""
         at = find(sentence, word.text)
-        if at is None or not _AS_MUCH.match(sentence[at + len(word.text):]) or any(
-                f.kind in _AMOUNTS for f in a.said_with(word)):
+        if at is None or any(f.kind in _AMOUNTS for f in a.said_with(word)):
             continue
-        elsewhere = [f for f in a.source if f.paragraph_id == word.paragraph_id
-                     and f.sentence != word.sentence and f.kind in _AMOUNTS and f.per is None]
-        kinds = {f.kind for f in elsewhere}
-        if len(elsewhere) != 2 or len(kinds) != 1 or (
-                entity_of(elsewhere[0]) == entity_of(elsewhere[1])):
+        here = paragraphs.index(word.paragraph_id)
+        amounts = [f for f in a.source if f.kind in _AMOUNTS and f.per is None
+                   and f.sentence != word.sentence]
+        elsewhere = [f for f in amounts if f.paragraph_id == word.paragraph_id]
+        if not _AS_MUCH.match(sentence[at + len(word.text):]):
+            if elsewhere or here == 0:
+                continue
+            elsewhere = [f for f in amounts if f.paragraph_id == paragraphs[here - 1]]
+        pairs = [[f for f in elsewhere if f.kind == kind] for kind in _AMOUNTS]
+        pairs = [pair for pair in pairs if len(pair) == 2]
+        if len(pairs) != 1 or entity_of(pairs[0][0]) == entity_of(pairs[0][1]):
             continue
+        elsewhere = pairs[0]
         unit = elsewhere[0].unit
         small, big = sorted(elsewhere, key=lambda f: convert(f.high, f.unit, unit))
         a.add(

@@ -89,14 +89,35 @@ def entity_of(f: Figure) -> str:
     return f.entity or f.subject
 
 
+def is_rack_power(f: Figure) -> bool:
+    """A rack's power: its role, or a system's power its clause says is of a rack of that
+    system ("An HGX H100 DLC rack lands near 60 kW", said of "HGX H100 DLC")."""
+    role = role_of(f)
+    if role != "server_power" or f.per is not None or not entity_of(f):
+        return role == "rack_power"
+    clause = clause_of(f)
+    return re.search(re.escape(entity_of(f)) + r"\s+(?:rack|cabinet)\b",
+                     clause[: max(clause.find(f.text), 0)], re.IGNORECASE) is not None
+
+
 def is_legacy_rack(f: Figure) -> bool:
     """A rack the article contrasts with AI racks: "traditional", "typical", "older" …"""
-    return role_of(f) == "rack_power" and roles.is_legacy(
-        f"{entity_of(f)} {f.subject} {clause_of(f)}")
+    return is_rack_power(f) and roles.is_legacy(f"{entity_of(f)} {f.subject} {clause_of(f)}")
 
 
 def is_modern_rack(f: Figure) -> bool:
-    return role_of(f) == "rack_power" and not is_legacy_rack(f)
+    return is_rack_power(f) and not is_legacy_rack(f)
+
+
+_NOW = re.compile(r"(?<!direct )(?<!alternating )\bcurrent\b|\btoday's|\bexisting\b|"
+                  r"\bpresent-day\b", re.IGNORECASE)
+"""Said to be today's: "the current Blackwell racks" (not a "direct current" one)."""
+
+
+def is_said_now(f: Figure) -> bool:
+    """Said to be today's ("The current Blackwell B200 server racks … 120kW per rack"): of an
+    AI rack, the baseline a coming, denser rack is compared with."""
+    return bool(_NOW.search(f"{entity_of(f)} {f.subject} {clause_of(f)}"))
 
 
 def is_facility_draw(f: Figure) -> bool:
@@ -115,6 +136,16 @@ def is_it_load(f: Figure) -> bool:
     at, sentence = position(f), f.sentence or ""
     said = at is not None and bool(_SAID_IT.match(sentence[at + len(f.text):]))
     return role_of(f) == "facility_power" or said or bool(_IT.search(entity_of(f)))
+
+
+_FALL = roles.keywords("fall", "fell", "drop", "decline", "cut", "reduc", "lower", "shrink",
+                       "shrank", "down")
+
+
+def is_said_falling(f: Figure) -> bool:
+    """Said as a fall by the words of its clause before it: "a sharp decline of 40%"."""
+    clause = clause_of(f)
+    return bool(_FALL.search(clause[: max(clause.find(f.text), 0)]))
 
 
 def has_role(role: str) -> Callable[[Figure], bool]:
@@ -246,7 +277,8 @@ def _noun_near(sentence: str, text: str) -> str | None:
     clause = clause_in(sentence, text)
     at = max(clause.find(text), 0)
     nouns = [(abs(m.start() - at), m.group(1).lower()) for m in _QUANTITY_NOUN.finditer(clause)]
-    return min(nouns)[1] if nouns else None
+    noun = min(nouns)[1] if nouns else None
+    return "capex" if noun == "capital expenditure" else noun  # one quantity, two spellings
 
 
 def written_bounds(f: Figure) -> tuple[float, float]:
