@@ -4,7 +4,7 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := ffmpeg espeak-ng redis-server fonts-dejavu-core
+APT_PACKAGES := ffmpeg espeak-ng festival festvox-us-slt-hts redis-server fonts-dejavu-core
 # The browser tests drive Debian's Chromium through Playwright (no browser download).
 TEST_APT_PACKAGES := chromium
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
