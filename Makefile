@@ -12,10 +12,8 @@ EXAMPLE := examples/gigawatt-racks.md
 
 .PHONY: demo test lint system test-system venv clean
 
-# The demo publishes even when QA flags lines: the packaged Whisper tiny.en mishears
-# espeak-ng's voice often enough to flag lines a listener understands (see README).
 demo: system $(BIN)/.runtime
-	$(BIN)/infracast make --allow-failed-qa $(EXAMPLE)
+	$(BIN)/infracast make $(EXAMPLE)
 
 test: system test-system $(BIN)/.dev
 	$(BIN)/ruff check .

@@ -9,6 +9,8 @@ Cases, each in a fresh process so its RSS is its own:
 - espeak-ng on the same lines.
 - re-rendering one edited line of an already rendered script (target < 3 s),
   timed as the call and as a whole fresh process (what `infracast rerender` pays).
+  That is the clip alone: bench/rerender_line.py times the whole render stage after
+  an edit, assembly and mastering included, step by step.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """Transcription with word timestamps: audio seconds per wall second, accuracy and peak RSS,
 faster-whisper (int8) and openai-whisper (the converted checkpoint, float32) side by side,
-each over the whole episode and clip by clip. Target: >= 15x real time.
+each over the whole episode and clip by clip, and faster-whisper with Whisper base (the
+QA's second opinion, joined from its two packages into a temporary data root) over the
+whole episode. Target: >= 15x real time.
 
 python -m bench.transcribe_speed [--beam N]
 
@@ -34,8 +36,9 @@ VOICES = ("en-us+f3", "en-us+m3")
 SPEAKERS = ("Lena", "Miles")
 GAP = 0.6
 TARGET_SECONDS = 60.0
-CASES = [("faster-whisper", "episode"), ("faster-whisper", "clips"),
-         ("whisper", "episode"), ("whisper", "clips")]
+CASES = [("faster-whisper", "tiny.en", "episode"), ("faster-whisper", "tiny.en", "clips"),
+         ("whisper", "tiny.en", "episode"), ("whisper", "tiny.en", "clips"),
+         ("faster-whisper", "base", "episode")]
 
 
 def sentences() -> list[str]:
@@ -84,7 +87,8 @@ def make_episode(folder: Path) -> tuple[float, int]:
     return at, len(lines)
 
 
-def run_case(backend: str, mode: str, folder: Path, beam: int) -> dict[str, float]:
+def run_case(backend: str, name: str, mode: str, folder: Path,
+             beam: int) -> dict[str, float]:
     """One case in this process: warm up, transcribe, score. Prints nothing."""
     from pipeline import transcribe as tx
 
@@ -92,8 +96,9 @@ def run_case(backend: str, mode: str, folder: Path, beam: int) -> dict[str, floa
     script = Script.model_validate(meta["script"])
     timeline = Timeline.model_validate(meta["timeline"])
     clips = [(Path(p), float(o)) for p, o in meta["clips"]]
-    model = str(folder / "whisper.pt") if backend == "whisper" else "tiny.en"
-    options = tx.TranscribeOptions(backend=backend, model=model, beam_size=beam)
+    model = str(folder / "whisper.pt") if backend == "whisper" else name
+    options = tx.TranscribeOptions(backend=backend, model=model, beam_size=beam,
+                                   data_root=folder)
     tx.transcribe_episode(folder / "episode.mp3", clips[:1], "clips", options)  # load, warm
     start = time.perf_counter()
     words = tx.transcribe_episode(folder / "episode.mp3", clips, cast(tx.Mode, mode), options)
@@ -106,12 +111,12 @@ def run_case(backend: str, mode: str, folder: Path, beam: int) -> dict[str, floa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--beam", type=int, default=5, help="beam size for both backends")
-    parser.add_argument("--case", nargs=3, metavar=("BACKEND", "MODE", "FOLDER"),
+    parser.add_argument("--case", nargs=4, metavar=("BACKEND", "MODEL", "MODE", "FOLDER"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.case:
-        backend, mode, folder = args.case
-        print(json.dumps(run_case(backend, mode, Path(folder), args.beam)))
+        backend, name, mode, folder = args.case
+        print(json.dumps(run_case(backend, name, mode, Path(folder), args.beam)))
         return
     from pipeline.whisper_convert import convert_packaged
 
@@ -124,14 +129,15 @@ def main() -> None:
         rows = [("audio", f"{duration:.1f} s of espeak-ng, {count} lines, "
                  f"beam {args.beam}, word timestamps on"),
                 ("convert tiny.en (CT2 -> openai-whisper)", f"{converted:.1f} s")]
-        for backend, mode in CASES:
+        for backend, name, mode in CASES:
             done = subprocess.run(
                 [sys.executable, "-m", "bench.transcribe_speed", "--beam", str(args.beam),
-                 "--case", backend, mode, str(folder)],
+                 "--case", backend, name, mode, str(folder)],
                 check=True, capture_output=True, text=True,
             )
             r = json.loads(done.stdout.strip().splitlines()[-1])
-            label = f"{backend} ({'int8' if backend == 'faster-whisper' else 'fp32'}), {mode}"
+            kind = "int8" if backend == "faster-whisper" else "fp32"
+            label = f"{backend} {name} ({kind}), {mode}"
             rows.append((label, f"{duration / r['wall']:5.1f}x real time  {r['wall']:5.1f} s  "
                          f"WER {r['wer']:.3f} ({int(r['flagged'])} lines flagged)  "
                          f"peak RSS {r['rss_mb']:.0f} MB"))

@@ -304,11 +304,11 @@ def run_one(c: Context, episode_id: int, name: str) -> None:
 @cli.command()
 @click.argument("episode_id", type=int)
 @click.option("--failed", is_flag=True, required=True, help="Re-render the lines QA flagged.")
-@click.option("--engine", type=click.Choice(["piper", "espeak"]), help="Say them with this engine.")
 @pass_ctx
-def rerender(c: Context, episode_id: int, failed: bool, engine: str | None) -> None:
-    """Re-render the lines QA flagged (slower, or with another engine), then transcribe again."""
-    episode, lines = orchestrate.rerender_lines(c.store, c.settings, episode_id, engine=engine)
+def rerender(c: Context, episode_id: int, failed: bool) -> None:
+    """Re-render the lines QA flagged in the same host's voice (slower, then the host's
+    alternate voices), then transcribe again."""
+    episode, lines = orchestrate.rerender_lines(c.store, c.settings, episode_id)
     out.print(f"re-rendering {len(lines)} line(s): {', '.join(lines)}")
     if c.settings.embedded:
         episode = orchestrate.run_episode(c.store, c.settings, episode_id)

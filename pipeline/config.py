@@ -34,12 +34,17 @@ class Host(BaseModel):
     name: str
     role: str
     voice: Voice = Field(default_factory=Voice)
+    alternates: list[Voice] = Field(default_factory=list)
+    """Other voices the host may speak a line with when QA flags it (never another host's)."""
 
 
 def _default_hosts() -> list[Host]:
     return [
         Host(
-            name="Lena", role="leads and explains", voice=Voice(engine="espeak", voice="en-us+f3")
+            name="Lena",
+            role="leads and explains",
+            voice=Voice(engine="festival", voice="cmu_us_slt_arctic_hts"),
+            alternates=[Voice(engine="espeak", voice="en-us+f3")],
         ),
         Host(
             name="Miles", role="asks, connects and reacts", voice=Voice(engine="piper", voice="joe")
@@ -61,6 +66,10 @@ class Show(BaseModel):
     base_url: str = "http://localhost:8000/feeds"
     hosts: list[Host] = Field(default_factory=_default_hosts)
     auto_approve: bool = False
+    auto_rerender: bool = Field(
+        True, description="say each line QA flags once more, one step down its host's "
+        "ladder of voices, before holding the episode"
+    )
     use_assumptions: bool = False
     writer: str = "extractive"
     minutes: float = Field(5.0, ge=0.5, le=120)
@@ -126,7 +135,13 @@ class Settings(BaseSettings):
     render_workers: int = Field(2, ge=1, description="Processes rendering speech in embedded mode.")
     asr_backend: str = Field("faster-whisper", description='"faster-whisper" or "whisper".')
     asr_model: str = Field(
-        "tiny.en", description="Whisper model: tiny.en (packaged) or a path to one."
+        "tiny.en",
+        description='Whisper model for the episode: "tiny.en", "base" (both packaged) or a path.',
+    )
+    asr_recheck_model: str = Field(
+        "base",
+        description='Model that hears each flagged line again on its own before it stays '
+        'flagged: "base", "tiny.en", a path, or "" for no second opinion.',
     )
     qa_threshold: float = Field(
         0.15, ge=0, le=1, description="Word error rate above which a line is flagged."

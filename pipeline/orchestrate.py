@@ -18,7 +18,7 @@ from typing import Protocol
 from pydantic import BaseModel
 
 from pipeline import editing, ingest
-from pipeline.config import Settings, Voice
+from pipeline.config import Settings
 from pipeline.errors import (
     ConflictError,
     Held,
@@ -38,7 +38,6 @@ from pipeline.models import (
     StoredFile,
 )
 from pipeline.stages import (
-    OVERRIDES,
     PUBLISHING,
     QUEUES,
     STAGES,
@@ -46,8 +45,8 @@ from pipeline.stages import (
     Stage,
     StageEnv,
     StageResult,
+    say_again,
     write_json,
-    write_text,
 )
 from pipeline.store import Store, file_digest
 
@@ -322,22 +321,18 @@ def unpublish(store: Store, settings: Settings, episode_id: int, who: str) -> Ep
     return episode
 
 
-# What a flagged line is re-rendered with when another engine is asked for.
-ENGINE_DEFAULT_VOICES = {"piper": "joe", "espeak": "en-us"}
-
-
 def rerender_lines(
     store: Store,
     settings: Settings,
     episode_id: int,
     line_ids: list[str] | None = None,
-    engine: str | None = None,
 ) -> tuple[Episode, list[str]]:
-    """Send a transcribed episode back to rendering, with new voices for some lines: those
-    named, or those QA flagged.
+    """Send a transcribed episode back to rendering, with the next fallback voice for some
+    lines: those named, or those QA flagged.
 
-    Each line is said 10% slower by its own voice, or by `engine` when given. Clips
-    are cached by what they say and how, so only those lines are rendered again.
+    Each line moves one step down its host's ladder (`speech.fallback`): 10% slower,
+    then the host's alternate voices. Clips are cached by what they say and how, so only those
+    lines are rendered again.
     """
     episode = store.episode(episode_id)
     if episode.state not in (EpisodeState.TRANSCRIBED, EpisodeState.ANNOTATED):
@@ -357,19 +352,7 @@ def rerender_lines(
     unknown = set(line_ids) - {line.id for line in script.lines}
     if unknown:
         raise InputError(f"episode {episode_id} has no line {', '.join(sorted(unknown))}")
-    voices = {h.name: h.voice for h in settings.show(episode.show).hosts}
-    path = folder / OVERRIDES
-    overrides = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    for line in script.lines:
-        if line.id in line_ids:
-            voice = voices[line.speaker]
-            if engine and engine != voice.engine:
-                voice = Voice(engine=engine, voice=ENGINE_DEFAULT_VOICES[engine], speed=voice.speed)
-            else:
-                current = Voice.model_validate(overrides.get(line.id, voice.model_dump()))
-                voice = current.model_copy(update={"speed": round(current.speed * 0.9, 3)})
-            overrides[line.id] = voice.model_dump()
-    write_text(path, json.dumps(overrides, indent=2))
+    say_again(folder, settings.show(episode.show).hosts, script, line_ids)
     note = f"re-render {', '.join(line_ids)}"
     return store.move(episode_id, episode.state, EpisodeState.APPROVED, note), line_ids
 

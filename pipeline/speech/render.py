@@ -32,7 +32,7 @@ from pipeline.config import Voice
 from pipeline.speech.engines import engine_named
 
 # Bump when the clip format or the rendering itself changes, to retire old clips.
-CLIP_FORMAT = 1
+CLIP_FORMAT = 2  # 2: Piper says "-teen" numbers with the stress on "teen"
 
 
 @dataclass(frozen=True)
