@@ -1,7 +1,9 @@
 """The whole audio stage for a 10-minute episode: render, master, transcribe, QA.
 
 Targets: < 75 s in all, peak RSS per process < 1 GB. Starts from an empty clip
-cache, then re-renders after editing one line (target < 3 s for that line).
+cache, then re-renders after editing one line (target < 3 s for that line). Each
+stage runs once (the show's `auto_rerender` is off): a line QA flags would add a
+second render and transcription, counted in the table's "flagged" row instead.
 
 A sampler reads this process's RSS (/proc/self/status, every 20 ms) and charges it
 to the step then running (render's clips, assembly's load / level / arrange /
@@ -156,7 +158,7 @@ def measure() -> None:
     # Every section gets a segment, so a long article makes a longer episode than asked.
     words = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
     with tempfile.TemporaryDirectory() as tmp:
-        show = Show(auto_approve=True, minutes=minutes)
+        show = Show(auto_approve=True, auto_rerender=False, minutes=minutes)
         settings = Settings(data_root=Path(tmp), shows={"infracast": show})
         store = Store(settings.db_url, settings.data_root)
         source = Source(kind="markdown", uri="bench.md", text=long_article(words))
