@@ -626,6 +626,9 @@ def test_the_episode_audio_is_served_with_ranges(listen: Web) -> None:
 @pytest.mark.slow
 def test_rerendering_a_line_sends_the_episode_back_to_render(listen: Web) -> None:
     recorder = recording(listen)
+    voices = listen.store.episode_dir(1) / "overrides.json"
+    # QA may already have said a misheard line a second time while the episode was made.
+    before = json.loads(voices.read_text()) if voices.is_file() else {}
     r = listen.client.post(
         "/episodes/1/rerender-line",
         data={"csrf_token": listen.csrf, "line_id": "l3"},
@@ -635,8 +638,8 @@ def test_rerendering_a_line_sends_the_episode_back_to_render(listen: Web) -> Non
     assert r.headers["location"] == "/episodes/1?done=rerender"
     assert listen.store.episode(1).state == EpisodeState.APPROVED
     assert recorder.sent == [(1, "render")]
-    overrides = json.loads((listen.store.episode_dir(1) / "overrides.json").read_text())
-    assert list(overrides) == ["l3"]
+    overrides = json.loads(voices.read_text())
+    assert set(overrides) == set(before) | {"l3"} and overrides["l3"] != before.get("l3")
     page = listen.client.get(r.headers["location"]).text
     assert "The line goes back to rendering" in page
     assert "re-render l3" in page
