@@ -65,7 +65,7 @@ class RssByStep:
         anon, file = rss_mb()
         with self._lock:
             call = self.calls[-1]
-            if not self.torch_from and "torch" in sys.modules:
+            if not self.torch_from and sys.modules.get("torch") is not None:
                 self.torch_from = call[0]
             if anon + file > call[2] + call[3]:
                 call[2], call[3] = anon, file

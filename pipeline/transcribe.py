@@ -54,7 +54,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -198,7 +198,11 @@ def resolve_model(backend: str, model: str, data_root: Path | None = None) -> Pa
 _load_lock = threading.Lock()
 
 
-@cache
+# One model held at a time: QA's second opinion (base, about 250 MB) takes the place of the
+# episode's recogniser (tiny.en) instead of joining it, so that a worker's memory after the
+# transcribe stage is not the two models on top of what rendering needs. Loading tiny.en
+# again for the next episode costs about 0.3 s.
+@lru_cache(maxsize=1)
 def _faster_whisper_model(path: Path, compute_type: str, threads: int) -> Any:
     from faster_whisper import WhisperModel
 
@@ -362,7 +366,40 @@ def _options(backend: str, model: str, extra: Mapping[str, Any]) -> TranscribeOp
 
 
 def _file(audio: Path, options: TranscribeOptions) -> list[Word]:
-    return _run(load_audio(audio), 0.0, options, audio)
+    samples = load_audio(audio)
+    words: list[Word] = []
+    for start, stop in pieces(samples):
+        words += _run(samples[start:stop], start / SAMPLE_RATE, options, audio)
+    return words
+
+
+PIECE = 120.0  # seconds of audio the recogniser is given at once, at most
+QUIET_WINDOW = 0.1  # seconds: the stretch whose energy says where the audio is quietest
+
+
+def pieces(samples: np.ndarray, longest: float = PIECE) -> list[tuple[int, int]]:
+    """`samples` cut into pieces of at most `longest` seconds, each cut at the quietest
+    tenth of a second in the last quarter of its piece (a pause between lines, in an
+    episode): (start, stop) sample indices covering all of it.
+
+    Whisper hears 30-second windows whatever it is given, but it turns the whole input
+    into a spectrogram first: 470 MB for ten minutes, the largest allocation of the
+    transcribe stage. Two minutes at a time, it is under 100 MB.
+    """
+    most = round(longest * SAMPLE_RATE)
+    window = round(QUIET_WINDOW * SAMPLE_RATE)
+    out: list[tuple[int, int]] = []
+    start = 0
+    while len(samples) - start > most:
+        lo = start + most * 3 // 4
+        search = samples[lo : start + most]
+        summed = np.concatenate(([0.0], np.cumsum(np.square(search, dtype=np.float64))))
+        energy = summed[window:] - summed[:-window]  # of each window, by where it starts
+        stop = lo + int(np.argmin(energy)) + window // 2
+        out.append((start, stop))
+        start = stop
+    out.append((start, len(samples)))
+    return out
 
 
 def _clips(clips: Sequence[Clip], options: TranscribeOptions) -> list[Word]:

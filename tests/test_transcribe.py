@@ -12,6 +12,7 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 import webvtt
 
@@ -103,6 +104,34 @@ def test_faster_whisper_gives_ordered_word_timestamps(heard: list[Word], episode
     first = episode.timeline.lines[0]
     assert first.start - 0.3 <= kilowatts.start < kilowatts.end <= first.end + 0.3
 
+
+
+def test_long_audio_is_heard_in_pieces_cut_in_its_pauses() -> None:
+    rate = tx.SAMPLE_RATE
+    rng = np.random.default_rng(7)
+    speech = (rng.standard_normal(rate * 50) * 0.1).astype(np.float32)
+    for pause in (41.0, 83.5, 97.0, 140.0):  # 0.4 s pauses; the cuts go in them
+        speech = np.concatenate([speech[: int(pause * rate)], np.zeros(int(0.4 * rate), np.float32),
+                                 (rng.standard_normal(rate * 20) * 0.1).astype(np.float32)])
+    cuts = tx.pieces(speech, longest=50.0)
+    assert cuts[0][0] == 0 and cuts[-1][1] == len(speech)
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(cuts))
+    assert all(stop - start <= 50 * rate for start, stop in cuts)
+    for _, stop in cuts[:-1]:
+        assert np.all(speech[stop - rate // 20 : stop + rate // 20] == 0)  # inside a pause
+
+
+def test_words_heard_piece_by_piece_keep_their_episode_times(
+    episode: Episode, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = tx.pieces
+    monkeypatch.setattr(tx, "pieces", lambda samples: whole(samples, longest=4.0))
+    words = tx.transcribe(episode.audio)
+    assert len(tx.pieces(tx.load_audio(episode.audio))) > 1
+    _assert_words_ok(words, episode.timeline.duration)
+    second = episode.timeline.lines[1]
+    google = next(w for w in words if "google" in w.text.lower())
+    assert second.start - 0.3 <= google.start <= second.end
 
 @pytest.mark.slow
 def test_openai_whisper_gives_word_timestamps_without_triton(
