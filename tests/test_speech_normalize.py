@@ -157,9 +157,15 @@ def test_words_for_comparison_match_digits_and_words() -> None:
     heard = "A G B two hundred rack draws one hundred and thirty kilowatts, up from 15 kilowatts"
     heard += " in 2020."
     assert words_for_comparison(script) == words_for_comparison(heard)
-    assert words_for_comparison("It's 40% of GPUs") == [
-        "its", "forty", "percent", "of", "g", "p", "us"
-    ]
+    assert words_for_comparison("It's 40% of GPUs") == ["its", "forty", "percent", "of", "gpus"]
+
+
+def test_a_name_said_letter_by_letter_is_one_word_however_it_is_written() -> None:
+    script = words_for_comparison("the Nvidia GB300 NVL72 with 18 DPUs, in the U.S.")
+    heard = words_for_comparison("the Nvidia G B 300 N-V-L 72 with 18 dpus, in the US")
+    assert script == heard
+    assert "gb" in script and "dpus" in script
+    assert words_for_comparison("a T-shirt, plan a") == ["a", "t", "shirt", "plan", "a"]
 
 
 def test_a_model_code_before_a_number_is_kept_apart_from_it() -> None:

@@ -180,7 +180,27 @@ def words_for_comparison(text: str, lexicon: Mapping[str, str] | None = None) ->
     A possessive on a number ("2024's $83 billion") is dropped, so the number's words
     are the same as when it is said on its own (QA looks for each figure that way)."""
     said = POSSESSIVE_NUMBER.sub(r"\1", spoken(text, lexicon).lower())
-    return _watts_in_plural(re.findall(r"[a-z0-9]+", said.replace("'", "").replace("’", "")))
+    said = SPELT_LETTERS.sub(lambda m: m[0].replace("-", ""), said.replace("’", "'"))
+    return _watts_in_plural(_letters_joined(re.findall(r"[a-z0-9]+", said.replace("'", ""))))
+
+
+def _letters_joined(words: list[str]) -> list[str]:
+    """Single letters in a row as one word ("g b" → "gb", "u s" → "us"); "a" is a word."""
+    out: list[str] = []
+    run = False  # whether out[-1] is letters joined so far
+    for w in words:
+        letter = len(w) == 1 and w.isalpha() and w != "a"
+        if letter and run:
+            out[-1] += w
+        else:
+            out.append(w)
+        run = letter
+    return out
+
+
+# A name said letter by letter ("G-B", "D-P-U's") is one word however a recogniser writes
+# it: "GB", "G B" or "gb" are the same thing heard.
+SPELT_LETTERS = re.compile(r"(?<![\w-])[a-z](?:-[a-z])+(?:'?s)?(?![\w-])")
 
 
 def _watts_in_plural(words: list[str]) -> list[str]:
