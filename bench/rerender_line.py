@@ -2,10 +2,10 @@
 
 Makes an episode of about MINUTES minutes (render stage from an empty clip cache),
 edits one line of the second host, and runs the render stage again: one clip is
-new, and the episode is assembled, mastered, encoded and measured again. Then the
-same assembly once more, warm-started from the earlier mastering gain (`gain_hint`,
-which the render stage does not pass yet): what that would save. Every run is
-timed per step, so the table says what the edit pays for (target < 3 s).
+new, and the episode is assembled again from the last render's mastering gain, host
+levels and mastered chunks, so that only the chunks the edit touched are mastered,
+encoded and measured. Every run is timed per step, so the table says what the edit
+pays for (target < 3 s).
 
     python -m bench.rerender_line [MINUTES [ARTICLE_WORDS]]
 """
@@ -60,36 +60,6 @@ class Steps:
         return done
 
 
-class Assemblies:
-    """The render stage's calls of `assemble`: their arguments and results."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[tuple[Any, ...], dict[str, Any], Any]] = []
-
-    def watch(self) -> None:
-        from pipeline.speech import assemble
-
-        original = assemble.assemble
-
-        @functools.wraps(original)
-        def kept(*args: Any, **kwargs: Any) -> Any:
-            done = original(*args, **kwargs)
-            self.calls.append((args, kwargs, done))
-            return done
-
-        assemble.assemble = kept  # the stage imports it by name at each call
-
-
-def warm_start(assemblies: Assemblies, first_gain: float) -> None:
-    """The last assembly again, from the earlier gain, next to the stage's file."""
-    from pipeline.speech.assemble import assemble
-
-    args, kwargs, _ = assemblies.calls[-1]
-    script, clips, out, tags = args
-    assemble(script, clips, Path(out).with_name("warm.mp3"), tags,
-             **{**kwargs, "gain_hint": first_gain})
-
-
 def watch(steps: Steps) -> None:
     from pipeline import stages
     from pipeline.speech import assemble
@@ -100,10 +70,10 @@ def watch(steps: Steps) -> None:
         ("_level", "level the hosts (loudness of each)"),
         ("_stings", "stingers"),
         ("_arrange", "lay out the episode"),
-        ("_loudness", "master: loudness of the programme"),
-        ("_master", "master: gain search with the limiter"),
-        ("_encode", "encode the MP3"),
-        ("_measure", "decode and measure the MP3"),
+        ("_chunks", "cut the programme into chunks"),
+        ("_first_guess", "master: gain search (a sample of chunks, then all)"),
+        ("_search", "master: gain search (a sample of chunks, then all)"),
+        ("_encode", "chunks not in the cache: limit, encode, measure"),
         ("_tag", "ID3 tag and chapters"),
     ]:
         steps.wrap(assemble, name, label)
@@ -127,8 +97,6 @@ def main() -> None:
     minutes = float(sys.argv[1]) if len(sys.argv) > 1 else 10.0
     words = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
     steps = Steps()
-    assemblies = Assemblies()
-    assemblies.watch()
     watch(steps)
     runs: dict[str, tuple[float, dict[str, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -147,15 +115,10 @@ def main() -> None:
             start = time.perf_counter()
             orchestrate.run_stage(store, settings, episode.id, "render")
             runs[run] = (time.perf_counter() - start, steps.take())
-        if hasattr(assemblies.calls[0][2], "gain_db"):  # an assembler with warm starts
-            start = time.perf_counter()
-            warm_start(assemblies, assemblies.calls[0][2].gain_db)
-            runs["assembly, warm-started"] = (time.perf_counter() - start, steps.take())
         folder = store.episode_dir(episode.id)
         audio = Timeline.model_validate_json((folder / "timeline.json").read_text()).duration
     labels = list(dict.fromkeys(k for _, split in runs.values() for k in split))
     rows = [("episode audio", f"{audio:.0f} s"), ("", "  ".join(f"{r:>22}" for r in runs))]
-    # The warm start is an assembly alone: no clips, no stage around it.
     for label in labels:
         rows.append((label, "  ".join(f"{split.get(label, 0.0):20.2f} s"
                                       for _, split in runs.values())))

@@ -194,7 +194,7 @@ class RenderInputs(BaseModel):
 
 
 OVERRIDES = "overrides.json"
-MASTERING = "mastering.json"  # the last render's mastering gain, a hint for the next
+MASTERING = "mastering.json"  # the last render's mastering and host gains, hints for the next
 
 
 def overrides_of(folder: Path) -> dict[str, Any]:
@@ -257,21 +257,23 @@ def _render(inputs: RenderInputs, env: StageEnv) -> StageResult:
         date=inputs.date,
         cover=Path(inputs.cover) if inputs.cover else None,
     )
-    # The last render's mastering gain starts the search for this one's: after an edit
-    # of a line or two it is nearly right, and one limiter pass instead of three finds it.
-    # Kept out of the stage's inputs, so it never decides whether the stage runs again.
+    # The last render's mastering gain and host levels, and its mastered chunks: after an
+    # edit of a line or two only the chunks around it are mastered and encoded again.
+    # Kept out of the stage's inputs, so they never decide whether the stage runs again.
     mastering = env.folder / MASTERING
-    hint = None
+    hint: dict[str, Any] = {}
     if mastering.is_file():
-        hint = json.loads(mastering.read_text(encoding="utf-8"))["gain_db"]
+        hint = json.loads(mastering.read_text(encoding="utf-8"))
     done = assemble(
         inputs.script, {c.line_id: c.path for c in clips}, env.folder / "episode.mp3", tags,
-        gain_hint=hint,
+        gain_hint=hint.get("gain_db"), host_gains=hint.get("host_gains"),
+        cache=master_cache(env.folder),
     )
     files = [
         done.mp3,
         write_json(env.folder / "timeline.json", done.timeline),
-        write_text(mastering, json.dumps({"gain_db": done.gain_db})),
+        write_text(mastering, json.dumps({"gain_db": done.gain_db,
+                                          "host_gains": done.host_gains})),
     ]
     summary = {
         "duration": round(done.timeline.duration, 2),
@@ -286,6 +288,12 @@ def _render(inputs: RenderInputs, env: StageEnv) -> StageResult:
 def clip_cache(settings: Settings) -> Path:
     """Clips are shared by every episode: a line said the same way is rendered once."""
     return settings.data_root / "clips"
+
+
+def master_cache(folder: Path) -> Path:
+    """An episode's mastered chunks, kept for its next render (`assemble` prunes it to the
+    chunks of the latest one); one folder an episode, as no two episodes share chunks."""
+    return folder / "master-chunks"
 
 
 def _clips_to_render(inputs: RenderInputs, settings: Settings) -> list[dict[str, Any]]:

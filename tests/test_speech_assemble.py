@@ -14,6 +14,7 @@ import struct
 import subprocess
 import wave
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -174,6 +175,10 @@ def test_reported_loudness_is_within_a_quarter_lu_of_the_target(episode: Assembl
     # The master is searched to 0.05 LU and the file is remastered when it misses by 0.25.
     assert abs(episode.loudness - assembly.TARGET_LUFS) <= 0.25
     assert episode.true_peak <= assembly.MAX_TRUE_PEAK
+    # What is reported, put together from the chunks' measurements, is what a meter reads
+    # on the whole file as written, decoded in one go.
+    whole = pyloudnorm.Meter(SAMPLE_RATE).integrated_loudness(decode(episode.mp3))
+    assert whole == pytest.approx(episode.loudness, abs=0.1)
 
 
 def test_stereo_at_128k_is_mastered_the_same(
@@ -448,20 +453,97 @@ def test_a_silent_clip_stays_silent(tmp_path: Path) -> None:
     assert done.true_peak <= -1.0
 
 
-def test_a_warm_start_gives_the_same_episode(
-    workdir: Path, clips: dict[str, Path], episode: Assembled
+def test_an_edit_masters_again_only_the_chunks_it_touches(
+    tmp_path: Path, clips: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Re-assembling after an edit from the earlier gain (`gain_hint`) gives what a full
-    assembly gives, within the gain search's tolerance."""
-    script = make_script()
+    """Re-assembling after an edit with the earlier gains and the chunk cache encodes only
+    the chunks around the edit, and gives a file on target that a fresh assembly's
+    timeline describes."""
+    # Chunks of a few seconds, so that this 35 s episode has several.
+    monkeypatch.setattr(assembly, "_CHUNK_MIN", 2.0)
+    monkeypatch.setattr(assembly, "_CHUNK_MAX", 4.0)
+    made: list[Path] = []
+    encode_chunks = assembly._encode_chunks
+
+    def counted(m: Any, jobs: list[tuple[Path, int, Path]], *args: Any) -> None:
+        made.extend(dest for _, _, dest in jobs)
+        encode_chunks(m, jobs, *args)
+
+    monkeypatch.setattr(assembly, "_encode_chunks", counted)
+    script, cache = make_script(), tmp_path / "chunks"
+    first = assemble(script, clips, tmp_path / "first.mp3", episode_tags(), cache=cache)
+    chunks = len(made)
+    assert chunks >= 5
+    assert len(list(cache.glob("*.mp3"))) == chunks
+
+    made.clear()
     edited = {**clips, "l9": clips["l6"]}  # one line's clip replaced by another
-    full = assemble(script, edited, workdir / "full.mp3", episode_tags())
-    warm = assemble(script, edited, workdir / "warm.mp3", episode_tags(),
-                    gain_hint=episode.gain_db)
-    assert warm.timeline == full.timeline
-    assert abs(warm.loudness - full.loudness) <= 0.1
-    assert abs(warm.gain_db - full.gain_db) <= 0.1
-    a, b = decode(full.mp3), decode(warm.mp3)
+    again = assemble(script, edited, tmp_path / "again.mp3", episode_tags(), cache=cache,
+                     gain_hint=first.gain_db, host_gains=first.host_gains)
+    assert again.host_gains == first.host_gains
+    assert again.gain_db == first.gain_db
+    assert 0 < len(made) <= 2, "only the chunks around the edited line are encoded"
+    assert len(list(cache.glob("*"))) == 2 * chunks, "the cache holds only what was used"
+
+    loudness, peak = ebur128(again.mp3)
+    assert abs(again.loudness + 16) <= 0.25 and again.true_peak <= -1.0
+    assert abs(loudness - again.loudness) <= 0.3 and peak <= -1.0
+    fresh = assemble(script, edited, tmp_path / "fresh.mp3", episode_tags())
+    assert again.timeline == fresh.timeline
+    a, b = decode(fresh.mp3), decode(again.mp3)
     assert len(a) == len(b)
-    difference = 10 * np.log10(np.mean(np.square(a - b, dtype=np.float64)) + 1e-20)
-    assert difference - 10 * np.log10(np.mean(np.square(a, dtype=np.float64))) < -30
+    # Speech is where the timeline puts it across every cut, and the pauses are silent.
+    for line in again.timeline.lines:
+        assert rms_db(b, line.start + 0.02, line.end - 0.02) > -40, line.line_id
+    for before, after in pairwise(again.timeline.lines):
+        if after.start - before.end < 1.0:  # no stinger between them
+            assert rms_db(b, before.end + 0.06, after.start - 0.06) < -60, after.line_id
+    # The same audio, but for the gain: the warm start keeps the earlier one while on target.
+    scale = float(np.dot(a, b) / np.dot(b, b))
+    difference = np.mean(np.square(a - scale * b, dtype=np.float64))
+    assert 10 * np.log10(difference / np.mean(np.square(a, dtype=np.float64))) < -30
+
+
+@pytest.mark.parametrize(("rate", "bitrate", "channels"),
+                         [(22050, "96k", 1), (44100, "128k", 2), (32000, "64k", 1)])
+def test_chunks_encoded_apart_play_together_without_a_gap(
+    tmp_path: Path, rate: int, bitrate: str, channels: int
+) -> None:
+    """MP3 frames of chunks encoded one by one, run together, decode (by a plain ffmpeg)
+    to the programme, each chunk padded to whole frames: every click where it was."""
+    ffmpeg = shutil.which("ffmpeg")
+    assert ffmpeg
+    lengths = [round(seconds * rate) + k for k, seconds in enumerate((2.5, 1.0, 4.5))]
+    bounds = [0, *np.cumsum(lengths).tolist()]
+    program = np.zeros(bounds[-1], dtype=np.float32)
+    clicks, start = [], 0  # where each click is heard, at 44.1 kHz
+    for lo, hi in pairwise(bounds):
+        for at in (lo + (hi - lo) // 5, lo + (hi - lo) // 2, hi - (hi - lo) // 5):
+            program[at] = 0.5
+            clicks.append(start + round((at - lo) * assembly.OUTPUT_RATE / rate))
+        start += assembly._frames_length(hi - lo, rate)
+        assert start % 1152 == 0
+    program.tofile(tmp_path / "program.f32")
+    delay, padding = assembly._frame_alignment(ffmpeg, bitrate, channels)
+    assert delay + padding == 1152
+    joined = tmp_path / "joined.mp3"
+    with ThreadPoolExecutor(2) as pool, joined.open("wb") as out:
+        chunks = assembly._chunks(tmp_path / "program.f32", bounds, pool)
+        m = assembly._Mastering(ffmpeg, pool, tmp_path, tmp_path, rate, bitrate, channels)
+        made = [tmp_path / f"{i}.mp3" for i in range(len(chunks))]
+        assembly._encode_chunks(m, [(c.source(), c.samples, mp3)
+                                    for c, mp3 in zip(chunks, made, strict=True)],
+                                delay, padding)
+        for mp3 in made:
+            out.write(mp3.read_bytes())
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(joined), "-f", "f32le",
+                          "-ac", str(channels), "-"], capture_output=True, check=True).stdout
+    heard = np.frombuffer(raw, dtype="<f4").reshape(-1, channels)
+    assert len(heard) == start
+    for channel in range(channels):
+        for at in clicks:
+            window = np.abs(heard[at - 2000:at + 2000, channel])
+            assert abs(int(np.argmax(window)) - 2000) <= 2, (channel, at)
+    # Nothing is heard at the seams: the chunks' silent edges stay silent.
+    for at in np.cumsum([assembly._frames_length(n, rate) for n in lengths])[:-1]:
+        assert np.abs(heard[at - 2000:at + 2000]).max() < 1e-3
