@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 from pydantic_settings import (
@@ -130,7 +130,16 @@ class Settings(BaseSettings):
     llm_api_key: str | None = Field(None, description="Bearer key for the llm writer's API.")
     llm_timeout: float = Field(120.0, description="Seconds to wait for one LLM answer.")
     llm_max_repairs: int = Field(
-        2, ge=0, description="Times the llm writer asks the model to fix invalid output."
+        2, ge=0, description="Times the llm writer asks the model to fix one segment."
+    )
+    llm_server: Literal["openai", "vllm", "ollama", "llamacpp", "plain"] = Field(
+        "openai",
+        description='How the llm writer asks for JSON: "openai" (response_format json_schema), '
+        '"vllm" (structured_outputs), "ollama" (native /api/chat with format), "llamacpp" '
+        '(response_format json_object with schema) or "plain" (no structured-output field).',
+    )
+    llm_parallel: int = Field(
+        4, ge=1, description="Segments one process of the llm writer asks for at once."
     )
     render_workers: int = Field(2, ge=1, description="Processes rendering speech in embedded mode.")
     asr_backend: str = Field("faster-whisper", description='"faster-whisper" or "whisper".')

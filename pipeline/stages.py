@@ -10,6 +10,7 @@ stage is writing its two functions and one entry in STAGES.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,7 @@ from pipeline.speech.render import ClipJob, clip_key, clip_path, render_clip, re
 from pipeline.store import Store, file_digest
 
 M = TypeVar("M", bound=BaseModel)
+log = logging.getLogger(__name__)
 
 
 def write_text(path: Path, text: str) -> Path:
@@ -83,6 +85,7 @@ class FanOut:
 
     parts: Callable[[Any, Settings], list[dict[str, Any]]]
     do: Callable[[dict[str, Any], Settings], None]
+    queue: str | None = None  # where the parts go; the stage's own queue when None
 
 
 @dataclass(frozen=True)
@@ -142,13 +145,21 @@ def _script_inputs(store: Store, episode: Episode, settings: Settings) -> BaseMo
     )
 
 
-def _script(inputs: ScriptInputs, env: StageEnv) -> StageResult:
+def _script_setup(
+    inputs: ScriptInputs, settings: Settings
+) -> tuple[Ledger, Ledger, script.WriterOptions]:
+    """The ledger, the ledger the writer is told (without dismissed checks), and its options."""
     ledger = build_ledger(inputs.article, use_assumptions=inputs.use_assumptions)
-    options = script.options_for(env.settings, inputs.show, inputs.minutes)
+    options = script.options_for(settings, inputs.show, inputs.minutes)
     # A script written again (a retried stage) must not say what an editor dismissed.
     told = ledger.model_copy(
         update={"checks": [c for c in ledger.checks if c.id not in inputs.dismissed]}
     )
+    return ledger, told, options
+
+
+def _script(inputs: ScriptInputs, env: StageEnv) -> StageResult:
+    ledger, told, options = _script_setup(inputs, env.settings)
     written = script.writer_named(inputs.writer)(inputs.article, told, options)
     findings = audit(written.lines, ledger)
     files = [
@@ -162,6 +173,31 @@ def _script(inputs: ScriptInputs, env: StageEnv) -> StageResult:
         "writer": inputs.writer,
     }
     return StageResult(summary=summary, script=(written, findings), files=files)
+
+
+def _segments_to_write(inputs: ScriptInputs, settings: Settings) -> list[dict[str, Any]]:
+    """The llm writer's segments no cached answer covers, one part each (distributed mode):
+    the stage then runs as usual and finds them written."""
+    if inputs.writer != "llm":
+        return []
+    from pipeline.script import llm
+
+    _, told, options = _script_setup(inputs, settings)
+    payload = inputs.model_dump(mode="json")
+    return [{"inputs": payload, "segment": i}
+            for i in llm.unwritten_segments(inputs.article, told, options)]
+
+
+def _write_segment(part: dict[str, Any], settings: Settings) -> None:
+    from pipeline.script import llm
+
+    inputs = ScriptInputs.model_validate(part["inputs"])
+    _, told, options = _script_setup(inputs, settings)
+    try:
+        llm.write_one_segment(inputs.article, told, options, part["segment"])
+    except InfracastError as e:
+        # A failed part would stop the chord; the stage meets the error itself and records it.
+        log.warning("script segment %s not written: %s", part["segment"], e)
 
 
 class ReviewInputs(BaseModel):
@@ -537,6 +573,7 @@ STAGES: list[Stage] = [
         end=EpisodeState.SCRIPTED,
         inputs=_script_inputs,
         run=_script,
+        fan_out=FanOut(parts=_segments_to_write, do=_write_segment, queue="write"),
     ),
     Stage(
         name="review",
@@ -581,4 +618,4 @@ STAGES: list[Stage] = [
         after=_write_feed,
     ),
 ]
-QUEUES = ("default", "render", "transcribe")
+QUEUES = ("default", "write", "render", "transcribe")

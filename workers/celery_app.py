@@ -1,6 +1,6 @@
 """The Celery app, configured from Settings, with one task per registered stage.
 
-Run it with `infracast worker --queues default,render,transcribe`.
+Run it with `infracast worker --queues default,write,render,transcribe`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from celery import Celery
 from pipeline.config import Settings, load_settings
 from pipeline.orchestrate import STAGES
 from workers import tasks
-from workers.tasks import SWEEP_TASK, part_task_name, task_name
+from workers.tasks import SWEEP_TASK, part_queue, part_task_name, task_name
 
 
 def create_app(settings: Settings) -> Celery:
@@ -45,7 +45,7 @@ def create_app(settings: Settings) -> Celery:
         result_expires=settings.visibility_timeout,
         task_default_queue="default",
         task_routes={task_name(s.name): {"queue": s.queue} for s in STAGES}
-        | {part_task_name(s.name): {"queue": s.queue} for s in STAGES}
+        | {part_task_name(s.name): {"queue": part_queue(s)} for s in STAGES}
         | {SWEEP_TASK: {"queue": "default"}},
         task_create_missing_queues=True,
         broker_connection_retry_on_startup=True,

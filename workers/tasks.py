@@ -66,6 +66,12 @@ def part_task_name(stage: str) -> str:
     return f"infracast.{stage}.part"
 
 
+def part_queue(stage: Stage) -> str:
+    """Where a stage's parts go: their own queue (the script's segments go to "write"), or
+    the stage's."""
+    return (stage.fan_out.queue if stage.fan_out else None) or stage.queue
+
+
 def _register_stage(app: Celery, settings: Settings, stage: Stage) -> None:
     def run(task: Task, episode_id: int, fanned_out: bool = False) -> None:
         store = worker_store(settings)
@@ -123,9 +129,8 @@ def _fan_out(app: Celery, settings: Settings, stage: Stage, episode_id: int) -> 
         return False  # the stage itself meets this error, and records it
     if not parts:
         return False
-    header = group(
-        app.signature(part_task_name(stage.name), args=[p], queue=stage.queue) for p in parts
-    )
+    queue = part_queue(stage)
+    header = group(app.signature(part_task_name(stage.name), args=[p], queue=queue) for p in parts)
     callback = app.signature(
         task_name(stage.name),
         args=[episode_id],
@@ -134,5 +139,5 @@ def _fan_out(app: Celery, settings: Settings, stage: Stage, episode_id: int) -> 
         immutable=True,
     )
     chord(header)(callback)
-    log.info("episode %s: %s sent %d parts to %s", episode_id, stage.name, len(parts), stage.queue)
+    log.info("episode %s: %s sent %d parts to %s", episode_id, stage.name, len(parts), queue)
     return True

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from pipeline.config import Settings
 from pipeline.errors import ConfigError
@@ -25,13 +26,17 @@ class Host:
 
 @dataclass(frozen=True)
 class LLMOptions:
-    """An OpenAI-compatible chat-completions endpoint."""
+    """A chat endpoint: its URL, the kind of server (how it takes structured output), how
+    many segments are asked at once, and where written segments are kept (None: nowhere)."""
 
     base_url: str
     model: str
     api_key: str | None = None
     timeout: float = 60.0
     max_repairs: int = 2
+    server: str = "openai"
+    parallel: int = 4
+    cache: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -80,5 +85,8 @@ def options_for(
             api_key=settings.llm_api_key,
             timeout=settings.llm_timeout,
             max_repairs=settings.llm_max_repairs,
+            server=settings.llm_server,
+            parallel=settings.llm_parallel,
+            cache=settings.data_root / "script-segments",
         )
     return WriterOptions(config.title, (lead, cohost), minutes or config.minutes, llm)
