@@ -791,4 +791,3 @@ def _repair_request(rejection: Rejection, job: _Job) -> Message:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'s' if n != 1 else ''}"
-
