@@ -64,9 +64,32 @@ def _trace(mention: Mention, ledger: Ledger) -> str | None:
     """
     if mention.is_year:
         return None
-    matches = [(_distance(mention, f), i) for i, f in enumerate(ledger.figures)
-               if _matches(mention, f)]
-    return ledger.figures[min(matches)[1]].id if matches else None
+    figures = ledger.figures
+    matches = [(_distance(mention, figures[i]), i) for i in _candidates(mention.unit, ledger)
+               if _matches(mention, figures[i])]
+    return figures[min(matches)[1]].id if matches else None
+
+
+_by_unit: tuple[Ledger | None, dict[str | None, list[int]]] = (None, {})
+
+
+def _candidates(unit: str | None, ledger: Ledger) -> list[int]:
+    """Indexes of the figures whose unit a number said in `unit` could be in (all of them
+    for a bare number), in ledger order. A script's audit asks for every number of every
+    candidate line, so the figures are grouped by unit once per ledger."""
+    global _by_unit
+    known, groups = _by_unit
+    if known is not ledger:
+        groups = {}
+        for i, figure in enumerate(ledger.figures):
+            groups.setdefault(figure.unit, []).append(i)
+        _by_unit = (ledger, groups)
+    if unit is None:
+        return list(range(len(ledger.figures)))
+    found = [i for other, group in groups.items()
+             if other is None or other == unit or units.compatible(unit, other)
+             for i in group]
+    return sorted(found)
 
 
 def _distance(mention: Mention, figure: Figure) -> tuple[float, bool]:
