@@ -1,71 +1,83 @@
-"""The extractive writer: the article's own sentences, laid out as a two-host episode.
+"""The extractive writer: an article and its ledger planned as a two-host conversation.
 
-Offline and deterministic: the same article and options give the same
-script, byte for byte. The article's sentences are scored by `scoring` and
-rewritten by `spoken`. Phrasing comes from templates/script/ (one file per
-move, variants separated by `---`), picked by a hash of the article's content
-hash and the move's index. Each variant is said at most once an episode
-(one-word interjections aside), and no sentence is said twice; a move whose
-variants have run out is left out rather than repeated.
+Offline and deterministic: the same article and options give the same script,
+byte for byte, in well under a second. Nothing is invented: the hosts say the
+article's own sentences (rewritten for the ear by `spoken`), statements the
+ledger computes (`tables`, `meaning`) and template phrasing (templates/script/,
+one file per move, variants separated by `---`, picked by a hash of the
+article; `phrasing`). Every line is audited as it is written (`Episode.say`):
+a line with a number the ledger does not hold is never said.
 
-The episode, segment by segment:
+The plan, segment by segment:
 
-- "Intro" (segment 0): a cold open, the hosts and the article. The cold open
-  says the most striking figure (`scoring.striking`): a figure stated in the
-  article's title; else the figure a computed ratio is built on, the largest
-  ratio first; else the largest money figure; else the best point's first
-  figure. An article without figures has no cold open.
-- One segment per article section that has something new to say, titled
-  with its heading: the section's points in article order, each led into by
-  a co-host question (or a hand-off to the co-host), followed by computed
-  comparisons spoken as formulas ("130 kW divided by 15 kW comes to 8.7
-  times"; with the article's own statement when it checks one, a mismatch
-  only when the check is an alarm), and now and then a reaction. A section
-  that only repeats earlier sentences word for word has no segment (its
-  paragraphs are cited by the lines that say them).
-- "Wrap-up": a recap naming the headline figures said, and an outro.
-
-Headline figures: the cold-open figure, each section's top figure (the most
-telling figure of its best point, which is always said) and every computed
-figure that checks a figure the episode states.
+- "Intro": a cold open that teases the most striking figure
+  (`scoring.striking`) with what it means (the ledger's ratio: "130 kW per
+  rack, 8.7 times the 15 kW of a traditional rack") without reading the
+  sentence the body will say; the co-host's reaction; the hosts and the title.
+- One segment per article section with something new to say. The co-host
+  moves the conversation on (a transition naming the heading) and asks; the
+  lead explains. Then beat after beat:
+    set-up question (co-host, about the figure and who it is about, and only
+      when the next line names it: every question is answered by the next turn)
+    → explanation (lead: two or three sentences joined into one turn; a
+      sentence that points back stays with what it points to, a list or a
+      table is said as one)
+    → reaction (co-host: names the figure just said and where it stands, "the
+      biggest power figure in the piece", or paraphrases the sentence's core,
+      `paraphrase`) and what the figure means (the ledger's comparisons, said
+      as ratios, growth, shares, totals or rates; checks as "which is where the
+      article's roughly nine times comes from"; a mismatch only at alarm
+      confidence)
+    → the next set-up, or the lead picking up ("Exactly.") where nothing is
+      left to ask.
+  While the co-host has said less than COHOST_SHARE of the words, turns are
+  not joined (each gets his question and reaction), and a short turn may be
+  his, brought in with a connecting phrase.
+- "Wrap-up": the co-host's numbers to remember, each with who it is about;
+  the lead ties them back to the cold open and signs off.
 
 Length: each section's best point is always said (coverage); the remaining
 points join by score until the script is closest to `minutes` × 150 words.
-Nothing pads: when the article runs out, `Script.notes` says so. The co-host
-takes a point whenever their share of the words falls below COHOST_SHARE,
-which keeps both hosts within the 35–65% the quality checks ask for.
-
-Every line is audited as it is written: a line with a number the ledger does
-not hold is never said, and spoken sentences with one were dropped earlier.
+Nothing pads: when the article runs out, `Script.notes` says so.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections import Counter
-from dataclasses import dataclass, field
-from functools import lru_cache
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from pipeline.figures.display import value_text
 from pipeline.figures.models import Figure, Ledger
-from pipeline.models import WORDS_PER_MINUTE, Article, Line, Move, Script, Segment
-from pipeline.script import WriterOptions, scoring
-from pipeline.script.quality import SENTENCE_END, sentence_keys
+from pipeline.models import WORDS_PER_MINUTE, Article, Script, Segment
+from pipeline.script import WriterOptions, paraphrase, scoring
+from pipeline.script.episode import Episode
+from pipeline.script.meaning import about, noun, rank, spoken, spoken_figure
+from pipeline.script.quality import MAX_LINE_WORDS, SENTENCE_END
 from pipeline.script.scoring import Comparison, Point, Tracer, top_figure
-from pipeline.script.spoken import Abbreviations, capitalize, english_list, sentences_of, tidy
-from pipeline.templating import environment
+from pipeline.script.spoken import Abbreviations, english_list, formula_in_words, sentences_of, tidy
 
 WRITER = "extractive"
-COHOST_SHARE = 0.45  # the co-host takes the next point below this share of the words
+COHOST_SHARE = 0.40  # below this share of the words the co-host brings in a short turn
+COHOST_TURN = 40  # words: the longest turn the co-host explains
+MIN_COHOST_SHARE = 0.37  # below it (quality wants 35%), the episode is built again with
+BOOSTED_SHARE = 0.5  # this share as the co-host's aim: he brings in more of the points
 TOLERANCE = 0.15  # the length target is met within ±15%
-MAX_TURN = 60  # words; a longer point is said in two turns
-MAX_COMPARISONS = 3  # per point, checks of stated figures first
-REACT_EVERY = 3  # about one point in three with figures gets a reaction
+MIN_TURN = 25  # words; the lead's turns join sentences until they say this much
+MAX_TURN = 55  # words; a longer turn is said in two
+MAX_COMPARISONS = 2  # per point, checks of stated figures first
 RECAP_FIGURES = 3
-ANAPHORA = re.compile(r"(?:That|This|These|Those|It|Its|They|Their|Such)\b")
-REUSABLE = frozenset({"reaction_short"})  # one-word interjections; every other variant is
-# said at most once an episode, and a move whose variants have run out is left out
+ANSWER_WORDS = 8  # a question names its subject only when the answer is this long
+MAX_BEAT_COMPARISONS = 2  # per turn, checks aside: more in a row is a lecture in arithmetic
+COMMON_FIRST = re.compile(r"(?:The|A|An|What|How|Why|When|Where|Who|Our|Its|Their|Some|More|"
+                          r"Less|Which|From|Inside|Beyond|Into)\b(?! [A-Z])")
+ANAPHORA = re.compile(r"(?:That|This|These|Those|It|Its|They|Their|Such|Both|Each|Here)\b")
+# A sentence that leans on the one before: it opens by pointing back, or says "its", "they",
+# "this" … in its first words ("At 130 kW per rack, its IT load …").
+DEPENDS = re.compile(r"(?i)^(?:(?:And|But|So|Yet|Still|Also|Instead|Meanwhile|However|Therefore|"
+                     r"Thus|Moreover|Even so|That said|As a result|In addition|For example|"
+                     r"For instance|In turn|By contrast|Similarly|Likewise|Then)\b|(?:\S+\s+){0,5}?"
+                     r"(?:it|its|they|their|them|this|these|those|such|the latter|the former)\b)")
 
 
 @dataclass
@@ -82,6 +94,8 @@ class _Plan:
     mandatory: set[int]  # point indexes: each section's best, and the cold open's
     title: str | None  # None where the title cannot be said
     headings: list[str | None]
+    cohost_share: float = COHOST_SHARE  # raised for a build whose co-host said too little
+    cohost_turn: int = COHOST_TURN
 
     @property
     def lead(self) -> str:
@@ -96,9 +110,14 @@ def write(article: Article, ledger: Ledger, options: WriterOptions) -> Script:
     """A two-host script of about `options.minutes`, every number traced to `ledger`."""
     plan = _plan(article, ledger, options)
     target = options.minutes * WORDS_PER_MINUTE
-    chosen, notes = _fit(plan, target)
+    chosen = _fit(plan, target)
     episode = _build(plan, chosen)
-    notes += _coverage_notes(plan, episode)
+    if episode.share(plan.cohost) < MIN_COHOST_SHARE:  # short articles: long turns, few beats
+        plan.cohost_share, plan.cohost_turn = BOOSTED_SHARE, MAX_TURN
+        boosted = _build(plan, chosen)
+        if boosted.share(plan.cohost) > episode.share(plan.cohost):
+            episode = boosted
+    notes = _length_notes(plan, episode.words, target) + _coverage_notes(plan, episode)
     return Script(
         title=article.title,
         summary=_summary(plan),
@@ -111,7 +130,7 @@ def write(article: Article, ledger: Ledger, options: WriterOptions) -> Script:
     )
 
 
-def _coverage_notes(plan: _Plan, episode: _Episode) -> list[str]:
+def _coverage_notes(plan: _Plan, episode: Episode) -> list[str]:
     sections = plan.article.sections
     sayable = {s for p in plan.points for s in p.sections}
     silent = [s.heading for i, s in enumerate(sections) if s.paragraphs and i not in sayable]
@@ -138,7 +157,7 @@ def _plan(article: Article, ledger: Ledger, options: WriterOptions) -> _Plan:
     opener = scoring.striking(article, ledger, found)
     mandatory = {p.index for p in best.values()} | ({opener[1].index} if opener else set())
     return _Plan(
-        article, ledger, options, traced, found, scoring.comparisons(ledger, traced), opener,
+        article, ledger, options, traced, found, scoring.comparisons(ledger), opener,
         mandatory, _sayable(article.title, traced),
         [_sayable(s.heading, traced) for s in article.sections],
     )
@@ -152,7 +171,7 @@ def _sayable(text: str, traced: Tracer) -> str | None:
 # --- length -----------------------------------------------------------------------------
 
 
-def _fit(plan: _Plan, target: float) -> tuple[set[int], list[str]]:
+def _fit(plan: _Plan, target: float) -> set[int]:
     """The chosen points: the mandatory ones, then the best of the rest, as many as bring
     the script closest to `target` words (builds are fast, so it searches)."""
     optional = [p.index for p in sorted(plan.points, key=lambda p: (-p.score, p.index))
@@ -172,16 +191,18 @@ def _fit(plan: _Plan, target: float) -> tuple[set[int], list[str]]:
         mid = (low + high) // 2
         low, high = (mid + 1, high) if words(mid) < target else (low, mid)
     k = low - 1 if low and abs(words(low - 1) - target) < abs(words(low) - target) else low
-    said = words(k)
+    return _in_context(plan, plan.mandatory | set(optional[:k]))
+
+
+def _length_notes(plan: _Plan, said: int, target: float) -> list[str]:
     minutes = plan.options.minutes
-    notes = []
     if said < target * (1 - TOLERANCE):
-        notes.append(f"The article has material for about {said / WORDS_PER_MINUTE:.1f} "
-                     f"minutes; {minutes:g} were asked for.")
-    elif said > target * (1 + TOLERANCE):
-        notes.append(f"Covering every section takes about {said / WORDS_PER_MINUTE:.1f} "
-                     f"minutes; {minutes:g} were asked for.")
-    return _in_context(plan, plan.mandatory | set(optional[:k])), notes
+        return [f"The article has material for about {said / WORDS_PER_MINUTE:.1f} "
+                f"minutes; {minutes:g} were asked for."]
+    if said > target * (1 + TOLERANCE):
+        return [f"Covering every section takes about {said / WORDS_PER_MINUTE:.1f} "
+                f"minutes; {minutes:g} were asked for."]
+    return []
 
 
 def _in_context(plan: _Plan, chosen: set[int]) -> set[int]:
@@ -189,7 +210,7 @@ def _in_context(plan: _Plan, chosen: set[int]) -> set[int]:
     arrangement works …"), so no point is said without what it refers to."""
     found = set(chosen)
     for index in sorted(chosen, reverse=True):
-        while index > 0 and ANAPHORA.match(plan.points[index].text):
+        while index > 0 and _depends(plan.points[index]):
             before = plan.points[index - 1]
             if before.paragraphs[0] != plan.points[index].paragraphs[0]:
                 break
@@ -200,99 +221,13 @@ def _in_context(plan: _Plan, chosen: set[int]) -> set[int]:
 # --- building ---------------------------------------------------------------------------
 
 
-@dataclass
-class _Episode:
-    """One build of the episode: lines so far, what was said, who said how much."""
-
-    plan: _Plan
-    lines: list[Line] = field(default_factory=list)
-    segments: list[str] = field(default_factory=lambda: ["Intro"])
-    covered: list[bool] = field(default_factory=list)
-    said: set[str] = field(default_factory=set)
-    spoken: Counter[str] = field(default_factory=Counter)
-    used: set[tuple[str, int]] = field(default_factory=set)
-    moves: Counter[str] = field(default_factory=Counter)
-    cited: set[str] = field(default_factory=set)
-    abbreviations: Abbreviations = field(default_factory=Abbreviations)
-
-    @property
-    def words(self) -> int:
-        return sum(self.spoken.values())
-
-    def unsaid(self, text: str) -> str:
-        """`text` without the sentences this episode has already said (articles repeat
-        stock phrases; a point is still worth saying without them)."""
-        kept = [s for s in SENTENCE_END.split(text) if not _sentence_keys(s) & self.said]
-        return " ".join(kept)
-
-    @property
-    def last(self) -> str | None:
-        return self.lines[-1].speaker if self.lines else None
-
-    def other(self, speaker: str | None) -> str:
-        return self.plan.cohost if speaker == self.plan.lead else self.plan.lead
-
-    def say(self, speaker: str, text: str, move: Move, figures: list[str] | None = None,
-            paragraphs: list[str] | None = None) -> bool:
-        """Add a line unless it says an untraced number; sentences said before are left out."""
-        text = self.unsaid(text)
-        trial = self.abbreviations.copy()
-        for option, expanded in ((trial.expand(text), True), (tidy(text), False)):
-            keys = _sentence_keys(option)
-            if option and not keys & self.said and self.plan.traced(option):
-                if expanded:
-                    self.abbreviations = trial
-                self.said |= keys
-                self.spoken[speaker] += len(option.split())
-                self.cited |= set(figures or [])
-                self.lines.append(Line(
-                    id=f"l{len(self.lines) + 1}", speaker=speaker, text=option,
-                    segment=len(self.segments) - 1, move=move, figures=figures or [],
-                    paragraphs=paragraphs or []))
-                return True
-        return False
-
-    def variants(self, name: str, **context: str) -> list[tuple[int, str]]:
-        """Template `name`'s variants this episode has not used yet (interjections may
-        repeat), from a start the article's hash and the move's index pick."""
-        variants = _variants(name, tuple(sorted(context.items())))
-        index = self.moves[name]
-        self.moves[name] += 1
-        digest = hashlib.sha256(f"{self.plan.article.content_hash}:{name}:{index}".encode())
-        start = int(digest.hexdigest()[:8], 16) % len(variants)
-        order = [(start + i) % len(variants) for i in range(len(variants))]
-        return [(i, variants[i]) for i in order if name in REUSABLE or (name, i) not in self.used]
-
-    def line(self, speaker: str, name: str, move: Move, figures: list[str] | None = None,
-             paragraphs: list[str] | None = None, after: str = "", **context: str) -> bool:
-        """Say the first variant of template `name` (followed by `after`) that is new and
-        traced."""
-        for i, text in self.variants(name, **context):
-            if self.say(speaker, f"{text} {after}".strip(), move, figures, paragraphs):
-                self.used.add((name, i))
-                return True
-        return False
-
-    def share(self, speaker: str) -> float:
-        return self.spoken[speaker] / self.words if self.words else 0.0
+def _episode(plan: _Plan) -> Episode:
+    return Episode(plan.article.content_hash, plan.lead, plan.cohost, plan.traced)
 
 
-@lru_cache(maxsize=4096)
-def _variants(name: str, context: tuple[tuple[str, str], ...]) -> list[str]:
-    text = environment().get_template(f"script/{name}.txt.j2").render(dict(context))
-    variants = [" ".join(v.split()) for v in re.split(r"(?m)^---\s*$", text)]
-    return [capitalize(v) for v in variants if v]
-
-
-@lru_cache(maxsize=8192)
-def _sentence_keys(text: str) -> frozenset[str]:
-    """quality.sentence_keys, cached: the writer asks for every candidate line."""
-    return frozenset(sentence_keys(text))
-
-
-def _build(plan: _Plan, chosen: set[int]) -> _Episode:
-    episode = _Episode(plan)
-    _intro(episode)
+def _build(plan: _Plan, chosen: set[int]) -> Episode:
+    episode = _episode(plan)
+    _intro(episode, plan)
     homes = _homes(plan, chosen)
     for s, heading in enumerate(plan.headings):
         mine = [p for p in plan.points if p.index in chosen and p.section == s]
@@ -301,151 +236,343 @@ def _build(plan: _Plan, chosen: set[int]) -> _Episode:
             continue
         episode.segments.append(plan.article.sections[s].heading)
         _transition(episode, heading, first=len(episode.segments) == 2)
-        for point in mine:
-            _point(episode, point, homes.get(point.index, []))
-    _wrap_up(episode)
+        for turn in _turns(episode, plan, _units(mine)):
+            _beat(episode, plan, turn, [c for p in turn for c in homes.get(p.index, [])])
+    _wrap_up(episode, plan)
     return episode
 
 
-def _intro(episode: _Episode) -> None:
-    plan = episode.plan
+def _intro(episode: Episode, plan: _Plan) -> None:
     lead, cohost = plan.lead, plan.cohost
     if plan.opener:
         figure, point = plan.opener
-        episode.line(lead, "cold_open", "cold_open", [figure.id], point.paragraphs,
-                     clause=scoring.clause(point, figure) or "")
-        episode.line(cohost, "cold_open_reaction", "reaction", [figure.id],
-                     figure=scoring.said_as(figure))
+        said = spoken_figure(figure)
+        meaning = _meaning(plan, figure)
+        if not (meaning and episode.line(
+                lead, "cold_open_meaning", "cold_open", [figure.id, *meaning[1]],
+                point.paragraphs, figure=said, meaning=meaning[0], about=about(figure))):
+            episode.line(lead, "cold_open", "cold_open", [figure.id], point.paragraphs,
+                         figure=said, about=about(figure), noun=noun(figure))
+        episode.line(cohost, "cold_open_reaction", "reaction", [figure.id], figure=said,
+                     about=about(figure))
     show = _sayable(plan.options.show_title, plan.traced) or "the show"
-    episode.line(lead, "intro_lead", "intro", show=show, lead=lead, cohost=cohost)
-    if plan.title is None or not episode.line(cohost, "intro_cohost", "intro", title=plan.title,
-                                              lead=lead, cohost=cohost):
-        episode.line(cohost, "intro_cohost_untitled", "intro", lead=lead)
+    topic = about(plan.opener[0]) if plan.opener else None
+    episode.line(lead, "intro_lead", "intro", show=show, lead=lead, cohost=cohost,
+                 title=plan.title, topic=topic, must=plan.title or topic or "")
+    episode.line(cohost, "intro_cohost", "intro", lead=lead)
 
 
-def _transition(episode: _Episode, heading: str | None, first: bool) -> None:
-    lead = episode.plan.lead
-    if first or heading is None or not episode.line(lead, "transition", "transition",
+def _meaning(plan: _Plan, figure: Figure) -> tuple[str, list[str]] | None:
+    """The figure against another the article gives, as "8.7 times the 15 kW of a
+    traditional rack": the ledger's ratio built on it, the largest first."""
+    def order(c: Comparison) -> tuple[bool, bool, float]:
+        return c.stated is None, c.figure.is_range, -c.figure.high
+
+    for c in sorted(plan.comparisons, key=order):
+        inputs = c.figure.inputs
+        if c.figure.unit == "x" and len(inputs) == 2 and inputs[0] == figure.id:
+            other = plan.ledger.figure(inputs[1])
+            whose = about(other)
+            times = formula_in_words(c.figure.text)
+            said = f"{times} the {value_text(other)}" + (f" of {whose}" if whose else "")
+            if plan.traced(said):
+                return said, [c.figure.id, other.id]
+    return None
+
+
+def _transition(episode: Episode, heading: str | None, first: bool) -> None:
+    """The co-host moves the conversation on, and then asks. The first segment is the
+    lead's to open ("First, the background."), straight into her explanation: the
+    co-host's greeting already asked her where to start."""
+    speaker = episode.lead if first else episode.cohost
+    if heading and COMMON_FIRST.match(heading):
+        heading = heading[0].lower() + heading[1:]
+    if first or heading is None or not episode.line(speaker, "transition", "transition",
                                                     heading=heading):
-        episode.line(lead, "transition_first" if first else "transition_plain", "transition")
+        episode.line(speaker, "transition_first" if first else "transition_plain", "transition")
 
 
-def _point(episode: _Episode, point: Point, comparisons: list[Comparison]) -> None:
-    # The cold open may have said a piece already, without its "And".
-    pieces = [p for p in point.pieces
-              if not _sentence_keys(scoring.CONJUNCTION.sub("", p)) & episode.said]
+def _units(points: list[Point]) -> list[list[Point]]:
+    """Points that must be said together: one that opens by pointing back ("That
+    arrangement …") stays with the sentence before it in its paragraph, a lead-in ("The
+    list is long:") with what it leads into, and a list's items with each other."""
+    units: list[list[Point]] = []
+    for point in points:
+        before = units[-1][-1] if units else None
+        same = before is not None and before.paragraphs[0] == point.paragraphs[0]
+        if before is not None and before.index == point.index - 1 and (
+                before.text.rstrip().endswith(":") or (same and (
+                    _depends(point) or point.kind != "text"))):  # a list or table as one
+            units[-1].append(point)
+        else:
+            units.append([point])
+    return units
+
+
+def _depends(point: Point) -> bool:
+    return bool(ANAPHORA.match(point.text) or DEPENDS.match(point.text))
+
+
+def _turns(episode: Episode, plan: _Plan, units: list[list[Point]]
+           ) -> Iterator[list[Point]]:
+    """Units joined into turns the way a host explains: two or three sentences, at least
+    MIN_TURN words where the section has them, never more than MAX_TURN. A table stands
+    alone: its statements are a turn of their own. While the co-host has said less than
+    COHOST_SHARE of the words, units are not joined: each gets his question and reaction.
+    (A generator: each turn is joined after the one before it has been said.)"""
+    i = 0
+    while i < len(units):
+        turn = list(units[i])
+        i += 1
+        while i < len(units) and episode.share(episode.cohost) >= plan.cohost_share and \
+                _size(turn) < MIN_TURN and _size(turn) + _size(units[i]) <= MAX_TURN and \
+                "table" not in {p.kind for p in [*turn, *units[i]]}:
+            turn.extend(units[i])
+            i += 1
+        yield turn
+
+
+def _size(points: list[Point]) -> int:
+    return sum(p.words for p in points)
+
+
+def _beat(episode: Episode, plan: _Plan, turn: list[Point], comparisons: list[Comparison]
+          ) -> None:
+    """One turn of explanation, set up and followed up: the co-host's question (answered by
+    the turn), the lead's explanation, then what its figure means (the ledger's
+    comparisons) or a reaction that names the figure just said."""
+    pieces = [(point, piece) for point in turn for piece in point.pieces
+              if episode.fresh(scoring.CONJUNCTION.sub("", piece))]
+    figures = [f for p in turn for f in p.figures]
+    top = top_figure(figures)
     if pieces:
-        _statement(episode, point, pieces)
-    for comparison in comparisons:
-        _compare(episode, comparison)
-    _react(episode, point, bool(comparisons) or not pieces)
+        explainer = plan.lead
+        last = episode.last
+        short = _words(pieces) <= plan.cohost_turn
+        # After the lead's point; in a boosted build, after his own reaction too ("And
+        # here's the other thing …"): a short article has few beats to share.
+        follows = (last is not None and last.move == "point" and last.speaker == plan.lead) or (
+            plan.cohost_share == BOOSTED_SHARE and last is not None
+            and last.move in ("reaction", "comparison"))
+        if episode.share(plan.cohost) < plan.cohost_share and short and follows:
+            explainer = plan.cohost
+        _explain(episode, plan, explainer, pieces, top)
+    if top is not None and pieces:
+        _react(episode, plan, top)
+    said = 0
+    for comparison in sorted(comparisons, key=lambda c: c.stated is None):  # checks first
+        if comparison.stated is None and said >= MAX_BEAT_COMPARISONS:
+            break  # every check is said (that is the show's promise); other sums are not
+        said += _compare(episode, plan, comparison)
 
 
-def _statement(episode: _Episode, point: Point, pieces: list[str]) -> None:
-    """The point itself, by whichever host is due, led into by a question or a hand-off."""
-    plan = episode.plan
-    speaker = plan.cohost if episode.share(plan.cohost) < COHOST_SHARE else plan.lead
-    bridged = episode.last == speaker and _bridge(episode, episode.other(speaker), point)
-    if episode.last == speaker and not bridged:  # no question left: the other host goes on
-        speaker = episode.other(speaker)
+def _words(pieces: list[tuple[Point, str]]) -> int:
+    return sum(len(piece.split()) for _, piece in pieces)
+
+
+def _explain(episode: Episode, plan: _Plan, speaker: str, pieces: list[tuple[Point, str]],
+             top: Figure | None) -> None:
+    """The turn's sentences by `speaker`, in chunks of at most MAX_TURN words. The lead is
+    asked first when the co-host has not spoken since her last turn; the co-host brings a
+    point in with a connecting phrase."""
     other = episode.other(speaker)
-    connect = speaker == plan.cohost and not bridged
-    for n, chunk in enumerate(_turns(pieces)):
-        if n:
-            episode.line(other, "reaction_short", "reaction")
-        text = " ".join(chunk)
-        figures = [f.id for f in point.figures if scoring.states(text, f)]
-        said = connect and n == 0 and episode.line(
-            speaker, "connect", "point", figures, point.paragraphs, after=text)
-        if not said:
-            episode.say(speaker, text, "point", figures, point.paragraphs)
+    for n, chunk in enumerate(_chunks(pieces)):
+        text = " ".join(piece for _, piece in chunk)
+        points = list(dict.fromkeys(p.index for p, _ in chunk))
+        figures = [f.id for i in points for f in plan.points[i].figures if scoring.states(text, f)]
+        paragraphs = list(dict.fromkeys(x for i in points for x in plan.points[i].paragraphs))
+        last = episode.last
+        if speaker == plan.lead:
+            if n:
+                before = top_figure([f for i in points for f in plan.points[i].figures])
+                if before is None or not _react(episode, plan, before):
+                    _ask(episode, plan, other, None, text)
+            elif last is not None and last.move == "transition" and last.speaker == speaker:
+                pass  # the lead's own opening leads straight into her explanation
+            elif last is None or last.speaker == speaker or last.move == "transition":
+                _ask(episode, plan, other, top, text, opening=last is not None
+                     and last.move == "transition")
+            elif last.move in ("reaction", "comparison") and top is not None and \
+                    about(top) and _ask(episode, plan, other, top, text, generic=False):
+                pass  # the co-host follows his reaction with the question this turn answers
+            elif last.move == "reaction" and _pickup(episode, speaker, text, figures, paragraphs):
+                continue
+            if not _callback(episode, plan, speaker, chunk[0][0], text, figures, paragraphs):
+                episode.say(speaker, text, "point", figures, paragraphs)
+        elif not episode.line(speaker, "connect", "point", figures, paragraphs, after=text):
+            episode.say(speaker, text, "point", figures, paragraphs)
 
 
-def _bridge(episode: _Episode, asker: str, point: Point) -> bool:
-    """A question from the co-host, or the lead handing over, before the next point."""
-    plan = episode.plan
-    if asker == plan.lead:
-        return episode.line(asker, "handoff", "question", cohost=plan.cohost)
-    top = top_figure(point.figures)
+def _chunks(pieces: list[tuple[Point, str]]) -> list[list[tuple[Point, str]]]:
+    """A turn in lines of at most MAX_TURN words, cut between points (a point's own
+    sentences stay together up to the MAX_LINE_WORDS a line may have)."""
+    chunks: list[list[tuple[Point, str]]] = [[]]
+    for item in pieces:
+        words = _words(chunks[-1]) + len(item[1].split())
+        same = bool(chunks[-1]) and chunks[-1][-1][0] is item[0]
+        if chunks[-1] and words > (MAX_LINE_WORDS if same else MAX_TURN):
+            chunks.append([])
+        chunks[-1].append(item)
+    return chunks
+
+
+def _ask(episode: Episode, plan: _Plan, asker: str, top: Figure | None, answer: str,
+         opening: bool = False, generic: bool = True) -> bool:
+    """A co-host question the next line answers: about the figure's kind and who it is
+    about where the turn has one, else one that asks the lead to go on (or, after a
+    transition, to set the scene)."""
+    whose = about(top) if top is not None else None
+    if whose and (whose.split(" ", 1)[-1] not in answer or len(answer.split()) < ANSWER_WORDS):
+        whose = None  # a question about something the answer does not name goes unanswered
+    if not generic and whose is None:
+        return False
     if top is not None and scoring.figure_weight(top) == 1 and episode.line(
-            asker, f"question_{top.kind}", "question"):
+            asker, f"question_{top.kind}", "question", about=whose,
+            must=whose if whose and not generic else "",
+            prefer=whose if whose and plan.cohost_share == BOOSTED_SHARE else ""):
         return True
-    return episode.line(asker, "question", "question")
+    name = "question_opening" if opening else "question"
+    return generic and episode.line(asker, name, "question")
 
 
-def _turns(pieces: list[str]) -> list[list[str]]:
-    turns: list[list[str]] = [[]]
-    for piece in pieces:
-        if turns[-1] and sum(len(p.split()) for p in turns[-1]) + len(piece.split()) > MAX_TURN:
-            turns.append([])
-        turns[-1].append(piece)
-    return turns
+def _callback(episode: Episode, plan: _Plan, speaker: str, point: Point, text: str,
+              figures: list[str], paragraphs: list[str]) -> bool:
+    """A sentence that leans on one said a while ago ("That works out to …" after a table)
+    comes back to it by its figure first: "Back to that $315 billion: that works out to …"."""
+    if point.index == 0 or not _depends(point) or not text.startswith(point.pieces[0]):
+        return False
+    before = next((p for p in reversed(plan.points[:point.index]) if p.kind != "table"), None)
+    if before is None:
+        return False
+    recent = {f for line in episode.lines[-2:] for f in line.figures}
+    figure = top_figure([f for f in before.figures if f.id in episode.cited])
+    if figure is None or figure.id in recent:
+        return False
+    opening = text.split(" ", 1)
+    rest = opening[0].lower() + (f" {opening[1]}" if len(opening) > 1 else "")
+    if opening[0] in ("And", "But", "So", "Yet"):
+        rest = opening[1] if len(opening) > 1 else ""
+    return episode.line(speaker, "callback", "point", [figure.id, *figures], paragraphs,
+                        after=rest, figure=spoken_figure(figure))
 
 
-def _compare(episode: _Episode, c: Comparison) -> None:
-    speaker = episode.other(episode.last)
-    ids = [c.figure.id, *c.figure.inputs, *([c.stated.id] if c.stated else [])]
-    if c.formula and c.stated and (c.agrees or c.alarm):  # a mismatch only at alarm confidence
-        name = "comparison_check" if c.agrees else "comparison_mismatch"
-        if episode.line(speaker, name, "comparison", ids, formula=c.formula,
-                        stated=scoring.said_as(c.stated)):
-            return
-    if c.formula and episode.line(speaker, "comparison", "comparison", ids, formula=c.formula):
-        return
-    episode.line(speaker, "comparison_result", "comparison", [c.figure.id],
-                 result=value_text(c.figure))
+def _pickup(episode: Episode, speaker: str, text: str, figures: list[str],
+            paragraphs: list[str]) -> bool:
+    """The lead picks up what the co-host just said ("Exactly, and …") before going on."""
+    return episode.line(speaker, "pickup", "point", figures, paragraphs, after=text)
 
 
-def _react(episode: _Episode, point: Point, compared: bool) -> None:
-    figure = top_figure(point.figures)
-    if figure is None or compared or point.index % REACT_EVERY:
-        return
-    reactor = episode.other(episode.last)
-    short = point.index % (2 * REACT_EVERY) == 0  # every other reaction is a bare "Wow."
-    if short or not episode.line(reactor, "reaction", "reaction", [figure.id],
-                                 figure=scoring.said_as(figure)):
-        episode.line(reactor, "reaction_short", "reaction")
+def _compare(episode: Episode, plan: _Plan, c: Comparison) -> bool:
+    """A computed figure, said by the co-host as what it means: he connects the numbers."""
+    speaker = plan.cohost
+    for said in spoken(c, plan.ledger):
+        if episode.phrase(speaker, said.template, "comparison", said.context, said.figures):
+            return True
+    return False
+
+
+def _react(episode: Episode, plan: _Plan, figure: Figure) -> bool:
+    """The co-host names the figure just said and where it stands: the largest of its kind
+    in the article, the smallest, or simply who it is about. No surprise at a small one."""
+    last = episode.last
+    if last is None or last.speaker != plan.lead or not scoring.states(last.text, figure):
+        return False  # only right after the line that says it
+    standing = rank(figure, plan.ledger)
+    name = {"top": "reaction_top", "bottom": "reaction_bottom"}.get(standing, "reaction")
+    if figure.kind == "ratio" or scoring.figure_weight(figure) < 1:
+        return False  # "nine times" means nothing without what it multiplies
+    if name == "reaction" and _paraphrase(episode, plan, figure, last.text):
+        return True
+    whose = about(figure)
+    boosted = plan.cohost_share == BOOSTED_SHARE and whose is not None
+    return episode.line(plan.cohost, name, "reaction", [figure.id], figure=spoken_figure(figure),
+                        about=whose, noun=noun(figure), prefer=whose if boosted and whose else "")
+
+
+def _paraphrase(episode: Episode, plan: _Plan, figure: Figure, said: str) -> bool:
+    """The co-host sums up the sentence that stated the figure in a few words of his own
+    framing ("So basically a typical enterprise rack drew between 5 and 15 kW.")."""
+    written = " ".join(figure.text.split())
+    for sentence in SENTENCE_END.split(said):
+        if written and written in sentence and "|" not in (figure.sentence or ""):
+            claim = paraphrase.core(sentence, written)
+            return claim is not None and episode.line(
+                plan.cohost, "paraphrase", "reaction", [figure.id], claim=claim)
+    return False
 
 
 def _homes(plan: _Plan, chosen: set[int]) -> dict[int, list[Comparison]]:
     """Each comparison goes after the last chosen point stating one of its inputs or the
-    result it checks; checks first, then ratios, at most MAX_COMPARISONS a point. One that
+    result it checks; every check, then ratios, at most MAX_COMPARISONS others a point. One that
     checks nothing is said only when the episode states all its inputs: a sum of figures
-    nobody mentioned would come out of nowhere."""
+    nobody mentioned would come out of nowhere. A figure is compared by ratio once: the
+    ratio that checks the article, else the one against a single value."""
     homes: dict[int, list[Comparison]] = {}
-    ordered = [p for p in plan.points if p.index in chosen]
-    stated = {f.id for p in ordered for f in p.figures}
-    for c in plan.comparisons:
+    last: dict[str, int] = {}  # figure id → the last chosen point stating it
+    for p in plan.points:
+        if p.index in chosen:
+            last.update((f.id, p.index) for f in p.figures)
+    for c in _one_ratio_each(plan.comparisons):
         figures = c.leaves | ({c.stated.id} if c.stated else set())
-        stating = [p for p in ordered if figures & {f.id for f in p.figures}]
-        if stating and (c.stated or c.leaves <= stated):
-            homes.setdefault(stating[-1].index, []).append(c)
-    for found in homes.values():
+        stating = [last[f] for f in figures if f in last]
+        # An agreement needs the statement it confirms said; an alarm is always said (the
+        # article's figure is wrong, said or not); anything else needs all its inputs said.
+        confirms = c.stated is not None and (c.alarm or c.stated.id in last)
+        if stating and (confirms or c.leaves <= last.keys()):
+            homes.setdefault(max(stating), []).append(c)
+    for point, found in homes.items():
         found.sort(key=lambda c: (c.stated is None, c.figure.unit != "x"))
-        del found[MAX_COMPARISONS:]
+        checks = [c for c in found if c.stated is not None]  # every check is said
+        homes[point] = checks + [c for c in found if c.stated is None][:MAX_COMPARISONS]
     return homes
 
 
-def _wrap_up(episode: _Episode) -> None:
-    plan = episode.plan
+def _one_ratio_each(comparisons: list[Comparison]) -> list[Comparison]:
+    """Every ratio that checks the article, and for a figure no check compares, the one
+    ratio against a single value: "130 kW is 8.7 times a 15 kW rack" once, not again
+    against every other rack the article mentions."""
+    checked = {c.figure.inputs[0] for c in comparisons
+               if c.figure.unit == "x" and c.figure.inputs and c.stated is not None}
+    best: dict[str, Comparison] = {}
+    for c in comparisons:
+        if c.figure.unit == "x" and c.figure.inputs and c.stated is None:
+            key = c.figure.inputs[0]
+            if key not in best or (best[key].figure.is_range and not c.figure.is_range):
+                best[key] = c
+    return [c for c in comparisons if c.figure.unit != "x" or not c.figure.inputs
+            or c.stated is not None
+            or (c.figure.inputs[0] not in checked and best.get(c.figure.inputs[0]) is c)]
+
+
+def _wrap_up(episode: Episode, plan: _Plan) -> None:
+    """The co-host names the numbers to remember and what they are about; the lead ties
+    them back to the cold open and signs off in one turn; the co-host signs off."""
     episode.segments.append("Wrap-up")
-    if plan.title is None or not episode.line(plan.lead, "recap_lead", "recap", title=plan.title):
-        episode.line(plan.lead, "recap_lead_untitled", "recap")
-    figures = _recap_figures(episode)
+    figures = _recap_figures(episode, plan)
+    numbers = english_list([_with_meaning(f) for f in figures])
     if not figures or not episode.line(
-        plan.cohost, "recap_cohost", "recap", [f.id for f in figures],
-        numbers=english_list([value_text(f) for f in figures]),
-    ):
+            plan.cohost, "recap_cohost", "recap", [f.id for f in figures], numbers=numbers):
         episode.line(plan.cohost, "recap_cohost_plain", "recap")
+    opener = plan.opener[0] if plan.opener and plan.opener[0].id in episode.cited else None
+    if opener is None or not episode.line(plan.lead, "recap_lead", "recap", [opener.id],
+                                          figure=spoken_figure(opener)):
+        episode.line(plan.lead, "recap_lead_untitled", "recap")
     show = _sayable(plan.options.show_title, plan.traced) or "the show"
     episode.line(plan.lead, "outro_lead", "outro", show=show, lead=plan.lead)
     episode.line(plan.cohost, "outro_cohost", "outro", cohost=plan.cohost)
 
 
-def _recap_figures(episode: _Episode) -> list[Figure]:
+def _with_meaning(figure: Figure) -> str:
+    """A recap's figure with who it is about: "$315 billion for the four companies"."""
+    whose = about(figure)
+    said = value_text(figure)
+    return f"{said} for {whose}" if whose else said
+
+
+def _recap_figures(episode: Episode, plan: _Plan) -> list[Figure]:
     """Headline figures the episode said: the cold open's, then each section's top figure
-    (a figure the ledger's checks confirm first), the best sections first."""
-    plan = episode.plan
+    (a figure the ledger's checks confirm first), the best sections first; one a figure
+    about the same thing as another in the list."""
     confirmed = frozenset(c.stated_id for c in plan.ledger.checks if c.agrees)
     said: dict[int, list[Figure]] = {}
     best: dict[int, float] = {}
@@ -456,7 +583,8 @@ def _recap_figures(episode: _Episode) -> list[Figure]:
     opened = {plan.opener[1].section} if plan.opener else set()
     for section in sorted(said, key=lambda s: (-best[s], s)):
         top = top_figure(said[section], confirmed)
-        if section not in opened and top and value_text(top) not in map(value_text, headline):
+        if section not in opened and top and value_text(top) not in map(value_text, headline) \
+                and (top.entity, top.kind) not in {(f.entity, f.kind) for f in headline}:
             headline.append(top)
     return headline[:RECAP_FIGURES]
 

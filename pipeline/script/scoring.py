@@ -1,6 +1,7 @@
 """What an article offers an episode, and what each piece is worth.
 
-Points: each sentence of prose (a table is one point, a sentence a row),
+Points: each sentence of prose (a table is one point: what its columns say, see
+`tables`),
 already in spoken style, with every piece traced by the audit. A point's
 score is TF-IDF centrality (its mean cosine similarity to every other
 sentence: how much of the article's vocabulary it shares) plus bonuses for
@@ -28,7 +29,8 @@ from pipeline.figures.extract import sentences
 from pipeline.figures.models import Figure, Ledger
 from pipeline.figures.numbers import STOP, TIME_NOUNS, find_mentions
 from pipeline.models import Article, Paragraph
-from pipeline.script.spoken import PARENTHETICAL, capitalize, formula_in_words, sentences_of
+from pipeline.script import tables
+from pipeline.script.spoken import capitalize, formula_in_words, in_words, sentences_of
 
 # Centrality is scaled to 0..1; these bonuses are on the same scale. Figures weigh the
 # most: a show about numbers should say the sentences that hold them.
@@ -138,9 +140,11 @@ def said_as(figure: Figure) -> str:
 
 
 def states(text: str, figure: Figure) -> bool:
-    """Whether `text` says `figure`, as the article wrote it or in long form."""
+    """Whether `text` says `figure`, as the article wrote it (symbols in words or not) or in
+    long form."""
     written = " ".join(figure.text.split())
-    return (bool(written) and written in text) or value_text(figure) in text
+    return (bool(written) and (written in text or in_words(written) in text)) or \
+        value_text(figure) in text
 
 
 def _merge(point: Point, paragraph_id: str, section: int) -> None:
@@ -153,49 +157,11 @@ def _sentences(paragraph: Paragraph, ledger: Ledger) -> Iterator[tuple[str, list
     """Each sentence of a paragraph (or row of a table) with the source figures it states."""
     own = [f for f in ledger.by_origin("source") if f.paragraph_id == paragraph.id]
     if paragraph.kind == "table":
-        yield from _table_rows(paragraph, own)
+        yield from tables.statements(paragraph, own, ledger)
         return
     for start, end in sentences(paragraph.text, by_line=paragraph.kind == "list"):
         held = [f for f in own if f.span is not None and start <= f.span[0] < end]
         yield paragraph.text[start:end], held
-
-
-def _table_rows(paragraph: Paragraph, own: list[Figure]) -> Iterator[tuple[str, list[Figure]]]:
-    """A table as one point, a sentence a row: "For Microsoft, 2024 Capex is $56B and 2025
-    Capex is $80B." (a table says one thing; its rows are not points of their own)."""
-    if len(paragraph.rows) < 2:
-        return
-    header, *body = paragraph.rows
-    said = []
-    for row in body:
-        # A cell's figure in long form: "$56 billion" for "$56B", "$56 billion" for a bare
-        # "56" under "Capex ($B)" (which, said as "56", would not trace).
-        values = {f.text: value_text(f) for f in own if f.sentence == " | ".join(row)}
-        pairs = [f"{_label(column)} is {_without(_label(column), values.get(cell.strip(), cell))}"
-                 for column, cell in zip(header[1:], row[1:], strict=False)
-                 if _label(column) and cell.strip()]
-        if row and row[0].strip() and pairs:
-            said.append(f"For {row[0].strip()}, {_and_list(pairs)}.")
-    if said:
-        yield " ".join(said), own
-
-
-def _label(header: str) -> str:
-    """A column header as a name: "Build cost ($B, 2025 est.)" → "Build cost" (the cells
-    are said with their units)."""
-    return " ".join(PARENTHETICAL.sub(" ", header).split())
-
-
-def _without(label: str, value: str) -> str:
-    """A cell's value without the column's name it already starts with: under "PUE",
-    "PUE 1.1" is said "PUE is 1.1", not "PUE is PUE 1.1"."""
-    if value.lower().startswith(label.lower() + " "):
-        return value[len(label) + 1:]
-    return value
-
-
-def _and_list(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _tokens(text: str) -> Counter[str]:
@@ -277,14 +243,15 @@ class Comparison:
 
     figure: Figure
     leaves: frozenset[str]  # the source figures it rests on
-    formula: str | None  # in words and traced; None when it cannot be said
+    formula: str | None  # in words; None when the ledger has none
     stated: Figure | None  # the article's own statement of the result, when it has one
     agrees: bool
     alarm: bool = False  # the statement disagrees, confidently enough to say so on air
 
 
-def comparisons(ledger: Ledger, traced: Tracer) -> list[Comparison]:
-    """Every computed figure of the ledger, with its formula in words. A check is kept with
+def comparisons(ledger: Ledger) -> list[Comparison]:
+    """Every computed figure of the ledger, with its formula in words (audited when a line
+    says it, like every line: most are never said). A check is kept with
     its computation only when it may be said: an agreement, or an alarm. A low-confidence
     disagreement probably paired figures that do not belong together, and is left out."""
     checks = {c.computed_id: c for c in ledger.checks if c.may_be_said()}
@@ -294,7 +261,7 @@ def comparisons(ledger: Ledger, traced: Tracer) -> list[Comparison]:
         formula = formula_in_words(f.formula) if f.formula else None
         found.append(Comparison(
             f, frozenset(leaves(ledger, f.id)),
-            formula if formula and traced(formula) else None,
+            formula,
             ledger.figure(check.stated_id) if check else None,
             check.agrees if check else True,
             check.alarm if check else False,

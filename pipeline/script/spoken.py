@@ -1,10 +1,12 @@
 """Text rewritten to be said aloud: short sentences, contractions, nothing to see.
 
-`sentences_of` is the entry point: Markdown, URLs and parentheses go, common
-phrases contract ("it is" → "it's"), and long sentences split at "; ",
-" — " and ", and". `Abbreviations` expands abbreviations on their first use
-in an episode ("graphics processing units, or GPUs,"). `formula_in_words`
-says a ledger formula ("÷" → "divided by", "=" → "comes to").
+`sentences_of` is the entry point: Markdown, URLs and parentheses go,
+symbols are said in words ("~$80B" → "about $80B", "$80B+" → "$80B or more",
+"flat/up" → "flat or up"), attributions go ("…, CNBC reports." → "…."), common
+phrases contract ("it is" → "it's"), and long sentences split at "; ", " — "
+and ", and". `Abbreviations` expands abbreviations on their first use in an
+episode ("graphics processing units, or GPUs,"). `formula_in_words` says a
+ledger formula ("÷" → "divided by", "=" → "comes to").
 
 Numbers and units are never touched: the audit traces them back to the
 ledger as written, and the audio stage decides how to say them.
@@ -70,11 +72,43 @@ PARENTHETICAL = re.compile(r"(?<!/)\s*\(([^()]*)\)")  # not a unit's "kJ/(m³·K
 ACRONYM = re.compile(r"[A-Z][A-Za-z0-9&-]*[A-Z0-9]s?")
 # Asides nobody says aloud: enumerators "(1)", "(b)" and pointers "(see Figure 3)".
 UNSAID = re.compile(r"\d{1,2}|[a-z]|[ivx]+|(?i:(?:see|source|sources|via|cf|fig|figure|table)\b.*)")
+# Symbols a listener cannot hear. A "/" between two words is "or" ("flat/up"); one after
+# a unit or a number is a rate ("kW/rack", "24/7") and stays for the audio stage.
+ABOUT = re.compile(r"(?:~|≈)\s*(?=[$€£\d])")
+ROUGHLY = re.compile(r"(?:~|≈)\s*(?=[A-Za-z])")
+OR_MORE = re.compile(r"(?<=[\dA-Za-z%])\+(?=[\s,.;:!?)]|$)")
+WORD_OR_WORD = re.compile(r"(?<![\w/])([a-z][a-z-]+)/([a-z][a-z-]+)(?![\w/])")
+AND_OR = re.compile(r"\band/or\b")
+AMPERSAND = re.compile(r"(?<=\s)&(?=\s)")
+ARROW = re.compile(r"\s*(?:→|->)\s*")
+SPACED_SLASH = re.compile(r"(?<=\w)\s+/\s+(?=[A-Za-z])")  # "kW / rack" is a rate
+# A label before a colon: "Total rack power: about 10.2 kW" → "Total rack power is about
+# 10.2 kW"; "Key insight: A DGX …" → "A DGX …".
+LABEL_VALUE = re.compile(r"^([A-Z][A-Za-z’'-]*(?:\s+[A-Za-z’'&-]+){0,4}):\s+(?=(?:about|around|"
+                         r"roughly|nearly|up to|over|more than|under|~|[$€£\d]))")
+LABEL_ONLY = re.compile(r"^[A-Z][A-Za-z’'-]*(?:\s+[A-Za-z’'-]+)?:\s+(?=[A-Z])")  # two words at most
+# Lines nobody says aloud: where the article's data came from, photo credits.
+UNSPOKEN = re.compile(r"(?i)^(?:sources?|photo|image|credits?|disclosure|source data)\s*:")
+# Attributions a listener does not need ("…, CNBC reports."; "According to Reuters, …"):
+# the episode cites its source once, and the article's sources are in the show notes.
+SOURCE_NAME = r"(?:the\s+)?[A-Z][\w.&'’-]*(?:\s+(?:and\s+)?[A-Z][\w.&'’-]*){0,5}"
+ATTRIBUTION_AFTER = re.compile(
+    rf",\s*(?:(?:according\s+to|as\s+per|per)\s+{SOURCE_NAME}|(?:{SOURCE_NAME}|the\s+report|"
+    r"the\s+company|analysts|the\s+firm)\s+(?:reports?|reported|says|said|adds|added|notes|"
+    r"noted|writes|wrote))(?=\s*[.;!?]\s*$)")
+ATTRIBUTION_MID = re.compile(rf",\s*(?:according\s+to|as\s+per)\s+{SOURCE_NAME},")
+ATTRIBUTION_BEFORE = re.compile(
+    rf"^(?:According\s+to|As\s+per)\s+{SOURCE_NAME}(?:\s+data)?,\s+")
+REPORTS_THAT = re.compile(rf"^{SOURCE_NAME}\s+(?:reports|reported)\s+(?:that\s+)?(?=[a-z])")
+DASH_ASIDE = re.compile(r"(?<=\w)[—–]([^—–]{1,60})[—–](?=\w)")
+TAG_PREFIX = re.compile(r"^\s*\[[^\]]{1,24}\]\s*")
+CLOSING = "\"'”’)"
 STRAY = re.compile(r",\s*(?=[,.;:!?])|\s+(?=[,.;:!?])")
 
 
 def plain(text: str) -> str:
     """Text without Markdown, HTML tags, footnote marks or URLs, on one line."""
+    text = TAG_PREFIX.sub("", text)
     text = IMAGE.sub("", text)
     text = LINK.sub(r"\1", text)
     text = URL.sub("", text)
@@ -83,6 +117,34 @@ def plain(text: str) -> str:
     text = LINE_MARKS.sub("", text)
     text = EMPHASIS.sub(lambda m: m.group(2) or m.group(3), text)
     return tidy(text)
+
+
+def in_words(text: str) -> str:
+    """Symbols said in words: "~" → "about", a trailing "+" → "or more", "flat/up" →
+    "flat or up", " & " → " and ", "→" → " to ". Numbers and units stay as written."""
+    text = ABOUT.sub("about ", text)
+    text = ROUGHLY.sub("roughly ", text)
+    text = OR_MORE.sub(" or more", text)
+    text = AND_OR.sub("or", text)
+    text = WORD_OR_WORD.sub(r"\1 or \2", text)
+    text = AMPERSAND.sub("and", text)
+    text = ARROW.sub(" to ", text)
+    text = SPACED_SLASH.sub(" per ", text)
+    return text
+
+
+def unattributed(sentence: str) -> str:
+    """A sentence without who said it: "Capex rose 40%, CNBC reports." → "Capex rose 40%."
+    and "According to Reuters, capex rose." → "Capex rose." Asides between unspaced dashes
+    become commas ("Alphabet—Google's parent—stands out")."""
+    text = DASH_ASIDE.sub(r", \1, ", sentence)
+    text = LABEL_VALUE.sub(r"\1 is ", text)
+    text = LABEL_ONLY.sub("", text)
+    text = ATTRIBUTION_AFTER.sub("", text)
+    text = ATTRIBUTION_BEFORE.sub("", text)
+    text = ATTRIBUTION_MID.sub(" ", text)
+    text = REPORTS_THAT.sub("", text)
+    return capitalize(tidy(text))
 
 
 def tidy(text: str) -> str:
@@ -119,9 +181,15 @@ def contract(text: str) -> str:
     return CONTRACTION.sub(short, text)
 
 
+PAIRED_DASHES = re.compile(r" [—–] ([^—–]{1,160}?) [—–] ")
+
+
 def split_long(sentence: str) -> list[str]:
     """A long sentence as shorter ones, cut at the separator nearest its middle where both
-    halves have at least MIN_HALF words; short sentences come back as they are."""
+    halves have at least MIN_HALF words; short sentences come back as they are. An aside
+    between two dashes is an aside (commas), not a place to cut: cut there, neither half
+    would stand alone."""
+    sentence = PAIRED_DASHES.sub(r", \1, ", sentence)
     words = sentence.split()
     if len(words) <= LONG_SENTENCE:
         return [sentence]
@@ -159,10 +227,13 @@ def sentences_of(text: str, by_line: bool = False) -> list[str]:
     source = text if by_line else plain(text)
     said: list[str] = []
     for start, end in sentences(source, by_line=by_line):
-        sentence = unparenthesize(contract(plain(source[start:end])))
+        written = plain(source[start:end])
+        if UNSPOKEN.match(written):
+            continue
+        sentence = unattributed(unparenthesize(contract(in_words(written))))
         if not sentence:
             continue
-        if sentence[-1] not in ".!?":  # a list's lead-in ends in ":"
+        if sentence.rstrip(CLOSING)[-1:] not in (".", "!", "?"):  # a lead-in ends in ":"
             sentence = sentence.rstrip(",;:–— ") + "."
         said.extend(split_long(capitalize(sentence)))
     return said
@@ -187,7 +258,8 @@ class Abbreviations:
         if abbreviation in self.introduced:
             return m.group(0)
         self.introduced.add(abbreviation)
-        long = self.lexicon[abbreviation] + plural
+        long = self.lexicon[abbreviation]
+        long += "" if long.endswith("s") else plural  # "effectiveness", not "…nesss"
         if long.lower() in text[: m.start()].lower():
             return m.group(0)  # the article spelled it out already
         # After a number, the abbreviation is the counted noun the audit reads: keep it first.
