@@ -209,7 +209,9 @@ def test_comparisons_cite_computed_figures_and_trace() -> None:
         assert untraced(audit([line], ledger)) == []
         assert not re.search("[÷×=]", line.text)
     said = " ".join(line.text for line in comparisons)
-    assert "8.7 times the 15 kW of a traditional rack" in said  # a ratio said as a meaning
+    # A ratio said as a meaning, the larger figure as the multiple of the smaller.
+    assert re.search(r"130 kW per rack[^.]* 8\.7 times|8\.7 times the 15 kW", said)
+    assert not re.search(r"15 kW[^.]* 8\.7 times the 130 kW", said)
     assert "running around the clock for a year" in said  # 8,760 h is arithmetic, not said
 
 

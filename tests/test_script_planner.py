@@ -96,3 +96,17 @@ def test_variants_that_need_a_missing_value_are_left_out() -> None:
     assert any("a campus" in v for v in with_about)
     assert without and not any(phrasing.MISSING in v for v in without)
     assert len(without) < len(with_about)
+
+
+def test_a_multiple_is_said_of_the_larger_figure_whichever_order_the_ledger_lists() -> None:
+    from pipeline.figures.models import Figure, Ledger
+    from pipeline.script.meaning import ratio_terms
+
+    small = Figure(id="f1", kind="power", low=7.0, high=7.0, unit="kW", text="7 kW")
+    big = Figure(id="f2", kind="power", low=27.0, high=27.0, unit="kW", text="27 kW")
+    ratio = Figure(id="c1", kind="ratio", low=27 / 7, high=27 / 7, unit="x", text="3.9×",
+                   origin="computed", inputs=["f1", "f2"])
+    ledger = Ledger(article_hash="0" * 64, figures=[small, big, ratio])
+    assert ratio_terms(ratio, ledger) == (big, small)
+    wrong = ratio.model_copy(update={"low": 0.26, "high": 0.26})
+    assert ratio_terms(wrong, ledger) is None  # not a multiple of one by the other

@@ -52,7 +52,7 @@ from pipeline.figures.models import Figure, Ledger
 from pipeline.models import WORDS_PER_MINUTE, Article, Script, Segment
 from pipeline.script import WriterOptions, paraphrase, scoring
 from pipeline.script.episode import Episode
-from pipeline.script.meaning import about, noun, rank, spoken, spoken_figure
+from pipeline.script.meaning import about, noun, rank, ratio_terms, spoken, spoken_figure
 from pipeline.script.quality import MAX_LINE_WORDS, SENTENCE_END
 from pipeline.script.scoring import Comparison, Point, Tracer, top_figure
 from pipeline.script.spoken import Abbreviations, english_list, formula_in_words, sentences_of, tidy
@@ -269,9 +269,9 @@ def _meaning(plan: _Plan, figure: Figure) -> tuple[str, list[str]] | None:
         return c.stated is None, c.figure.is_range, -c.figure.high
 
     for c in sorted(plan.comparisons, key=order):
-        inputs = c.figure.inputs
-        if c.figure.unit == "x" and len(inputs) == 2 and inputs[0] == figure.id:
-            other = plan.ledger.figure(inputs[1])
+        terms = ratio_terms(c.figure, plan.ledger) if c.figure.unit == "x" else None
+        if terms and terms[0].id == figure.id:
+            other = terms[1]
             whose = about(other)
             times = formula_in_words(c.figure.text)
             said = f"{times} the {value_text(other)}" + (f" of {whose}" if whose else "")

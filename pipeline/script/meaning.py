@@ -104,6 +104,30 @@ def _size(f: Figure, unit: str) -> float:
     return middle if f.unit == unit else units.convert(middle, f.unit, unit)
 
 
+def ratio_terms(ratio: Figure, ledger: Ledger) -> tuple[Figure, Figure] | None:
+    """The larger and the smaller figure of a computed multiple ("N times"), whichever order
+    the ledger lists its inputs in; None unless the multiple is at least one and really is
+    the one divided by the other (within 5%): a multiple said the wrong way round ("7 kW
+    is 3.9 times the 27 kW") would tell the listener the opposite of the article."""
+    if len(ratio.inputs) != 2 or ratio.low < 1:
+        return None
+    a, b = (ledger.figure(i) for i in ratio.inputs)
+    if a.unit == b.unit:
+        sizes = ((a.low + a.high) / 2, (b.low + b.high) / 2)
+    elif a.unit is None or b.unit is None:
+        return None
+    else:
+        try:
+            sizes = (_size(a, a.unit), _size(b, a.unit))
+        except ValueError:
+            return None
+    big, small = (a, b) if sizes[0] >= sizes[1] else (b, a)
+    low, high = sorted(sizes)
+    if low <= 0 or abs(high / low - ratio.low) > 0.05 * ratio.low:
+        return None
+    return big, small
+
+
 @dataclass(frozen=True)
 class Said:
     """A comparison as a host says it: the template, its context and the ids it cites."""
@@ -136,8 +160,8 @@ def spoken(c: Comparison, ledger: Ledger) -> list[Said]:
         found.append(Said("comparison_share", {
             "whose": whose, "result": value_text(c.figure), "part": value_text(inputs[0]),
             "whole": value_text(inputs[1])}, ids))
-    elif c.figure.unit == "x" and len(inputs) == 2:
-        big, small = inputs
+    elif c.figure.unit == "x" and (terms := ratio_terms(c.figure, ledger)):
+        big, small = terms
         found.append(Said("comparison_ratio", {
             "big": value_text(big), "small": value_text(small), "result": result,
             "whose": about(small), "stated": stated}, ids))
