@@ -53,8 +53,8 @@ class Scored:
 
 
 def sources() -> list[Path]:
-    examples = [p for p in sorted(EXAMPLES.glob("*.md")) if p.stem != "README"]
-    return sorted(CORPUS.glob("*.md")) + examples
+    return [p for p in [*sorted(CORPUS.glob("*.md")), *sorted(EXAMPLES.glob("*.md"))]
+            if p.stem != "README"]
 
 
 def score(path: Path, writer: str, minutes: float) -> Scored:

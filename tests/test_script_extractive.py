@@ -470,3 +470,47 @@ def test_recap_says_who_the_numbers_are_about() -> None:
     [recap] = [x for x in written("example").lines
                if x.move == "recap" and x.speaker == "Miles" and x.figures]
     assert re.search(r"\bfor (?:a |an |the )?[A-Za-z]", recap.text), recap.text
+
+
+LIST_ONLY = (
+    "# Vendor Results for the Second Quarter\n\n"
+    "- Orders exceeded $3 billion in the second quarter, up 15% from a year earlier and up "
+    "11% from the first quarter.\n"
+    "- Operating profit was $489 million for the quarter, 28% higher year on year and "
+    "$54 million above guidance.\n"
+    "- Backlog reached $8.5 billion at the end of the quarter, up 21% versus the prior year.\n")
+
+ONE_ARGUMENT = (
+    "# Water Is the New Power Problem\n\n"
+    "Power usage effectiveness has driven big improvements in electrical design across the "
+    "industry, from an average of 2.0 in 2007 to 1.15 at the best sites today. But power usage "
+    "effectiveness measures only one dimension of resource consumption. It says nothing about "
+    "water.\n")
+
+
+def _write_text(text: str) -> Script:
+    article = parse_markdown(text, "t.md")
+    options = WriterOptions("Infracast", HOSTS, 5.0)
+    return extractive.write(article, build_ledger(article), options)
+
+
+def test_a_short_list_is_shared_between_the_hosts() -> None:
+    script = _write_text(LIST_ONLY)
+    assert not quality.balance(script)
+    [lead] = [x for x in script.lines if x.move == "point" and x.speaker == "Lena"]
+    [cohost] = [x for x in script.lines if x.move == "point" and x.speaker == "Miles"]
+    assert "Orders" in lead.text and "Backlog" in cohost.text  # he brings in the next items
+
+
+def test_the_cohost_answers_with_the_but() -> None:
+    script = _write_text(ONE_ARGUMENT)
+    assert not quality.balance(script)
+    [line] = [x for x in script.lines if "only one dimension" in x.text]
+    assert line.speaker == "Miles" and line.text.startswith("But")
+    assert "It says nothing about water." in line.text  # the pronoun stays with its antecedent
+
+
+def test_what_the_figures_mean_is_said_in_one_line() -> None:
+    for name in ("example", "table-units", "long"):
+        for before, line in itertools.pairwise(written(name).lines):
+            assert not (before.move == line.move == "comparison"), line.text

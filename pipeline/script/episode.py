@@ -82,6 +82,20 @@ class Episode:
                 return True
         return False
 
+    def merge(self, start: int, limit: int) -> None:
+        """Lines `start` onwards said as one line of their first line's move, where they are
+        one speaker's in one segment and `limit` words or fewer together: a host's run of
+        short statements ("Alphabet went from … Meta is up …") is one thing he says."""
+        tail = self.lines[start:]
+        if len(tail) < 2 or len({(x.speaker, x.segment) for x in tail}) > 1 or \
+                sum(x.words for x in tail) > limit:
+            return
+        merged = tail[0].model_copy(update={
+            "text": " ".join(x.text for x in tail),
+            "figures": list(dict.fromkeys(f for x in tail for f in x.figures)),
+            "paragraphs": list(dict.fromkeys(p for x in tail for p in x.paragraphs))})
+        self.lines[start:] = [merged]
+
     def variants(self, name: str, **context: str | None) -> list[tuple[int, str]]:
         """Template `name`'s variants this episode has not used yet (interjections may
         repeat), from a start the article's hash and the move's index pick."""

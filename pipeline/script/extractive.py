@@ -31,8 +31,10 @@ The plan, segment by segment:
     → the next set-up, or the lead picking up ("Exactly.") where nothing is
       left to ask.
   While the co-host has said less than COHOST_SHARE of the words, turns are
-  not joined (each gets his question and reaction), and a short turn may be
-  his, brought in with a connecting phrase.
+  joined only up to LEAD_TURN words (each gets his question and reaction), a
+  short turn may be his, brought in with a connecting phrase, and a long one is
+  shared: he answers her from a sentence that opens on "But …" or brings in
+  the list's next items. What a turn's figures mean is one line of his.
 - "Wrap-up": the co-host's numbers to remember, each with who it is about;
   the lead ties them back to the cold open and signs off.
 
@@ -67,11 +69,15 @@ MIN_TURN = 25  # words; the lead's turns join sentences until they say this much
 MAX_TURN = 55  # words; a longer turn is said in two
 MAX_COMPARISONS = 2  # per point, checks of stated figures first
 RECAP_FIGURES = 3
+LEAD_TURN = 18  # words: the least the lead keeps of a turn she shares with the co-host
 ANSWER_WORDS = 8  # a question names its subject only when the answer is this long
 MAX_BEAT_COMPARISONS = 2  # per turn, checks aside: more in a row is a lecture in arithmetic
 COMMON_FIRST = re.compile(r"(?:The|A|An|What|How|Why|When|Where|Who|Our|Its|Their|Some|More|"
                           r"Less|Which|From|Inside|Beyond|Into)\b(?! [A-Z])")
 ANAPHORA = re.compile(r"(?:That|This|These|Those|It|Its|They|Their|Such|Both|Each|Here)\b")
+# A sentence the co-host can say in answer to the lead's: it opens on a conjunction.
+REJOINDER = re.compile(r"(?:But|Yet|Still|And|So|Also|However|Instead|Even so|That said)\b,? "
+                       r"(?!(?:it|its|they|their|them|this|these|those|such)\b)")
 # A sentence that leans on the one before: it opens by pointing back, or says "its", "they",
 # "this" … in its first words ("At 130 kW per rack, its IT load …").
 DEPENDS = re.compile(r"(?i)^(?:(?:And|But|So|Yet|Still|Also|Instead|Meanwhile|However|Therefore|"
@@ -257,8 +263,14 @@ def _intro(episode: Episode, plan: _Plan) -> None:
                      about=about(figure))
     show = _sayable(plan.options.show_title, plan.traced) or "the show"
     topic = about(plan.opener[0]) if plan.opener else None
-    episode.line(lead, "intro_lead", "intro", show=show, lead=lead, cohost=cohost,
-                 title=plan.title, topic=topic, must=plan.title or topic or "")
+    # Without a title or a topic to name, the lead names the cold open's figure.
+    named = plan.opener[0] if plan.opener and not (plan.title or topic) else None
+    said_named = spoken_figure(named) if named else None
+    if not episode.line(lead, "intro_lead", "intro", [named.id] if named else None, show=show,
+                        lead=lead, cohost=cohost, title=plan.title, topic=topic,
+                        figure=said_named, must=plan.title or topic or said_named or ""):
+        episode.line(lead, "intro_lead", "intro", show=show, lead=lead, cohost=cohost,
+                     title=plan.title, topic=topic, figure=None)
     episode.line(cohost, "intro_cohost", "intro", lead=lead)
 
 
@@ -324,8 +336,9 @@ def _turns(episode: Episode, plan: _Plan, units: list[list[Point]]
     while i < len(units):
         turn = list(units[i])
         i += 1
-        while i < len(units) and episode.share(episode.cohost) >= plan.cohost_share and \
-                _size(turn) < MIN_TURN and _size(turn) + _size(units[i]) <= MAX_TURN and \
+        least = MIN_TURN if episode.share(episode.cohost) >= plan.cohost_share else LEAD_TURN
+        while i < len(units) and _size(turn) < least and \
+                _size(turn) + _size(units[i]) <= MAX_TURN and \
                 "table" not in {p.kind for p in [*turn, *units[i]]}:
             turn.extend(units[i])
             i += 1
@@ -359,11 +372,12 @@ def _beat(episode: Episode, plan: _Plan, turn: list[Point], comparisons: list[Co
         _explain(episode, plan, explainer, pieces, top)
     if top is not None and pieces:
         _react(episode, plan, top)
-    said = 0
+    said, start = 0, len(episode.lines)
     for comparison in sorted(comparisons, key=lambda c: c.stated is None):  # checks first
         if comparison.stated is None and said >= MAX_BEAT_COMPARISONS:
             break  # every check is said (that is the show's promise); other sums are not
         said += _compare(episode, plan, comparison)
+    episode.merge(start, MAX_LINE_WORDS)  # what the figures mean, said in one go
 
 
 def _words(pieces: list[tuple[Point, str]]) -> int:
@@ -376,14 +390,33 @@ def _explain(episode: Episode, plan: _Plan, speaker: str, pieces: list[tuple[Poi
     asked first when the co-host has not spoken since her last turn; the co-host brings a
     point in with a connecting phrase."""
     other = episode.other(speaker)
-    for n, chunk in enumerate(_chunks(pieces)):
+    parts = [(chunk, False) for chunk in _chunks(pieces)]
+    if speaker == plan.lead and episode.share(other) < plan.cohost_share:
+        parts = [part for chunk, _ in parts for part in _rejoinder(chunk)]
+    for n, (chunk, answer) in enumerate(parts):
         text = " ".join(piece for _, piece in chunk)
         points = list(dict.fromkeys(p.index for p, _ in chunk))
         figures = [f.id for i in points for f in plan.points[i].figures if scoring.states(text, f)]
         paragraphs = list(dict.fromkeys(x for i in points for x in plan.points[i].paragraphs))
         last = episode.last
+        if answer and last is not None and last.speaker == speaker:
+            before = top_figure([f for p, _ in parts[n - 1][0] for f in p.figures])
+            if before is not None:
+                _react(episode, plan, before)  # the figure she just said, then his "But …"
+            if REJOINDER.match(text) and episode.say(other, text, "point", figures, paragraphs):
+                continue  # "But PUE measures only one dimension …": his answer to her point
+            if episode.line(other, "connect", "point", figures, paragraphs, after=text):
+                continue  # the list's next item, brought in by him
+        # A long turn (a list read item by item) is shared: while the co-host has said too
+        # little, he brings in the next part himself instead of asking for it.
+        shared = n and speaker == plan.lead and last is not None and last.speaker == speaker \
+            and episode.share(other) < plan.cohost_share and not _leans_back(chunk)
+        if shared and episode.line(other, "connect", "point", figures, paragraphs, after=text):
+            continue
         if speaker == plan.lead:
-            if n:
+            if n and last is not None and last.speaker == other and last.move == "point":
+                pass  # he brought in the part before: she goes on with the next
+            elif n:
                 before = top_figure([f for i in points for f in plan.points[i].figures])
                 if before is None or not _react(episode, plan, before):
                     _ask(episode, plan, other, None, text)
@@ -401,6 +434,29 @@ def _explain(episode: Episode, plan: _Plan, speaker: str, pieces: list[tuple[Poi
                 episode.say(speaker, text, "point", figures, paragraphs)
         elif not episode.line(speaker, "connect", "point", figures, paragraphs, after=text):
             episode.say(speaker, text, "point", figures, paragraphs)
+
+
+def _rejoinder(chunk: list[tuple[Point, str]]) -> list[tuple[list[tuple[Point, str]], bool]]:
+    """A part of the lead's turn as her line and the co-host's from a later point on (True),
+    where that point opens on a conjunction ("But PUE measures only …", his answer to her)
+    or is the next item of a list (he brings it in), and not on a pronoun: a turn that is
+    one long explanation becomes an exchange. She keeps at least LEAD_TURN words; of the
+    places to cut, the one that shares the turn most evenly."""
+    cuts = [k for k in range(1, len(chunk))
+            if chunk[k][0] is not chunk[k - 1][0] and not _leans_back(chunk[k:])
+            and _words(chunk[:k]) >= LEAD_TURN
+            and (REJOINDER.match(chunk[k][1])
+                 or chunk[k][0].kind == chunk[k - 1][0].kind == "list")]
+    if not cuts:
+        return [(chunk, False)]
+    k = min(cuts, key=lambda k: abs(_words(chunk[:k]) - _words(chunk[k:])))
+    return [(chunk[:k], False), (chunk[k:], True)]
+
+
+def _leans_back(chunk: list[tuple[Point, str]]) -> bool:
+    """Whether a part of a turn opens by pointing back ("It says …"): the host who said
+    what it points to says it too."""
+    return bool(ANAPHORA.match(chunk[0][1]))
 
 
 def _chunks(pieces: list[tuple[Point, str]]) -> list[list[tuple[Point, str]]]:
