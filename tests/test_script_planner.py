@@ -110,3 +110,19 @@ def test_a_multiple_is_said_of_the_larger_figure_whichever_order_the_ledger_list
     assert ratio_terms(ratio, ledger) == (big, small)
     wrong = ratio.model_copy(update={"low": 0.26, "high": 0.26})
     assert ratio_terms(wrong, ledger) is None  # not a multiple of one by the other
+
+
+def test_a_rank_is_said_among_every_figure_of_its_kind_in_the_article() -> None:
+    from pipeline.figures.models import Figure, Ledger
+    from pipeline.script.meaning import rank
+
+    def money(fid: str, billions: float, role: str | None) -> Figure:
+        return Figure(id=fid, kind="money", low=billions * 1e9, high=billions * 1e9,
+                      unit="USD", text=f"${billions:g} billion", role=role)
+
+    earlier, now = money("f1", 225, "total"), money("f2", 315, "capex")
+    campus = money("f3", 1, None)
+    ledger = Ledger(article_hash="0" * 64, figures=[earlier, now, campus])
+    # The year-earlier total is not "the biggest sum of money in the piece" next to $315 billion.
+    assert rank(earlier, ledger) != "top"
+    assert rank(now, ledger) == "top" and rank(campus, ledger) == "bottom"

@@ -92,10 +92,11 @@ def ranks(ledger: Ledger) -> dict[str, Rank]:
 
 
 def _peer(f: Figure, figure: Figure) -> bool:
-    """Figures a listener would compare: same kind, rate and role ("rack_power" with
-    "rack_power", not a rack's price with a hall's), in units that convert."""
-    same_role = f.role is None or figure.role is None or f.role == figure.role
-    return f.kind == figure.kind and f.per == figure.per and same_role and (
+    """Figures a rank is said among: same kind and rate, in units that convert. The hosts
+    say "the biggest sum of money in the piece", so every such figure of the article
+    counts, whatever it measures: ranked within a role only, a year-earlier total was
+    called "the biggest sum of money of the lot" next to a larger one."""
+    return f.kind == figure.kind and f.per == figure.per and (
         f.unit == figure.unit or units.compatible(f.unit, figure.unit))
 
 
