@@ -583,10 +583,23 @@ def figure_words(said: list[str], count: bool) -> list[str]:
     return said[start:end]
 
 
+# Words that carry grammar, not content: one of these misheard ("how big a share" heard
+# as "how big is share") is the recogniser's slip, not a line a listener cannot follow.
+# Negations ("not", "no") change what a line says, so they are not among them.
+FUNCTION_WORDS = frozenset("""
+a an the and or but so if of to in on at by for from with as into than that this these
+those it its is are was were be been am do does did has have had will would can could
+shall should may might must i you he she we they me him her us them my your our
+their his there here what which who how then too also just very
+""".split())
+
+
 @dataclass(frozen=True)
 class _Score:
     errors: int
     reference: int
+    # The only error is one function word put for, dropped from or added to the line.
+    slip: bool = False
 
     @property
     def wer(self) -> float:
@@ -603,10 +616,14 @@ def _score(expected: list[str], heard: list[str]) -> _Score:
         return _Score(errors=max(len(expected), len(heard)), reference=len(expected))
     out = jiwer.process_words(" ".join(expected), " ".join(heard))
     errors = out.substitutions + out.deletions + out.insertions
+    wrong: list[str] = []
     for ref, hyp, count in _regions(out.alignments[0]):
         if sounds_alike(expected[ref[0]:ref[1]], heard[hyp[0]:hyp[1]]):
             errors -= count
-    return _Score(errors, len(expected))
+        else:
+            wrong += [*expected[ref[0]:ref[1]], *heard[hyp[0]:hyp[1]]]
+    slip = errors == 1 and all(w in FUNCTION_WORDS for w in wrong)
+    return _Score(errors, len(expected), slip)
 
 
 def _regions(chunks: Sequence[Any]) -> list[tuple[tuple[int, int], tuple[int, int], int]]:
@@ -669,7 +686,8 @@ def qa(script: Script, timeline: Timeline, words: Sequence[Word],
     (`pipeline.speech.normalize.words_for_comparison` with `lexicon`), so "130
     kW" in the script and "130 kilowatts" or "one hundred thirty kilowatts" from
     the recogniser agree. A line is flagged when its WER
-    is above `threshold` or a figure in it was not heard as said. `backend` and
+    is above `threshold` (unless its one error is a function word, which on a
+    six-word line alone is above 15%) or a figure in it was not heard as said. `backend` and
     `model` only label the report.
     """
     rendered = spoken if isinstance(spoken, Mapping) else {}
@@ -714,7 +732,9 @@ def _judge(line: Line, said: str, words: Sequence[Word], norm: Normalise,
     result = LineQA(
         line_id=line.id, expected=" ".join(expected), heard=" ".join(heard),
         wer=round(score.wer, 4),
-        flagged=not uncheckable and (score.wer > threshold or bool(missing)),
+        flagged=not uncheckable and (
+            (score.wer > threshold and not score.slip) or bool(missing)
+        ),
         figures_missing=missing,
     )
     return result, score

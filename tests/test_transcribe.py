@@ -303,6 +303,28 @@ def test_a_line_of_only_a_filler_sound_is_never_flagged() -> None:
         ("l1", "bye", False), ("l2", "rarely", True)]
 
 
+def test_one_misheard_function_word_does_not_hold_a_short_line() -> None:
+    """One error in six words is 17%, over the threshold; when the word is "a" heard as
+    "is" the listener still follows the line, but a lost "not" or a content word is held."""
+    script = script_of(["Moving on, how big a share?", "That is not the whole story."])
+    timeline = Timeline(duration=10, segments=[], lines=[
+        TimedLine(line_id="l1", speaker="Lena", segment=0, start=0, end=4),
+        TimedLine(line_id="l2", speaker="Miles", segment=0, start=5, end=9),
+    ])
+
+    def heard(first: str, second: str) -> list[bool]:
+        words = [Word(text=w, start=0.5 + i * 0.3, end=0.7 + i * 0.3)
+                 for i, w in enumerate(first.split())]
+        words += [Word(text=w, start=5.5 + i * 0.3, end=5.7 + i * 0.3)
+                  for i, w in enumerate(second.split())]
+        return [q.flagged for q in tx.qa(script, timeline, words).lines]
+
+    assert heard("Moving on, how big is share?", "That is the whole story.") == [False, True]
+    assert heard("Moving on, how big a chair?", "That is not the whole thing.") == [True, True]
+    assert heard("Moving on, how big is a share?", "That is not the whole story.") == [
+        False, False]
+
+
 def test_a_year_heard_as_two_thousand_is_the_same_year() -> None:
     script = script_of(["In 2024 capex doubled.", "alpha beta"])
     timeline = Timeline(duration=10, segments=[], lines=[
