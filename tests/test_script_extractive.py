@@ -222,7 +222,12 @@ def test_headline_figures_are_covered(minutes: float) -> None:
     cited = {f for line in script.lines for f in line.figures}
     sayable = [c for c in ledger.checks if c.agrees or c.alarm]
     stated_and_said = [c for c in sayable if c.stated_id in cited]
-    assert stated_and_said and all(c.computed_id in cited for c in stated_and_said)
+    # Alarms are always said; of the checks that agree, some are, one to a line at most:
+    # the rest are on the figure cards (four checks in one line is a lecture).
+    assert all(c.computed_id in cited for c in stated_and_said if c.alarm)
+    assert any(c.computed_id in cited for c in stated_and_said if c.agrees)
+    computed = {c.computed_id for c in sayable}
+    assert all(len(computed & set(line.figures)) <= 1 for line in script.lines)
     opening = script.lines[0].figures[0]  # the title's figure opens
     assert ledger.figure(opening).text == "130 kW per rack"
     article, _ = article_and_ledger("example")
@@ -347,7 +352,8 @@ def test_a_ten_minute_episode_uses_no_template_variant_twice() -> None:
             assert matched, line.text
         if matched and not matched[0][0].startswith("reaction_short"):
             used.append(matched[0])
-    assert len(used) > 60
+    # A transition said with the question after it is one line, matched as the transition.
+    assert len(used) > 50
     assert [key for key, n in Counter(used).items() if n > 1] == []
 
 

@@ -96,6 +96,27 @@ class Episode:
             "paragraphs": list(dict.fromkeys(p for x in tail for p in x.paragraphs))})
         self.lines[start:] = [merged]
 
+    def join_runs(self, limit: int) -> None:
+        """A transition, or a line before a question, joined with the same speaker's next
+        line in its segment where they come to `limit` words or fewer ("Moving on." "How
+        much power?" is one thing the co-host says); the joined line has the later line's
+        move (what it leads into), and the lines are numbered again."""
+        joined: list[Line] = []
+        for line in self.lines:
+            before = joined[-1] if joined else None
+            if before is not None and (before.speaker, before.segment) == (
+                    line.speaker, line.segment) and before.words + line.words <= limit and (
+                    before.move == "transition" or line.move == "question"):
+                joined[-1] = before.model_copy(update={
+                    "text": f"{before.text} {line.text}",
+                    "move": line.move,
+                    "figures": list(dict.fromkeys([*before.figures, *line.figures])),
+                    "paragraphs": list(dict.fromkeys([*before.paragraphs, *line.paragraphs])),
+                })
+            else:
+                joined.append(line)
+        self.lines = [x.model_copy(update={"id": f"l{i}"}) for i, x in enumerate(joined, 1)]
+
     def variants(self, name: str, **context: str | None) -> list[tuple[int, str]]:
         """Template `name`'s variants this episode has not used yet (interjections may
         repeat), from a start the article's hash and the move's index pick."""

@@ -72,6 +72,10 @@ RECAP_FIGURES = 3
 LEAD_TURN = 18  # words: the least the lead keeps of a turn she shares with the co-host
 ANSWER_WORDS = 8  # a question names its subject only when the answer is this long
 MAX_BEAT_COMPARISONS = 2  # per turn, checks aside: more in a row is a lecture in arithmetic
+QUESTION_WORDS = frozenset("how what why when where who which".split())
+TOPIC_WORDS = 7  # a longer heading is a sentence, not a topic to name
+FINITE_VERBS = frozenset("""is are was were be been has have had will would can could
+should must may might does do did isn't aren't won't can't don't doesn't""".split())
 COMMON_FIRST = re.compile(r"(?:The|A|An|What|How|Why|When|Where|Who|Our|Its|Their|Some|More|"
                           r"Less|Which|From|Inside|Beyond|Into)\b(?! [A-Z])")
 ANAPHORA = re.compile(r"(?:That|This|These|Those|It|Its|They|Their|Such|Both|Each|Here)\b")
@@ -245,6 +249,7 @@ def _build(plan: _Plan, chosen: set[int]) -> Episode:
         for turn in _turns(episode, plan, _units(mine)):
             _beat(episode, plan, turn, [c for p in turn for c in homes.get(p.index, [])])
     _wrap_up(episode, plan)
+    episode.join_runs(MAX_TURN)
     return episode
 
 
@@ -297,11 +302,23 @@ def _transition(episode: Episode, heading: str | None, first: bool) -> None:
     lead's to open ("First, the background."), straight into her explanation: the
     co-host's greeting already asked her where to start."""
     speaker = episode.lead if first else episode.cohost
+    if heading and not _names_a_topic(heading):
+        heading = None  # "Then there's Wires are the slowest part." is not English
     if heading and COMMON_FIRST.match(heading):
         heading = heading[0].lower() + heading[1:]
     if first or heading is None or not episode.line(speaker, "transition", "transition",
                                                     heading=heading):
         episode.line(speaker, "transition_first" if first else "transition_plain", "transition")
+
+
+def _names_a_topic(heading: str) -> bool:
+    """Whether a heading reads as a topic a host can name ("the gigawatt campus", "nuclear,
+    gas and the long-term contract"), not a question, a clause ("Wires are the slowest
+    part"), a headline with a colon, or shouting ("THE NUMBER")."""
+    words = heading.split()
+    return (0 < len(words) <= TOPIC_WORDS and not re.search(r"[?!:;—–]", heading)
+            and words[0].lower() not in QUESTION_WORDS
+            and not heading.isupper() and not any(w.lower() in FINITE_VERBS for w in words))
 
 
 def _units(points: list[Point]) -> list[list[Point]]:
@@ -373,11 +390,34 @@ def _beat(episode: Episode, plan: _Plan, turn: list[Point], comparisons: list[Co
     if top is not None and pieces:
         _react(episode, plan, top)
     said, start = 0, len(episode.lines)
-    for comparison in sorted(comparisons, key=lambda c: c.stated is None):  # checks first
-        if comparison.stated is None and said >= MAX_BEAT_COMPARISONS:
-            break  # every check is said (that is the show's promise); other sums are not
+    for comparison in _said_aloud(comparisons):
         said += _compare(episode, plan, comparison)
     episode.merge(start, MAX_LINE_WORDS)  # what the figures mean, said in one go
+
+
+def _said_aloud(comparisons: list[Comparison]) -> list[Comparison]:
+    """What a beat's figures mean, as much as a listener follows: every alarm (the
+    article's figure is wrong, and the show says so), one check that the article's
+    arithmetic holds (single values before ranges: "84.7 to 229.5 percent more" is a
+    lecture), then other comparisons up to MAX_BEAT_COMPARISONS in all. The other checks
+    stay on the episode's figure cards, and so do computed ranges that check nothing
+    ("84.7–229.5% more", "grew 13.1–26.9% per year"). One relation checked both ways
+    ("€33M × 240 MW = €8B", "€8B / 240 MW = €33M") is one check."""
+    alarms = [c for c in comparisons if c.alarm]
+    checks = sorted((c for c in comparisons if c.stated is not None and not c.alarm),
+                    key=lambda c: c.figure.is_range or bool(c.stated and c.stated.is_range))
+    seen = {_relation(c) for c in alarms}
+    said = list(alarms)
+    for c in checks:
+        if _relation(c) not in seen:
+            said.append(c)
+            break
+    others = [c for c in comparisons if c.stated is None and not c.figure.is_range]
+    return said + others[:max(0, MAX_BEAT_COMPARISONS - len(said))]
+
+
+def _relation(c: Comparison) -> frozenset[str]:
+    return c.leaves | ({c.stated.id} if c.stated else set())
 
 
 def _words(pieces: list[tuple[Point, str]]) -> int:

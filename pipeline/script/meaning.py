@@ -22,7 +22,8 @@ MIN_RANKED = 3  # a figure is "the largest" only among at least this many of its
 NOUNS = {"power": "power figure", "energy": "energy figure", "money": "sum of money",
          "count": "count", "percent": "share", "ratio": "multiple", "pue": "efficiency figure"}
 GENERIC = re.compile(r"(?i)^(?:it|they|this|that|these|those|operators?|companies|company|"
-                     r"racks?|the article|analysts?|experts?|report|source)$")
+                     r"racks?|the article|analysts?|experts?|report|source|way|thing|things|part|"
+                     r"one|ones|lot)$")
 STANDALONE_NUMBER = re.compile(r"(?<![A-Za-z0-9])\d")  # "2025 capex", not "GB200"
 PLURAL_OK = re.compile(r"(?i)(?:ss|us|is)$")
 
