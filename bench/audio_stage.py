@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 import resource
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -27,11 +26,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.common import long_article, table
+from bench.common import edit_one_line, reviewed_episode, table
 from pipeline import orchestrate
-from pipeline.config import Settings, Show
-from pipeline.models import EpisodeState, Source, Timeline
-from pipeline.store import Store
+from pipeline.models import Timeline
 
 
 def peak_mb(who: int) -> float:
@@ -157,24 +154,20 @@ def measure() -> None:
     minutes = float(sys.argv[1]) if len(sys.argv) > 1 else 10.0
     # Every section gets a segment, so a long article makes a longer episode than asked.
     words = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
-    with tempfile.TemporaryDirectory() as tmp:
-        show = Show(auto_approve=True, auto_rerender=False, minutes=minutes)
-        settings = Settings(data_root=Path(tmp), shows={"infracast": show})
-        store = Store(settings.db_url, settings.data_root)
-        source = Source(kind="markdown", uri="bench.md", text=long_article(words))
-        episode = orchestrate.submit(store, settings, source).episode
-        for stage in ("ingest", "script", "review"):
-            orchestrate.run_stage(store, settings, episode.id, stage)
+    with reviewed_episode(minutes, words) as (store, settings, episode_id):
         timings = {}
         for stage in ("render", "transcribe"):
             start = time.perf_counter()
-            orchestrate.run_stage(store, settings, episode.id, stage)
+            orchestrate.run_stage(store, settings, episode_id, stage)
             timings[stage] = time.perf_counter() - start
-        folder = store.episode_dir(episode.id)
+        folder = store.episode_dir(episode_id)
         audio = Timeline.model_validate_json((folder / "timeline.json").read_text()).duration
-        qa = store.stage_output_latest(episode.id, "transcribe") or {}
-        render = store.stage_output_latest(episode.id, "render") or {}
-        edit_seconds = rerender_one_line(store, settings, episode.id)
+        qa = store.stage_output_latest(episode_id, "transcribe") or {}
+        render = store.stage_output_latest(episode_id, "render") or {}
+        edit_one_line(store, episode_id)
+        start = time.perf_counter()
+        orchestrate.run_stage(store, settings, episode_id, "render")
+        edit_seconds = time.perf_counter() - start
     total = sum(timings.values())
     table(
         f"audio stage, {minutes:g}-minute target (targets: < 75 s in all, < 1 GB per process)",
@@ -202,29 +195,6 @@ def measure() -> None:
             ("peak RSS, largest child", f"{peak_mb(resource.RUSAGE_CHILDREN):.0f} MB"),
         ],
     )
-
-
-def rerender_one_line(store: Store, settings: Settings, episode_id: int) -> float:
-    """Edit one line, send the episode back to rendering, time the render stage."""
-    saved = store.script(episode_id)
-    lines = list(saved.script.lines)
-    i = next(
-        i
-        for i, line in enumerate(lines)
-        if line.speaker == saved.script.hosts[1] and line.words > 8
-    )
-    lines[i] = lines[i].model_copy(update={"text": lines[i].text + " That's worth repeating."})
-    store.save_script(
-        episode_id,
-        saved.script.model_copy(update={"lines": lines}),
-        [],
-        author="bench",
-        base_version=saved.version,
-    )
-    store.move(episode_id, EpisodeState.TRANSCRIBED, EpisodeState.APPROVED, "bench edit")
-    start = time.perf_counter()
-    orchestrate.run_stage(store, settings, episode_id, "render")
-    return time.perf_counter() - start
 
 
 if __name__ == "__main__":

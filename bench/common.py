@@ -1,4 +1,5 @@
-"""Helpers shared by the benchmarks: a 5,000-word article, a private cluster, a table printer."""
+"""Helpers shared by the benchmarks: a 5,000-word article, a reviewed episode of it and an
+edit to one of its lines, a private cluster, a table printer."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pipeline.config import Settings
+from pipeline.config import Settings, Show
+from pipeline.models import EpisodeState, Source
+from pipeline.store import Store
 from tests.services import RedisServer, Worker, distributed_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +35,35 @@ def long_article(words: int = 5000) -> str:
         count += len(re.findall(r"\w+", chunk))
         n += 1
     return "\n".join(parts)
+
+
+@contextmanager
+def reviewed_episode(minutes: float, words: int) -> Iterator[tuple[Store, Settings, int]]:
+    """An episode of `long_article(words)`, ingested, scripted and approved, over a temporary
+    data root; each audio stage runs once (no automatic second try of flagged lines)."""
+    from pipeline import orchestrate
+
+    with tempfile.TemporaryDirectory() as tmp:
+        show = Show(auto_approve=True, auto_rerender=False, minutes=minutes)
+        settings = Settings(data_root=Path(tmp), shows={"infracast": show})
+        store = Store(settings.db_url, settings.data_root)
+        source = Source(kind="markdown", uri="bench.md", text=long_article(words))
+        episode = orchestrate.submit(store, settings, source).episode
+        for stage in ("ingest", "script", "review"):
+            orchestrate.run_stage(store, settings, episode.id, stage)
+        yield store, settings, episode.id
+
+
+def edit_one_line(store: Store, episode_id: int) -> None:
+    """An editor's change to one of the second host's longer lines, sent back to rendering."""
+    saved = store.script(episode_id)
+    lines = list(saved.script.lines)
+    i = next(i for i, line in enumerate(lines)
+             if line.speaker == saved.script.hosts[1] and line.words > 8)
+    lines[i] = lines[i].model_copy(update={"text": lines[i].text + " That's worth repeating."})
+    store.save_script(episode_id, saved.script.model_copy(update={"lines": lines}), [],
+                      author="bench", base_version=saved.version)
+    store.move(episode_id, store.episode(episode_id).state, EpisodeState.APPROVED, "bench edit")
 
 
 def table(title: str, rows: list[tuple[str, str]]) -> None:

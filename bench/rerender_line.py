@@ -14,18 +14,14 @@ from __future__ import annotations
 
 import functools
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from bench.common import long_article, table
+from bench.common import edit_one_line, reviewed_episode, table
 from pipeline import orchestrate
-from pipeline.config import Settings, Show
-from pipeline.models import EpisodeState, Source, Timeline
-from pipeline.store import Store
+from pipeline.models import Timeline
 
 
 class Steps:
@@ -79,43 +75,21 @@ def watch(steps: Steps) -> None:
         steps.wrap(assemble, name, label)
 
 
-def edit_one_line(store: Store, episode_id: int) -> None:
-    saved = store.script(episode_id)
-    lines = list(saved.script.lines)
-    i = next(
-        i for i, line in enumerate(lines)
-        if line.speaker == saved.script.hosts[1] and line.words > 8
-    )
-    lines[i] = lines[i].model_copy(update={"text": lines[i].text + " That's worth repeating."})
-    store.save_script(episode_id, saved.script.model_copy(update={"lines": lines}), [],
-                      author="bench", base_version=saved.version)
-    state = store.episode(episode_id).state
-    store.move(episode_id, state, EpisodeState.APPROVED, "bench edit")
-
-
 def main() -> None:
     minutes = float(sys.argv[1]) if len(sys.argv) > 1 else 10.0
     words = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
     steps = Steps()
     watch(steps)
     runs: dict[str, tuple[float, dict[str, float]]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        # One pass of each stage, as an edit makes: no automatic second try of flagged lines.
-        show = Show(auto_approve=True, auto_rerender=False, minutes=minutes)
-        settings = Settings(data_root=Path(tmp), shows={"infracast": show})
-        store = Store(settings.db_url, settings.data_root)
-        source = Source(kind="markdown", uri="bench.md", text=long_article(words))
-        episode = orchestrate.submit(store, settings, source).episode
-        for stage in ("ingest", "script", "review"):
-            orchestrate.run_stage(store, settings, episode.id, stage)
+    with reviewed_episode(minutes, words) as (store, settings, episode_id):
         for run in ("first render", "after editing one line"):
             if run != "first render":
-                edit_one_line(store, episode.id)
+                edit_one_line(store, episode_id)
             steps.take()
             start = time.perf_counter()
-            orchestrate.run_stage(store, settings, episode.id, "render")
+            orchestrate.run_stage(store, settings, episode_id, "render")
             runs[run] = (time.perf_counter() - start, steps.take())
-        folder = store.episode_dir(episode.id)
+        folder = store.episode_dir(episode_id)
         audio = Timeline.model_validate_json((folder / "timeline.json").read_text()).duration
     labels = list(dict.fromkeys(k for _, split in runs.values() for k in split))
     rows = [("episode audio", f"{audio:.0f} s"), ("", "  ".join(f"{r:>22}" for r in runs))]
