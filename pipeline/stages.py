@@ -393,15 +393,18 @@ def _transcribe(inputs: TranscribeInputs, env: StageEnv) -> StageResult:
         if inputs.recheck_model
         else None
     )
-    done = transcribe.run(
-        inputs.script,
-        inputs.timeline,
-        env.folder / "episode.mp3",
-        options=options,
-        threshold=inputs.threshold,
-        spoken=inputs.spoken,
-        recheck_with=second,
-    )
+    try:
+        done = transcribe.run(
+            inputs.script,
+            inputs.timeline,
+            env.folder / "episode.mp3",
+            options=options,
+            threshold=inputs.threshold,
+            spoken=inputs.spoken,
+            recheck_with=second,
+        )
+    finally:
+        transcribe.release_models()  # a worker renders the next episode in that memory
     report = done.report
     # Both hearings of every re-checked line, for the editor: what the episode pass
     # heard and what the line heard on its own said.

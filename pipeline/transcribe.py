@@ -829,7 +829,6 @@ def run(script: Script, timeline: Timeline, audio: Path, clips: Sequence[Clip] =
     if recheck_with is not None and report.flagged:
         report, rechecks = recheck(script, timeline, samples, report, recheck_with, spoken,
                                    lexicon=lexicon, source=audio)
-    release_models()
     return Transcript(words=words, report=report, vtt=captions.vtt(script, timeline, words),
                       srt=captions.srt(script, timeline, words), rechecks=rechecks)
 

@@ -61,6 +61,10 @@ def test_an_approved_script_becomes_a_transcribed_episode(
     assert all(r["model"] == "base" and "episode_heard" in r for r in rechecks)
     assert {q.line_id for q in report.flagged} <= {r["line_id"] for r in rechecks}
     assert (folder / "captions.vtt").read_text().startswith("WEBVTT")
+    # The stage let go of the recognisers: the worker renders the next episode in that memory.
+    from pipeline import transcribe
+
+    assert transcribe._faster_whisper_model.cache_info().currsize == 0
 
 
 def test_an_edit_after_rendering_is_flagged_and_said_again_in_the_same_voice(

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from pipeline.figures import units
-from pipeline.figures.models import AuditFinding, Figure, Ledger
+from pipeline.figures.models import AuditFinding, Figure, Ledger, per_ledger
 from pipeline.figures.numbers import Mention, find_mentions
 
 EXACT = 0.02  # relative difference below which two values are the same figure
@@ -70,23 +70,21 @@ def _trace(mention: Mention, ledger: Ledger) -> str | None:
     return figures[min(matches)[1]].id if matches else None
 
 
-_by_unit: tuple[Ledger | None, dict[str | None, list[int]]] = (None, {})
+@per_ledger
+def _unit_groups(ledger: Ledger) -> dict[str | None, list[int]]:
+    groups: dict[str | None, list[int]] = {}
+    for i, figure in enumerate(ledger.figures):
+        groups.setdefault(figure.unit, []).append(i)
+    return groups
 
 
 def _candidates(unit: str | None, ledger: Ledger) -> list[int]:
     """Indexes of the figures whose unit a number said in `unit` could be in (all of them
     for a bare number), in ledger order. A script's audit asks for every number of every
     candidate line, so the figures are grouped by unit once per ledger."""
-    global _by_unit
-    known, groups = _by_unit
-    if known is not ledger:
-        groups = {}
-        for i, figure in enumerate(ledger.figures):
-            groups.setdefault(figure.unit, []).append(i)
-        _by_unit = (ledger, groups)
     if unit is None:
         return list(range(len(ledger.figures)))
-    found = [i for other, group in groups.items()
+    found = [i for other, group in _unit_groups(ledger).items()
              if other is None or other == unit or units.compatible(unit, other)
              for i in group]
     return sorted(found)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import functools
+from collections.abc import Callable
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -145,3 +147,21 @@ class AuditFinding(BaseModel):
     end: int
     figure_id: str | None
     status: Literal["traced", "untraced"]
+
+
+T = TypeVar("T")
+
+
+def per_ledger(compute: Callable[[Ledger], T]) -> Callable[[Ledger], T]:
+    """`compute(ledger)`, remembered for the last ledger asked about (the same object, not
+    an equal one): the writer and the audit ask about one article's ledger many times,
+    and about one article at a time."""
+    last: list[tuple[Ledger, T]] = []
+
+    @functools.wraps(compute)
+    def remembered(ledger: Ledger) -> T:
+        if not last or last[0][0] is not ledger:
+            last[:] = [(ledger, compute(ledger))]
+        return last[0][1]
+
+    return remembered

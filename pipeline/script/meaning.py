@@ -13,7 +13,7 @@ from typing import Literal
 
 from pipeline.figures import units
 from pipeline.figures.display import value_text
-from pipeline.figures.models import Figure, Ledger
+from pipeline.figures.models import Figure, Ledger, per_ledger
 from pipeline.script.scoring import Comparison, said_as
 from pipeline.script.spoken import formula_in_words, in_words
 
@@ -63,15 +63,10 @@ def rank(figure: Figure, ledger: Ledger) -> Rank:
     return ranks(ledger).get(figure.id, "alone")
 
 
-_RANKS: dict[int, tuple[Ledger, dict[str, Rank]]] = {}
-
-
+@per_ledger
 def ranks(ledger: Ledger) -> dict[str, Rank]:
     """`rank` for every source figure, computed once per ledger: each figure converted once
     to the unit of the first figure it can be compared with."""
-    held = _RANKS.get(id(ledger))
-    if held is not None and held[0] is ledger:
-        return held[1]
     groups: list[tuple[Figure, list[tuple[Figure, float]]]] = []
     for f in ledger.by_origin("source"):
         for first, members in groups:
@@ -87,8 +82,6 @@ def ranks(ledger: Ledger) -> dict[str, Rank]:
         top, bottom = max(v for _, v in members), min(v for _, v in members)
         for f, v in members:
             found[f.id] = "top" if v >= top else "bottom" if v <= bottom else "middle"
-    _RANKS.clear()  # one ledger at a time: the writer asks about one article
-    _RANKS[id(ledger)] = (ledger, found)
     return found
 
 
