@@ -72,6 +72,9 @@ RECAP_FIGURES = 3
 LEAD_TURN = 18  # words: the least the lead keeps of a turn she shares with the co-host
 ANSWER_WORDS = 8  # a question names its subject only when the answer is this long
 MAX_BEAT_COMPARISONS = 2  # per turn, checks aside: more in a row is a lecture in arithmetic
+# A worked sum written out ("8 × 700 W + 500 W ≈ 6.2 kW") is for the eye: the ledger's
+# comparison says the arithmetic in words, the co-host's way, where it means something.
+FORMULA = re.compile(r"\d[\d,.]*\s*[A-Za-z%]*\s*[×*+=≈]\s*[$€£]?\d")
 QUESTION_WORDS = frozenset("how what why when where who which".split())
 TOPIC_WORDS = 7  # a longer heading is a sentence, not a topic to name
 FINITE_VERBS = frozenset("""is are was were be been has have had will would can could
@@ -372,7 +375,7 @@ def _beat(episode: Episode, plan: _Plan, turn: list[Point], comparisons: list[Co
     the turn), the lead's explanation, then what its figure means (the ledger's
     comparisons) or a reaction that names the figure just said."""
     pieces = [(point, piece) for point in turn for piece in point.pieces
-              if episode.fresh(scoring.CONJUNCTION.sub("", piece))]
+              if episode.fresh(scoring.CONJUNCTION.sub("", piece)) and not FORMULA.search(piece)]
     figures = [f for p in turn for f in p.figures]
     top = top_figure(figures)
     if pieces:
