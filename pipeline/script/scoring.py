@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -289,7 +289,7 @@ def striking(article: Article, ledger: Ledger, found: list[Point]) -> tuple[Figu
     money = sorted((f for f in ledger.by_origin("source") if f.kind == "money"),
                    key=lambda f: -f.high)
     best = sorted(found, key=lambda p: -p.score)
-    ranked = [*titled, *(i for r in ratios for i in leaves(ledger, r.id)),
+    ranked = [*titled, *(i for r in ratios for i in _larger_first(ledger, leaves(ledger, r.id))),
               *(f.id for f in money), *(f.id for p in best for f in p.figures)]
     for prose in (True, False):  # a sentence opens better than a table row
         for figure_id in ranked:
@@ -298,6 +298,15 @@ def striking(article: Article, ledger: Ledger, found: list[Point]) -> tuple[Figu
             if point and (point.kind != "table") == prose and clause(point, figure):
                 return figure, point
     return None
+
+
+def _larger_first(ledger: Ledger, ids: Iterable[str]) -> list[str]:
+    """A ratio's figures, the larger first among those in one unit: the episode opens on
+    the 130 kW rack that is 18 times the 2021 one, not on the 7 kW of 2021."""
+    figures = [ledger.figure(i) for i in ids]
+    if len({(f.unit, f.per) for f in figures}) == 1:
+        figures.sort(key=lambda f: -(f.low + f.high))
+    return [f.id for f in figures]
 
 
 def clause(point: Point, figure: Figure) -> str | None:
