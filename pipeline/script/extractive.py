@@ -645,7 +645,8 @@ def _one_ratio_each(comparisons: list[Comparison]) -> list[Comparison]:
 
 def _wrap_up(episode: Episode, plan: _Plan) -> None:
     """The co-host names the numbers to remember and what they are about; the lead ties
-    them back to the cold open and signs off in one turn; the co-host signs off."""
+    them back to the cold open (with what it means, when the ledger compares it) and signs
+    off in one turn; the co-host signs off."""
     episode.segments.append("Wrap-up")
     figures = _recap_figures(episode, plan)
     numbers = english_list([_with_meaning(f) for f in figures])
@@ -653,8 +654,11 @@ def _wrap_up(episode: Episode, plan: _Plan) -> None:
             plan.cohost, "recap_cohost", "recap", [f.id for f in figures], numbers=numbers):
         episode.line(plan.cohost, "recap_cohost_plain", "recap")
     opener = plan.opener[0] if plan.opener and plan.opener[0].id in episode.cited else None
-    if opener is None or not episode.line(plan.lead, "recap_lead", "recap", [opener.id],
-                                          figure=spoken_figure(opener)):
+    meaning = _meaning(plan, opener) if opener else None
+    if opener is None or not (meaning and episode.line(
+            plan.lead, "recap_lead_meaning", "recap", [opener.id, *meaning[1]],
+            figure=spoken_figure(opener), meaning=meaning[0])) and not episode.line(
+            plan.lead, "recap_lead", "recap", [opener.id], figure=spoken_figure(opener)):
         episode.line(plan.lead, "recap_lead_untitled", "recap")
     show = _sayable(plan.options.show_title, plan.traced) or "the show"
     episode.line(plan.lead, "outro_lead", "outro", show=show, lead=plan.lead)
