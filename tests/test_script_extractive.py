@@ -503,9 +503,10 @@ def _write_text(text: str) -> Script:
 def test_a_short_list_is_shared_between_the_hosts() -> None:
     script = _write_text(LIST_ONLY)
     assert not quality.balance(script)
-    [lead] = [x for x in script.lines if x.move == "point" and x.speaker == "Lena"]
+    lead = [x for x in script.lines if x.move == "point" and x.speaker == "Lena"]
     [cohost] = [x for x in script.lines if x.move == "point" and x.speaker == "Miles"]
-    assert "Orders" in lead.text and "Backlog" in cohost.text  # he brings in the next items
+    assert "Orders" in lead[0].text  # she opens the list, he brings in a later item
+    assert "Operating profit" in cohost.text or "Backlog" in cohost.text
 
 
 def test_the_cohost_answers_with_the_but() -> None:

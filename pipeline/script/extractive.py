@@ -75,6 +75,7 @@ MAX_BEAT_COMPARISONS = 2  # per turn, checks aside: more in a row is a lecture i
 # A worked sum written out ("8 × 700 W + 500 W ≈ 6.2 kW") is for the eye: the ledger's
 # comparison says the arithmetic in words, the co-host's way, where it means something.
 FORMULA = re.compile(r"\d[\d,.]*\s*[A-Za-z%]*\s*[×*+=≈]\s*[$€£]?\d")
+ECHO = 0.6  # a co-host's summing up says at most this share of the sentence's words
 QUESTION_WORDS = frozenset("how what why when where who which".split())
 TOPIC_WORDS = 7  # a longer heading is a sentence, not a topic to name
 FINITE_VERBS = frozenset("""is are was were be been has have had will would can could
@@ -595,7 +596,9 @@ def _paraphrase(episode: Episode, plan: _Plan, figure: Figure, said: str) -> boo
     for sentence in SENTENCE_END.split(said):
         if written and written in sentence and "|" not in (figure.sentence or ""):
             claim = paraphrase.core(sentence, written)
-            return claim is not None and episode.line(
+            if claim is None or len(claim.split()) > ECHO * len(sentence.split()):
+                return False  # most of the sentence again is an echo, not a summing up
+            return episode.line(
                 plan.cohost, "paraphrase", "reaction", [figure.id], claim=claim)
     return False
 
@@ -654,11 +657,14 @@ def _wrap_up(episode: Episode, plan: _Plan) -> None:
             plan.cohost, "recap_cohost", "recap", [f.id for f in figures], numbers=numbers):
         episode.line(plan.cohost, "recap_cohost_plain", "recap")
     opener = plan.opener[0] if plan.opener and plan.opener[0].id in episode.cited else None
-    meaning = _meaning(plan, opener) if opener else None
-    if opener is None or not (meaning and episode.line(
-            plan.lead, "recap_lead_meaning", "recap", [opener.id, *meaning[1]],
-            figure=spoken_figure(opener), meaning=meaning[0])) and not episode.line(
-            plan.lead, "recap_lead", "recap", [opener.id], figure=spoken_figure(opener)):
+    recapped = False
+    if opener is not None:
+        said, meaning = spoken_figure(opener), _meaning(plan, opener)
+        recapped = (meaning is not None and episode.line(
+            plan.lead, "recap_lead_meaning", "recap", [opener.id, *meaning[1]], figure=said,
+            meaning=meaning[0])) or episode.line(plan.lead, "recap_lead", "recap", [opener.id],
+                                                 figure=said)
+    if not recapped:
         episode.line(plan.lead, "recap_lead_untitled", "recap")
     show = _sayable(plan.options.show_title, plan.traced) or "the show"
     episode.line(plan.lead, "outro_lead", "outro", show=show, lead=plan.lead)

@@ -23,7 +23,7 @@ NOUNS = {"power": "power figure", "energy": "energy figure", "money": "sum of mo
          "count": "count", "percent": "share", "ratio": "multiple", "pue": "efficiency figure"}
 GENERIC = re.compile(r"(?i)^(?:it|they|this|that|these|those|operators?|companies|company|"
                      r"racks?|the article|analysts?|experts?|report|source|way|thing|things|part|"
-                     r"one|ones|lot)$")
+                     r"one|ones|lot|(?:a |the )?(?:price|cost|figure|number|total|share)s?)$")
 STANDALONE_NUMBER = re.compile(r"(?<![A-Za-z0-9])\d")  # "2025 capex", not "GB200"
 PLURAL_OK = re.compile(r"(?i)(?:ss|us|is)$")
 

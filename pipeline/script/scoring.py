@@ -2,7 +2,8 @@
 
 Points: each sentence of prose (a table is one point: what its columns say, see
 `tables`),
-already in spoken style, with every piece traced by the audit. A point's
+already in spoken style and retold for the ear (`retell`: long sentences split, the
+point first), with every piece traced by the audit. A point's
 score is TF-IDF centrality (its mean cosine similarity to every other
 sentence: how much of the article's vocabulary it shares) plus bonuses for
 carrying ledger figures, for figures the ledger computes with, and for
@@ -30,6 +31,7 @@ from pipeline.figures.models import Figure, Ledger
 from pipeline.figures.numbers import STOP, TIME_NOUNS, find_mentions
 from pipeline.models import Article, Paragraph
 from pipeline.script import tables
+from pipeline.script.retell import retell, unaside
 from pipeline.script.spoken import capitalize, formula_in_words, in_words, sentences_of
 
 # Centrality is scaled to 0..1; these bonuses are on the same scale. Figures weigh the
@@ -118,7 +120,10 @@ def points(article: Article, ledger: Ledger, traced: Callable[[str], bool]) -> l
                 if key in by_key:
                     _merge(by_key[key], paragraph.id, s)
                     continue
-                pieces = [p for p in sentences_of(text) if traced(p)]
+                written = [" ".join(f.text.split()) for f in figures]
+                spoken = [in_words(w) for w in written]
+                pieces = [p for said in sentences_of(unaside(text, written)) if traced(said)
+                          for p in retell(said, traced, spoken)]
                 if sum(len(p.split()) for p in pieces) < MIN_WORDS:
                     continue
                 figures = [f for f in figures if any(states(p, f) for p in pieces)]
