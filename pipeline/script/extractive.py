@@ -653,8 +653,9 @@ def _wrap_up(episode: Episode, plan: _Plan) -> None:
     episode.segments.append("Wrap-up")
     figures = _recap_figures(episode, plan)
     numbers = english_list([_with_meaning(f) for f in figures])
+    name = "recap_cohost" if len(figures) > 1 else "recap_cohost_one"
     if not figures or not episode.line(
-            plan.cohost, "recap_cohost", "recap", [f.id for f in figures], numbers=numbers):
+            plan.cohost, name, "recap", [f.id for f in figures], numbers=numbers):
         episode.line(plan.cohost, "recap_cohost_plain", "recap")
     opener = plan.opener[0] if plan.opener and plan.opener[0].id in episode.cited else None
     recapped = False
