@@ -521,3 +521,25 @@ def test_what_the_figures_mean_is_said_in_one_line() -> None:
     for name in ("example", "table-units", "long"):
         for before, line in itertools.pairwise(written(name).lines):
             assert not (before.move == line.move == "comparison"), line.text
+
+
+def test_an_added_amount_is_not_said_as_growth_from_the_base_to_it() -> None:
+    """"another about 5 GW" on top of 1.4 GW is an increment (5 ÷ 1.4 = 357%); said as "up
+    357%, from 1.4 GW to 5 GW" it would tell the listener capacity rose to 5 GW."""
+    script = _write_text(
+        "# India's data centres\n\n## Capacity\n\n"
+        "The report stated that India currently has 1.4 gigawatt (GW) of operational DC "
+        "capacity, with around 1.4 GW under construction and another about 5 GW in the "
+        "planning stage. Google announced a $15 billion investment in an AI hub in "
+        "Visakhapatnam, which would include a gigawatt-scale data centre.\n")
+    said = " ".join(line.text for line in script.lines)
+    assert "1.4 GW" in said or "1.4 gigawatt" in said
+    assert "357" not in said and "to 5 GW" not in said
+
+
+def test_a_title_s_pictographs_are_not_said() -> None:
+    script = _write_text("# Why the GB300 NVL72 Matters 🤔\n\n## Power\n\n"
+                         "Each GB300 NVL72 rack draws about 120 kW at 30 °C inlet water, "
+                         "and operators provision 130 kW per rack to leave headroom.\n")
+    said = " ".join(line.text for line in script.lines)
+    assert "🤔" not in said and "Matters" in said

@@ -147,7 +147,10 @@ def spoken(c: Comparison, ledger: Ledger) -> list[Said]:
     operators = (c.figure.formula or "").count(" + ")
     role = c.figure.role or ""
     whose = about(c.figure)
-    if role.endswith("growth") and len(inputs) == 2 and whose and whose[0].isupper():
+    # A change is (later − earlier) ÷ earlier; an increment ("another 5 GW" on top of 1.4 GW)
+    # is the added amount over the base, and "from 1.4 GW to 5 GW" would misstate it.
+    change = " − " in (c.figure.formula or "")
+    if role.endswith("growth") and change and len(inputs) == 2 and whose and whose[0].isupper():
         found.append(Said("comparison_growth", {
             "whose": whose, "result": value_text(c.figure), "earlier": value_text(inputs[0]),
             "later": value_text(inputs[1]), "stated": stated}, ids))

@@ -15,6 +15,7 @@ ledger as written, and the audio stage decides how to say them.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cache
 
 from pipeline.figures.extract import sentences
@@ -148,9 +149,15 @@ def unattributed(sentence: str) -> str:
 
 
 def tidy(text: str) -> str:
-    """Single spaces, no space or stray comma before punctuation, no empty parentheses."""
+    """Single spaces, no space or stray comma before punctuation, no empty parentheses, no
+    pictographs (a title's "🤔" is not said; "°" is)."""
+    text = "".join(c for c in text if not _pictograph(c))
     text = " ".join(text.replace("()", "").split())
     return STRAY.sub("", text)
+
+
+def _pictograph(c: str) -> bool:
+    return c in "\u200d\ufe0f" or (unicodedata.category(c) == "So" and c != "°")
 
 
 def unparenthesize(text: str) -> str:
