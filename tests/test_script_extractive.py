@@ -543,3 +543,13 @@ def test_a_title_s_pictographs_are_not_said() -> None:
                          "and operators provision 130 kW per rack to leave headroom.\n")
     said = " ".join(line.text for line in script.lines)
     assert "🤔" not in said and "Matters" in said
+
+
+def test_a_segment_does_not_open_on_a_sentence_pointing_at_nothing() -> None:
+    """An excerpt that starts mid-argument: "this acceleration" has nothing before it."""
+    script = _write_text(
+        "# Designing for the AI age\n\n## Density\n\n"
+        "Industry data confirms this acceleration. The AFCOM report says average rack power "
+        "density has climbed from roughly 7 kW per rack in 2021 to around 27 kW today.\n")
+    said = " ".join(line.text for line in script.lines)
+    assert "27 kW" in said and "this acceleration" not in said

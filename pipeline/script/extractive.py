@@ -88,6 +88,8 @@ REJOINDER = re.compile(r"(?:But|Yet|Still|And|So|Also|However|Instead|Even so|Th
                        r"(?!(?:it|its|they|their|them|this|these|those|such)\b)")
 # A sentence that leans on the one before: it opens by pointing back, or says "its", "they",
 # "this" … in its first words ("At 130 kW per rack, its IT load …").
+DEMONSTRATIVE = re.compile(
+    r"(?i)^(?:\S+\s+){0,5}?(?:this|these|those|such|the latter|the former)\b")
 DEPENDS = re.compile(r"(?i)^(?:(?:And|But|So|Yet|Still|Also|Instead|Meanwhile|However|Therefore|"
                      r"Thus|Moreover|Even so|That said|As a result|In addition|For example|"
                      r"For instance|In turn|By contrast|Similarly|Likewise|Then)\b|(?:\S+\s+){0,5}?"
@@ -332,6 +334,8 @@ def _units(points: list[Point]) -> list[list[Point]]:
     units: list[list[Point]] = []
     for point in points:
         before = units[-1][-1] if units else None
+        if before is None and not point.figures and _points_back(point):
+            continue  # "Industry data confirms this acceleration." opening a segment
         same = before is not None and before.paragraphs[0] == point.paragraphs[0]
         if before is not None and before.index == point.index - 1 and (
                 before.text.rstrip().endswith(":") or (same and (
@@ -340,6 +344,12 @@ def _units(points: list[Point]) -> list[list[Point]]:
         else:
             units.append([point])
     return units
+
+
+def _points_back(point: Point) -> bool:
+    """Whether a sentence leans on one said before it ("this acceleration", "That
+    arrangement"): said first in a segment, it would point at nothing."""
+    return bool(ANAPHORA.match(point.text) or DEMONSTRATIVE.match(point.text))
 
 
 def _depends(point: Point) -> bool:
