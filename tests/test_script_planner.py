@@ -55,6 +55,15 @@ def test_who_a_figure_is_about(entity: str, said: str | None) -> None:
     assert about(figure) == said
 
 
+def test_an_entity_the_sentence_only_points_back_to_is_not_named() -> None:
+    """"That arrangement works well up to 40 kW": "an arrangement" tells a listener nothing."""
+    figure = Figure(id="f1", kind="power", low=30, high=40, unit="kW", entity="arrangement",
+                    sentence="That arrangement works well up to around 30 to 40 kW per rack.")
+    assert about(figure) is None
+    named = figure.model_copy(update={"sentence": "The arrangement works up to 40 kW."})
+    assert about(named) == "an arrangement"
+
+
 def test_a_figure_alone_is_said_without_symbols() -> None:
     figure = Figure(id="f1", kind="count", low=5000, high=5000, unit="worker",
                     text="More than 5,000 workers")

@@ -34,7 +34,7 @@ def about(figure: Figure) -> str | None:
     nothing a listener could hold on to."""
     entity = " ".join((figure.entity or "").split())
     if not entity or GENERIC.match(entity) or STANDALONE_NUMBER.search(entity) or \
-            len(entity.split()) > 6 or "," in entity:
+            len(entity.split()) > 6 or "," in entity or _pointed_at(entity, figure):
         return None
     head = entity.split()[-1]
     if entity[0].isupper() and not head.islower():  # a name: "Microsoft", "GB200 NVL72"
@@ -42,6 +42,13 @@ def about(figure: Figure) -> str | None:
     if (head.endswith("s") and not PLURAL_OK.search(head)) or head.endswith("ing"):
         return entity  # plural, or a mass noun: "operators", "direct-to-chip cooling"
     return f"{'an' if entity[0].lower() in 'aeiou' else 'a'} {entity}"
+
+
+def _pointed_at(entity: str, figure: Figure) -> bool:
+    """Whether the sentence names the entity only by pointing back ("That arrangement works
+    up to 40 kW"): "an arrangement" on its own tells the listener nothing."""
+    return bool(figure.sentence and re.search(
+        rf"(?i)\b(?:that|this|these|those|such)\s+{re.escape(entity)}\b", figure.sentence))
 
 
 def spoken_figure(figure: Figure) -> str:
