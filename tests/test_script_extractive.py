@@ -553,3 +553,14 @@ def test_a_segment_does_not_open_on_a_sentence_pointing_at_nothing() -> None:
         "density has climbed from roughly 7 kW per rack in 2021 to around 27 kW today.\n")
     said = " ".join(line.text for line in script.lines)
     assert "27 kW" in said and "this acceleration" not in said
+
+
+def test_an_alarm_is_not_followed_by_the_same_change_said_again() -> None:
+    script = _write_text(
+        "# Amazon's capex\n\n## The year\n\n"
+        "Amazon poured $28.3 billion into capital expenditures in the third quarter. This "
+        "capex surge is part of a $125 billion full-year projection for 2025, more than "
+        "doubling 2024's $83 billion and setting the stage for even steeper climbs in 2026.\n")
+    said = " ".join(line.text for line in script.lines)
+    assert re.search(r"1\.5 times.*more than doubling", said)  # the article's error, said
+    assert "50.6" not in said  # and not its change again, as if it were news

@@ -426,7 +426,10 @@ def _said_aloud(comparisons: list[Comparison]) -> list[Comparison]:
         if _relation(c) not in seen:
             said.append(c)
             break
-    others = [c for c in comparisons if c.stated is None and not c.figure.is_range]
+    # A change between the figures an alarm or check just set against each other ("so
+    # more than doubling looks off. So Amazon is up 50.6%, from …") says it a second time.
+    others = [c for c in comparisons if c.stated is None and not c.figure.is_range
+              and not any(c.leaves <= _relation(s) for s in said)]
     return said + others[:max(0, MAX_BEAT_COMPARISONS - len(said))]
 
 
