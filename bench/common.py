@@ -63,7 +63,9 @@ def edit_one_line(store: Store, episode_id: int) -> None:
     lines[i] = lines[i].model_copy(update={"text": lines[i].text + " That's worth repeating."})
     store.save_script(episode_id, saved.script.model_copy(update={"lines": lines}), [],
                       author="bench", base_version=saved.version)
-    store.move(episode_id, store.episode(episode_id).state, EpisodeState.APPROVED, "bench edit")
+    # Back through review: the audio stages say the approved version, not the latest.
+    store.move(episode_id, store.episode(episode_id).state, EpisodeState.IN_REVIEW, "bench edit")
+    store.approve(episode_id, None, "bench")
 
 
 def table(title: str, rows: list[tuple[str, str]]) -> None:

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
-import time
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -111,36 +108,38 @@ def token_user(store: Store, token: str) -> User | None:
     return store.token_user(_digest(token))
 
 
-@dataclass
+@dataclass(frozen=True)
 class SignInLimiter:
     """At most `attempts` failed sign-ins per `window` seconds for one client address and
     for one user name (each counted apart, so one address cannot lock everyone out and
-    many addresses cannot guess one password). In memory: one per web process."""
+    many addresses cannot guess one password).
+
+    Counted in the database, so every server process on it shares the count, and each
+    attempt is recorded before its password is checked: a burst of parallel guesses
+    cannot all pass the check while the slow hashes run. An attempt that signs in is
+    forgotten again."""
 
     attempts: int = 5
     window: float = 60.0
-    _failures: dict[str, deque[float]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def retry_after(self, client: str, name: str) -> int:
-        """Seconds until this client may try this name again; 0 when it may now."""
-        now = time.monotonic()
-        wait = 0.0
-        with self._lock:
-            for key in (f"ip:{client}", f"user:{name.strip().lower()}"):
-                recent = self._recent(key, now)
-                if len(recent) >= self.attempts:
-                    wait = max(wait, recent[0] + self.window - now)
-        return int(wait) + 1 if wait > 0 else 0
+    def reserve(self, store: Store, client: str, name: str) -> Attempt:
+        """Record an attempt by `client` to sign in as `name`, or say how long to wait."""
+        attempt_id, free_at = store.reserve_sign_in(
+            client[:100], name.strip().lower()[:100], self.attempts, timedelta(seconds=self.window)
+        )
+        if attempt_id is not None:
+            return Attempt(attempt_id, 0)
+        wait = (free_at - utcnow()).total_seconds() if free_at else self.window
+        return Attempt(None, max(int(wait) + 1, 1))
 
-    def failed(self, client: str, name: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for key in (f"ip:{client}", f"user:{name.strip().lower()}"):
-                self._recent(key, now).append(now)
+    def succeeded(self, store: Store, attempt: Attempt) -> None:
+        if attempt.id is not None:
+            store.release_sign_in(attempt.id)
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        recent = self._failures.setdefault(key, deque())
-        while recent and recent[0] <= now - self.window:
-            recent.popleft()
-        return recent
+
+@dataclass(frozen=True)
+class Attempt:
+    """A reserved sign-in attempt (`id`), or a refusal: `retry_after` seconds to wait."""
+
+    id: int | None
+    retry_after: int

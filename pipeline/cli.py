@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +13,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -28,6 +30,18 @@ from pipeline.templating import render as render_template
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
+CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def shown_plain(text: str) -> str:
+    """Stored text with control characters as escapes, for printing without markup."""
+    return CONTROLS.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def shown(text: str) -> str:
+    """Stored text (a title, a source, a note) as safe to print: control characters as
+    escapes ("\\x1b"), so a title cannot drive the terminal, and no rich markup."""
+    return escape(shown_plain(text))
 
 
 class Context:
@@ -84,7 +98,7 @@ def episode_table(episodes: list[Episode], title: str | None = None) -> Table:
         table.add_column(column, overflow="fold")
     for e in episodes:
         state = e.state.value + (f" at {e.failed_stage}: {e.failure}" if e.failure else "")
-        table.add_row(str(e.id), e.show, state, e.title or "", e.source.uri)
+        table.add_row(str(e.id), e.show, shown(state), shown(e.title or ""), shown(e.source.uri))
     return table
 
 
@@ -98,22 +112,29 @@ def queue(c: Context, sources: tuple[str, ...], show: str | None, force: bool, f
     """Queue articles (files, URLs, feeds or - for stdin). Embedded mode runs them now."""
     dispatcher = c.dispatcher()
     shown: list[Episode] = []
+    refused: list[orchestrate.RefusedEntry] = []
     for arg in sources:
-        found = (
-            orchestrate.feed_sources(c.store, c.settings, arg, show)
-            if feed
-            else [source_from_arg(arg, c.settings)]
-        )
-        for source in found:
-            queued = orchestrate.submit(c.store, c.settings, source, show, force=force)
+        if feed:
+            found = orchestrate.queue_feed(c.store, c.settings, arg, show, force=force)
+            every, refused = found.queued, refused + found.refused
+        else:
+            source = source_from_arg(arg, c.settings)
+            every = [orchestrate.submit(c.store, c.settings, source, show, force=force)]
+        for queued in every:
             if queued.created:
                 orchestrate.dispatch_next(dispatcher, queued.episode)
             else:
                 err.print(f"episode {queued.episode.id} already has this article (use --force)")
             shown.append(c.store.episode(queued.episode.id))
-    if feed and not shown:
+    for entry in refused:
+        remembered = f" (episode {entry.episode_id})" if entry.episode_id else ""
+        err.print(f"refused {shown_plain(entry.entry)!r}{remembered}: {shown_plain(entry.reason)}",
+                  markup=False)
+    if feed and not shown and not refused:
         err.print("no new entries in the feed")
     out.print(episode_table(shown))
+    if refused:
+        sys.exit(1)
 
 
 @cli.command()
@@ -157,7 +178,8 @@ def make(
 
 def report_episode(c: Context, episode: Episode) -> None:
     """Where an episode stands, its files, and what to do next."""
-    out.print(f"episode {episode.id}: {episode.title} [bold]{episode.state.value}[/bold]")
+    out.print(f"episode {episode.id}: {shown(episode.title or '')} "
+              f"[bold]{episode.state.value}[/bold]")
     for f in c.store.files(episode.id):
         out.print(f"  {c.store.data_root / f.path}  ({f.size:,} bytes)")
     if episode.state == EpisodeState.IN_REVIEW:
@@ -203,7 +225,7 @@ def status(c: Context, episode_id: int | None) -> None:
             change.at.strftime("%Y-%m-%d %H:%M:%S"),
             change.from_state.value if change.from_state else "",
             change.to_state.value,
-            change.note,
+            shown(change.note),
         )
     out.print(history)
     for f in c.store.files(episode_id):
@@ -262,10 +284,17 @@ def print_script(written: Script) -> None:
 
 @cli.command()
 @click.argument("episode_id", type=int)
+@click.option(
+    "--version",
+    "version",
+    type=click.IntRange(min=1),
+    help="The script version you reviewed; refused if a newer one was saved. Default: the latest.",
+)
 @pass_ctx
-def approve(c: Context, episode_id: int) -> None:
-    """Approve an episode's script, so audio can be made."""
-    episode = orchestrate.approve(c.store, episode_id, who=getpass.getuser())
+def approve(c: Context, episode_id: int, version: int | None) -> None:
+    """Approve an episode's script (the latest version, or --version), so audio can be made."""
+    episode = orchestrate.approve(c.store, episode_id, who=getpass.getuser(), version=version)
+    out.print(f"approved script version {episode.approved_version} of episode {episode_id}")
     orchestrate.dispatch_next(c.dispatcher(), episode)
     out.print(episode_table([c.store.episode(episode_id)]))
 
@@ -338,8 +367,10 @@ def convert(c: Context, target: Path | None) -> None:
 @click.argument("episode_id", type=int)
 @pass_ctx
 def retry(c: Context, episode_id: int) -> None:
-    """Resume a failed episode at the stage that failed."""
-    episode, stage = orchestrate.retry(c.store, episode_id)
+    """Resume a failed episode at the stage that failed, or send again the stage of an
+    episode stuck in a working state with no live run (no heartbeat)."""
+    stale_after = timedelta(seconds=c.settings.heartbeat_stale_after)
+    episode, stage = orchestrate.retry(c.store, episode_id, stale_after)
     c.dispatcher().dispatch(episode.id, stage)
     out.print(episode_table([c.store.episode(episode_id)]))
 
@@ -370,9 +401,11 @@ def worker(c: Context, queues: str, concurrency: int, beat: bool, loglevel: str)
 @click.option("--older-than", type=int, help="Seconds; default INFRACAST_STUCK_AFTER.")
 @pass_ctx
 def sweep(c: Context, older_than: int | None) -> None:
-    """Re-send episodes stuck in a working state (a lost message never strands one)."""
+    """Re-send episodes stuck in a working state: a stage whose heartbeat stopped (its
+    worker died), or one that never started (a lost message). Held episodes wait."""
     seconds = c.settings.stuck_after if older_than is None else older_than
-    count = orchestrate.sweep(c.store, c.dispatcher(), timedelta(seconds=seconds))
+    stale_after = timedelta(seconds=c.settings.heartbeat_stale_after)
+    count = orchestrate.sweep(c.store, c.dispatcher(), timedelta(seconds=seconds), stale_after)
     out.print(f"re-sent {count} episode(s)")
 
 

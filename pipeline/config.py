@@ -88,6 +88,19 @@ def _default_shows() -> dict[str, Show]:
     return {"infracast": Show()}
 
 
+# Generous defaults: a stage taking longer than this is stuck (a pathological input, a hung
+# engine), not slow. Render and transcribe take minutes for a long episode.
+STAGE_TIME_LIMITS = {
+    "ingest": 60,
+    "script": 600,
+    "review": 60,
+    "render": 1800,
+    "transcribe": 1800,
+    "annotate": 300,
+    "publish": 300,
+}
+
+
 class Settings(BaseSettings):
     """Everything configurable, with its default."""
 
@@ -119,6 +132,9 @@ class Settings(BaseSettings):
     )
     fetch_timeout: float = Field(10.0, description="Seconds to wait on a URL before giving up.")
     fetch_max_redirects: int = Field(5, description="Redirects followed, each re-checked.")
+    fetch_deadline: float = Field(
+        60.0, description="Seconds a whole fetch may take, redirects and body included."
+    )
     fetch_allow_networks: list[str] = Field(
         default_factory=list,
         description="CIDRs that URLs may point into despite being private or loopback.",
@@ -164,6 +180,18 @@ class Settings(BaseSettings):
     stuck_after: int = Field(
         2700, description="Seconds in a working state before the sweeper re-enqueues an episode."
     )
+    stage_time_limits: dict[str, int] = Field(
+        default_factory=dict,
+        description="Seconds each stage may run before its episode fails with the reason, by "
+        "stage name (e.g. {\"render\": 1200}); stages not named keep their defaults, and none "
+        "runs longer than task_time_limit.",
+    )
+    heartbeat_interval: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds between a running stage's heartbeats; the sweeper re-sends a stage "
+        "whose heartbeat is six intervals old (its worker died).",
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -184,7 +212,26 @@ class Settings(BaseSettings):
             raise ValueError(f"default_show {self.default_show!r} is not one of the shows")
         if self.visibility_timeout <= self.task_time_limit:
             raise ValueError("visibility_timeout must be longer than task_time_limit")
+        unknown = sorted(set(self.stage_time_limits) - set(STAGE_TIME_LIMITS))
+        if unknown:
+            raise ValueError(
+                f"stage_time_limits names no stage {unknown[0]!r}; stages: "
+                + ", ".join(STAGE_TIME_LIMITS)
+            )
+        if any(seconds < 1 for seconds in self.stage_time_limits.values()):
+            raise ValueError("stage_time_limits must be at least 1 second each")
         return self
+
+    def time_limit(self, stage: str) -> int:
+        """Seconds `stage` may run before its episode fails: its own limit, or its default,
+        never over the task time limit (a worker would kill the task first)."""
+        seconds = self.stage_time_limits.get(stage, STAGE_TIME_LIMITS.get(stage, 0))
+        return min(seconds or self.task_time_limit, self.task_time_limit)
+
+    @property
+    def heartbeat_stale_after(self) -> float:
+        """How old a running stage's last heartbeat is when its worker is taken for dead."""
+        return 6 * self.heartbeat_interval
 
     @property
     def db_url(self) -> str:

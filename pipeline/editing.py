@@ -130,6 +130,7 @@ def save_edit(store: Store, episode_id: int, edit: ScriptEdit, author: str) -> S
         author=author,
         comment=clean_text(edit.comment),
         base_version=edit.base_version,
+        states=EDITABLE,  # checked again with the save: an approval may have come since
     )
 
 

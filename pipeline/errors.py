@@ -28,6 +28,12 @@ class InputError(InfracastError):
     http_status = 422
 
 
+class TooLargeError(InputError):
+    """The input is over a size limit (the article's text, an uploaded file)."""
+
+    http_status = 413
+
+
 class NotFoundError(InfracastError):
     """An episode, show or file that does not exist."""
 

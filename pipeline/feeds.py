@@ -4,6 +4,8 @@ pipeline.publish builds feeds from plain values; this module finds those values.
 An episode's pubDate is when it was first published and its number is its place in
 the order of first publication, both read from the state history, so neither changes
 when the feed is written again, or when an episode is unpublished and published again.
+Its guid is the random one the store gave it at first publication, so no other
+installation or data root ever reuses it.
 """
 
 from __future__ import annotations
@@ -12,12 +14,12 @@ from pathlib import Path
 
 from pipeline.annotate import Annotations, feed_notes_html
 from pipeline.config import Settings
+from pipeline.errors import InfracastError
 from pipeline.models import EpisodeState
 from pipeline.publish import (
     FEED_NAME,
     NOTES_NAME,
     PublishedEpisode,
-    episode_guid,
     episode_url,
     publish,
 )
@@ -41,7 +43,9 @@ def feed_episodes(store: Store, settings: Settings, show_slug: str) -> list[Publ
     for episode in store.episodes(state=EpisodeState.PUBLISHED, show=show_slug):
         folder = store.episode_dir(episode.id)
         notes = Annotations.model_validate_json((folder / ANNOTATIONS).read_text(encoding="utf-8"))
-        guid = episode_guid(show_slug, str(episode.id))
+        guid = episode.feed_guid  # given by the store as it first entered published
+        if guid is None:
+            raise InfracastError(f"episode {episode.id} is published but has no feed guid")
         notes_url = f"{episode_url(show, show_slug, guid)}/{NOTES_NAME}"
         published.append(
             PublishedEpisode(

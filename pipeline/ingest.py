@@ -14,6 +14,7 @@ import io
 import ipaddress
 import re
 import socket
+import time
 import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
@@ -30,7 +31,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from pipeline.config import Settings
-from pipeline.errors import ConfigError, InputError, TransientError
+from pipeline.errors import ConfigError, InputError, TooLargeError, TransientError
 from pipeline.models import Article, Paragraph, Section, Source, content_hash
 
 USER_AGENT = "infracast/0.1 (+article ingest)"
@@ -68,11 +69,15 @@ BOMS = [  # UTF-32 first: its little-endian BOM starts with UTF-16's
 ]
 CONTROL_BYTES = frozenset(range(32)) - {9, 10, 12, 13} | {127}
 UNREADABLE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd]")
+# C0 and C1 controls but tab, newline and carriage return: a title or text holding them
+# cannot go into a feed (XML refuses them) and would drive a terminal that prints it.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 REFUSED_KINDS = [
     ("a loopback", "is_loopback"), ("a link-local", "is_link_local"),
     ("a multicast", "is_multicast"), ("an unspecified", "is_unspecified"),
-    ("a private", "is_private"), ("a reserved", "is_reserved"),
+    ("a private", "is_private"), ("a reserved", "is_reserved"), ("a site-local", "is_site_local"),
 ]
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -85,6 +90,7 @@ class IngestOptions:
     max_text_bytes: int = 2_000_000
     max_fetch_bytes: int = 10_000_000
     timeout: float = 10.0
+    deadline: float = 60.0  # the whole fetch, redirects and body included
     max_redirects: int = 5
     allow_networks: tuple[str, ...] = ()
 
@@ -97,6 +103,7 @@ class IngestOptions:
             max_text_bytes=settings.max_article_bytes,
             max_fetch_bytes=settings.fetch_max_bytes,
             timeout=settings.fetch_timeout,
+            deadline=settings.fetch_deadline,
             max_redirects=settings.fetch_max_redirects,
             allow_networks=tuple(settings.fetch_allow_networks),
         )
@@ -222,7 +229,7 @@ def _check_text(text: str, what: str, options: IngestOptions) -> None:
         raise InputError(f"{what} is empty")
     size = len(text.encode("utf-8", errors="replace"))
     if size > options.max_text_bytes:
-        raise InputError(f"{what} is {_size(size)} of text; the limit is "
+        raise TooLargeError(f"{what} is {_size(size)} of text; the limit is "
                          f"{_size(options.max_text_bytes)} "
                          "(set INFRACAST_MAX_ARTICLE_BYTES to change it)")
 
@@ -243,7 +250,12 @@ class _Block:
 
 def parse_markdown(text: str, source: str) -> Article:
     """Parse Markdown into an Article; raw HTML, code and images are dropped."""
-    return _article(list(_blocks(_MD.parse(text))), source, title=None)
+    return _article(list(_blocks(_MD.parse(without_controls(text)))), source, title=None)
+
+
+def without_controls(text: str) -> str:
+    """`text` without control characters (tab, newline and carriage return stay)."""
+    return CONTROL_CHARS.sub("", text)
 
 
 def _blocks(tokens: list[Token]) -> Iterator[_Block]:
@@ -300,6 +312,7 @@ def _inline_text(children: list[Token]) -> str:
 
 
 def _article(blocks: list[_Block], source: str, title: str | None) -> Article:
+    title = " ".join(without_controls(title).split()) if title else None
     headings = [b for b in blocks if b.level]
     h1 = next((b.text for b in headings if b.level == 1), None)
     first_heading = headings[0].text if headings else None
@@ -356,6 +369,7 @@ _TABLE_SEPARATOR = re.compile(r"^\|(\s*:?-+:?\s*\|)+\s*$")
 
 def parse_html(html: str, source: str) -> Article:
     """Extract the main content of a page (no navigation, ads or footers) into an Article."""
+    html = without_controls(html)
     markdown = trafilatura.extract(
         html, output_format="markdown", include_tables=True, include_formatting=True,
         include_links=False, include_images=False, include_comments=False,
@@ -398,7 +412,7 @@ def read_source_file(path: Path, options: IngestOptions) -> Source:
     except OSError as e:
         raise InputError(f"cannot read {path}: {e.strerror or e}") from e
     if len(data) > limit:
-        raise InputError(f"{path} is {_size(path.stat().st_size)}; the limit is "
+        raise TooLargeError(f"{path} is {_size(path.stat().st_size)}; the limit is "
                          f"{_size(options.max_text_bytes)} of text "
                          "(set INFRACAST_MAX_ARTICLE_BYTES to change it)")
     text = decode(data, str(path))
@@ -465,14 +479,38 @@ def _check(url: str, options: IngestOptions) -> _Target:
 
 def _allowed(ip: IPAddress, options: IngestOptions) -> bool:
     plain = _unmapped(ip)
-    return plain.is_global or any(plain in network for network in options.networks)
+    return _routable(ip) or any(plain in network for network in options.networks)
+
+
+def _routable(ip: IPAddress) -> bool:
+    """Globally routable, looking inside the IPv6 forms that carry an IPv4 address (Python's
+    `is_global` calls ::7f00:1, 64:ff9b::7f00:1, 2002:7f00:1::, fec0::1 and ff02::1 global)."""
+    embedded = _embedded_ipv4(ip)
+    if embedded is not None:
+        return _routable(embedded)
+    if isinstance(ip, ipaddress.IPv6Address) and (ip.is_site_local or ip.teredo is not None):
+        return False
+    return ip.is_global and not ip.is_multicast
+
+
+def _embedded_ipv4(ip: IPAddress) -> ipaddress.IPv4Address | None:
+    """The IPv4 address inside ::ffff:a.b.c.d, ::a.b.c.d, 64:ff9b::a.b.c.d (NAT64) or
+    2002:aabb:ccdd:: (6to4); None for other addresses."""
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return None
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if int(ip) < 2**32 or ip in NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return ip.sixtofour
 
 
 def _address_kind(ip: IPAddress) -> str:
-    plain = _unmapped(ip)
+    plain = ip if ip.is_loopback or ip.is_unspecified else _embedded_ipv4(ip) or ip
     if plain in ipaddress.ip_network("100.64.0.0/10"):
         return "a shared (carrier-grade NAT)"
-    return next((name for name, flag in REFUSED_KINDS if getattr(plain, flag)), "a non-public")
+    return next((name for name, flag in REFUSED_KINDS if getattr(plain, flag, False)),
+                "a non-public")
 
 
 def _unmapped(ip: IPAddress) -> IPAddress:
@@ -484,13 +522,14 @@ def _unmapped(ip: IPAddress) -> IPAddress:
 def fetch(url: str, options: IngestOptions, accept: Literal["article", "feed"]) -> Fetched:
     """GET a URL, re-checking the address on every redirect and capping the body's size."""
     target = _check(url, options)
+    deadline = time.monotonic() + options.deadline
     try:
         with httpx.Client(follow_redirects=False, timeout=httpx.Timeout(options.timeout),
                           trust_env=False) as client:
             for _ in range(options.max_redirects + 1):
                 with _request(client, target, accept) as response:
                     if not response.is_redirect:
-                        return _read(response, target, options, accept)
+                        return _read(response, target, options, accept, deadline)
                     location = response.headers["location"]
                 target = _check(_join(target.url, location), options)
     except httpx.TimeoutException as e:
@@ -521,7 +560,7 @@ def _request(client: httpx.Client, target: _Target,
 
 
 def _read(response: httpx.Response, target: _Target, options: IngestOptions,
-          accept: str) -> Fetched:
+          accept: str, deadline: float) -> Fetched:
     url = str(target.url)
     status = f"{response.status_code} {response.reason_phrase}".strip()
     if response.status_code >= 500:
@@ -531,7 +570,7 @@ def _read(response: httpx.Response, target: _Target, options: IngestOptions,
     media, charset = _content_type(response.headers.get("content-type", ""))
     if media and media not in ACCEPT[accept].types:
         raise InputError(f"{url} is {media}, not {ACCEPT[accept].noun}")
-    return Fetched(url, media, _body(response.iter_bytes(), url, options), charset)
+    return Fetched(url, media, _body(response.iter_bytes(), url, options, deadline), charset)
 
 
 def _content_type(header: str) -> tuple[str, str | None]:
@@ -541,10 +580,13 @@ def _content_type(header: str) -> tuple[str, str | None]:
     return media.lower(), charset or None
 
 
-def _body(chunks: Iterable[bytes], url: str, options: IngestOptions) -> bytes:
+def _body(chunks: Iterable[bytes], url: str, options: IngestOptions, deadline: float) -> bytes:
     body = bytearray()
     for chunk in chunks:
         body += chunk
+        if time.monotonic() > deadline:
+            raise TransientError(f"could not fetch {url}: it took over {options.deadline:g} s "
+                                 "(set INFRACAST_FETCH_DEADLINE to change it)")
         if len(body) > options.max_fetch_bytes:
             raise InputError(f"{url} is larger than {_size(options.max_fetch_bytes)}, the "
                              "fetch limit (set INFRACAST_FETCH_MAX_BYTES to change it)")
@@ -613,7 +655,10 @@ def fetch_feed(url: str, options: IngestOptions) -> list[FeedEntry]:
 def parse_feed(data: bytes, url: str) -> list[FeedEntry]:
     """Parse RSS or Atom bytes; InputError when they are not a feed."""
     parsed = _feedparser(data)
-    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
+    # entries read from a broken feed may be cut short or miss those after the break
+    broken = parsed.bozo and not isinstance(parsed.get("bozo_exception"),
+                                            feedparser.ThingsNobodyCaresAboutButMe)
+    if broken or (not parsed.entries and not parsed.get("version")):
         reason = parsed.get("bozo_exception") or "no RSS or Atom elements found"
         raise InputError(f"{url} is not a valid RSS or Atom feed: {' '.join(str(reason).split())}")
     return [_entry(e) for e in parsed.entries]
@@ -629,7 +674,8 @@ def _entry(entry: feedparser.FeedParserDict) -> FeedEntry:
     html = next((c.get("value") for c in entry.get("content", [])
                  if "html" in c.get("type", "")), None)
     return FeedEntry(guid=entry.get("id") or None, link=entry.get("link") or None,
-                     title=" ".join(entry.get("title", "").split()), html=html or None)
+                     title=" ".join(without_controls(entry.get("title", "")).split()),
+                     html=html or None)
 
 
 def source_from_entry(entry: FeedEntry, feed_url: str) -> Source:

@@ -232,6 +232,8 @@ class Episode(BaseModel):
     failure: str | None
     created_at: datetime
     updated_at: datetime
+    feed_guid: str | None = None  # the feed item's guid, from its first publication
+    approved_version: int | None = None  # the script version approved for audio
 
 
 class TimedLine(BaseModel):

@@ -7,8 +7,13 @@ hash of the inputs, so running a stage twice does the work once.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import logging
+import os
+import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -45,12 +50,15 @@ from pipeline.stages import (
     Stage,
     StageEnv,
     StageResult,
+    approved_script,
     say_again,
     write_json,
 )
-from pipeline.store import Store, file_digest
+from pipeline.store import Store, file_digest, utcnow
 
 __all__ = ["QUEUES", "STAGES", "Stage", "StageEnv", "StageResult", "write_json"]
+
+log = logging.getLogger(__name__)
 
 
 def stage_named(name: str) -> Stage:
@@ -77,7 +85,13 @@ def input_hash(stage: Stage, inputs: BaseModel) -> str:
 
 
 def run_stage(
-    store: Store, settings: Settings, episode_id: int, name: str, *, fail_on_transient: bool = True
+    store: Store,
+    settings: Settings,
+    episode_id: int,
+    name: str,
+    *,
+    fail_on_transient: bool = True,
+    timeouts: tuple[type[BaseException], ...] = (),
 ) -> Episode:
     """Run one stage for an episode and record the outcome.
 
@@ -86,6 +100,12 @@ def run_stage(
     where it is, with the reason in its history. A user-facing failure marks
     the episode failed and is re-raised; a TransientError is re-raised without
     marking the episode unless `fail_on_transient`, so a worker can retry it.
+
+    While the stage runs it heartbeats (see `sweep`). It may run for
+    `settings.time_limit(name)` seconds: past that the episode fails with the reason.
+    With `timeouts` the caller enforces the limit itself by raising one of them in
+    the stage (Celery's soft time limit); otherwise the stage runs in a thread this
+    one stops waiting for, so a runaway stage never blocks the episodes after it.
     """
     stage = stage_named(name)
     episode = store.episode(episode_id)
@@ -99,7 +119,8 @@ def run_stage(
             end = EpisodeState(done.get("state", stage.end))
             episode = store.move(episode_id, stage.start, end, note=f"{stage.name}: reused")
         else:
-            result = stage.run(inputs, StageEnv(settings, episode, store.episode_dir(episode_id)))
+            env = StageEnv(settings, episode, store.episode_dir(episode_id))
+            result = _run_limited(store, settings, episode_id, stage, inputs, env, timeouts)
             end = result.state or stage.end
             episode = store.complete_stage(
                 episode_id,
@@ -124,12 +145,132 @@ def run_stage(
         if fail_on_transient:
             store.fail(episode_id, stage.name, e.message)
         raise
+    except StageTimedOut as e:
+        _record_failure(store, episode_id, stage.name, e.message)
+        raise
     except InfracastError as e:
         store.fail(episode_id, stage.name, e.message)
         raise
+    except OSError as e:
+        if e.errno not in RESOURCE_ERRNOS:
+            store.fail(episode_id, stage.name, f"internal error: {type(e).__name__}: {e}")
+            raise
+        message = _resource_message(stage.name, e)
+        _record_failure(store, episode_id, stage.name, message)
+        raise InfracastError(
+            f"episode {episode_id} failed: {message}; then `infracast retry {episode_id}`"
+        ) from e
     except Exception as e:
         store.fail(episode_id, stage.name, f"internal error: {type(e).__name__}: {e}")
         raise
+
+
+class StageTimedOut(InfracastError):
+    """A stage ran past its time limit; the episode is failed and can be retried."""
+
+
+# Failures of the machine rather than of the episode: the user frees space (or files,
+# or fixes the mount) and retries. Recorded as a failure with one line, never a traceback.
+RESOURCE_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EMFILE, errno.ENFILE}
+)
+_DOING = {
+    "ingest": "ingesting",
+    "script": "writing the script",
+    "review": "reviewing",
+    "render": "rendering",
+    "transcribe": "transcribing",
+    "annotate": "annotating",
+    "publish": "publishing",
+}
+
+
+def _resource_message(stage: str, e: OSError) -> str:
+    reason = (e.strerror or os.strerror(e.errno or 0)).lower()
+    what = e.filename or str(e)
+    doing = _DOING.get(stage, f"running {stage}")
+    return f"{reason} while {doing}: {what}"
+
+
+def _record_failure(store: Store, episode_id: int, stage: str, message: str) -> None:
+    """Mark the episode failed; when even that fails (the database shares the full disk),
+    the episode stays in its working state with no live heartbeat, and `retry` takes it."""
+    try:
+        store.fail(episode_id, stage, message)
+    except Exception:
+        log.exception("episode %s: could not record the failure %r", episode_id, message)
+
+
+def _run_limited(
+    store: Store,
+    settings: Settings,
+    episode_id: int,
+    stage: Stage,
+    inputs: BaseModel,
+    env: StageEnv,
+    timeouts: tuple[type[BaseException], ...],
+) -> StageResult:
+    """Run the stage with a heartbeat, within its time limit."""
+    limit = settings.time_limit(stage.name)
+    timed_out = StageTimedOut(f"stage {stage.name} took longer than {limit} s; retry it")
+    with Heartbeat(store, episode_id, stage.name, settings.heartbeat_interval):
+        if timeouts:
+            try:
+                return stage.run(inputs, env)
+            except timeouts:
+                raise timed_out from None
+        box: list[StageResult] = []
+        errors: list[BaseException] = []
+
+        def target() -> None:
+            try:
+                box.append(stage.run(inputs, env))
+            except BaseException as e:
+                errors.append(e)
+
+        # A daemon thread: if it never returns, the process can still exit. Python cannot
+        # stop a thread, so a runaway stage finishes (or not) on its own; its result is
+        # dropped, and the compare-and-set state change keeps a retry's result the only one.
+        runner = threading.Thread(target=target, name=f"stage-{stage.name}-{episode_id}")
+        runner.daemon = True
+        runner.start()
+        runner.join(limit)
+        if runner.is_alive():
+            raise timed_out
+        if errors:
+            raise errors[0]
+        return box[0]
+
+
+class Heartbeat:
+    """While a stage runs, a thread writes its heartbeat row every `interval` seconds."""
+
+    def __init__(self, store: Store, episode_id: int, stage: str, interval: float) -> None:
+        self.store, self.episode_id, self.stage, self.interval = store, episode_id, stage, interval
+        self.runner = uuid.uuid4().hex
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{episode_id}")
+        self._thread.daemon = True
+
+    def __enter__(self) -> Heartbeat:
+        self.store.start_heartbeat(self.episode_id, self.stage, self.runner)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        try:
+            self.store.end_heartbeat(self.episode_id, self.runner)
+        except Exception:  # the row goes stale and the sweeper handles the episode
+            log.exception("episode %s: could not end the heartbeat", self.episode_id)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.store.beat(self.episode_id, self.runner)
+            except Exception:  # a busy or unreachable database: try at the next beat
+                log.warning("episode %s: heartbeat not written", self.episode_id, exc_info=True)
 
 
 def _stored(store: Store, stage: Stage, path: Path) -> StoredFile:
@@ -225,28 +366,68 @@ def submit(
     return Queued(episode, created=True)
 
 
-def feed_sources(store: Store, settings: Settings, url: str, show: str | None) -> list[Source]:
-    """The entries of a feed that the show has not seen yet (by guid, URL or content)."""
+@dataclass(frozen=True)
+class RefusedEntry:
+    """A feed entry that was not queued, and why; `episode_id` is the failed episode that
+    remembers it, so later polls skip it (None when the entry has no guid or link)."""
+
+    entry: str
+    reason: str
+    episode_id: int | None = None
+
+
+@dataclass(frozen=True)
+class FeedQueued:
+    queued: list[Queued]
+    refused: list[RefusedEntry]
+
+
+def queue_feed(
+    store: Store, settings: Settings, url: str, show: str | None, *, force: bool = False
+) -> FeedQueued:
+    """Queue each entry of a feed that the show has not seen yet (by guid, URL or content),
+    and report each refused one with its reason. A refused entry is remembered as an episode
+    failed at ingest (`retry` gives it another go), so it is not tried on every poll."""
     slug = show or settings.default_show
-    options = ingest.IngestOptions.from_settings(settings)
-    fresh = []
-    for entry in ingest.fetch_feed(url, options):
+    settings.show(slug)
+    queued, refused = [], []
+    for entry in ingest.fetch_feed(url, ingest.IngestOptions.from_settings(settings)):
+        name = entry.title or entry.guid or entry.link or "an untitled entry"
         try:
             source = ingest.source_from_entry(entry, url)
-        except InputError:
+        except InputError as e:
+            source = Source(kind="html", uri=entry.link or url, text=entry.html or "",
+                            guid=entry.guid)
+            if entry.guid is None or store.find_duplicate(slug, guid=entry.guid) is None:
+                refused.append(_remember_refused(store, slug, source, name, e.message))
             continue
         uri = source.uri if source.kind == "url" else None
-        if store.find_duplicate(slug, uri=uri, guid=source.guid) is None:
-            fresh.append(source)
-    return fresh
+        if store.find_duplicate(slug, uri=uri, guid=source.guid) is not None:
+            continue
+        try:
+            queued.append(submit(store, settings, source, show, force=force))
+        except InputError as e:
+            refused.append(_remember_refused(store, slug, source, name, e.message))
+        except TransientError as e:  # may pass: tried again on the next poll
+            refused.append(RefusedEntry(name, e.message))
+    return FeedQueued(queued, refused)
 
 
-def approve(store: Store, episode_id: int, who: str) -> Episode:
-    """An editor approves the script: the episode may go on to audio."""
-    store.script(episode_id)  # nothing to approve without a script
-    return store.move(
-        episode_id, EpisodeState.IN_REVIEW, EpisodeState.APPROVED, f"approved by {who}"
-    )
+def _remember_refused(
+    store: Store, show: str, source: Source, name: str, reason: str
+) -> RefusedEntry:
+    if source.guid is None and source.kind != "url":
+        return RefusedEntry(name, reason)
+    episode = store.create_episode(show, source, title=name)
+    store.fail(episode.id, "ingest", reason)
+    return RefusedEntry(name, reason, episode.id)
+
+
+def approve(store: Store, episode_id: int, who: str, version: int | None = None) -> Episode:
+    """An editor approves script `version` (None: the latest, whichever it is): the episode
+    goes on to audio with that version. Refused when the episode is not in review or a
+    newer version was saved since (ConflictError)."""
+    return store.approve(episode_id, version, who)
 
 
 def decide_publishing(store: Store, episode_id: int, decision: PublishDecision) -> Episode:
@@ -341,7 +522,7 @@ def rerender_lines(
             "(unpublished) episode can be re-rendered"
         )
     folder = store.episode_dir(episode_id)
-    script = store.script(episode_id).script
+    script = approved_script(store, episode).script
     if line_ids is None:
         report = QAReport.model_validate_json((folder / "qa.json").read_text(encoding="utf-8"))
         line_ids = [q.line_id for q in report.flagged]
@@ -482,31 +663,77 @@ def _reviewable_check(store: Store, episode_id: int, check_id: str) -> Check:
     raise NotFoundError(f"episode {episode_id}'s ledger has no check {check_id!r}")
 
 
-def retry(store: Store, episode_id: int) -> tuple[Episode, Stage]:
-    """Put a failed episode back in the state its failed stage starts from."""
+def retry(
+    store: Store, episode_id: int, stale_after: timedelta = timedelta(minutes=1)
+) -> tuple[Episode, Stage]:
+    """Put a failed episode back in the state its failed stage starts from; or, for an
+    episode waiting in a working state with no live run (no heartbeat for `stale_after`),
+    say so: the caller sends its stage again."""
     episode = store.episode(episode_id)
-    if episode.state != EpisodeState.FAILED or episode.failed_stage is None:
-        raise ConflictError(
-            f"episode {episode_id} is {episode.state}, not failed: nothing to retry"
-        )
+    if episode.state != EpisodeState.FAILED:
+        stage = next_stage(episode)
+        if stage is None:
+            raise ConflictError(
+                f"episode {episode_id} is {episode.state}, not failed: nothing to retry"
+            )
+        _check_not_running(store, episode, stage, stale_after)
+        store.end_heartbeat(episode_id)
+        store.touch(episode_id, f"retry {stage.name}: no live run")
+        return store.episode(episode_id), stage
+    if episode.failed_stage is None:
+        raise ConflictError(f"episode {episode_id} is failed at no stage: nothing to retry")
     stage = stage_named(episode.failed_stage)
     episode = store.move(episode_id, EpisodeState.FAILED, stage.start, note=f"retry {stage.name}")
     return episode, stage
 
 
-def sweep(store: Store, dispatcher: Dispatcher, older_than: timedelta) -> int:
-    """Re-send the stage of every episode that has waited for it longer than `older_than`.
+def _check_not_running(
+    store: Store, episode: Episode, stage: Stage, stale_after: timedelta
+) -> None:
+    if episode.state == EpisodeState.ANNOTATED:
+        reason = held_reason(store, episode.id)
+        if reason:
+            raise ConflictError(f"episode {episode.id} is held, not stuck: {reason}")
+    beat = store.heartbeats().get(episode.id)
+    if beat is not None:
+        age = (utcnow() - beat[1]).total_seconds()
+        if age < stale_after.total_seconds():
+            raise ConflictError(
+                f"episode {episode.id} is running its {beat[0]} stage (last heartbeat "
+                f"{age:.0f} s ago): nothing to retry"
+            )
 
-    A message lost with a broker restart or a dead worker leaves its episode
-    in such a state. Sending a stage twice is harmless: stages are idempotent
-    and the state change is compare-and-set.
+
+def sweep(
+    store: Store,
+    dispatcher: Dispatcher,
+    older_than: timedelta,
+    stale_after: timedelta = timedelta(minutes=1),
+) -> int:
+    """Re-send the stage of every episode stranded in a working state: its run stopped
+    heartbeating `stale_after` ago (the worker died), or no run has started and it has
+    waited longer than `older_than` (a message lost with a broker restart).
+
+    A run that heartbeats is never re-sent, however long it takes; an episode held for an
+    editor (QA flagged lines, unpublished) is waiting, not stuck. Sending a stage twice
+    is harmless: stages are idempotent and the state change is compare-and-set.
     """
     states = [s.start for s in STAGES]
+    cutoff = utcnow() - stale_after
+    beats = store.heartbeats()
+    dead = [store.episode(i) for i, (_, at) in sorted(beats.items()) if at <= cutoff]
+    lost = [e for e in store.stale(states, older_than) if e.id not in beats]
     count = 0
-    for episode in store.stale(states, older_than):
+    for episode in sorted(dead + lost, key=lambda e: e.id):
         stage = next_stage(episode)
-        if stage is not None:
-            store.touch(episode.id, f"sweeper re-sent {stage.name}")
-            dispatcher.dispatch(episode.id, stage)
-            count += 1
+        if stage is None or episode.state not in states:
+            store.end_heartbeat(episode.id)  # the run ended without clearing its row
+            continue
+        if episode.state == EpisodeState.ANNOTATED and held_reason(store, episode.id):
+            continue
+        # The re-sent run beats afresh; until it starts, `older_than` applies again.
+        store.end_heartbeat(episode.id)
+        store.touch(episode.id, f"sweeper re-sent {stage.name}")
+        dispatcher.dispatch(episode.id, stage)
+        count += 1
     return count

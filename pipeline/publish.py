@@ -101,7 +101,8 @@ class PublishedEpisode:
 
 
 def episode_guid(show_slug: str, episode_id: str) -> str:
-    """The guid an episode keeps for ever: it depends on nothing that can be edited."""
+    """The guid of the form episodes published before migration 0006 were given (and
+    keep); episodes since get a random uuid4 from the store at first publication."""
     return f"infracast:{show_slug}:{episode_id}"
 
 

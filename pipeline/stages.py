@@ -30,6 +30,7 @@ from pipeline.models import (
     EpisodeState,
     QAReport,
     Script,
+    ScriptVersion,
     Source,
     Timeline,
     Word,
@@ -252,9 +253,20 @@ def say_again(folder: Path, hosts: list[Host], script: Script, line_ids: list[st
     write_text(folder / OVERRIDES, json.dumps(overrides, indent=2))
 
 
+def approved_script(store: Store, episode: Episode) -> ScriptVersion:
+    """The script version approved for audio: what render says, QA hears and captions and
+    notes show, never "the latest" (a version saved after approval is not reviewed)."""
+    if episode.approved_version is None:
+        raise InfracastError(
+            f"episode {episode.id} has no approved script version: approve it with "
+            f"`infracast approve {episode.id}`"
+        )
+    return store.script(episode.id, episode.approved_version)
+
+
 def _render_inputs(store: Store, episode: Episode, settings: Settings) -> BaseModel:
     show = settings.show(episode.show)
-    saved = store.script(episode.id)
+    saved = approved_script(store, episode)
     return RenderInputs(
         script_version=saved.version,
         script=saved.script,
@@ -364,8 +376,8 @@ def _transcribe_inputs(store: Store, episode: Episode, settings: Settings) -> Ba
     mp3 = folder / "episode.mp3"
     if not mp3.is_file():
         raise InfracastError(f"episode {episode.id} has no audio at {mp3}; render it again")
-    # QA holds the audio to the latest script, so an edit made after rendering is caught.
-    latest = store.script(episode.id).script
+    # QA holds the audio to the approved script: what the hosts were meant to say.
+    latest = approved_script(store, episode).script
     return TranscribeInputs(
         audio_hash=file_digest(mp3),
         script=latest,
@@ -457,7 +469,7 @@ def _annotate_inputs(store: Store, episode: Episode, settings: Settings) -> Base
         raise InfracastError(f"episode {episode.id} has no article; retry its ingest")
     article = store.article(episode.article_id)
     return AnnotateInputs(
-        script=store.script(episode.id).script,
+        script=approved_script(store, episode).script,
         ledger=_read(folder / "ledger.json", Ledger),
         timeline=_read(folder / "timeline.json", Timeline),
         words=_read(folder / "words.json", Words).words,

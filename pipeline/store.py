@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+import uuid
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,20 +22,30 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    Select,
     String,
     Text,
     UniqueConstraint,
+    case,
     create_engine,
     delete,
     event,
     func,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    defer,
+    mapped_column,
+    sessionmaker,
+)
 from sqlalchemy.types import TypeDecorator
 
 from pipeline.errors import ConflictError, NotFoundError, TransientError
@@ -51,6 +62,9 @@ from pipeline.models import (
     StoredFile,
     User,
 )
+
+# Ids are INTEGER columns, 32-bit on PostgreSQL: a larger id names no row.
+MAX_ID = 2**31 - 1
 
 
 def utcnow() -> datetime:
@@ -105,6 +119,12 @@ class EpisodeRow(Base):
     failure: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # The script version an editor (or the show's auto-approval) approved: what the audio
+    # stages say, whatever is saved after it.
+    approved_version: Mapped[int | None] = mapped_column(Integer)
+    # The feed item's guid: a uuid4 given at first publication and never changed (episodes
+    # published before migration 0006 keep the guid their subscribers already have).
+    feed_guid: Mapped[str | None] = mapped_column(String(200), index=True, unique=True)
 
 
 class StateChangeRow(Base):
@@ -146,6 +166,21 @@ class StageRunRow(Base):
     input_hash: Mapped[str] = mapped_column(String(64))
     output: Mapped[dict[str, Any]]
     finished_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HeartbeatRow(Base):
+    """A stage running now: its runner writes `beat_at` every few seconds and deletes the
+    row when the stage ends, so a row whose beat is old is a run whose worker died."""
+
+    __tablename__ = "stage_heartbeats"
+
+    episode_id: Mapped[int] = mapped_column(
+        ForeignKey("episodes.id", ondelete="CASCADE"), primary_key=True
+    )
+    stage: Mapped[str] = mapped_column(String(40))
+    runner: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    beat_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class CheckVerdictRow(Base):
@@ -213,6 +248,18 @@ class ApiTokenRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class SignInAttemptRow(Base):
+    """A sign-in attempt, recorded before its password is checked and deleted if it
+    succeeds: what is left in the window are the failures (and attempts still checking)."""
+
+    __tablename__ = "sign_in_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client: Mapped[str] = mapped_column(String(100), index=True)
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
 def _sqlite_pragmas(engine: Engine) -> None:
     """WAL lets readers run beside one writer; BEGIN IMMEDIATE makes writers queue
     on the busy timeout instead of failing when two transactions try to upgrade."""
@@ -258,7 +305,15 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
-def _episode(row: EpisodeRow) -> Episode:
+# The states a script is approved from; edits are saved only in these too.
+_UNDER_REVIEW = (EpisodeState.SCRIPTED, EpisodeState.IN_REVIEW)
+
+
+def _latest_version(episode_id: int) -> Select[Any]:
+    return select(func.max(ScriptRow.version)).where(ScriptRow.episode_id == episode_id)
+
+
+def _episode(row: EpisodeRow, *, text: bool = True) -> Episode:
     return Episode(
         id=row.id,
         show=row.show,
@@ -266,7 +321,7 @@ def _episode(row: EpisodeRow) -> Episode:
         source=Source(
             kind=row.source_kind,
             uri=row.source_uri,
-            text=row.source_text,
+            text=row.source_text if text else None,
             guid=row.source_guid,
         ),
         title=row.title,
@@ -276,7 +331,20 @@ def _episode(row: EpisodeRow) -> Episode:
         failure=row.failure,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        feed_guid=row.feed_guid,
+        approved_version=row.approved_version,
     )
+
+
+
+def _episode_filter(
+    query: Select[*tuple[Any, ...]], state: EpisodeState | None, show: str | None
+) -> Select[*tuple[Any, ...]]:
+    if state is not None:
+        query = query.where(EpisodeRow.state == state.value)
+    if show is not None:
+        query = query.where(EpisodeRow.show == show)
+    return query
 
 
 def _script_version(row: ScriptRow) -> ScriptVersion:
@@ -360,6 +428,8 @@ class Store:
             return _episode(row)
 
     def episode(self, episode_id: int) -> Episode:
+        if not 0 < episode_id <= MAX_ID:  # the database would refuse it with an error
+            raise NotFoundError(f"there is no episode {episode_id}")
         with self.session() as s:
             row = s.get(EpisodeRow, episode_id)
             if row is None:
@@ -369,13 +439,37 @@ class Store:
     def episodes(
         self, *, state: EpisodeState | None = None, show: str | None = None
     ) -> list[Episode]:
-        query = select(EpisodeRow).order_by(EpisodeRow.id)
-        if state is not None:
-            query = query.where(EpisodeRow.state == state.value)
-        if show is not None:
-            query = query.where(EpisodeRow.show == show)
+        query = _episode_filter(select(EpisodeRow), state, show).order_by(EpisodeRow.id)
         with self.session() as s:
             return [_episode(r) for r in s.scalars(query)]
+
+    def episode_page(
+        self,
+        *,
+        limit: int,
+        offset: int = 0,
+        state: EpisodeState | None = None,
+        show: str | None = None,
+        state_order: Sequence[EpisodeState] | None = None,
+    ) -> tuple[list[Episode], dict[EpisodeState, int]]:
+        """One page of episodes by id (or, with `state_order`, in those states' order and
+        newest first within each), and how many match in each state. The article text is
+        left out: lists never show it, and a thousand articles made each list megabytes."""
+        query = _episode_filter(select(EpisodeRow), state, show).offset(offset).limit(limit)
+        if state_order is None:
+            query = query.order_by(EpisodeRow.id)
+        else:
+            rank = case({s.value: n for n, s in enumerate(state_order)},
+                        value=EpisodeRow.state, else_=len(state_order))
+            query = query.order_by(rank, EpisodeRow.id.desc())
+        query = query.options(defer(EpisodeRow.source_text, raiseload=True))
+        counting = _episode_filter(
+            select(EpisodeRow.state, func.count()).group_by(EpisodeRow.state), state, show
+        )
+        with self.session() as s:  # one transaction: the counts agree with the page
+            page = [_episode(r, text=False) for r in s.scalars(query)]
+            counts = {EpisodeState(st): n for st, n in s.execute(counting)}
+        return page, counts
 
     def find_duplicate(
         self,
@@ -448,6 +542,11 @@ class Store:
         **values: Any,
     ) -> None:
         """Compare-and-set the state, so two workers can never both advance an episode."""
+        if to == EpisodeState.PUBLISHED:
+            # Its feed guid, given once at first publication, in the same transaction.
+            values.setdefault(
+                "feed_guid", func.coalesce(EpisodeRow.feed_guid, str(uuid.uuid4()))
+            )
         result = s.execute(
             update(EpisodeRow)
             .where(EpisodeRow.id == episode_id, EpisodeRow.state == expected.value)
@@ -459,6 +558,18 @@ class Store:
                 raise NotFoundError(f"there is no episode {episode_id}")
             raise ConflictError(
                 f"episode {episode_id} is {current}, not {expected.value}; nothing was changed"
+            )
+        if (
+            to == EpisodeState.APPROVED
+            and expected in _UNDER_REVIEW
+            and "approved_version" not in values
+        ):
+            # Approved without naming a version (the show's auto-approval): the latest, read
+            # after the UPDATE above locked the episode, so no edit slips in between.
+            s.execute(
+                update(EpisodeRow)
+                .where(EpisodeRow.id == episode_id)
+                .values(approved_version=_latest_version(episode_id).scalar_subquery())
             )
         s.add(
             StateChangeRow(
@@ -510,6 +621,39 @@ class Store:
         )
         with self.session() as s:
             return [_episode(r) for r in s.scalars(query)]
+
+    # -- heartbeats of running stages ------------------------------------------
+
+    def start_heartbeat(self, episode_id: int, stage: str, runner: str) -> None:
+        """Record that `runner` has started `stage` for the episode (replacing a dead run's row)."""
+        with self.session() as s:
+            row = s.get(HeartbeatRow, episode_id)
+            if row is None:
+                row = HeartbeatRow(episode_id=episode_id)
+                s.add(row)
+            now = utcnow()
+            row.stage, row.runner, row.started_at, row.beat_at = stage, runner, now, now
+
+    def beat(self, episode_id: int, runner: str) -> None:
+        with self.session() as s:
+            s.execute(
+                update(HeartbeatRow)
+                .where(HeartbeatRow.episode_id == episode_id, HeartbeatRow.runner == runner)
+                .values(beat_at=utcnow())
+            )
+
+    def end_heartbeat(self, episode_id: int, runner: str | None = None) -> None:
+        """Forget the episode's running stage: the one `runner` ran, or whichever (None)."""
+        query = delete(HeartbeatRow).where(HeartbeatRow.episode_id == episode_id)
+        if runner is not None:
+            query = query.where(HeartbeatRow.runner == runner)
+        with self.session() as s:
+            s.execute(query)
+
+    def heartbeats(self) -> dict[int, tuple[str, datetime]]:
+        """Each episode with a running stage: the stage and its last heartbeat."""
+        with self.session() as s:
+            return {r.episode_id: (r.stage, r.beat_at) for r in s.scalars(select(HeartbeatRow))}
 
     def count_by_state(self) -> dict[EpisodeState, int]:
         query = select(EpisodeRow.state, func.count()).group_by(EpisodeRow.state)
@@ -608,11 +752,75 @@ class Store:
         author: str,
         comment: str = "",
         base_version: int | None = None,
+        states: Collection[EpisodeState] | None = None,
     ) -> ScriptVersion:
-        """Save a new version. With `base_version`, refuse if someone saved a newer one since."""
+        """Save a new version. With `base_version`, refuse if someone saved a newer one since;
+        with `states`, refuse unless the episode is in one of them (ConflictError for both).
+
+        Compare-and-set in one transaction, the episode locked first: an approval or another
+        save at the same moment waits for this one, then finds the version it made."""
+        try:
+            with self.session() as s:
+                row = self._locked_episode(s, episode_id)
+                if states is not None and row.state not in {st.value for st in states}:
+                    allowed = " or ".join(st.value.replace("_", " ") for st in states)
+                    raise ConflictError(
+                        f"episode {episode_id} is {row.state}: scripts can be edited while "
+                        f"they are {allowed}"
+                    )
+                saved = self._add_script(
+                    s, episode_id, script, findings, author, comment, base_version
+                )
+                return _script_version(saved)
+        except IntegrityError:
+            # Another save took the same version number first (kept as a guard: the lock
+            # above makes saves wait for each other).
+            raise ConflictError(
+                f"someone saved a new version of episode {episode_id}'s script at the same "
+                "moment; reload it and make your edit again"
+            ) from None
+
+    def _locked_episode(self, s: Session, episode_id: int) -> EpisodeRow:
+        """The episode's row, locked until the transaction ends (SELECT … FOR UPDATE on
+        PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the database's write lock)."""
+        if not 0 < episode_id <= MAX_ID:
+            raise NotFoundError(f"there is no episode {episode_id}")
+        row = s.scalars(
+            select(EpisodeRow).where(EpisodeRow.id == episode_id).with_for_update()
+        ).first()
+        if row is None:
+            raise NotFoundError(f"there is no episode {episode_id}")
+        return row
+
+    def approve(self, episode_id: int, version: int | None, who: str) -> Episode:
+        """Approve script `version` (None: the latest) of an episode in review, in one
+        transaction with the episode locked: refused (ConflictError) when the episode is not
+        in review or `version` is no longer the latest, so no edit can land after it."""
         with self.session() as s:
-            row = self._add_script(s, episode_id, script, findings, author, comment, base_version)
-            return _script_version(row)
+            row = self._locked_episode(s, episode_id)
+            if row.state != EpisodeState.IN_REVIEW.value:
+                raise ConflictError(
+                    f"episode {episode_id} is {row.state}, not in_review; nothing was changed"
+                )
+            latest: int | None = s.scalar(_latest_version(episode_id))
+            if latest is None:
+                raise NotFoundError(f"episode {episode_id} has no script yet")
+            if version is not None and version != latest:
+                raise ConflictError(
+                    f"episode {episode_id}'s script is at version {latest}, not {version}: "
+                    f"a newer version was saved; review version {latest}, then approve it"
+                )
+            self._move(
+                s,
+                episode_id,
+                EpisodeState.IN_REVIEW,
+                EpisodeState.APPROVED,
+                note=f"approved by {who} (script version {latest})",
+                approved_version=latest,
+                failed_stage=None,
+                failure=None,
+            )
+        return self.episode(episode_id)
 
     def _add_script(
         self,
@@ -862,6 +1070,40 @@ class Store:
         with self.session() as s:
             result = s.execute(delete(ApiTokenRow).where(ApiTokenRow.user_id == user_id))
             return int(result.rowcount)  # type: ignore[attr-defined]
+
+    # -- sign-in attempts ---------------------------------------------------
+
+    def reserve_sign_in(
+        self, client: str, name: str, attempts: int, window: timedelta
+    ) -> tuple[int | None, datetime | None]:
+        """Record a sign-in attempt unless `client` or `name` already has `attempts` in
+        the last `window`: (the attempt's id, None), or (None, when the oldest of them
+        leaves the window). Count and record are one transaction that no other
+        reservation interleaves with, in any process using this database."""
+        now = utcnow()
+        since = now - window
+        with self.session() as s:
+            if s.get_bind().dialect.name == "postgresql":
+                s.execute(text("SELECT pg_advisory_xact_lock(727002)"))
+            # (SQLite: every transaction begins IMMEDIATE, so writers already queue.)
+            s.execute(delete(SignInAttemptRow).where(SignInAttemptRow.at <= since))
+            for column, value in ((SignInAttemptRow.client, client), (SignInAttemptRow.name, name)):
+                count, oldest = s.execute(
+                    select(func.count(), func.min(SignInAttemptRow.at)).where(
+                        column == value, SignInAttemptRow.at > since
+                    )
+                ).one()
+                if count >= attempts:
+                    return None, oldest + window
+            row = SignInAttemptRow(client=client, name=name, at=now)
+            s.add(row)
+            s.flush()
+            return row.id, None
+
+    def release_sign_in(self, attempt_id: int) -> None:
+        """Forget a reserved attempt (it signed in), so it counts against nobody."""
+        with self.session() as s:
+            s.execute(delete(SignInAttemptRow).where(SignInAttemptRow.id == attempt_id))
 
 
 def _user(row: UserRow) -> User:

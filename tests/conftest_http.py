@@ -21,6 +21,7 @@ class Route:
     body: bytes = b""
     delay: float = 0.0
     repeat: int = 1
+    interval: float = 0.0  # seconds between repeats: a server that trickles its body
 
 
 class LoopbackServer:
@@ -39,11 +40,12 @@ class LoopbackServer:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def route(self, path: str, body: bytes | str = b"", *, content_type: str = "text/html",
-              status: int = 200, delay: float = 0.0, repeat: int = 1) -> str:
+              status: int = 200, delay: float = 0.0, repeat: int = 1,
+              interval: float = 0.0) -> str:
         """Serve `body` at `path` and return its URL."""
         data = body.encode() if isinstance(body, str) else body
         headers = {"Content-Type": content_type} if content_type else {}
-        self.routes[path] = Route(status, headers, data, delay, repeat)
+        self.routes[path] = Route(status, headers, data, delay, repeat, interval)
         return self.url(path)
 
     def redirect(self, path: str, location: str, status: int = 302) -> str:
@@ -78,6 +80,9 @@ def _handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             for _ in range(route.repeat):
                 self.wfile.write(route.body)
+                if route.interval:
+                    self.wfile.flush()
+                    time.sleep(route.interval)
 
         def log_message(self, format: str, *args: object) -> None:
             pass  # keep test output quiet

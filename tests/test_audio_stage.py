@@ -92,7 +92,10 @@ def test_an_edit_after_rendering_is_flagged_and_said_again_in_the_same_voice(
     state = store.episode(episode_id).state
     if state == EpisodeState.PUBLISHED:
         orchestrate.unpublish(store, settings, episode_id, "editor")
-    store.move(episode_id, EpisodeState.ANNOTATED, EpisodeState.RENDERED)
+    # Approved again, but the audio kept (not rendered again) still says the old line.
+    store.move(episode_id, EpisodeState.ANNOTATED, EpisodeState.IN_REVIEW)
+    orchestrate.approve(store, episode_id, "editor", saved.version + 1)
+    store.move(episode_id, EpisodeState.APPROVED, EpisodeState.RENDERED)
     episode = orchestrate.run_stage(store, settings, episode_id, "transcribe")
     report = QAReport.model_validate_json((folder / "qa.json").read_text())
     line_id = lines[target].id

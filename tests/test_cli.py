@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLE
+from tests.conftest_http import LoopbackServer, http_server_fixture  # noqa: F401
 from tests.services import cli
 
 
@@ -39,6 +40,7 @@ def test_make_stops_for_review_then_approve_makes_the_audio(
     assert "LENA" in result.stdout and "MILES" in result.stdout
     approved = cli(env, "approve", "1")
     assert approved.returncode == 0, approved.stderr
+    assert "approved script version 1 of episode 1" in approved.stdout
     assert "annotated" in approved.stdout or "published" in approved.stdout
     status = cli(env, "status", "1")
     printed = status.stdout.replace("\n", "")
@@ -110,3 +112,53 @@ def test_users_tokens_and_signout(env: dict[str, str], tmp_path: Path) -> None:
     assert signed_out.returncode == 0 and "revoked 1 token(s)" in signed_out.stdout
     assert api.get("/api/episodes").status_code == 401
     one_line_error(cli(env, "users", "token", "nobody"), "no user called 'nobody'")
+
+
+def test_ids_past_the_databases_integers_are_one_line(env: dict[str, str]) -> None:
+    # Each CLI run takes seconds: the range check itself is tested on both databases in
+    # test_store; here, that the CLI says it in one line.
+    n = "99999999999999999999"
+    one_line_error(cli(env, "status", n), f"there is no episode {n}")
+    one_line_error(cli(env, "retry", "2147483648"), "there is no episode 2147483648")
+
+
+def test_status_never_writes_control_characters_to_the_terminal(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    from pipeline.models import Source
+    from pipeline.store import Store
+
+    data = tmp_path / "data"
+    store = Store(f"sqlite:///{data / 'infracast.db'}", data)  # a title stored before ingest
+    title = "Red \x1b[31mracks\x07 [bold]now"  # stripped control characters
+    episode = store.create_episode("infracast", Source(kind="url", uri="https://e.com/\x1b[2J"),
+                                   title=title)
+    store.fail(episode.id, "ingest", "bad \x1b]0;pwned\x07 title")
+    store.close()
+    for args in (("status",), ("status", str(episode.id))):
+        result = cli(env | {"COLUMNS": "400"}, *args)
+        assert result.returncode == 0, result.stderr
+        assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+        assert "Red \\x1b[31mracks\\x07 [bold]now" in result.stdout
+        assert "bad \\x1b]0;pwned\\x07 title" in result.stdout
+
+
+def test_queue_feed_reports_each_refused_entry_and_a_malformed_feed(
+    env: dict[str, str], http_server: LoopbackServer
+) -> None:
+    items = ("<item><title>Private</title><link>http://10.1.2.3/b</link></item>"
+             "<item><title>Nothing</title><guid isPermaLink='false'>c</guid></item>")
+    feed = http_server.route(
+        "/feed.xml", f"<?xml version='1.0'?><rss version='2.0'><channel>{items}</channel></rss>",
+        content_type="application/rss+xml")
+    result = cli(env, "queue", "--feed", feed)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2, result.stderr
+    assert lines[0].startswith("refused 'Private' (episode 1): ") and "private address" in lines[0]
+    assert "refused 'Nothing' (episode 2): " in lines[1] and "neither a link" in lines[1]
+    again = cli(env, "queue", "--feed", feed)  # remembered: not tried again
+    assert again.returncode == 0 and "no new entries" in again.stderr
+    broken = http_server.route("/broken.xml", "<?xml version='1.0'?><rss version='2.0'>"
+                               "<channel><item><title>A</ti", content_type="application/rss+xml")
+    one_line_error(cli(env, "queue", "--feed", broken), "is not a valid RSS or Atom feed")

@@ -28,7 +28,7 @@ from pipeline.annotate import Annotations
 from pipeline.config import Host, Settings, Show, Voice
 from pipeline.errors import Held
 from pipeline.models import EpisodeState, QAReport, Source, Word
-from pipeline.publish import episode_guid
+from pipeline.publish import safe_name
 from pipeline.speech.normalize import words_for_comparison
 from pipeline.store import Store
 from pipeline.web import create_app
@@ -90,7 +90,13 @@ def _feed(made: Made, show: str) -> feedparser.FeedParserDict:
 
 
 def _published(made: Made, show: str, episode_id: int) -> Path:
-    return made.settings.public_dir / show / f"infracast-{show}-{episode_id}"
+    return made.settings.public_dir / show / safe_name(_guid(made, episode_id))
+
+
+def _guid(made: Made, episode_id: int) -> str:
+    guid = made.store.episode(episode_id).feed_guid
+    assert guid is not None, f"episode {episode_id} was never published"
+    return guid
 
 
 def test_episodes_are_annotated_and_published_when_qa_passes(made: Made) -> None:
@@ -129,7 +135,7 @@ def test_feed_fields_with_feedparser(made: Made) -> None:
     (item,) = doc.entries
     folder = _published(made, "racks", made.a)
     mp3 = folder / "episode.mp3"
-    assert item.id == episode_guid("racks", str(made.a))
+    assert item.id == _guid(made, made.a)
     (enclosure,) = [link for link in item.links if link.rel == "enclosure"]
     assert enclosure.type == "audio/mpeg"
     assert int(enclosure.length) == mp3.stat().st_size
@@ -152,12 +158,12 @@ def test_feed_with_podcastparser(made: Made) -> None:
     assert parsed["title"] == TRICKY
     assert parsed["cover_url"].endswith("/racks/cover.png")
     (episode,) = parsed["episodes"]
-    assert episode["guid"] == episode_guid("racks", str(made.a))
+    assert episode["guid"] == _guid(made, made.a)
     (enclosure,) = episode["enclosures"]
     mp3 = _published(made, "racks", made.a) / "episode.mp3"
     assert enclosure["file_size"] == mp3.stat().st_size
     assert enclosure["mime_type"] == "audio/mpeg"
-    assert enclosure["url"].endswith(f"/racks/infracast-racks-{made.a}/episode.mp3")
+    assert enclosure["url"].endswith(f"/racks/{_guid(made, made.a)}/episode.mp3")
     first = made.store.first_entered(EpisodeState.PUBLISHED, "racks")[made.a]
     assert episode["published"] == int(first.timestamp())
     assert episode["total_time"] > 20
@@ -214,7 +220,7 @@ def test_publishing_again_changes_nothing(made: Made) -> None:
 def test_two_shows_give_two_feeds(made: Made) -> None:
     racks, grid = _feed(made, "racks"), _feed(made, "grid")
     assert grid.feed.title == "Grid Talk" and racks.feed.title == TRICKY
-    assert [e.id for e in grid.entries] == [episode_guid("grid", str(made.b))]
+    assert [e.id for e in grid.entries] == [_guid(made, made.b)]
     assert racks.feed.podcast_guid != grid.feed.podcast_guid
     raw = feeds.feed_path(made.settings, "grid").read_text()
     assert "<itunes:explicit>true</itunes:explicit>" in raw
@@ -261,8 +267,10 @@ def test_an_edited_line_holds_the_episode_until_published_anyway(made: Made) -> 
     lines[target] = lines[target].model_copy(update={"text": changed})
     edited = saved.script.model_copy(update={"lines": lines})
     store.save_script(episode_id, edited, [], author="editor", base_version=saved.version)
-    # The audio still says the old line: back to transcription, which now flags it.
-    store.move(episode_id, EpisodeState.ANNOTATED, EpisodeState.RENDERED, "test: re-check")
+    # Approved, but the audio still says the old line: back to transcription, which flags it.
+    store.move(episode_id, EpisodeState.ANNOTATED, EpisodeState.IN_REVIEW, "test: edited")
+    orchestrate.approve(store, episode_id, "editor", saved.version + 1)
+    store.move(episode_id, EpisodeState.APPROVED, EpisodeState.RENDERED, "test: re-check")
     orchestrate.run_episode(store, strict, episode_id)
     assert store.episode(episode_id).state == EpisodeState.ANNOTATED
     with pytest.raises(Held, match=rf"QA flagged .*{lines[target].id}.*--allow-failed-qa"):
@@ -271,7 +279,7 @@ def test_an_edited_line_holds_the_episode_until_published_anyway(made: Made) -> 
     assert "publish held: QA flagged" in store.history(episode_id)[-1].note
     assert _feed(made, "grid").entries == []
     orchestrate.publish(store, strict, episode_id, "editor", allow_failed_qa=True)
-    assert [e.id for e in _feed(made, "grid").entries] == [episode_guid("grid", str(episode_id))]
+    assert [e.id for e in _feed(made, "grid").entries] == [_guid(made, episode_id)]
     output = store.stage_output_latest(episode_id, "publish")
     assert output is not None and output["qa_flagged"] >= 1 and output["published_by"] == "editor"
 
@@ -293,7 +301,7 @@ def server(made: Made) -> Iterator[str]:
 
 def test_serve_answers_head_and_byte_ranges(made: Made, server: str) -> None:
     mp3 = _published(made, "racks", made.a) / "episode.mp3"
-    audio_url = f"{server}/feeds/racks/infracast-racks-{made.a}/episode.mp3"
+    audio_url = f"{server}/feeds/racks/{_guid(made, made.a)}/episode.mp3"
     with httpx.Client() as http:
         head = http.head(f"{server}/feeds/racks/feed.xml")
         assert head.status_code == 200 and int(head.headers["content-length"]) > 1000
@@ -309,5 +317,5 @@ def test_serve_answers_head_and_byte_ranges(made: Made, server: str) -> None:
         assert tail.status_code == 206 and tail.content == mp3.read_bytes()[-10:]
         assert http.get(f"{server}/feeds/racks/../../infracast.db").status_code == 404
         assert http.get(f"{server}/feeds/%2e%2e/infracast.db").status_code == 404
-        vtt = http.get(f"{server}/feeds/racks/infracast-racks-{made.a}/transcript.vtt")
+        vtt = http.get(f"{server}/feeds/racks/{_guid(made, made.a)}/transcript.vtt")
         assert vtt.headers["content-type"].startswith("text/vtt")

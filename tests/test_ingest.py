@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -492,3 +493,61 @@ def test_entry_without_link_or_content_is_refused() -> None:
     with pytest.raises(InputError, match="neither a link nor its full text"):
         ingest.source_from_entry(FeedEntry(guid="g", link=None, title="T", html=None),
                                  "https://example.com/feed")
+
+
+# Hardening (issue 14): embedded IPv4, the fetch deadline, control characters
+
+
+@pytest.mark.parametrize(("url", "reason"), [
+    ("http://[::7f00:1]/", "a loopback address"),  # IPv4-compatible
+    ("http://[64:ff9b::7f00:1]/", "a loopback address"),  # NAT64
+    ("http://[64:ff9b::a00:1]/", "a private address"),
+    ("http://[2002:7f00:1::]/", "a loopback address"),  # 6to4
+    ("http://[fec0::1]/", "a site-local address"),
+    ("http://[ff02::1]/", "a multicast address"),
+    ("http://[ff0e::1]/", "a multicast address"),
+    ("http://224.0.0.1/", "a multicast address"),
+    ("http://[::1]/", "a loopback address"),
+])
+def test_check_url_looks_inside_embedded_ipv4_and_refuses_multicast(url: str,
+                                                                    reason: str) -> None:
+    with pytest.raises(InputError, match=f"{reason}; refused"):
+        ingest.check_url(url, IngestOptions())
+
+
+def test_check_url_accepts_global_embedded_ipv4() -> None:
+    for url in ("http://[64:ff9b::808:808]/", "http://[2002:808:808::]/",
+                "http://[2606:4700::1111]/"):
+        assert ingest.check_url(url, IngestOptions()) == url
+
+
+def test_a_trickling_server_is_cut_off_at_the_deadline(http_server: LoopbackServer) -> None:
+    # 2 bytes every 0.1 s: each read is well within the timeout, the whole is not
+    url = http_server.route("/slow", b"<p", repeat=1000, interval=0.1)
+    options = IngestOptions(allow_networks=("127.0.0.0/8",), timeout=1.0, deadline=1.0)
+    started = time.monotonic()
+    with pytest.raises(TransientError, match=r"it took over 1 s \(set INFRACAST_FETCH_DEADLINE"):
+        ingest.fetch(url, options, "article")
+    assert time.monotonic() - started < 3
+
+
+def test_deadline_comes_from_settings() -> None:
+    assert IngestOptions.from_settings(Settings(fetch_deadline=7)).deadline == 7
+
+
+def test_control_characters_are_stripped_from_titles_and_text() -> None:
+    article = ingest.parse_markdown(f"# Red \x1b[31mracks\x07\x9b\n\n{PROSE}\x00\x0c", "a.md")
+    assert article.title == "Red [31mracks"
+    assert article.paragraphs[0].text == PROSE
+    page = (f"<html><head><title>Bell\x07 \x1b[2Jracks</title></head>"
+            f"<body><article><p>{PROSE}\x1b</p><p>{PROSE}</p></article></body></html>")
+    html = ingest.parse_html(page, "https://example.com/a")
+    assert html.title == "Bell [2Jracks"
+    assert not any(ingest.CONTROL_CHARS.search(p.text) for p in html.paragraphs)
+
+
+def test_control_characters_in_a_feed_entry_title_are_stripped() -> None:
+    entry = FeedEntry(guid="g", link="https://example.com/a", title="A\x1b[31m title\x07",
+                      html=f"<p>{words(130)}</p>")
+    source = ingest.source_from_entry(entry, "https://example.com/feed")
+    assert ingest.article_from_source(source, LOCAL).title == "A[31m title"

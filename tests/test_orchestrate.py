@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+import errno
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from pipeline import ingest, orchestrate
 from pipeline.config import Host, Settings, Voice
-from pipeline.errors import ConflictError, InputError, NotFoundError, TransientError
+from pipeline.errors import (
+    ConflictError,
+    InfracastError,
+    InputError,
+    NotFoundError,
+    TransientError,
+)
 from pipeline.models import EpisodeState, Source
 from pipeline.orchestrate import Stage, StageEnv, StageResult
 from pipeline.speech import fallback
-from pipeline.store import Store
+from pipeline.store import Store, utcnow
 from tests.conftest import ALARM, EXAMPLE, LOW
-from tests.services import free_port
+from tests.services import free_port, wait_for
 
 
 def markdown(text: str, uri: str = "pasted.md") -> Source:
@@ -143,6 +153,7 @@ def test_unreachable_url_fails_with_reason_and_retry_resumes(
 
 def test_retry_refuses_an_episode_that_did_not_fail(store: Store, settings: Settings) -> None:
     episode = orchestrate.submit(store, settings, example()).episode
+    force_state(store, episode.id, EpisodeState.IN_REVIEW)  # waiting for an editor
     with pytest.raises(ConflictError, match="not failed: nothing to retry"):
         orchestrate.retry(store, episode.id)
 
@@ -205,7 +216,8 @@ def notes_of(store: Store, settings: Settings, episode_id: int) -> str:
     from pipeline.models import TimedLine, TimedSegment, Timeline
     from pipeline.stages import Words, write_json
 
-    script = store.script(episode_id).script
+    latest = store.script(episode_id)
+    script, script_version = latest.script, latest.version
     lines = [
         TimedLine(line_id=x.id, speaker=x.speaker, segment=x.segment, start=3.0 * n, end=3 * n + 2)
         for n, x in enumerate(script.lines)
@@ -219,7 +231,8 @@ def notes_of(store: Store, settings: Settings, episode_id: int) -> str:
     write_json(folder / "timeline.json", Timeline(duration=end, lines=lines, segments=segments))
     write_json(folder / "words.json", Words(words=[]))
     stage = orchestrate.stage_named("annotate")
-    episode = store.episode(episode_id)
+    # As if its latest script version had been approved (annotate says the approved one).
+    episode = store.episode(episode_id).model_copy(update={"approved_version": script_version})
     stage.run(stage.inputs(store, episode, settings), StageEnv(settings, episode, folder))
     return "".join((folder / n).read_text(encoding="utf-8") for n in ("notes.md", "notes.html"))
 
@@ -366,3 +379,174 @@ def test_a_line_both_recognisers_mishear_is_said_again_once_before_the_episode_i
     # Said again and still misheard: the episode is held for an editor, not looped.
     second = stages._transcribe(inputs, env)
     assert second.state is None and "rerendering" not in second.summary
+
+
+# -- time limits, heartbeats, stranded episodes (issue 14) --------------------------
+
+
+def slow_ingest(
+    monkeypatch: pytest.MonkeyPatch, release: threading.Event, slow_uri: str
+) -> None:
+    """The ingest stage, waiting for `release` on the article at `slow_uri`."""
+    stage = orchestrate.STAGES[0]
+
+    def run(source: Source, env: StageEnv) -> StageResult:
+        if source.uri == slow_uri:
+            release.wait(30)
+        return stage.run(source, env)
+
+    monkeypatch.setattr(orchestrate, "STAGES", [replace(stage, run=run), *orchestrate.STAGES[1:]])
+
+
+def test_a_stage_past_its_time_limit_fails_the_episode_and_the_next_one_runs(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(data_root=store.data_root, stage_time_limits={"ingest": 1})
+    release = threading.Event()
+    slow_ingest(monkeypatch, release, "stuck.md")
+    stuck = orchestrate.submit(store, settings, markdown(EXAMPLE.read_text(), "stuck.md")).episode
+    other = orchestrate.submit(store, settings, example(), force=True).episode
+    try:
+        started = time.monotonic()
+        with pytest.raises(orchestrate.StageTimedOut):
+            orchestrate.run_stage(store, settings, stuck.id, "ingest")
+        assert time.monotonic() - started < 5
+        failed = store.episode(stuck.id)
+        assert failed.state == EpisodeState.FAILED and failed.failed_stage == "ingest"
+        assert failed.failure == "stage ingest took longer than 1 s; retry it"
+        assert store.heartbeats() == {}
+        # The runaway stage does not hold up the episodes after it.
+        assert orchestrate.run_stage(store, settings, other.id, "ingest").state == (
+            EpisodeState.INGESTED
+        )
+    finally:
+        release.set()
+    episode, stage = orchestrate.retry(store, stuck.id)
+    assert episode.state == EpisodeState.QUEUED and stage.name == "ingest"
+    assert orchestrate.run_stage(store, settings, stuck.id, "ingest").state == (
+        EpisodeState.INGESTED
+    )
+
+
+def test_stage_time_limits_default_generously_and_name_only_stages() -> None:
+    settings = Settings(stage_time_limits={"script": 120})
+    assert settings.time_limit("ingest") == 60 and settings.time_limit("script") == 120
+    assert settings.time_limit("render") == settings.task_time_limit == 1800
+    with pytest.raises(ValueError, match="names no stage 'rendr'"):
+        Settings(stage_time_limits={"rendr": 10})
+
+
+def test_a_running_stage_heartbeats_and_clears_its_row_when_done(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(data_root=store.data_root, heartbeat_interval=0.05)
+    release = threading.Event()
+    slow_ingest(monkeypatch, release, str(EXAMPLE))
+    episode = orchestrate.submit(store, settings, example()).episode
+    runner = threading.Thread(
+        target=orchestrate.run_stage, args=(store, settings, episode.id, "ingest")
+    )
+    runner.start()
+    try:
+        wait_for(lambda: episode.id in store.heartbeats(), timeout=10)
+        stage, first = store.heartbeats()[episode.id]
+        assert stage == "ingest"
+        wait_for(lambda: store.heartbeats()[episode.id][1] > first, timeout=10)
+    finally:
+        release.set()
+        runner.join(30)
+    assert store.episode(episode.id).state == EpisodeState.INGESTED
+    assert store.heartbeats() == {}
+
+
+def test_disk_full_while_rendering_is_a_recorded_failure_that_retry_resumes(
+    store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline import stages
+
+    episode_id = in_review(store, settings)
+    orchestrate.approve(store, episode_id, "editor")
+    clip = settings.data_root / "clips" / "ab" / "abcdef.wav"
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(clip))
+
+    monkeypatch.setattr(stages, "render_clips", full)
+    with pytest.raises(InfracastError) as raised:
+        orchestrate.run_stage(store, settings, episode_id, "render")
+    assert type(raised.value) is InfracastError  # not an internal error, not retried alone
+    assert "\n" not in raised.value.message and "infracast retry" in raised.value.message
+    failed = store.episode(episode_id)
+    assert failed.state == EpisodeState.FAILED and failed.failed_stage == "render"
+    assert failed.failure == f"no space left on device while rendering: {clip}"
+    assert store.heartbeats() == {}
+    episode, stage = orchestrate.retry(store, episode_id)
+    assert episode.state == EpisodeState.APPROVED and stage.name == "render"
+
+
+def test_retry_resends_a_working_state_with_no_live_run_only(
+    store: Store, settings: Settings
+) -> None:
+    episode = orchestrate.submit(store, settings, example()).episode
+    store.start_heartbeat(episode.id, "ingest", "a-live-worker")
+    with pytest.raises(ConflictError, match="running its ingest stage"):
+        orchestrate.retry(store, episode.id, timedelta(minutes=1))
+    # The worker died: its heartbeat is older than the limit.
+    again, stage = orchestrate.retry(store, episode.id, timedelta(0))
+    assert again.state == EpisodeState.QUEUED and stage.name == "ingest"
+    assert store.heartbeats() == {}
+    assert store.history(episode.id)[-1].note == "retry ingest: no live run"
+    # No run at all (a lost message): retried too.
+    assert orchestrate.retry(store, episode.id)[1].name == "ingest"
+
+
+@dataclass
+class Recorder:
+    sent: list[tuple[int, str]] = field(default_factory=list)
+
+    def dispatch(self, episode_id: int, stage: Stage) -> None:
+        self.sent.append((episode_id, stage.name))
+
+
+def force_state(store: Store, episode_id: int, state: EpisodeState) -> None:
+    from sqlalchemy import update
+
+    from pipeline.store import EpisodeRow
+
+    with store.session() as s:
+        s.execute(update(EpisodeRow).where(EpisodeRow.id == episode_id).values(state=state.value))
+
+
+def test_the_sweeper_leaves_held_episodes_and_live_runs_alone(
+    store: Store, settings: Settings
+) -> None:
+    held, waiting, running, dead = (
+        orchestrate.submit(store, settings, markdown(EXAMPLE.read_text(), f"{n}.md"), force=True)
+        .episode.id
+        for n in range(4)
+    )
+    for episode_id in (held, waiting):
+        force_state(store, episode_id, EpisodeState.ANNOTATED)
+    store.touch(held, "publish held: QA flagged 1 line(s) (s1-l2): re-render them")
+    store.start_heartbeat(running, "ingest", "alive")
+    store.start_heartbeat(dead, "ingest", "killed")
+    with store.session() as s:
+        from sqlalchemy import update
+
+        from pipeline.store import HeartbeatRow
+
+        s.execute(
+            update(HeartbeatRow)
+            .where(HeartbeatRow.episode_id == dead)
+            .values(beat_at=utcnow() - timedelta(minutes=5))
+        )
+    rows = len(store.history(held))
+    recorder = Recorder()
+    count = orchestrate.sweep(store, recorder, timedelta(0), timedelta(minutes=1))
+    # Held for an editor: not stuck. Heartbeating: never re-sent, however old its state.
+    assert count == 2
+    assert recorder.sent == [(waiting, "publish"), (dead, "ingest")]
+    assert len(store.history(held)) == rows
+    assert set(store.heartbeats()) == {running}
+    # The re-sent run has not started yet: it is not sent again until `older_than`.
+    assert orchestrate.sweep(store, recorder, timedelta(minutes=5), timedelta(minutes=1)) == 0

@@ -40,6 +40,7 @@ def test_auto_approving_show_skips_review(store: Store, settings: Settings) -> N
     for stage in ("ingest", "script", "review"):
         orchestrate.run_stage(store, auto, episode.id, stage)
     assert store.episode(episode.id).state == EpisodeState.APPROVED
+    assert store.episode(episode.id).approved_version == 1  # the version it approved
     assert EpisodeState.IN_REVIEW not in [c.to_state for c in store.history(episode.id)]
 
 
@@ -47,7 +48,8 @@ def test_approve_moves_in_review_to_approved_once(store: Store, settings: Settin
     episode_id = made(store, settings)
     approved = orchestrate.approve(store, episode_id, who="ed")
     assert approved.state == EpisodeState.APPROVED
-    assert store.history(episode_id)[-1].note == "approved by ed"
+    assert store.history(episode_id)[-1].note == "approved by ed (script version 1)"
+    assert approved.approved_version == 1
     with pytest.raises(ConflictError, match="is approved, not in_review"):
         orchestrate.approve(store, episode_id, who="ed")
 

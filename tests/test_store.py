@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,8 +13,11 @@ from pipeline.errors import ConflictError, NotFoundError
 from pipeline.models import (
     Article,
     EpisodeState,
+    Line,
     Paragraph,
+    Script,
     Section,
+    Segment,
     Source,
     StoredFile,
     content_hash,
@@ -51,6 +56,22 @@ def test_state_change_is_compare_and_set(any_store: Store) -> None:
         EpisodeState.INGESTED,
     ]
 
+
+def test_a_page_of_episodes_in_attention_order_with_counts(any_store: Store) -> None:
+    ids = [any_store.create_episode(show, SOURCE).id for show in ["a", "a", "b", "a", "b"]]
+    any_store.fail(ids[1], "render", "no voice")
+    any_store.move(ids[3], EpisodeState.QUEUED, EpisodeState.PUBLISHED)
+    order = [EpisodeState.FAILED, EpisodeState.QUEUED]
+    page, counts = any_store.episode_page(limit=3, state_order=order)
+    # failed first, then queued newest first; published is in no listed state: last
+    assert [e.id for e in page] == [ids[1], ids[4], ids[2]]
+    assert all(e.source.text is None for e in page)  # lists leave the article out
+    assert counts == {EpisodeState.FAILED: 1, EpisodeState.QUEUED: 3, EpisodeState.PUBLISHED: 1}
+    page, _ = any_store.episode_page(limit=3, offset=3, state_order=order)
+    assert [e.id for e in page] == [ids[0], ids[3]]
+    page, counts = any_store.episode_page(limit=10, show="a")
+    assert [e.id for e in page] == [ids[0], ids[1], ids[3]]
+    assert sum(counts.values()) == 3
 
 def test_failure_keeps_stage_and_message(any_store: Store) -> None:
     episode = any_store.create_episode("infracast", SOURCE)
@@ -229,3 +250,76 @@ def test_a_verdict_on_a_check_is_recorded_once_and_can_be_undone(any_store: Stor
         any_store.set_verdict(99, "k1", "false_alarm", "ed")
     with pytest.raises(NotFoundError, match="there is no episode 99"):
         any_store.clear_verdict(99, "k1")
+
+
+def _script(text: str) -> Script:
+    line = Line(id="l1", speaker="Lena", text=text, segment=0)
+    return Script(title="Racks", summary="", segments=[Segment(title="One")], lines=[line],
+                  hosts=["Lena", "Miles"])
+
+
+def test_saves_from_the_same_version_at_once_one_wins_the_rest_conflict(
+    any_store: Store,
+) -> None:
+    """On PostgreSQL two saves used to read the same latest version and collide on its
+    unique key: an IntegrityError (a 500) instead of the conflict a stale save gets."""
+    episode = any_store.create_episode("infracast", SOURCE)
+    any_store.save_script(episode.id, _script("First."), [], author="script")
+    for round_ in range(3):
+        base = round_ + 1
+        barrier = threading.Barrier(12)
+
+        def save(n: int, base: int = base, barrier: threading.Barrier = barrier) -> str:
+            barrier.wait()
+            try:
+                any_store.save_script(
+                    episode.id, _script(f"Edit {n}."), [], author=f"e{n}", base_version=base
+                )
+            except ConflictError:
+                return "conflict"
+            return "saved"
+
+        with ThreadPoolExecutor(12) as pool:
+            outcomes = sorted(pool.map(save, range(12)))
+        assert outcomes == ["conflict"] * 11 + ["saved"]
+    assert [v.version for v in any_store.script_versions(episode.id)] == [1, 2, 3, 4]
+
+
+def test_approval_names_a_version_and_stops_later_edits(any_store: Store) -> None:
+    episode = any_store.create_episode("infracast", SOURCE)
+    for to in (EpisodeState.INGESTED, EpisodeState.SCRIPTED, EpisodeState.IN_REVIEW):
+        any_store.move(episode.id, any_store.episode(episode.id).state, to)
+    with pytest.raises(NotFoundError, match="has no script yet"):
+        any_store.approve(episode.id, None, "ed")
+    any_store.save_script(episode.id, _script("First."), [], author="script")
+    any_store.save_script(episode.id, _script("Second."), [], author="ed", base_version=1)
+    with pytest.raises(ConflictError, match="is at version 2, not 1"):
+        any_store.approve(episode.id, 1, "ed")
+    approved = any_store.approve(episode.id, 2, "ed")
+    assert (approved.state, approved.approved_version) == (EpisodeState.APPROVED, 2)
+    editable = (EpisodeState.SCRIPTED, EpisodeState.IN_REVIEW)
+    with pytest.raises(ConflictError, match="is approved: scripts can be edited while"):
+        any_store.save_script(
+            episode.id, _script("Late."), [], author="ed", base_version=2, states=editable
+        )
+    assert any_store.script(episode.id).version == 2
+
+
+def test_heartbeats_belong_to_their_runner(any_store: Store) -> None:
+    episode = any_store.create_episode("infracast", Source(kind="url", uri="https://a.example/"))
+    any_store.start_heartbeat(episode.id, "ingest", "first")
+    stage, first = any_store.heartbeats()[episode.id]
+    assert stage == "ingest"
+    any_store.start_heartbeat(episode.id, "ingest", "second")  # the re-sent run takes over
+    any_store.beat(episode.id, "first")  # the old run, if it still lives, beats no more
+    any_store.end_heartbeat(episode.id, "first")
+    assert any_store.heartbeats()[episode.id][1] >= first
+    any_store.beat(episode.id, "second")
+    any_store.end_heartbeat(episode.id, "second")
+    assert any_store.heartbeats() == {}
+
+
+@pytest.mark.parametrize("n", [2**31, 2**63, 10**20, 0, -1])
+def test_ids_past_the_databases_integers_name_no_episode(any_store: Store, n: int) -> None:
+    with pytest.raises(NotFoundError, match=f"there is no episode {n}"):
+        any_store.episode(n)

@@ -19,6 +19,7 @@ from pipeline.store import Store
 from pipeline.web import create_app
 from tests import web as web_fixtures
 from tests.conftest import ALARM, LOW
+from tests.conftest_http import LoopbackServer, http_server_fixture  # noqa: F401
 from tests.services import wait_for
 from tests.web import BASE, EDITOR, PASSWORD, Web, episode_in_review, sign_in, web_settings
 
@@ -45,7 +46,7 @@ OPERATIONS: list[tuple[str, str, dict[str, Any]]] = [
         "/api/episodes/1/script",
         {"json": {"base_version": 1, "turns": [{"speaker": "Lena", "text": "Hi."}]}},
     ),
-    ("POST", "/api/episodes/1/approve", {}),
+    ("POST", "/api/episodes/1/approve", {"json": {"version": 1}}),
     ("POST", "/api/episodes/1/retry", {}),
     ("POST", "/api/episodes/1/publish", {}),
     ("POST", "/api/episodes/1/unpublish", {}),
@@ -156,7 +157,7 @@ def test_a_cookie_session_with_the_csrf_token_may_change_things(web: Web) -> Non
 
 
 def test_a_cookie_session_may_read_without_a_csrf_token(web: Web) -> None:
-    assert web.client.get("/api/episodes").json() == {"episodes": []}
+    assert web.client.get("/api/episodes").json() == {"episodes": [], "total": 0}
 
 
 def test_a_signed_out_session_is_refused(web: Web) -> None:
@@ -291,7 +292,7 @@ def small(tmp_path: Path) -> Iterator[TestClient]:
 def test_size_limits(small: TestClient) -> None:
     prose = "The hall draws 40 MW. " * 100  # 2,200 bytes
     r = small.post("/api/episodes", json={"markdown": "# Big\n\n" + prose})
-    assert "limit" in assert_error(r, 422)  # ingest's limit on the article's text
+    assert "limit" in assert_error(r, 413)  # ingest's limit on the article's text
     r = small.post("/api/episodes", json={"markdown": "x" * 100_000})
     assert "over the limit" in assert_error(r, 413)  # the request body itself
     r = small.post("/api/episodes/upload", files={"file": ("big.md", prose.encode() * 2)})
@@ -316,9 +317,51 @@ def test_list_filters_by_state_and_show(web: Web) -> None:
     assert [(e["id"], e["failed_stage"], e["failure"]) for e in failed["episodes"]] == [
         (b, "render", "no voice")
     ]
-    assert api.get("/api/episodes", params={"show": "other"}).json() == {"episodes": []}
+    assert api.get("/api/episodes", params={"show": "other"}).json() == {
+        "episodes": [],
+        "total": 0,
+    }
     assert "state" in assert_error(api.get("/api/episodes", params={"state": "done"}), 422)
 
+
+
+def many_episodes(store: Store, n: int) -> list[int]:
+    """`n` queued episodes, made straight in the store (no stage runs: only lists read them)."""
+    return [
+        store.create_episode("infracast", Source(kind="markdown", uri=f"{i}.md", text="# A")).id
+        for i in range(n)
+    ]
+
+
+def test_the_list_comes_in_pages_with_the_total(web: Web) -> None:
+    api = web.api()
+    ids = many_episodes(web.store, 55)
+    first = api.get("/api/episodes").json()
+    assert first["total"] == 55
+    assert [e["id"] for e in first["episodes"]] == ids[:50]  # the default page, oldest first
+    rest = api.get("/api/episodes", params={"offset": 50}).json()
+    assert [e["id"] for e in rest["episodes"]] == ids[50:]
+    page = api.get("/api/episodes", params={"limit": 3, "offset": 10}).json()
+    assert [e["id"] for e in page["episodes"]] == ids[10:13]
+    assert page["total"] == 55
+    assert set(first["episodes"][0]) >= {"id", "show", "state", "title", "source", "page"}
+    for bad in ({"limit": 0}, {"limit": 501}, {"offset": -1}, {"order": "title"}):
+        assert_error(api.get("/api/episodes", params=bad), 422)
+
+
+def test_the_attention_order_puts_what_needs_an_editor_first(web: Web) -> None:
+    api = web.api()
+    ids = many_episodes(web.store, 6)
+    web.store.fail(ids[0], "render", "no voice")
+    web.store.move(ids[1], EpisodeState.QUEUED, EpisodeState.PUBLISHED, "test")
+    web.store.move(ids[4], EpisodeState.QUEUED, EpisodeState.IN_REVIEW, "test")
+    r = api.get("/api/episodes", params={"order": "attention", "limit": 4}).json()
+    # failed, in review, then the queued ones newest first; published last, off this page
+    assert [e["id"] for e in r["episodes"]] == [ids[0], ids[4], ids[5], ids[3]]
+    assert r["total"] == 6
+    r = api.get("/api/episodes", params={"order": "attention", "state": "queued"}).json()
+    assert [e["id"] for e in r["episodes"]] == [ids[5], ids[3], ids[2]]
+    assert r["total"] == 3
 
 def test_an_episode_with_its_history(web: Web) -> None:
     episode_id = episode_in_review(web)
@@ -475,7 +518,7 @@ def test_an_approved_script_cannot_be_edited(web: Web) -> None:
     episode_id = episode_in_review(web)
     api = web.api()
     turns = turns_of(api.get(f"/api/episodes/{episode_id}/script").json()["script"])
-    assert api.post(f"/api/episodes/{episode_id}/approve").status_code == 200
+    assert api.post(f"/api/episodes/{episode_id}/approve", json={"version": 1}).status_code == 200
     r = api.put(f"/api/episodes/{episode_id}/script", json={"base_version": 1, "turns": turns})
     assert "is approved" in assert_error(r, 409)
 
@@ -537,7 +580,7 @@ def test_false_alarm_errors(web: Web) -> None:
     assert_error(web.client.delete(f"{base}/{ALARM}/verdict"), 403)
     assert web.store.verdicts(episode_id) == []
     recorder(web)
-    assert api.post(f"/api/episodes/{episode_id}/approve").status_code == 200
+    assert api.post(f"/api/episodes/{episode_id}/approve", json={"version": 1}).status_code == 200
     assert "is approved" in assert_error(api.put(f"{base}/{ALARM}/verdict", json=body), 409)
     assert "is approved" in assert_error(api.delete(f"{base}/{ALARM}/verdict"), 409)
     assert web.store.verdicts(episode_id) == []
@@ -550,15 +593,17 @@ def test_approve_sends_the_episode_on_to_audio(web: Web) -> None:
     sent = recorder(web)
     episode_id = episode_in_review(web)
     api = web.api()
-    r = api.post(f"/api/episodes/{episode_id}/approve")
+    r = api.post(f"/api/episodes/{episode_id}/approve", json={"version": 1})
     assert r.status_code == 200, r.text
     assert (r.json()["state"], r.json()["next_stage"]) == ("approved", "render")
+    assert r.json()["approved_version"] == 1
     assert sent.sent == [(episode_id, "render")]
     history = api.get(f"/api/episodes/{episode_id}").json()["history"]
-    assert history[-1]["note"] == f"approved by {EDITOR}"
-    r = api.post(f"/api/episodes/{episode_id}/approve")
+    assert history[-1]["note"] == f"approved by {EDITOR} (script version 1)"
+    r = api.post(f"/api/episodes/{episode_id}/approve", json={"version": 1})
     assert "not in review" in assert_error(r, 409)
-    assert assert_error(api.post("/api/episodes/77/approve"), 404) == "there is no episode 77"
+    r = api.post("/api/episodes/77/approve", json={"version": 1})
+    assert assert_error(r, 404) == "there is no episode 77"
     assert sent.sent == [(episode_id, "render")]
 
 
@@ -567,7 +612,7 @@ def test_approve_with_a_cookie_session(web: Web) -> None:
     episode_id = episode_in_review(web)
     path = f"/api/episodes/{episode_id}/approve"
     assert_error(web.client.post(path), 403)
-    r = web.client.post(path, headers={"X-CSRF-Token": web.csrf})
+    r = web.client.post(path, headers={"X-CSRF-Token": web.csrf}, json={"version": 1})
     assert r.status_code == 200, r.text
     assert EpisodeState(r.json()["state"]) == EpisodeState.APPROVED
 
@@ -636,7 +681,7 @@ def test_approve_publish_and_unpublish_through_the_api(
     r = api.post("/api/episodes", json={"markdown": SHORT.read_text(encoding="utf-8")})
     episode_id = r.json()["created"][0]
     wait_for(lambda: state_of(api, episode_id) == "in_review", timeout=30)
-    assert api.post(f"/api/episodes/{episode_id}/approve").status_code == 200
+    assert api.post(f"/api/episodes/{episode_id}/approve", json={"version": 1}).status_code == 200
     # The app's own dispatcher renders, transcribes and annotates in the background.
     wait_for(lambda: state_of(api, episode_id) in ("annotated", "failed"), timeout=120)
     assert state_of(api, episode_id) == "annotated", api.get(f"/api/episodes/{episode_id}").text
@@ -653,3 +698,50 @@ def test_approve_publish_and_unpublish_through_the_api(
     feed = feedparser.parse(feeds.feed_path(settings, "infracast").read_bytes())
     assert feed.entries == []
     assert "not published" in assert_error(api.post(f"/api/episodes/{episode_id}/unpublish"), 409)
+
+
+# -- feeds: each entry queued or refused on its own (issue 14) ------------------------
+
+
+def rss_feed(items: str) -> str:
+    return ('<?xml version="1.0"?><rss version="2.0"><channel><title>Racks</title>'
+            f"{items}</channel></rss>")
+
+
+def test_feed_queues_acceptable_entries_and_lists_and_remembers_refused_ones(
+    web: Web, http_server: LoopbackServer
+) -> None:
+    rec = recorder(web)
+    items = "".join([
+        f"<item><title>Before</title><link>{http_server.url('/a')}</link><guid>a</guid></item>",
+        "<item><title>Private</title><link>http://10.1.2.3/b</link><guid>b</guid></item>",
+        "<item><title>Nothing</title><guid isPermaLink=\"false\">c</guid></item>",
+        f"<item><title>After</title><link>{http_server.url('/d')}</link><guid>d</guid></item>",
+    ])
+    feed = http_server.route("/feed.xml", rss_feed(items), content_type="application/rss+xml")
+    api = web.api()
+    r = api.post("/api/episodes", json={"feed_url": feed})
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert [e["source"] for e in body["episodes"]] == [http_server.url("/a"),
+                                                       http_server.url("/d")]
+    assert len(body["created"]) == 2 and len(rec.sent) == 2
+    refused = {x["entry"]: x for x in body["refused"]}
+    assert set(refused) == {"Private", "Nothing"}
+    assert "a private address" in refused["Private"]["reason"]
+    assert "neither a link nor its full text" in refused["Nothing"]["reason"]
+    for x in refused.values():
+        assert state_of(api, x["episode_id"]) == "failed"
+    r = api.post("/api/episodes", json={"feed_url": feed})  # the next poll tries none again
+    assert "no entries this show has not seen" in assert_error(r, 422)
+    assert len(web.store.episodes()) == 4
+
+
+def test_malformed_feed_is_refused_as_malformed(web: Web, http_server: LoopbackServer) -> None:
+    items = (f"<item><title>A</title><link>{http_server.url('/a')}</link></item>"
+             "<item><title>B</ti")
+    feed = http_server.route("/feed.xml", rss_feed(items)[:-24],
+                             content_type="application/rss+xml")
+    r = web.api().post("/api/episodes", json={"feed_url": feed})
+    assert "is not a valid RSS or Atom feed" in assert_error(r, 422)
+    assert web.store.episodes() == []

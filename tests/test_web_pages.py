@@ -7,6 +7,8 @@ the end make one with the real engines, once for the module.
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +21,7 @@ from markupsafe import escape
 from pipeline import accounts, feeds, orchestrate
 from pipeline.config import Host, Settings, Show, Voice
 from pipeline.models import EpisodeState, Source
-from pipeline.publish import episode_guid, feed_url_for
+from pipeline.publish import feed_url_for
 from pipeline.store import Store
 from pipeline.web import create_app
 from tests import web as web_fixtures
@@ -119,6 +121,19 @@ def test_queue_by_feed_url_queues_each_entry(web: Web, http_server: LoopbackServ
     again = queue(web, show="grid", feed_url=feed)
     assert again.status_code == 422
     assert "no entries this show has not seen" in again.text
+
+
+def test_queue_by_feed_url_says_which_entries_were_refused(
+    web: Web, http_server: LoopbackServer
+) -> None:
+    a = http_server.route("/a.html", COOLING_HTML.read_bytes())
+    feed = http_server.route("/feed.xml", rss("http://10.1.2.3/x", a),
+                             content_type="application/rss+xml")
+    r = queue(web, feed_url=feed)
+    assert r.status_code == 200
+    assert "queued 1 new episodes; refused 1 entries" in r.text
+    assert "&#39;Story 1&#39;: http://10.1.2.3/x resolves to 10.1.2.3, a private address" in r.text
+    assert sorted(e.state.value for e in web.store.episodes()) == ["failed", "queued"]
 
 
 @pytest.mark.parametrize(
@@ -228,6 +243,37 @@ def test_publish_and_unpublish_of_a_missing_episode_is_404(web: Web) -> None:
         assert "there is no episode 999" in r.text
 
 
+# -- dashboard -------------------------------------------------------------------
+
+
+def rows_of(page: str) -> list[int]:
+    return [int(n) for n in re.findall(r'data-episode="(\d+)"', page)]
+
+
+def test_the_dashboard_comes_in_pages_with_what_needs_an_editor_first(web: Web) -> None:
+    ids = [
+        web.store.create_episode("infracast", Source(kind="markdown", uri=f"{i}.md")).id
+        for i in range(55)
+    ]
+    web.store.fail(ids[0], "render", "no voice")  # the oldest: still on the first page
+    first = web.client.get("/").text
+    on_first = rows_of(first)
+    assert len(on_first) == 50
+    assert on_first[:3] == [ids[0], ids[54], ids[53]]
+    assert "Episodes 1–50 of 55" in first
+    assert 'href="/?offset=50"' in first
+    assert '<span class="count">54</span>' in first  # queued: all of them, not this page's
+    # the live updates poll for this very page, so they reload only on a real change
+    poll = re.search(r'data-poll="([^"]+)"', first)
+    assert poll
+    polled = web.client.get(html.unescape(poll.group(1))).json()["episodes"]
+    assert [e["id"] for e in polled] == on_first
+    second = web.client.get("/", params={"offset": 50}).text
+    assert rows_of(second) == ids[5:0:-1]
+    assert "Episodes 51–55 of 55" in second and 'href="/?offset=0"' in second
+    assert web.client.get("/", params={"offset": -1}).status_code == 422
+
+
 # -- retry ---------------------------------------------------------------------
 
 
@@ -250,11 +296,19 @@ def test_retry_sends_a_failed_episode_back_to_its_stage(web: Web) -> None:
 
 
 def test_retry_of_an_episode_that_did_not_fail_is_refused(web: Web) -> None:
-    episode_id = submitted(web)
+    episode_id = episode_in_review(web)  # waiting for an editor, not for a stage
     r = web.client.post(f"/episodes/{episode_id}/retry", data={"csrf_token": web.csrf})
     assert r.status_code == 409
     assert "not failed: nothing to retry" in r.text
-    assert web.store.episode(episode_id).state == EpisodeState.QUEUED
+    assert web.store.episode(episode_id).state == EpisodeState.IN_REVIEW
+
+
+def test_retry_of_an_episode_whose_stage_is_running_is_refused(web: Web) -> None:
+    episode_id = submitted(web)
+    web.store.start_heartbeat(episode_id, "ingest", "a-live-worker")
+    r = web.client.post(f"/episodes/{episode_id}/retry", data={"csrf_token": web.csrf})
+    assert r.status_code == 409
+    assert "is running its ingest stage" in r.text
 
 
 # -- publish and unpublish a real episode (slow: speech, transcription) ---------
@@ -308,7 +362,7 @@ def editor(made: Made) -> Iterator[tuple[TestClient, str]]:
 
 
 def in_feed(made: Made) -> bool:
-    guid = episode_guid("racks", str(made.episode_id))
+    guid = made.store.episode(made.episode_id).feed_guid or "never published"
     return guid in feeds.feed_path(made.settings, "racks").read_text(encoding="utf-8")
 
 
@@ -380,7 +434,9 @@ def test_a_qa_hold_is_shown_and_can_be_overridden(
     lines[target] = lines[target].model_copy(update={"text": changed})
     edited = saved.script.model_copy(update={"lines": lines})
     store.save_script(episode_id, edited, [], author=EDITOR, base_version=saved.version)
-    store.move(episode_id, EpisodeState.ANNOTATED, EpisodeState.RENDERED, "test: re-check")
+    store.move(episode_id, EpisodeState.ANNOTATED, EpisodeState.IN_REVIEW, "test: edited")
+    orchestrate.approve(store, episode_id, EDITOR, saved.version + 1)
+    store.move(episode_id, EpisodeState.APPROVED, EpisodeState.RENDERED, "test: re-check")
     strict = settings.model_copy(update={"qa_threshold": 0.15})
     orchestrate.run_episode(store, strict, episode_id)
     assert store.episode(episode_id).state == EpisodeState.ANNOTATED

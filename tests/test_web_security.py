@@ -9,8 +9,12 @@ checked without a new test.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
-from collections.abc import Iterator
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -26,10 +30,22 @@ from pipeline import accounts, orchestrate
 from pipeline.models import Source
 from pipeline.store import Base, SessionRow, Store, UserRow
 from pipeline.web import create_app
+from pipeline.web.review import NOTES_CSP
 from pipeline.web.security import SESSION_COOKIE
 from tests import web as web_fixtures
 from tests.conftest import EXAMPLE
-from tests.web import BASE, EDITOR, PASSWORD, Web, csrf_of, sign_in, web_settings
+from tests.services import WebServer
+from tests.web import (
+    BASE,
+    EDITOR,
+    PASSWORD,
+    Web,
+    csrf_of,
+    settings_on_each_database,
+    sign_in,
+    web_app,
+    web_settings,
+)
 
 web = web_fixtures.web  # the fixture, found by pytest under this name
 
@@ -466,6 +482,75 @@ def test_failures_from_one_address_limit_every_user_name(web: Web) -> None:
     assert "Too many failed attempts" in r.text
 
 
+def _parallel_wrong_passwords(post: Callable[[int], int], n: int = 30) -> Counter[int]:
+    """`n` wrong passwords sent at the same moment from as many threads; their statuses."""
+    start = threading.Barrier(n)
+
+    def attempt(i: int) -> int:
+        start.wait()
+        return post(i)
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return Counter(pool.map(attempt, range(n)))
+
+
+def test_parallel_wrong_passwords_get_at_most_the_limit_of_401s(web: Web) -> None:
+    def post(_: int) -> int:
+        return failed_sign_in(web.anonymous(), EDITOR)
+
+    # Each attempt is recorded before its (slow) password check, so a burst cannot all
+    # pass the count while the hashes run.
+    assert _parallel_wrong_passwords(post) == Counter({401: 5, 429: 25})
+    r = web.anonymous().post("/login", data={"name": EDITOR, "password": PASSWORD})
+    assert r.status_code == 429
+
+
+def test_server_processes_on_one_database_share_the_sign_in_count(
+    any_store: Store, tmp_path: Path
+) -> None:
+    accounts.add_user(any_store, EDITOR, PASSWORD)
+    settings = web_settings(tmp_path / "data", database_url=any_store.url)
+    stores = [Store(any_store.url, settings.data_root) for _ in range(2)]
+    one, two = (TestClient(create_app(settings, store), base_url=BASE) for store in stores)
+    # Signing in reserves an attempt too, and gives it back: no lockout by successes.
+    for _ in range(6):
+        r = one.post("/login", data={"name": EDITOR, "password": PASSWORD}, follow_redirects=False)
+        assert r.status_code == 303
+    assert [failed_sign_in(one, EDITOR) for _ in range(3)] == [401] * 3
+    assert [failed_sign_in(two, EDITOR) for _ in range(2)] == [401] * 2
+    for client in (one, two):
+        r = client.post("/login", data={"name": EDITOR, "password": PASSWORD})
+        assert r.status_code == 429
+        assert "Too many failed attempts" in r.text
+    for store in stores:
+        store.close()
+
+
+def test_two_real_servers_share_the_limit_under_a_parallel_burst(tmp_path: Path) -> None:
+    import httpx
+
+    data = tmp_path / "data"
+    store = Store(f"sqlite:///{data / 'infracast.db'}", data)
+    accounts.add_user(store, EDITOR, PASSWORD)
+    store.close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INFRACAST_")}
+    env |= {"INFRACAST_DATA_ROOT": str(data), "INFRACAST_CONFIG": str(data / "absent.toml")}
+    servers = [WebServer(env, tmp_path / f"serve{n}.log") for n in (1, 2)]
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(WebServer.start, servers))
+
+        def post(i: int) -> int:
+            url = servers[i % 2].url + "/login"
+            wrong = {"name": EDITOR, "password": "not the password"}
+            return httpx.post(url, data=wrong, timeout=60).status_code
+
+        assert _parallel_wrong_passwords(post) == Counter({401: 5, 429: 25})
+    finally:
+        for server in servers:
+            server.stop()
+
+
 def test_sign_out_ends_the_session_on_the_server(web: Web) -> None:
     old = web.client.cookies[SESSION_COOKIE]
     r = web.client.post("/logout", data={"csrf_token": web.csrf}, follow_redirects=False)
@@ -505,6 +590,54 @@ def test_pages_send_security_headers(web: Web) -> None:
         assert r.headers["cache-control"] == "no-store"
 
 
+def test_published_notes_under_feeds_are_sandboxed_like_the_episode_files(web: Web) -> None:
+    folder = web.settings.public_dir / "infracast" / "5f0c3c1e-0d7e-4d6a-9a43-3b0f3e1d2c4b"
+    folder.mkdir(parents=True)
+    (folder / "notes.html").write_text(f"<p>Notes</p>{SCRIPT}", encoding="utf-8")
+    (folder.parent / "feed.xml").write_text("<rss/>", encoding="utf-8")
+    anonymous = web.anonymous()
+    url = f"/feeds/infracast/{folder.name}/notes.html"
+    for r in (anonymous.get(url), anonymous.head(url), anonymous.get("/feeds/infracast/feed.xml")):
+        assert r.status_code == 200, r.url
+        assert r.headers["content-security-policy"] == NOTES_CSP, r.url
+        assert "sandbox" in NOTES_CSP and "script-src" not in NOTES_CSP
+        assert r.headers["x-content-type-options"] == "nosniff"
+
+
 def test_csrf_token_is_on_every_signed_in_page(web: Web) -> None:
     for path in ("/", "/queue", "/shows"):
         assert csrf_of(web.client.get(path).text) == web.csrf
+
+
+# -- ids out of the database's range, odd file names (issue 14) --------------------------
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_web(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Web]:
+    """The web app on each database the store supports."""
+    with web_app(settings_on_each_database(request, tmp_path),
+                 raise_server_exceptions=False) as web:
+        yield web
+
+
+@pytest.mark.parametrize("n", ["2147483648", "9223372036854775808", "99999999999999999999"])
+def test_ids_past_the_databases_integers_are_404(any_web: Web, n: str) -> None:
+    for path in (f"/episodes/{n}", f"/episodes/{n}/diff", f"/episodes/{n}/files/episode.mp3"):
+        r = any_web.client.get(path)
+        assert r.status_code == 404, (path, r.status_code, r.text[:200])
+        assert f"there is no episode {n}" in r.text
+    assert any_web.api().get(f"/api/episodes/{n}").status_code == 404
+    approve = any_web.client.post(
+        f"/episodes/{n}/approve",
+        data={"version": "1", "csrf_token": any_web.csrf},
+        headers={"X-CSRF-Token": any_web.csrf, "Origin": BASE},
+    )
+    assert approve.status_code == 404, approve.text[:200]
+
+
+@pytest.mark.parametrize("name", ["a%00b", "episode.mp3%00.txt", "%00"])
+def test_a_null_byte_in_a_file_name_is_404(web: Web, name: str) -> None:
+    submitted(web)
+    cookie = web.client.cookies[SESSION_COOKIE]
+    status, body = raw_get(web.app, f"/episodes/1/files/{name}", cookie)
+    assert status == 404, (status, body[:200])

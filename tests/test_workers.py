@@ -162,9 +162,12 @@ def test_a_killed_worker_loses_nothing_and_does_nothing_twice(
     http_server: LoopbackServer,
     tmp_path: Path,
 ) -> None:
-    # Short limits so Redis re-delivers the dead worker's message within seconds.
+    # Short limits so Redis re-delivers the dead worker's message within seconds; long enough
+    # that the script stage (its soft limit is the task limit less a second) is not cut off
+    # on a loaded machine (3.5 s idle, up to 9.7 s seen under load).
     env = distributed_env(
-        redis_server.url, data_root, INFRACAST_TASK_TIME_LIMIT="5", INFRACAST_VISIBILITY_TIMEOUT="6"
+        redis_server.url, data_root, INFRACAST_TASK_TIME_LIMIT="12",
+        INFRACAST_VISIBILITY_TIMEOUT="13",
     )
     url = http_server.route(
         "/slow", EXAMPLE.read_text(encoding="utf-8"), content_type="text/markdown", delay=2.0
@@ -216,3 +219,89 @@ def test_audio_fans_out_per_line_to_the_render_queue(
     # Each distinct line became its own task on the render queue, then the stage assembled.
     assert re.search(r"render sent \d+ parts to render", log.read_text())
     assert (db.episode_dir(episode.id) / "episode.mp3").stat().st_size > 10_000
+
+
+def test_a_killed_workers_stage_is_re_sent_once_its_heartbeat_stops(
+    redis_server: RedisServer,
+    data_root: Path,
+    db: Store,
+    http_server: LoopbackServer,
+    tmp_path: Path,
+) -> None:
+    # Default visibility timeout (1 h) and stuck_after (45 min): only the heartbeat can
+    # tell the sweeper this run is dead. Stale after 6 × 1 s.
+    env = distributed_env(
+        redis_server.url,
+        data_root,
+        INFRACAST_HEARTBEAT_INTERVAL="1",
+        INFRACAST_FETCH_TIMEOUT="60",
+    )
+    url = http_server.route(
+        "/slow", EXAMPLE.read_text(encoding="utf-8"), content_type="text/markdown", delay=30.0
+    )
+    first = Worker(env, tmp_path / "first.log").start()
+    assert cli(env, "queue", url).returncode == 0
+    wait_for(lambda: any(path == "/slow" for path, _ in http_server.requests), timeout=30)
+    [episode] = db.episodes()
+    wait_for(lambda: episode.id in db.heartbeats(), timeout=10)
+    # A run that heartbeats is never re-sent, however long its episode has been queued.
+    healthy = cli(env, "sweep", "--older-than", "0")
+    assert healthy.returncode == 0 and "re-sent 0 episode(s)" in healthy.stdout
+    first.kill()  # mid-fetch: no clean-up, the heartbeat row stays behind and goes stale
+    killed = time.monotonic()
+    http_server.routes["/slow"].delay = 0
+    second = Worker(env, tmp_path / "second.log").start()
+    try:
+        wait_for(lambda: "re-sent 1 episode(s)" in cli(env, "sweep").stdout, timeout=30)
+        wait_for(lambda: ingested(db, 1), timeout=30)
+    finally:
+        second.stop()
+    assert time.monotonic() - killed < 45
+    assert db.stage_run_count(episode.id, "ingest") == 1 and db.article_count() == 1
+    assert db.heartbeats() == {}
+    notes = [c.note for c in db.history(episode.id)]
+    assert notes.count("sweeper re-sent ingest") == 1
+
+
+def test_queue_with_the_broker_down_is_one_line_and_keeps_the_episode(
+    redis_server: RedisServer, data_root: Path, db: Store
+) -> None:
+    env = distributed_env(redis_server.url, data_root)
+    redis_server.stop()
+    result = cli(env, "queue", str(EXAMPLE))
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert "broker is unreachable" in result.stderr and "infracast sweep" in result.stderr
+    [episode] = db.episodes()
+    assert episode.state == EpisodeState.QUEUED  # stored: the sweeper sends it later
+
+
+def test_a_stage_past_its_time_limit_fails_its_episode_in_a_worker(
+    redis_server: RedisServer,
+    data_root: Path,
+    db: Store,
+    http_server: LoopbackServer,
+    tmp_path: Path,
+) -> None:
+    env = distributed_env(
+        redis_server.url,
+        data_root,
+        INFRACAST_STAGE_TIME_LIMITS='{"ingest": 2}',
+        INFRACAST_FETCH_TIMEOUT="60",
+    )
+    url = http_server.route(
+        "/stall", EXAMPLE.read_text(encoding="utf-8"), content_type="text/markdown", delay=30.0
+    )
+    w = Worker(env, tmp_path / "worker.log").start()
+    try:
+        assert cli(env, "queue", url).returncode == 0
+        wait_for(lambda: db.episodes()[0].state == EpisodeState.FAILED, timeout=30)
+        [episode] = db.episodes()
+        assert episode.failed_stage == "ingest"
+        assert episode.failure == "stage ingest took longer than 2 s; retry it"
+        assert db.heartbeats() == {}
+        # The worker is free for the next episode at once.
+        assert cli(env, "queue", str(EXAMPLE)).returncode == 0
+        wait_for(lambda: ingested(db, 1), timeout=60)
+    finally:
+        w.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,17 +67,32 @@ def web_settings(root: Path, **overrides: object) -> Settings:
     return Settings.model_validate(values)
 
 
-@pytest.fixture
-def web(tmp_path: Path) -> Iterator[Web]:
-    settings = web_settings(tmp_path / "data")
+@contextmanager
+def web_app(settings: Settings, raise_server_exceptions: bool = True) -> Iterator[Web]:
+    """The app over a fresh store of `settings`, with EDITOR signed in and an API token."""
     store = Store(settings.db_url, settings.data_root)
     accounts.add_user(store, EDITOR, PASSWORD)
     token = accounts.new_api_token(store, EDITOR, "tests")
     app = create_app(settings, store)
-    with TestClient(app, base_url=BASE) as client:
-        csrf = sign_in(client)
-        yield Web(settings, store, app, client, csrf, token)
+    with TestClient(app, base_url=BASE,
+                    raise_server_exceptions=raise_server_exceptions) as client:
+        yield Web(settings, store, app, client, sign_in(client), token)
     store.close()
+
+
+def settings_on_each_database(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """For a fixture with params ["sqlite", "postgres"]: web settings on that database (a
+    PostgreSQL database of the test's own)."""
+    overrides: dict[str, object] = {}
+    if request.param == "postgres":
+        overrides["database_url"] = request.getfixturevalue("pg_url")
+    return web_settings(tmp_path / "data", **overrides)
+
+
+@pytest.fixture
+def web(tmp_path: Path) -> Iterator[Web]:
+    with web_app(web_settings(tmp_path / "data")) as app:
+        yield app
 
 
 def episode_in_review(web: Web, show: str = "infracast") -> int:

@@ -36,8 +36,7 @@ def create_app(settings: Settings) -> Celery:
         },
         task_time_limit=settings.task_time_limit,
         # The soft limit raises inside the task first, so the episode is marked failed.
-        task_soft_time_limit=settings.task_time_limit
-        - max(1, min(30, settings.task_time_limit // 10)),
+        task_soft_time_limit=tasks.soft_limit(settings),
         # The store is the source of truth for episode state: results are ignored,
         # except a chord's header, which Celery counts in the Redis result backend.
         task_ignore_result=True,
@@ -50,7 +49,11 @@ def create_app(settings: Settings) -> Celery:
         task_create_missing_queues=True,
         broker_connection_retry_on_startup=True,
         beat_schedule={
-            "sweep": {"task": SWEEP_TASK, "schedule": max(30.0, settings.stuck_after / 4)},
+            # Often enough to find a dead worker's stage soon after its heartbeat goes stale.
+            "sweep": {
+                "task": SWEEP_TASK,
+                "schedule": max(5.0, min(settings.heartbeat_stale_after / 2, 300.0)),
+            },
         },
         worker_hijack_root_logger=False,
     )

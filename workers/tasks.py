@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from celery import Celery, Task, chord, group
+from celery.exceptions import SoftTimeLimitExceeded
 from kombu.exceptions import OperationalError
 
 from pipeline import orchestrate
@@ -33,7 +34,12 @@ class CeleryDispatcher:
 
     def dispatch(self, episode_id: int, stage: Stage) -> None:
         try:
-            self.app.send_task(task_name(stage.name), args=[episode_id], queue=stage.queue)
+            # No result is kept (the store holds the state): without ignore_result, Celery
+            # would first subscribe to the result backend, and an unreachable Redis would
+            # end in a RuntimeError after its retries instead of this one line.
+            self.app.send_task(
+                task_name(stage.name), args=[episode_id], queue=stage.queue, ignore_result=True
+            )
         except (OperationalError, OSError) as e:
             raise TransientError(
                 f"episode {episode_id} is stored, but the broker is unreachable ({e}); "
@@ -59,7 +65,16 @@ def register(app: Celery, settings: Settings) -> None:
     @app.task(name=SWEEP_TASK)  # type: ignore[untyped-decorator]
     def sweep() -> int:
         older_than = timedelta(seconds=settings.stuck_after)
-        return orchestrate.sweep(worker_store(settings), CeleryDispatcher(app), older_than)
+        stale_after = timedelta(seconds=settings.heartbeat_stale_after)
+        return orchestrate.sweep(
+            worker_store(settings), CeleryDispatcher(app), older_than, stale_after
+        )
+
+
+def soft_limit(settings: Settings) -> int:
+    """The soft limit of every task: a little before the hard one."""
+    limit = settings.task_time_limit
+    return limit - max(1, min(30, limit // 10))
 
 
 def part_task_name(stage: str) -> str:
@@ -84,7 +99,12 @@ def _register_stage(app: Celery, settings: Settings, stage: Stage) -> None:
             return
         try:
             episode = orchestrate.run_stage(
-                store, settings, episode_id, stage.name, fail_on_transient=last_try
+                store,
+                settings,
+                episode_id,
+                stage.name,
+                fail_on_transient=last_try,
+                timeouts=(SoftTimeLimitExceeded,),
             )
         except TransientError as e:
             if last_try:
@@ -102,6 +122,9 @@ def _register_stage(app: Celery, settings: Settings, stage: Stage) -> None:
         "name": task_name(stage.name),
         "bind": True,
         "max_retries": MAX_RETRIES,
+        # The stage's time limit raises SoftTimeLimitExceeded inside it, and the episode
+        # fails with the reason; the hard limit (task_time_limit) kills what ignores it.
+        "soft_time_limit": min(settings.time_limit(stage.name), soft_limit(settings)),
     }
     app.task(**options)(run)
     if stage.fan_out is not None:

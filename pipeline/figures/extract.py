@@ -42,11 +42,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from pipeline.figures import entities, roles, units
 from pipeline.figures.models import Figure, FigureKind, Place
 from pipeline.figures.numbers import (
+    ATOM,
     COMPOUND_NOUNS,
     FUNCTION_WORDS,
     STOP,
@@ -73,6 +75,11 @@ ENDS_A_SENTENCE = frozenset({"u.s", "u.k", "inc", "corp", "ltd", "co", "etc"}) |
 SENTENCE_OPENERS = FUNCTION_WORDS - {"i"}
 OPENING_WORD = re.compile(r"[\"“(\[]?([A-Za-z]+)\b(?!\.)")
 SENTENCE_END = re.compile(r"[.!?][\"”’)\]]*\s+(?=[\"“(\[]?[A-Z0-9$€£])")
+# Work per sentence grows with its length times its figures (the parse, each figure's
+# entity among the others): a "sentence" of thousands of brackets or numbers with no full
+# stop is read in pieces of bounded size, so extraction stays linear in the text.
+MAX_SENTENCE_CHARS = 600
+MAX_SENTENCE_NUMBERS = 16
 SUBCLAUSE = re.compile(r",\s+(?:which|while|whereas|but|with)\b|;\s|\s[—–]\s", re.I)
 CLAUSE_BREAK = re.compile(r"[;:—–()]|,(?!\d{3})|\s-\s")
 PARENTHETICAL = re.compile(r"\s*\(([^)]*)\)\s*")
@@ -173,7 +180,9 @@ def _paragraph_drafts(
         return list(_table_drafts(paragraph))
     drafts: list[_Draft] = []
     for start, end in sentences(paragraph.text, by_line=paragraph.kind == "list"):
-        drafts.extend(_sentence_drafts(paragraph, paragraph.text[start:end], start))
+        for piece_start, piece_end in _bounded(paragraph.text, start, end):
+            drafts.extend(_sentence_drafts(paragraph, paragraph.text[piece_start:piece_end],
+                                           piece_start))
     counted = {(m.low, m.high): m.unit for m in find_mentions(heading) if m.kind == "count"}
     named = PUE_NAMED.search(paragraph.text)
     pue_from = 0 if pue_named else named.start() + 1 if named else None
@@ -234,6 +243,25 @@ def sentences(text: str, by_line: bool = False) -> list[tuple[int, int]]:
         if text[start:line_end].strip():
             spans.append((start, line_end))
     return spans
+
+
+def _bounded(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """[start, end) in pieces of at most MAX_SENTENCE_CHARS characters and
+    MAX_SENTENCE_NUMBERS numbers, cut at a space where there is one."""
+    pos = start
+    while pos < end:
+        limit = min(end, pos + MAX_SENTENCE_CHARS)
+        numbers = ATOM.finditer(text, pos, limit)
+        extra = next(islice(numbers, MAX_SENTENCE_NUMBERS, None), None)
+        if extra is not None and extra.start() > pos:
+            limit = extra.start()
+        if limit < end:
+            space = max(text.rfind(" ", pos + 1, limit), text.rfind("\n", pos + 1, limit))
+            limit = space if space > pos else limit
+        yield pos, limit
+        pos = limit
+        while pos < end and text[pos].isspace():
+            pos += 1
 
 
 def _opens_a_sentence(text: str, at: int) -> bool:
@@ -435,9 +463,12 @@ def _parsed_entities(
     parts in order."""
     found: dict[int, entities.Entity] = {}
     for text, group in in_sentence.items():
+        # a sentence said many times is parsed once: each figure's entity, once per place
+        spans = list(dict.fromkeys((d.mention.start, d.mention.end) for d in group))
+        by_span = {span: entities.entity_at(docs[text], *span, [o for o in spans if o != span])
+                   for span in spans}
         for d in group:
-            others = [(o.mention.start, o.mention.end) for o in group if o is not d]
-            entity = entities.entity_at(docs[text], d.mention.start, d.mention.end, others)
+            entity = by_span[d.mention.start, d.mention.end]
             if entity is not None:
                 found[id(d)] = entity
         shared = [d for d in group if id(d) in found and found[id(d)].parts]

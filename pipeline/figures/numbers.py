@@ -133,7 +133,9 @@ DATES = re.compile(
     rf"|\b{_MONTH}\s+\d\d?(?:st|nd|rd|th)?\b(?!,?\s*\d)"
     rf"|\b\d\d?(?:st|nd|rd|th)?\s+{_MONTH}(?![A-Za-z])(?!,?\s*\d)", re.I)
 SKIPS = re.compile(
-    r"https?://\S+|\S+@\S+\.\w+"
+    # an address starts where a run of non-spaces starts: tried at every character of a
+    # long run, "\S+@" is quadratic ("[[[[…" stalled extraction)
+    r"https?://\S+|(?<!\S)[^\s@]+@\S+\.\w+"
     r"|\+\d{1,3}(?:[\s.-]\(?\d{1,4}\)?){2,5}|\(\d{3}\)\s?\d{3}[-.]\d{4}"
     r"|\b\d{3}[-.]\d{3}[-.]\d{4}\b|\b\d{3}-\d{4}\b"
     r"|\b\d+(?:\.\d+){2,}\b|\b\d+[/:]\d+\b"

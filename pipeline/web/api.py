@@ -8,7 +8,8 @@ the project error behind them (see pipeline.web.app).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import timedelta
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, UploadFile
 
@@ -17,7 +18,9 @@ from pipeline.errors import ConflictError, NotFoundError
 from pipeline.models import EpisodeState
 from pipeline.web import queueing
 from pipeline.web.context import WebContext, web
+from pipeline.web.pages import DASHBOARD_ORDER, PAGE_SIZE
 from pipeline.web.schemas import (
+    ApproveRequest,
     CheckOut,
     EpisodeDetail,
     EpisodeList,
@@ -26,6 +29,7 @@ from pipeline.web.schemas import (
     PublishRequest,
     Queued,
     QueueRequest,
+    RefusedEntryOut,
     ScriptOut,
     VerdictOut,
     VerdictRequest,
@@ -40,6 +44,8 @@ from pipeline.web.security import Caller, caller, csrf_checked
 # Ids are the database's INTEGER columns (32-bit on PostgreSQL): a larger one names
 # nothing, and must not reach the database, which would refuse it with an error.
 MAX_ID = 2**31 - 1
+# The most episodes one page of the list may ask for.
+MAX_PAGE = 500
 
 _ERRORS = {
     400: "the body could not be read: JSON that is not UTF-8, or broken multipart data",
@@ -94,7 +100,11 @@ EpisodeId = Annotated[int, Depends(_episode_id)]
 
 
 def _queued(result: queueing.QueueResult) -> Queued:
-    return Queued(episodes=[episode_out(e) for e in result.episodes], created=result.created)
+    refused = [RefusedEntryOut(entry=r.entry, reason=r.reason, episode_id=r.episode_id)
+               for r in result.refused]
+    return Queued(
+        episodes=[episode_out(e) for e in result.episodes], created=result.created, refused=refused
+    )
 
 
 # -- queueing ----------------------------------------------------------------
@@ -163,9 +173,27 @@ def list_episodes(
     ctx: Context,
     state: Annotated[EpisodeState | None, Query(description="only episodes in this state")] = None,
     show: Annotated[str | None, Query(max_length=100, description="only this show's")] = None,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_PAGE, description="at most this many episodes (one page)")
+    ] = PAGE_SIZE,
+    offset: Annotated[
+        int, Query(ge=0, le=MAX_ID, description="skip this many episodes first")
+    ] = 0,
+    order: Annotated[
+        Literal["id", "attention"],
+        Query(description='"id": oldest first; "attention": the dashboard\'s order, what '
+              "needs an editor first and newest first within each state"),
+    ] = "id",
 ) -> EpisodeList:
-    episodes = ctx.store.episodes(state=state, show=show)
-    return EpisodeList(episodes=[episode_out(e) for e in episodes])
+    """One page of episodes (`limit`, `offset`); `total` says how many match in all."""
+    episodes, counts = ctx.store.episode_page(
+        state=state,
+        show=show,
+        limit=limit,
+        offset=offset,
+        state_order=DASHBOARD_ORDER if order == "attention" else None,
+    )
+    return EpisodeList(episodes=[episode_out(e) for e in episodes], total=sum(counts.values()))
 
 
 @router.get(
@@ -263,16 +291,25 @@ def save_script(
     "/episodes/{episode_id:int}/approve",
     response_model=EpisodeOut,
     operation_id="approve_episode",
-    summary="Approve the script: the episode goes on to audio",
-    responses=_errors(403, 404, 409, 422, 503),
+    summary="Approve a script version: the episode goes on to audio with it",
+    responses=_errors(400, 403, 404, 409, 413, 422, 503),
 )
-def approve_episode(episode_id: EpisodeId, ctx: Context, who: Changer) -> EpisodeOut:
+def approve_episode(
+    episode_id: EpisodeId, ctx: Context, who: Changer, body: ApproveRequest | None = None
+) -> EpisodeOut:
+    """Send the script version you reviewed (`{"version": 2}`): if it is not the latest
+    (someone saved an edit since) or is missing, nothing is approved and the answer is 409."""
     episode = ctx.store.episode(episode_id)
     if episode.state != EpisodeState.IN_REVIEW:
         raise ConflictError(
             f"episode {episode_id} is {episode.state.value}, not in review: nothing to approve"
         )
-    episode = orchestrate.approve(ctx.store, episode_id, who.user.name)
+    if body is None or body.version is None:
+        raise ConflictError(
+            f"say which script version of episode {episode_id} you approve: send "
+            '{"version": N}, the version you reviewed'
+        )
+    episode = orchestrate.approve(ctx.store, episode_id, who.user.name, body.version)
     orchestrate.dispatch_next(ctx.dispatcher, episode)
     return episode_out(episode)
 
@@ -285,7 +322,8 @@ def approve_episode(episode_id: EpisodeId, ctx: Context, who: Changer) -> Episod
     responses=_errors(403, 404, 409, 422, 503),
 )
 def retry_episode(episode_id: EpisodeId, ctx: Context, who: Changer) -> EpisodeOut:
-    episode, stage = orchestrate.retry(ctx.store, episode_id)
+    stale_after = timedelta(seconds=ctx.settings.heartbeat_stale_after)
+    episode, stage = orchestrate.retry(ctx.store, episode_id, stale_after)
     ctx.dispatcher.dispatch(episode.id, stage)
     return episode_out(episode)
 

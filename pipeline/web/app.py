@@ -9,6 +9,7 @@ sign-in page and the static assets. Everything else needs a signed-in editor
 from __future__ import annotations
 
 import mimetypes
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from pipeline import orchestrate
 from pipeline.config import Settings
@@ -38,6 +40,20 @@ FORM_OVERHEAD = 64 * 1024
 # Python's table lacks these; podcast apps look at the type of transcripts.
 mimetypes.add_type("text/vtt", ".vtt")
 mimetypes.add_type("application/x-subrip", ".srt")
+
+
+class FeedFiles(StaticFiles):
+    """The published feeds and files. Show notes are HTML served from this origin, so
+    everything here gets the sandboxing CSP of the episode files' notes: no script,
+    nothing that could act as a signed-in editor."""
+
+    def file_response(
+        self, full_path: Any, stat_result: os.stat_result, scope: Scope, status_code: int = 200
+    ) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        response.headers["Content-Security-Policy"] = review.NOTES_CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
@@ -73,7 +89,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     # An uploaded file may take up to 4 bytes a character (UTF-16/32) before decoding.
     app.add_middleware(BodySizeLimit, limit=settings.max_article_bytes * 4 + FORM_OVERHEAD)
     settings.public_dir.mkdir(parents=True, exist_ok=True)
-    app.mount(FEEDS_PATH, StaticFiles(directory=settings.public_dir), name="feeds")
+    app.mount(FEEDS_PATH, FeedFiles(directory=settings.public_dir), name="feeds")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)

@@ -49,6 +49,6 @@ class WebContext:
     limiter: SignInLimiter = field(default_factory=SignInLimiter)
 
 
-def web(request: Request) -> WebContext:
+async def web(request: Request) -> WebContext:  # async: no thread hop just to read this
     ctx: WebContext = request.app.state.ctx
     return ctx

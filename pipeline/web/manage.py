@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -127,6 +127,11 @@ def queue_article(
         )
     except InfracastError as e:
         return _queue_page(request, who, ctx, form, status_code=e.http_status, message=e.message)
+    if result.refused:  # a feed's refused entries: say which and why, on the form
+        reasons = "; ".join(f"{r.entry!r}: {r.reason}" for r in result.refused)
+        message = (f"queued {len(result.created)} new episodes; refused "
+                   f"{len(result.refused)} entries (remembered as failed episodes): {reasons}")
+        return _queue_page(request, who, ctx, form, message=message)
     if len(result.episodes) == 1:
         return RedirectResponse(f"/episodes/{result.episodes[0].id}", status_code=303)
     return RedirectResponse(
@@ -280,6 +285,7 @@ def retry(
     ctx: WebContext = Depends(web),
 ) -> Response:
     """Send a failed episode back to the stage that failed; the dashboard shows it run."""
-    episode, stage = orchestrate.retry(ctx.store, episode_id)
+    stale_after = timedelta(seconds=ctx.settings.heartbeat_stale_after)
+    episode, stage = orchestrate.retry(ctx.store, episode_id, stale_after)
     ctx.dispatcher.dispatch(episode.id, stage)
     return RedirectResponse("/", status_code=303)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pipeline import accounts
@@ -35,6 +35,9 @@ DASHBOARD_ORDER = [
     EpisodeState.PUBLISHED,
 ]
 
+# Episodes per page of the dashboard and, by default, of the API's list.
+PAGE_SIZE = 50
+
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str = "/") -> Response:
@@ -52,8 +55,8 @@ def login(
     if not same_site(request):  # login CSRF: nobody signs you in from their site
         raise HTTPException(403, "cross-site request refused")
     client = request.client.host if request.client else "unknown"
-    wait = ctx.limiter.retry_after(client, name)
-    if wait:
+    attempt = ctx.limiter.reserve(ctx.store, client, name)
+    if attempt.id is None:
         return page(
             request,
             "login.html.j2",
@@ -61,11 +64,10 @@ def login(
             status_code=429,
             next=local_path(next),
             name=name,
-            message=f"Too many failed attempts: try again in {wait} seconds.",
+            message=f"Too many failed attempts: try again in {attempt.retry_after} seconds.",
         )
     user = accounts.authenticate(ctx.store, name, password)
-    if user is None:
-        ctx.limiter.failed(client, name)
+    if user is None:  # the reserved attempt stays: it counts as a failure
         return page(
             request,
             "login.html.j2",
@@ -75,6 +77,7 @@ def login(
             name=name,
             message="That user name and password do not match.",
         )
+    ctx.limiter.succeeded(ctx.store, attempt)
     signed_in = accounts.start_session(ctx.store, user)
     response = RedirectResponse(local_path(next), status_code=303)
     response.set_cookie(
@@ -104,15 +107,25 @@ def logout(
 @router.get("/", response_class=HTMLResponse)
 def dashboard(
     request: Request,
+    offset: int = Query(0, ge=0, le=2**31 - 1),
     who: Caller = Depends(caller),
     ctx: WebContext = Depends(web),
 ) -> Response:
-    episodes = [episode_out(e) for e in ctx.store.episodes()]
+    # One page, in the groups' order: what needs an editor is always on the first.
+    found, counts = ctx.store.episode_page(
+        limit=PAGE_SIZE, offset=offset, state_order=DASHBOARD_ORDER
+    )
+    episodes = [episode_out(e) for e in found]
     groups = [(state, [e for e in episodes if e.state == state]) for state in DASHBOARD_ORDER]
     return page(
         request,
         "dashboard.html.j2",
         who,
         groups=[(state, items) for state, items in groups if items],
-        total=len(episodes),
+        counts=counts,
+        total=sum(counts.values()),
+        offset=offset,
+        page_size=PAGE_SIZE,
+        # the live updates poll for the same page, so a row missing means a real change
+        poll=f"/api/episodes?order=attention&limit={PAGE_SIZE}&offset={offset}",
     )

@@ -6,12 +6,12 @@ as `infracast queue` (pipeline.orchestrate.submit) and send new episodes on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Literal
 
 from pipeline import ingest, orchestrate
-from pipeline.errors import InputError
+from pipeline.errors import InputError, TooLargeError
 from pipeline.models import Episode, Source
 from pipeline.web.context import WebContext
 
@@ -22,6 +22,7 @@ UPLOAD_SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm"}
 class QueueResult:
     episodes: list[Episode]
     created: list[int]
+    refused: list[orchestrate.RefusedEntry] = field(default_factory=list)
 
 
 def upload_source(name: str, data: bytes, ctx: WebContext) -> Source:
@@ -34,7 +35,7 @@ def upload_source(name: str, data: bytes, ctx: WebContext) -> Source:
             f"{safe}: upload a Markdown, text or HTML file ({', '.join(sorted(UPLOAD_SUFFIXES))})"
         )
     if len(data) > options.max_text_bytes * 4:
-        raise InputError(f"{safe} is over the article size limit")
+        raise TooLargeError(f"{safe} is over the article size limit")
     text = ingest.decode(data, safe)
     kind: Literal["markdown", "html"] = "html" if suffix in (".html", ".htm") else "markdown"
     source = Source(kind=kind, uri=safe, text=text)
@@ -63,10 +64,14 @@ def queue(
         raise InputError("give exactly one of: pasted text, a file, an article URL, a feed URL")
     if show is not None and show not in ctx.settings.shows:
         raise InputError(f"unknown show {show!r}; shows: {', '.join(sorted(ctx.settings.shows))}")
-    sources: list[Source]
+    sources: list[Source] = []
+    every: list[orchestrate.Queued] = []
+    refused: list[orchestrate.RefusedEntry] = []
     if feed_url:
-        sources = orchestrate.feed_sources(ctx.store, ctx.settings, feed_url.strip(), show)
-        if not sources:
+        found = orchestrate.queue_feed(ctx.store, ctx.settings, feed_url.strip(), show,
+                                       force=force)
+        every, refused = found.queued, found.refused
+        if not every and not refused:
             raise InputError("the feed has no entries this show has not seen")
     elif url:
         sources = [Source(kind="url", uri=url.strip())]
@@ -75,10 +80,10 @@ def queue(
     else:
         sources = [text_source(text or "", ctx)]
     episodes, created = [], []
-    for source in sources:
-        queued = orchestrate.submit(ctx.store, ctx.settings, source, show, force=force)
+    every += [orchestrate.submit(ctx.store, ctx.settings, s, show, force=force) for s in sources]
+    for queued in every:
         if queued.created:
             created.append(queued.episode.id)
             orchestrate.dispatch_next(ctx.dispatcher, queued.episode)
         episodes.append(ctx.store.episode(queued.episode.id))
-    return QueueResult(episodes, created)
+    return QueueResult(episodes, created, refused)

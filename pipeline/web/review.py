@@ -514,10 +514,18 @@ def diff_page(
 @router.post("/episodes/{episode_id}/approve")
 def approve(
     episode_id: int,
+    version: int | None = Form(None, ge=1),
     who: Caller = Depends(csrf_checked),
     ctx: WebContext = Depends(web),
 ) -> Response:
-    episode = orchestrate.approve(ctx.store, episode_id, who.user.name)
+    """Approves the script version the page showed (the form carries it): if an edit was
+    saved since, nothing is approved and the editor is asked to review the new one."""
+    if version is None:
+        raise ConflictError(
+            f"the approval did not say which script version of episode {episode_id} it "
+            "approves: reload the page and approve again"
+        )
+    episode = orchestrate.approve(ctx.store, episode_id, who.user.name, version)
     orchestrate.dispatch_next(ctx.dispatcher, episode)
     return _back(episode_id, "?done=approved")
 
@@ -579,10 +587,13 @@ def episode_file(
 ) -> Response:
     """One of the episode's published files (byte ranges and HEAD answered by FileResponse)."""
     ctx.store.episode(episode_id)
+    missing = HTTPException(404, f"episode {episode_id} has no file {name!r} to serve")
+    if name not in SERVED_FILES:  # before any path is made of it (a null byte, "..")
+        raise missing
     folder = ctx.store.episode_dir(episode_id).resolve()
     path = (folder / name).resolve()
-    if name not in SERVED_FILES or path.parent != folder or not path.is_file():
-        raise HTTPException(404, f"episode {episode_id} has no file {name!r} to serve")
+    if path.parent != folder or not path.is_file():
+        raise missing
     headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-cache"}
     if name == "notes.html":
         headers["Content-Security-Policy"] = NOTES_CSP

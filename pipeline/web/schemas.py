@@ -49,6 +49,9 @@ class EpisodeOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     page: str = Field(description="the episode's page in the web app")
+    approved_version: int | None = Field(
+        None, description="the script version approved for audio; null until approved"
+    )
 
 
 def episode_out(episode: Episode) -> EpisodeOut:
@@ -71,11 +74,13 @@ def episode_out(episode: Episode) -> EpisodeOut:
         created_at=episode.created_at,
         updated_at=episode.updated_at,
         page=f"/episodes/{episode.id}",
+        approved_version=episode.approved_version,
     )
 
 
 class EpisodeList(BaseModel):
     episodes: list[EpisodeOut]
+    total: int = Field(description="how many episodes match, over all pages")
 
 
 EXAMPLE_ARTICLE = """# A Forty-Megawatt Hall
@@ -104,9 +109,20 @@ class QueueRequest(BaseModel):
     force: bool = Field(False, description="queue again even if the show has this article")
 
 
+class RefusedEntryOut(BaseModel):
+    entry: str = Field(description="the feed entry's title, guid or link")
+    reason: str
+    episode_id: int | None = Field(
+        description="the failed episode that remembers the entry (retry it to try again)"
+    )
+
+
 class Queued(BaseModel):
     episodes: list[EpisodeOut]
     created: list[int] = Field(description="ids of episodes made by this request")
+    refused: list[RefusedEntryOut] = Field(
+        default_factory=list, description="feed entries not queued, each with its reason"
+    )
 
 
 class ErrorOut(BaseModel):
@@ -154,6 +170,18 @@ def script_out(saved: ScriptVersion) -> ScriptOut:
         script=saved.script,
         findings=saved.findings,
         untraced=[f.text for f in untraced(saved.findings)],
+    )
+
+
+class ApproveRequest(BaseModel):
+    """The script version the editor reviewed: approving any other is refused with 409."""
+
+    model_config = ConfigDict(
+        extra="forbid", strict=True, json_schema_extra={"examples": [{"version": 2}]}
+    )
+
+    version: int | None = Field(
+        None, ge=1, description="the script version approved; it must be the latest"
     )
 
 
