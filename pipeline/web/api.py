@@ -318,7 +318,7 @@ def approve_episode(
     "/episodes/{episode_id:int}/retry",
     response_model=EpisodeOut,
     operation_id="retry_episode",
-    summary="Run a failed episode's failed stage again",
+    summary="Run a failed episode's failed stage again, or a stuck one's stage with no live run",
     responses=_errors(403, 404, 409, 422, 503),
 )
 def retry_episode(episode_id: EpisodeId, ctx: Context, who: Changer) -> EpisodeOut:
