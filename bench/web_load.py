@@ -3,12 +3,14 @@ each request kind, no errors, and server RSS growth < 50 MB over the run.
 
 A PostgreSQL database of its own on 127.0.0.1:5432 (created, then dropped) holds 1,000
 episodes in every state, each with the example article's text; one has a real MP3.
-`infracast serve` runs under uvicorn on a free loopback port, and 20 client threads
+`infracast serve --workers N` (one process per CPU unless told) runs under uvicorn on a
+free loopback port, and 20 client threads
 send 200 requests each, taking turns over three kinds: the dashboard page (signed-in
 session), the API's episode list (API token), and a 64 KiB byte range of the MP3 at a
 random offset. Nothing leaves the loopback interface.
 
 python -m bench.web_load [--episodes 1000] [--clients 20] [--requests 200]
+                         [--server-processes N]
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import secrets
 import statistics
 import subprocess
@@ -84,18 +87,37 @@ def fill(store: Store, episodes: int) -> int:
     return ids[0]
 
 
+def server_tree(pid: int) -> list[int]:
+    """The server process and its worker processes (`serve --workers N`)."""
+    found = [pid]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone since the listing
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for process {pid}")
+    """Resident memory of the server's processes, together."""
+    total = 0.0
+    for each in server_tree(pid):
+        for line in Path(f"/proc/{each}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) / 1024
+    return total
 
 
 def cpu_seconds(pid: int) -> float:
-    """The process's user + system CPU time: what a request costs the server, whatever
-    else the machine is busy with."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """The server processes' user + system CPU time: what a request costs the server,
+    whatever else the machine is busy with."""
+    total = 0.0
+    for each in server_tree(pid):
+        fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def client_run(
@@ -129,6 +151,11 @@ def client_run(
                 errors[kind].append(problem)
 
 
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def pct(ordered: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
 
@@ -138,6 +165,8 @@ def main() -> None:
     parser.add_argument("--episodes", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=200, help="per client")
+    parser.add_argument("--server-processes", type=int, default=os.cpu_count() or 1,
+                        help="`infracast serve --workers`; default one per CPU")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp, pg_database() as url:
@@ -154,7 +183,8 @@ def main() -> None:
             "INFRACAST_DATA_ROOT": str(root / "data"),
             "INFRACAST_CONFIG": str(root / "absent.toml"),
         }
-        server = WebServer(env, root / "serve.log").start()
+        server = WebServer(env, root / "serve.log", "--workers",
+                           str(args.server_processes)).start()
         try:
             assert server.proc is not None
             base = server.url
@@ -183,11 +213,13 @@ def main() -> None:
                 for i in range(args.clients)
             ]
             began = time.perf_counter()
+            client_before = _own_cpu()
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
             elapsed = time.perf_counter() - began
+            client_cpu = _own_cpu() - client_before
             after = rss_mb(server.proc.pid)
             server_cpu = cpu_seconds(server.proc.pid) - cpu_before
         finally:
@@ -199,6 +231,8 @@ def main() -> None:
         ("server CPU", f"{server_cpu:.1f} s over the run, {server_cpu / total * 1000:.1f} ms "
                        f"per request; load average {os.getloadavg()[0]:.1f} on "
                        f"{os.cpu_count()} CPUs at the end"),
+        ("client CPU", f"{client_cpu:.1f} s over the run ({client_cpu / elapsed:.2f} of a core): "
+                       "the 20 client threads share the machine's cores with the server"),
     ]
     worst = 0.0
     for kind in KINDS:

@@ -530,8 +530,16 @@ def feeds(c: Context) -> None:
     is_flag=True,
     help="Behind a TLS proxy on this machine: trust its X-Forwarded-Proto (secure cookies).",
 )
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes: one uses one core (Python runs one thread at a time). In "
+    "embedded mode each process runs the episodes its own requests start.",
+)
 @pass_ctx
-def serve(c: Context, host: str, port: int, proxy_headers: bool) -> None:
+def serve(c: Context, host: str, port: int, proxy_headers: bool, workers: int) -> None:
     """Serve the review UI, the JSON API and the published feeds over HTTP."""
     import uvicorn
 
@@ -540,8 +548,13 @@ def serve(c: Context, host: str, port: int, proxy_headers: bool) -> None:
     if not c.store.users():
         err.print("no users yet: add one with `infracast users add NAME` to sign in")
     out.print(f"review UI at http://{host}:{port}/ · feeds under http://{host}:{port}/feeds/")
+    # Several processes each build the app from the environment, as this one did.
+    app: Any = create_app(c.settings, c.store) if workers == 1 else \
+        "pipeline.web.app:app_from_environment"
     uvicorn.run(
-        create_app(c.settings, c.store),
+        app,
+        factory=workers > 1,
+        workers=workers,
         host=host,
         port=port,
         log_level="info",

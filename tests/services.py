@@ -125,8 +125,8 @@ class Worker:
 class WebServer:
     """`infracast serve` (uvicorn) on a free loopback port, in its own process group."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env, self.log = env, log
+    def __init__(self, env: dict[str, str], log: Path, *args: str) -> None:
+        self.env, self.log, self.args = env, log, args
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -139,7 +139,7 @@ class WebServer:
 
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
-                [INFRACAST, "serve", "--port", str(self.port)],
+                [INFRACAST, "serve", "--port", str(self.port), *self.args],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -551,6 +551,31 @@ def test_two_real_servers_share_the_limit_under_a_parallel_burst(tmp_path: Path)
             server.stop()
 
 
+def test_serve_with_two_processes_shares_sessions_and_serves_from_both(tmp_path: Path) -> None:
+    """`serve --workers 2`: each process builds the app from the environment; a session made
+    on one is good on the other (they share the database)."""
+    import httpx
+
+    data = tmp_path / "data"
+    store = Store(f"sqlite:///{data / 'infracast.db'}", data)
+    accounts.add_user(store, EDITOR, PASSWORD)
+    store.close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INFRACAST_")}
+    env |= {"INFRACAST_DATA_ROOT": str(data), "INFRACAST_CONFIG": str(data / "absent.toml")}
+    log = tmp_path / "serve.log"
+    server = WebServer(env, log, "--workers", "2").start()
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            r = client.post("/login", data={"name": EDITOR, "password": PASSWORD, "next": "/"})
+            assert r.status_code == 303
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                codes = list(pool.map(lambda _: client.get("/").status_code, range(40)))
+        assert codes == [200] * 40
+        assert log.read_text().count("Started server process") == 2
+    finally:
+        server.stop()
+
+
 def test_sign_out_ends_the_session_on_the_server(web: Web) -> None:
     old = web.client.cookies[SESSION_COOKIE]
     r = web.client.post("/logout", data={"csrf_token": web.csrf}, follow_redirects=False)

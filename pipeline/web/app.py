@@ -56,6 +56,15 @@ class FeedFiles(StaticFiles):
         return response
 
 
+def app_from_environment() -> FastAPI:
+    """The app on the settings of the environment (`infracast.toml`, INFRACAST_*): what
+    each of `infracast serve --workers N`'s server processes builds for itself."""
+    from pipeline.config import load_settings
+
+    settings = load_settings()
+    return create_app(settings, Store(settings.db_url, settings.data_root))
+
+
 def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     store = store or Store(settings.db_url, settings.data_root)
     dispatcher: orchestrate.Dispatcher
