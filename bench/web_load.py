@@ -25,19 +25,16 @@ import subprocess
 import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, text, update
+from sqlalchemy import update
 
 from bench.common import table
 from pipeline import accounts
 from pipeline.models import EpisodeState, Source
 from pipeline.store import EpisodeRow, Store
-from tests.conftest import EXAMPLE, PG_ADMIN_URL
+from tests.conftest import EXAMPLE, pg_database
 from tests.services import WebServer
 
 KINDS = ("dashboard", "api list", "audio range")
@@ -46,21 +43,6 @@ USER = "bench"
 PASSWORD = secrets.token_urlsafe(16)
 # Episodes are spread over every state, as on a team's long-running installation.
 STATES = [s for s in EpisodeState if s != EpisodeState.QUEUED]
-
-
-@contextmanager
-def pg_database() -> Iterator[str]:
-    """A PostgreSQL database of the benchmark's own, dropped afterwards."""
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"infracast_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def fill(store: Store, episodes: int) -> int:
@@ -169,7 +151,8 @@ def main() -> None:
                         help="`infracast serve --workers`; default one per CPU")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp, pg_database() as url:
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp, \
+            pg_database("infracast_bench") as url:
         root = Path(tmp)
         store = Store(url, root / "data")
         audio_id = fill(store, args.episodes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,20 +47,33 @@ def store(settings: Settings) -> Iterator[Store]:
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A PostgreSQL database of the test's own, dropped afterwards."""
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(pg_database("infracast_test"))
+        except Exception as e:
+            pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {e}")
+        yield url
+
+
+@contextmanager
+def pg_database(prefix: str) -> Iterator[str]:
+    """A PostgreSQL database of its own (for a test or a benchmark), dropped afterwards."""
     from sqlalchemy import create_engine, text
 
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"infracast_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as e:
+    except Exception:
         admin.dispose()
-        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {e}")
-    yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+        raise
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -526,15 +526,20 @@ def test_server_processes_on_one_database_share_the_sign_in_count(
         store.close()
 
 
-def test_two_real_servers_share_the_limit_under_a_parallel_burst(tmp_path: Path) -> None:
-    import httpx
-
+def _serve_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of an `infracast serve` over a fresh SQLite data root with EDITOR."""
     data = tmp_path / "data"
     store = Store(f"sqlite:///{data / 'infracast.db'}", data)
     accounts.add_user(store, EDITOR, PASSWORD)
     store.close()
     env = {k: v for k, v in os.environ.items() if not k.startswith("INFRACAST_")}
-    env |= {"INFRACAST_DATA_ROOT": str(data), "INFRACAST_CONFIG": str(data / "absent.toml")}
+    return env | {"INFRACAST_DATA_ROOT": str(data), "INFRACAST_CONFIG": str(data / "absent.toml")}
+
+
+def test_two_real_servers_share_the_limit_under_a_parallel_burst(tmp_path: Path) -> None:
+    import httpx
+
+    env = _serve_env(tmp_path)
     servers = [WebServer(env, tmp_path / f"serve{n}.log") for n in (1, 2)]
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:
@@ -556,12 +561,7 @@ def test_serve_with_two_processes_shares_sessions_and_serves_from_both(tmp_path:
     on one is good on the other (they share the database)."""
     import httpx
 
-    data = tmp_path / "data"
-    store = Store(f"sqlite:///{data / 'infracast.db'}", data)
-    accounts.add_user(store, EDITOR, PASSWORD)
-    store.close()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INFRACAST_")}
-    env |= {"INFRACAST_DATA_ROOT": str(data), "INFRACAST_CONFIG": str(data / "absent.toml")}
+    env = _serve_env(tmp_path)
     log = tmp_path / "serve.log"
     server = WebServer(env, log, "--workers", "2").start()
     try:
