@@ -279,6 +279,9 @@ def _sqlite_pragmas(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+POOL_SIZE = 20
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -287,7 +290,10 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         _sqlite_pragmas(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # The web server runs each request in a thread pool of up to 40; with SQLAlchemy's
+    # default of 5 pooled connections most requests opened a connection and closed it
+    # again (a new PostgreSQL backend each time). Keep enough open for the threads.
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_SIZE)
 
 
 def migrate(engine: Engine) -> None:

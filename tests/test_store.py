@@ -323,3 +323,29 @@ def test_heartbeats_belong_to_their_runner(any_store: Store) -> None:
 def test_ids_past_the_databases_integers_name_no_episode(any_store: Store, n: int) -> None:
     with pytest.raises(NotFoundError, match=f"there is no episode {n}"):
         any_store.episode(n)
+
+
+@pytest.mark.postgres
+def test_bursts_of_requests_reuse_pooled_postgresql_connections(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """The web server answers up to 40 requests at once in threads. With SQLAlchemy's
+    default pool (5 kept, 10 more opened when busy) every burst of 15 requests opened 10
+    new PostgreSQL connections and closed them again afterwards: 105 for these 10
+    bursts."""
+    from sqlalchemy import event
+
+    store = Store(pg_url, tmp_path / "data")
+    opened = []
+    event.listen(store.engine, "connect", lambda *_: opened.append(1))
+    burst = threading.Barrier(15)
+
+    def lookup(_: int) -> None:
+        burst.wait()
+        store.session_user("no such session")
+
+    with ThreadPoolExecutor(15) as pool:
+        for _ in range(10):
+            list(pool.map(lookup, range(15)))
+    store.close()
+    assert len(opened) <= 15
