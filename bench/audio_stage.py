@@ -27,8 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import edit_one_line, reviewed_episode, table
-from pipeline import orchestrate
-from pipeline.models import Timeline
+from pipeline import episode_files, orchestrate
 
 
 def peak_mb(who: int) -> float:
@@ -126,20 +125,24 @@ class RssByStep:
 
 
 def watch_steps(rss: RssByStep) -> None:
-    from pipeline import stages, transcribe
-    from pipeline.speech import assemble
+    from pipeline.speech import assemble, mastering, program
+    from pipeline.stages import render as render_stage
+    from pipeline.transcribe import backends, episode
 
     rss.wrap(orchestrate, "run_stage", lambda *args, **kwargs: f"stage {args[3]}")
-    rss.wrap(stages, "render_clips", "render: clips")
-    for name in ("_load", "_level", "_arrange", "_master", "_encode", "_measure"):
-        rss.wrap(assemble, name, f"assemble: {name.lstrip('_')}")
-    rss.wrap(transcribe, "load_audio", "transcribe: decode audio")
-    rss.wrap(transcribe, "_faster_whisper_model", "transcribe: load model")
-    rss.wrap(transcribe, "_faster_whisper", "transcribe: recognise")
-    backends = getattr(transcribe, "BACKENDS", {})
-    if "faster-whisper" in backends:
-        backends["faster-whisper"] = transcribe._faster_whisper
-    rss.wrap(transcribe, "qa", "transcribe: QA")
+    rss.wrap(render_stage, "render_clips", "render: clips")
+    # Each step is wrapped where its caller looks it up: `assemble` imports the mastering
+    # entry point by name.
+    for owner, name in [
+        (program, "_load"), (program, "_level"), (program, "_arrange"),
+        (assemble, "master_and_encode"), (mastering, "_encode"), (mastering, "_measure_chunks"),
+    ]:
+        rss.wrap(owner, name, f"assemble: {name.lstrip('_')}")
+    # `episode` imports load_audio and qa by name; the recogniser's method is its class's.
+    rss.wrap(episode, "load_audio", "transcribe: decode audio")
+    rss.wrap(backends, "_faster_whisper_model", "transcribe: load model")
+    rss.wrap(backends.FasterWhisper, "hear", "transcribe: recognise")
+    rss.wrap(episode, "qa", "transcribe: QA")
 
 
 def main() -> None:
@@ -161,7 +164,7 @@ def measure() -> None:
             orchestrate.run_stage(store, settings, episode_id, stage)
             timings[stage] = time.perf_counter() - start
         folder = store.episode_dir(episode_id)
-        audio = Timeline.model_validate_json((folder / "timeline.json").read_text()).duration
+        audio = episode_files.TIMELINE.read(folder).duration
         qa = store.stage_output_latest(episode_id, "transcribe") or {}
         render = store.stage_output_latest(episode_id, "render") or {}
         edit_one_line(store, episode_id)

@@ -41,14 +41,14 @@ def long_article(words: int = 5000) -> str:
 def reviewed_episode(minutes: float, words: int) -> Iterator[tuple[Store, Settings, int]]:
     """An episode of `long_article(words)`, ingested, scripted and approved, over a temporary
     data root; each audio stage runs once (no automatic second try of flagged lines)."""
-    from pipeline import orchestrate
+    from pipeline import actions, orchestrate
 
     with tempfile.TemporaryDirectory() as tmp:
         show = Show(auto_approve=True, auto_rerender=False, minutes=minutes)
         settings = Settings(data_root=Path(tmp), shows={"infracast": show})
         store = Store(settings.db_url, settings.data_root)
         source = Source(kind="markdown", uri="bench.md", text=long_article(words))
-        episode = orchestrate.submit(store, settings, source).episode
+        episode = actions.submit(store, settings, source).episode
         for stage in ("ingest", "script", "review"):
             orchestrate.run_stage(store, settings, episode.id, stage)
         yield store, settings, episode.id
@@ -56,16 +56,16 @@ def reviewed_episode(minutes: float, words: int) -> Iterator[tuple[Store, Settin
 
 def edit_one_line(store: Store, episode_id: int) -> None:
     """An editor's change to one of the second host's longer lines, sent back to rendering."""
-    saved = store.script(episode_id)
+    saved = store.scripts.get(episode_id)
     lines = list(saved.script.lines)
     i = next(i for i, line in enumerate(lines)
              if line.speaker == saved.script.hosts[1] and line.words > 8)
     lines[i] = lines[i].model_copy(update={"text": lines[i].text + " That's worth repeating."})
-    store.save_script(episode_id, saved.script.model_copy(update={"lines": lines}), [],
+    store.scripts.save(episode_id, saved.script.model_copy(update={"lines": lines}), [],
                       author="bench", base_version=saved.version)
     # Back through review: the audio stages say the approved version, not the latest.
     store.move(episode_id, store.episode(episode_id).state, EpisodeState.IN_REVIEW, "bench edit")
-    store.approve(episode_id, None, "bench")
+    store.scripts.approve(episode_id, None, "bench")
 
 
 def table(title: str, rows: list[tuple[str, str]]) -> None:

@@ -176,7 +176,7 @@ def real_articles(folder: Path = REAL_ARTICLES) -> list[tuple[Path, dict[str, An
 
 def real_ledger(path: Path) -> Ledger:
     from pipeline.figures.ledger import build_ledger
-    from pipeline.ingest import parse_markdown
+    from pipeline.ingest.markup import parse_markdown
 
     return build_ledger(parse_markdown(path.read_text(encoding="utf-8"), path.name))
 
@@ -296,7 +296,7 @@ def _real_rows(result: RealScore, articles: int) -> list[tuple[str, str]]:
 
 
 def _speed() -> list[tuple[str, str]]:
-    from pipeline.ingest import parse_markdown
+    from pipeline.ingest.markup import parse_markdown
 
     article = parse_markdown(long_article(5000), "bench.md")
     extract(article)  # warm up the unit registry and caches

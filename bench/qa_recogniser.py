@@ -9,8 +9,8 @@ voice (the "festival" engine), Miles by Piper joe, and mastered into an MP3 by t
 The audio is kept in DIR (default /tmp/infracast-qa-bench) so a second run
 measures only.
 
-Each strategy hears every episode through `pipeline.transcribe.run`, as the
-transcribe stage does:
+Each strategy hears every episode through
+`pipeline.transcribe.episode.hear_and_check`, as the transcribe stage does:
 
 - tiny.en: the whole episode with tiny.en, no second opinion;
 - base: the whole episode with base, no second opinion;
@@ -38,12 +38,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import EXAMPLES, ROOT
-from pipeline import orchestrate
-from pipeline import transcribe as tx
+from pipeline import actions, orchestrate
 from pipeline.config import Settings, Show, Voice
 from pipeline.models import QAReport, Script, Source, Timeline
 from pipeline.speech import normalize
 from pipeline.store import Store
+from pipeline.transcribe import backends, scoring
+from pipeline.transcribe.episode import hear_and_check
 
 REAL = ROOT / "tests" / "data" / "real_articles"
 LENA = Voice(engine="festival", voice="cmu_us_slt_arctic_hts")
@@ -70,10 +71,10 @@ def write_script(article: Path, minutes: float) -> Script:
         settings = Settings(data_root=Path(tmp), shows={"infracast": show})
         store = Store(settings.db_url, settings.data_root)
         source = Source(kind="markdown", uri=str(article), text=article.read_text("utf-8"))
-        episode = orchestrate.submit(store, settings, source).episode
+        episode = actions.submit(store, settings, source).episode
         for stage in ("ingest", "script", "review"):
             orchestrate.run_stage(store, settings, episode.id, stage)
-        return store.script(episode.id).script
+        return store.scripts.get(episode.id).script
 
 
 def say(voice: Voice, text: str, out: Path) -> None:
@@ -116,10 +117,10 @@ STRATEGIES: dict[str, tuple[str, str | None]] = {
 
 def hear(episode: Rendered, model: str, recheck: str | None,
          data_root: Path) -> tuple[QAReport, float]:
-    options = tx.TranscribeOptions(model=model, data_root=data_root)
-    second = tx.TranscribeOptions(model=recheck, data_root=data_root) if recheck else None
+    options = backends.TranscribeOptions(model=model, data_root=data_root)
+    second = backends.TranscribeOptions(model=recheck, data_root=data_root) if recheck else None
     start = time.perf_counter()
-    done = tx.run(episode.script, episode.timeline, episode.audio, options=options,
+    done = hear_and_check(episode.script, episode.timeline, episode.audio, options=options,
                   spoken=episode.spoken, recheck_with=second)
     return done.report, time.perf_counter() - start
 
@@ -127,11 +128,11 @@ def hear(episode: Rendered, model: str, recheck: str | None,
 def warm(data_root: Path, audio: Path) -> None:
     import numpy as np
 
-    silence = np.zeros(tx.SAMPLE_RATE, dtype=np.float32)
+    silence = np.zeros(backends.SAMPLE_RATE, dtype=np.float32)
     for model in ("tiny.en", "base"):
-        options = tx.TranscribeOptions(model=model, data_root=data_root)
+        options = backends.TranscribeOptions(model=model, data_root=data_root)
         options.verify()
-        tx.BACKENDS[options.backend](silence, options)
+        backends.recogniser_named(options.backend).hear(silence, options)
     del audio
 
 
@@ -190,7 +191,7 @@ def main() -> None:
     hosts = sorted({h for _, f, _, _ in rows for h in f})
     head = ["strategy"] + [f"{h} flagged" for h in hosts] + ["episode WER", "time s",
                                                                "s / 10 min"]
-    print(f"\nQA recogniser, threshold {tx.THRESHOLD:.0%}; episode WER by base (reference): "
+    print(f"\nQA recogniser, threshold {scoring.THRESHOLD:.0%}; episode WER by base (reference): "
           f"{ref_wer:.1%}")
     print(" | ".join(f"{h:>16}" for h in head))
     for name, flags, wer, seconds in rows:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 
 from bench.common import cluster, summary, table
-from pipeline import orchestrate
+from pipeline import actions
 from pipeline.config import Settings
 from pipeline.models import EpisodeState, Source
 from pipeline.store import Store
@@ -49,8 +49,7 @@ def measure(settings: Settings) -> list[float]:
     samples = []
     for n in range(RUNS):
         start = time.perf_counter()
-        episode = orchestrate.submit(store, settings, article(n)).episode
-        orchestrate.dispatch_next(dispatcher, episode)
+        episode = actions.submit(store, settings, article(n), dispatcher=dispatcher).episode
         wait_for(lambda e=episode.id: ingested(store, e), interval=0.005)
         samples.append(time.perf_counter() - start)
     return samples

@@ -20,8 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bench.common import edit_one_line, reviewed_episode, table
-from pipeline import orchestrate
-from pipeline.models import Timeline
+from pipeline import episode_files, orchestrate
 
 
 class Steps:
@@ -57,22 +56,23 @@ class Steps:
 
 
 def watch(steps: Steps) -> None:
-    from pipeline import stages
-    from pipeline.speech import assemble
+    from pipeline.speech import assemble, mastering, program
+    from pipeline.stages import render as render_stage
 
-    steps.wrap(stages, "render_clips", "clips (synthesis, or the cache)")
-    for name, label in [
-        ("_load", "read, resample and trim every clip"),
-        ("_level", "level the hosts (loudness of each)"),
-        ("_stings", "stingers"),
-        ("_arrange", "lay out the episode"),
-        ("_chunks", "cut the programme into chunks"),
-        ("_first_guess", "master: gain search (a sample of chunks, then all)"),
-        ("_search", "master: gain search (a sample of chunks, then all)"),
-        ("_encode", "chunks not in the cache: limit, encode, measure"),
-        ("_tag", "ID3 tag and chapters"),
+    steps.wrap(render_stage, "render_clips", "clips (synthesis, or the cache)")
+    # Each step is wrapped where its caller looks it up: `assemble` imports `chunks_of`.
+    for owner, name, label in [
+        (program, "_load", "read, resample and trim every clip"),
+        (program, "_level", "level the hosts (loudness of each)"),
+        (program, "_stings", "stingers"),
+        (program, "_arrange", "lay out the episode"),
+        (assemble, "chunks_of", "cut the programme into chunks"),
+        (mastering, "_first_guess", "master: gain search (a sample of chunks, then all)"),
+        (mastering, "_search", "master: gain search (a sample of chunks, then all)"),
+        (mastering, "_encode", "chunks not in the cache: limit, encode, measure"),
+        (assemble, "_tag", "ID3 tag and chapters"),
     ]:
-        steps.wrap(assemble, name, label)
+        steps.wrap(owner, name, label)
 
 
 def main() -> None:
@@ -90,7 +90,7 @@ def main() -> None:
             orchestrate.run_stage(store, settings, episode_id, "render")
             runs[run] = (time.perf_counter() - start, steps.take())
         folder = store.episode_dir(episode_id)
-        audio = Timeline.model_validate_json((folder / "timeline.json").read_text()).duration
+        audio = episode_files.TIMELINE.read(folder).duration
     labels = list(dict.fromkeys(k for _, split in runs.values() for k in split))
     rows = [("episode audio", f"{audio:.0f} s"), ("", "  ".join(f"{r:>22}" for r in runs))]
     for label in labels:

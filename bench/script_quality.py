@@ -65,7 +65,7 @@ def score(path: Path, writer: str, minutes: float) -> Scored:
     ledger = build_ledger(article)
     options = script.options_for(Settings(), None, minutes)
     start = time.perf_counter()
-    written = script.writer_named(writer)(article, ledger, options)
+    written = script.writer_named(writer).write(article, ledger, options)
     elapsed = time.perf_counter() - start
     return Scored(
         name=path.stem,

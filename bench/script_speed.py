@@ -36,7 +36,7 @@ def main() -> None:
     ledger = build_ledger(article)
     ledgered = time.perf_counter() - start
     options = script.options_for(Settings(), None, 10)
-    write = script.writer_named(args.writer)
+    write = script.writer_named(args.writer).write
     start = time.perf_counter()
     written = write(article, ledger, options)
     first = time.perf_counter() - start

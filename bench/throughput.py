@@ -9,7 +9,7 @@ import time
 
 from bench.common import cluster, table
 from bench.queue_latency import article
-from pipeline import orchestrate
+from pipeline import actions
 from pipeline.config import Settings
 from pipeline.models import EpisodeState
 from pipeline.store import Store
@@ -32,8 +32,7 @@ def measure(settings: Settings) -> list[tuple[str, str]]:
     dispatcher = CeleryDispatcher(create_app(settings))
     start = time.perf_counter()
     for n in range(ARTICLES):
-        episode = orchestrate.submit(store, settings, article(n)).episode
-        orchestrate.dispatch_next(dispatcher, episode)
+        actions.submit(store, settings, article(n), dispatcher=dispatcher)
     queued = time.perf_counter() - start
     # Workers go on to write each script after ingesting it: count ingest runs.
     wait_for(lambda: store.stage_run_count(stage="ingest") == ARTICLES, timeout=300)

@@ -90,20 +90,21 @@ def make_episode(folder: Path) -> tuple[float, int]:
 def run_case(backend: str, name: str, mode: str, folder: Path,
              beam: int) -> dict[str, float]:
     """One case in this process: warm up, transcribe, score. Prints nothing."""
-    from pipeline import transcribe as tx
+    from pipeline.transcribe import backends, hearing, scoring
 
     meta = json.loads((folder / "meta.json").read_text())
     script = Script.model_validate(meta["script"])
     timeline = Timeline.model_validate(meta["timeline"])
     clips = [(Path(p), float(o)) for p, o in meta["clips"]]
     model = str(folder / "whisper.pt") if backend == "whisper" else name
-    options = tx.TranscribeOptions(backend=backend, model=model, beam_size=beam,
+    options = backends.TranscribeOptions(backend=backend, model=model, beam_size=beam,
                                    data_root=folder)
-    tx.transcribe_episode(folder / "episode.mp3", clips[:1], "clips", options)  # load, warm
+    hearing.transcribe_episode(folder / "episode.mp3", clips[:1], "clips", options)  # load, warm
     start = time.perf_counter()
-    words = tx.transcribe_episode(folder / "episode.mp3", clips, cast(tx.Mode, mode), options)
+    audio = folder / "episode.mp3"
+    words = hearing.transcribe_episode(audio, clips, cast(hearing.Mode, mode), options)
     wall = time.perf_counter() - start
-    report = tx.qa(script, timeline, words, backend=backend, model=model)
+    report = scoring.qa(script, timeline, words, backend=backend, model=model)
     return {"wall": wall, "wer": report.wer, "flagged": len(report.flagged),
             "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 

@@ -28,11 +28,11 @@ from pathlib import Path
 import numpy as np
 
 from bench.common import ROOT, table
-from pipeline import orchestrate
+from pipeline import actions, episode_files, orchestrate
 from pipeline.config import Settings, Show
-from pipeline.models import EpisodeState, QAReport, Source, Timeline
+from pipeline.models import EpisodeState, Source, Timeline
 from pipeline.store import Store
-from pipeline.transcribe import SAMPLE_RATE, load_audio
+from pipeline.transcribe.backends import SAMPLE_RATE, load_audio
 
 REAL = ROOT / "tests" / "data" / "real_articles"
 DEFAULT_ARTICLES = [
@@ -67,23 +67,22 @@ def episode_rows(article: Path, root: Path, totals: Totals) -> list[tuple[str, s
     store = Store(settings.db_url, settings.data_root)
     text = article.read_text(encoding="utf-8")
     source = Source(kind="markdown", uri=str(article), text=text)
-    episode = orchestrate.submit(store, settings, source).episode
+    episode = actions.submit(store, settings, source).episode
     start = time.perf_counter()
     for stage in ("ingest", "script", "review", "render", "transcribe"):
         orchestrate.run_stage(store, settings, episode.id, stage)
     folder = store.episode_dir(episode.id)
-    first = {q.line_id for q in QAReport.model_validate_json((folder / "qa.json").read_text())
-             .flagged}
+    first = {q.line_id for q in episode_files.QA.read(folder).flagged}
     if store.episode(episode.id).state == EpisodeState.APPROVED:
         # QA gave the flagged lines their second try (auto_rerender): say them and hear again.
         for stage in ("render", "transcribe"):
             orchestrate.run_stage(store, settings, episode.id, stage)
     seconds = time.perf_counter() - start
-    timeline = Timeline.model_validate_json((folder / "timeline.json").read_text())
-    report = QAReport.model_validate_json((folder / "qa.json").read_text())
+    timeline = episode_files.TIMELINE.read(folder)
+    report = episode_files.QA.read(folder)
     flagged = {q.line_id for q in report.flagged}
     voices = {h.name: h.voice for h in settings.show("infracast").hosts}
-    by_host = host_audio(load_audio(folder / "episode.mp3"), timeline)
+    by_host = host_audio(load_audio(folder / episode_files.AUDIO), timeline)
     rows = [(article.stem[:40], f"{timeline.duration:.0f} s audio, WER {report.wer:.1%} "
              f"({report.model}), {seconds:.0f} s to make")]
     for speaker, audio in sorted(by_host.items()):

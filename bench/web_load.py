@@ -31,9 +31,10 @@ import httpx
 from sqlalchemy import update
 
 from bench.common import table
-from pipeline import accounts
+from pipeline import accounts, episode_files
 from pipeline.models import EpisodeState, Source
-from pipeline.store import EpisodeRow, Store
+from pipeline.store import Store
+from pipeline.store.rows import EpisodeRow
 from tests.conftest import EXAMPLE, pg_database
 from tests.services import WebServer
 
@@ -59,7 +60,7 @@ def fill(store: Store, episodes: int) -> int:
             if state == EpisodeState.FAILED:
                 values |= {"failed_stage": "render", "failure": "bench: no voice"}
             s.execute(update(EpisodeRow).where(EpisodeRow.id.in_(chosen)).values(**values))
-    audio = store.episode_dir(ids[0]) / "episode.mp3"
+    audio = store.episode_dir(ids[0]) / episode_files.AUDIO
     audio.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         ["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=120",
@@ -158,7 +159,7 @@ def main() -> None:
         audio_id = fill(store, args.episodes)
         accounts.add_user(store, USER, PASSWORD)
         token = accounts.new_api_token(store, USER, "bench")
-        size = (store.episode_dir(audio_id) / "episode.mp3").stat().st_size
+        size = (store.episode_dir(audio_id) / episode_files.AUDIO).stat().st_size
         store.close()
         env = {k: v for k, v in os.environ.items() if not k.startswith("INFRACAST_")}
         env |= {

@@ -18,7 +18,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from bench.common import ms, table
-from pipeline import accounts, orchestrate
+from pipeline import accounts, actions, orchestrate
 from pipeline.config import Settings, Show
 from pipeline.models import Source
 from pipeline.store import Store
@@ -46,12 +46,12 @@ def main() -> None:
     settings = Settings(data_root=root, shows={"infracast": Show(minutes=5)})
     store = Store(settings.db_url, settings.data_root)
     text = EXAMPLE.read_text(encoding="utf-8")
-    episode = orchestrate.submit(store, settings, Source(kind="markdown", uri="a.md", text=text))
+    episode = actions.submit(store, settings, Source(kind="markdown", uri="a.md", text=text))
     orchestrate.run_episode(store, settings, episode.episode.id)
     for n in range(199):
         body = f"# Article {n}\n\nThe campus in town {n} draws {n + 10} MW of power. " * 3
         source = Source(kind="markdown", uri=f"{n}.md", text=body)
-        orchestrate.submit(store, settings, source)
+        actions.submit(store, settings, source)
     accounts.add_user(store, "bench", PASSWORD)
     token = accounts.new_api_token(store, "bench")
     client = TestClient(create_app(settings, store), base_url="http://testserver")

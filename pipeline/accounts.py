@@ -48,18 +48,18 @@ def check_password(password: str) -> str:
 
 
 def add_user(store: Store, name: str, password: str) -> User:
-    return store.add_user(check_name(name), _hasher.hash(check_password(password)))
+    return store.accounts.add_user(check_name(name), _hasher.hash(check_password(password)))
 
 
 def set_password(store: Store, name: str, password: str) -> None:
     """Change a password; every session of that user ends."""
-    store.set_password(check_name(name), _hasher.hash(check_password(password)))
+    store.accounts.set_password(check_name(name), _hasher.hash(check_password(password)))
 
 
 def authenticate(store: Store, name: str, password: str) -> User | None:
     if len(password) > MAX_PASSWORD:
         return None
-    user = store.user_by_name(name.strip())
+    user = store.accounts.user_by_name(name.strip())
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
@@ -77,7 +77,7 @@ class SignedIn:
 
 def start_session(store: Store, user: User) -> SignedIn:
     cookie, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    store.add_session(_digest(cookie), user.id, csrf, utcnow() + SESSION_LIFETIME)
+    store.accounts.add_session(_digest(cookie), user.id, csrf, utcnow() + SESSION_LIFETIME)
     return SignedIn(cookie, csrf)
 
 
@@ -85,27 +85,27 @@ def session_user(store: Store, cookie: str) -> tuple[User, str] | None:
     """The signed-in user and the session's CSRF token, or None."""
     if not cookie or len(cookie) > 200:
         return None
-    return store.session_user(_digest(cookie))
+    return store.accounts.session_user(_digest(cookie))
 
 
 def end_session(store: Store, cookie: str) -> None:
-    store.delete_session(_digest(cookie))
+    store.accounts.delete_session(_digest(cookie))
 
 
 def new_api_token(store: Store, name: str, label: str = "") -> str:
     """Create a bearer token for `name`; the token itself is shown once and never stored."""
-    user = store.user_by_name(name)
+    user = store.accounts.user_by_name(name)
     if user is None:
         raise NotFoundError(f"there is no user called {name!r}")
     token = "ic_" + secrets.token_urlsafe(32)
-    store.add_api_token(_digest(token), user.id, label[:100])
+    store.accounts.add_api_token(_digest(token), user.id, label[:100])
     return token
 
 
 def token_user(store: Store, token: str) -> User | None:
     if not token or len(token) > 200:
         return None
-    return store.token_user(_digest(token))
+    return store.accounts.token_user(_digest(token))
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ class SignInLimiter:
 
     def reserve(self, store: Store, client: str, name: str) -> Attempt:
         """Record an attempt by `client` to sign in as `name`, or say how long to wait."""
-        attempt_id, free_at = store.reserve_sign_in(
+        attempt_id, free_at = store.accounts.reserve_sign_in(
             client[:100], name.strip().lower()[:100], self.attempts, timedelta(seconds=self.window)
         )
         if attempt_id is not None:
@@ -134,7 +134,7 @@ class SignInLimiter:
 
     def succeeded(self, store: Store, attempt: Attempt) -> None:
         if attempt.id is not None:
-            store.release_sign_in(attempt.id)
+            store.accounts.release_sign_in(attempt.id)
 
 
 @dataclass(frozen=True)

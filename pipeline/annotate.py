@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipeline.alignment import assign_words
 from pipeline.figures.audit import audit
 from pipeline.figures.display import value_text
 from pipeline.figures.models import AuditFinding, Check, Figure, Ledger
@@ -120,8 +121,6 @@ def annotate(
     A card's checks are those the notes may print (`printable`): `dismissed` holds the
     ids of checks an editor marked a false alarm.
     """
-    from pipeline.transcribe import assign_words  # numpy and jiwer: only when annotating
-
     ledger = ledger.model_copy(update={"checks": printable(ledger.checks, dismissed)})
     findings = [f for f in audit(script.lines, ledger) if f.figure_id is not None]
     heard = assign_words(timeline, words)
@@ -261,7 +260,7 @@ def _heard_tokens(heard: list[Word]) -> list[tuple[str, int]]:
 def _phrase_words(phrase: str) -> list[list[str]]:
     """The spoken forms to look for, most specific first: the whole phrase as the renderer
     says it, then just its value and unit."""
-    from pipeline.transcribe import figure_words
+    from pipeline.transcribe.scoring import figure_words  # jiwer: only when annotating
 
     mentions = find_mentions(phrase)
     count = bool(mentions) and mentions[0].kind == "count"

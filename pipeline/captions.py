@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
 
+from pipeline.alignment import assign_words
 from pipeline.errors import InfracastError
 from pipeline.models import Script, TimedLine, Timeline, Word
 
@@ -38,11 +39,10 @@ class Cue:
 Span = tuple[float, float]
 
 
-def cues(script: Script, timeline: Timeline, words: Sequence[Word] = (),
-         max_seconds: float = MAX_SECONDS) -> list[Cue]:
+def cues(
+    script: Script, timeline: Timeline, words: Sequence[Word] = (), max_seconds: float = MAX_SECONDS
+) -> list[Cue]:
     """The episode's cues in time order: one per timeline line, split beyond `max_seconds`."""
-    from pipeline.transcribe import assign_words  # transcribe imports this module in its stage
-
     texts = {line.id: line.text for line in script.lines}
     heard = assign_words(timeline, words) if words else {}
     out: list[Cue] = []
@@ -63,8 +63,9 @@ def _key(token: str) -> str:
 def token_spans(tokens: list[str], timed: TimedLine, heard: Sequence[Word]) -> list[Span]:
     """When each script token is said, inside the line's [start, end]."""
     anchors: dict[int, Span] = {}
-    matcher = SequenceMatcher(None, [_key(t) for t in tokens], [_key(w.text) for w in heard],
-                              autojunk=False)
+    matcher = SequenceMatcher(
+        None, [_key(t) for t in tokens], [_key(w.text) for w in heard], autojunk=False
+    )
     for block in matcher.get_matching_blocks():
         for k in range(block.size):
             w = heard[block.b + k]
@@ -101,8 +102,7 @@ def _spread(tokens: list[str], start: float, end: float) -> list[Span]:
     return spans
 
 
-def _split(tokens: list[str], spans: list[Span], timed: TimedLine,
-           max_seconds: float) -> list[Cue]:
+def _split(tokens: list[str], spans: list[Span], timed: TimedLine, max_seconds: float) -> list[Cue]:
     """Cues of at most `max_seconds`, cut after a sentence end, else a clause end,
     else the last word that fits."""
     out: list[Cue] = []

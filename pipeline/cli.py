@@ -17,20 +17,25 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipeline import ingest, orchestrate, script
+from pipeline import actions, ingest, orchestrate
 from pipeline.config import Settings, load_settings
+from pipeline.episode_files import QA
 from pipeline.errors import ConflictError, InfracastError, InputError
-from pipeline.figures.audit import audit, untraced
+from pipeline.figures.audit import untraced
 from pipeline.figures.display import value_text
 from pipeline.figures.ledger import build_ledger
 from pipeline.figures.models import Ledger
-from pipeline.models import Episode, EpisodeState, QAReport, Script, Source
+from pipeline.models import Episode, EpisodeState, Script, Source
+from pipeline.registry import WRITERS
+from pipeline.stages import QUEUES, STAGES, Stage
+from pipeline.stages import script as script_stage
 from pipeline.store import Store
 from pipeline.templating import render as render_template
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+STARTUP_TIMEOUT_S = 60  # a `serve --workers N` process has this long to start
 
 
 def shown_plain(text: str) -> str:
@@ -59,11 +64,14 @@ class Context:
 
     def dispatcher(self) -> orchestrate.Dispatcher:
         if self.settings.embedded:
-            return orchestrate.InProcess(self.store, self.settings)
-        from workers.celery_app import app
+            # The stages run here and now, before the command's own answer: say so.
+            return orchestrate.InProcess(
+                self.store, self.settings, lambda stage: err.print(f"running {stage.name}…")
+            )
+        from workers.celery_app import create_app
         from workers.tasks import CeleryDispatcher
 
-        return CeleryDispatcher(app)
+        return CeleryDispatcher(create_app(self.settings))
 
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -112,18 +120,22 @@ def queue(c: Context, sources: tuple[str, ...], show: str | None, force: bool, f
     """Queue articles (files, URLs, feeds or - for stdin). Embedded mode runs them now."""
     dispatcher = c.dispatcher()
     shown: list[Episode] = []
-    refused: list[orchestrate.RefusedEntry] = []
+    refused: list[actions.RefusedEntry] = []
     for arg in sources:
         if feed:
-            found = orchestrate.queue_feed(c.store, c.settings, arg, show, force=force)
+            found = actions.queue_feed(
+                c.store, c.settings, arg, show, force=force, dispatcher=dispatcher
+            )
             every, refused = found.queued, refused + found.refused
         else:
             source = source_from_arg(arg, c.settings)
-            every = [orchestrate.submit(c.store, c.settings, source, show, force=force)]
+            every = [
+                actions.submit(
+                    c.store, c.settings, source, show, force=force, dispatcher=dispatcher
+                )
+            ]
         for queued in every:
-            if queued.created:
-                orchestrate.dispatch_next(dispatcher, queued.episode)
-            else:
+            if not queued.created:
                 err.print(f"episode {queued.episode.id} already has this article (use --force)")
             shown.append(c.store.episode(queued.episode.id))
     for entry in refused:
@@ -155,21 +167,22 @@ def make(
     is published to its show's feed when QA passes, or with --allow-failed-qa.
     """
     src = source_from_arg(source, c.settings)
-    episode = orchestrate.submit(c.store, c.settings, src, show, force=force).episode
-    stages = orchestrate.STAGES
+    episode = actions.submit(c.store, c.settings, src, show, force=force).episode
+    stages = STAGES
     with _progress() as progress:
         task = progress.add_task("starting", total=len(stages))
 
-        def on_stage(stage: orchestrate.Stage) -> None:
+        def on_stage(stage: Stage[Any]) -> None:
             progress.update(task, description=stage.name, completed=stages.index(stage))
 
         episode = orchestrate.run_episode(c.store, c.settings, episode.id, on_stage)
         if episode.state == EpisodeState.IN_REVIEW and not review:
-            orchestrate.approve(c.store, episode.id, who="infracast make")
-            episode = orchestrate.run_episode(c.store, c.settings, episode.id, on_stage)
+            in_process = orchestrate.InProcess(c.store, c.settings, on_stage)
+            actions.approve(c.store, episode.id, who="infracast make", dispatcher=in_process)
+            episode = c.store.episode(episode.id)
         if episode.state == EpisodeState.ANNOTATED and allow_failed_qa:
             who = "infracast make --allow-failed-qa"
-            episode = orchestrate.publish(
+            episode = actions.publish(
                 c.store, c.settings, episode.id, who, allow_failed_qa=True
             )
         progress.update(task, description="done", completed=len(stages))
@@ -183,17 +196,14 @@ def report_episode(c: Context, episode: Episode) -> None:
     for f in c.store.files(episode.id):
         out.print(f"  {c.store.data_root / f.path}  ({f.size:,} bytes)")
     if episode.state == EpisodeState.IN_REVIEW:
-        print_script(c.store.script(episode.id).script)
+        print_script(c.store.scripts.get(episode.id).script)
         out.print(f"approve it with: infracast approve {episode.id}")
-    qa = c.store.episode_dir(episode.id) / "qa.json"
-    if qa.is_file():
-        report = QAReport.model_validate_json(qa.read_text(encoding="utf-8"))
+    report = QA.read_if_present(c.store.episode_dir(episode.id))
+    if report is not None:
         flagged = ", ".join(q.line_id for q in report.flagged) or "none"
         out.print(f"word error rate {report.wer:.1%} ({report.backend}); flagged lines: {flagged}")
-    if episode.state == EpisodeState.ANNOTATED:
-        reason = orchestrate.held_reason(c.store, episode.id)
-        if reason:
-            out.print(f"not in the feed: {reason}", markup=False)
+    if episode.state == EpisodeState.ANNOTATED and episode.held_reason:
+        out.print(f"not in the feed: {episode.held_reason}", markup=False)
     if episode.state == EpisodeState.PUBLISHED:
         from pipeline import feeds
 
@@ -237,7 +247,7 @@ def status(c: Context, episode_id: int | None) -> None:
 @cli.command(name="script")
 @click.argument("source")
 @click.option("--show", help="Show slug: its hosts, writer and length.")
-@click.option("--writer", type=click.Choice(sorted(script.WRITERS)), help="Default: the show's.")
+@click.option("--writer", type=click.Choice(list(WRITERS)), help="Default: the show's.")
 @click.option("--minutes", type=float, help="Target length. Default: the show's.")
 @click.option("--json", "as_json", is_flag=True, help="Print the script as JSON.")
 @pass_ctx
@@ -252,16 +262,13 @@ def script_(
     """Write a script for SOURCE and print it, without storing anything."""
     src = source_from_arg(source, c.settings)
     article = ingest.article_from_source(src, ingest.IngestOptions.from_settings(c.settings))
-    config = c.settings.show(show)
-    ledger = build_ledger(article, use_assumptions=config.use_assumptions)
-    options = script.options_for(c.settings, show, minutes)
-    written = script.writer_named(writer or config.writer)(article, ledger, options)
+    inputs = script_stage.inputs_for(article, c.settings, show, writer=writer, minutes=minutes)
+    done = script_stage.write(inputs, c.settings)
     if as_json:
-        click.echo(written.model_dump_json(indent=2))
+        click.echo(done.script.model_dump_json(indent=2))
         return
-    print_script(written)
-    problems = untraced(audit(written.lines, ledger))
-    for finding in problems:
+    print_script(done.script)
+    for finding in untraced(done.findings):
         err.print(f"untraced number in {finding.line_id}: {finding.text}")
 
 
@@ -293,9 +300,10 @@ def print_script(written: Script) -> None:
 @pass_ctx
 def approve(c: Context, episode_id: int, version: int | None) -> None:
     """Approve an episode's script (the latest version, or --version), so audio can be made."""
-    episode = orchestrate.approve(c.store, episode_id, who=getpass.getuser(), version=version)
+    episode = actions.approve(
+        c.store, episode_id, who=getpass.getuser(), version=version, dispatcher=c.dispatcher()
+    )
     out.print(f"approved script version {episode.approved_version} of episode {episode_id}")
-    orchestrate.dispatch_next(c.dispatcher(), episode)
     out.print(episode_table([c.store.episode(episode_id)]))
 
 
@@ -337,13 +345,10 @@ def run_one(c: Context, episode_id: int, name: str) -> None:
 def rerender(c: Context, episode_id: int, failed: bool) -> None:
     """Re-render the lines QA flagged in the same host's voice (slower, then the host's
     alternate voices), then transcribe again."""
-    episode, lines = orchestrate.rerender_lines(c.store, c.settings, episode_id)
+    _, lines = actions.rerender_lines(c.store, c.settings, episode_id, dispatcher=c.dispatcher())
     out.print(f"re-rendering {len(lines)} line(s): {', '.join(lines)}")
-    if c.settings.embedded:
-        episode = orchestrate.run_episode(c.store, c.settings, episode_id)
-        report_episode(c, episode)
-    else:
-        orchestrate.dispatch_next(c.dispatcher(), episode)
+    if c.settings.embedded:  # it ran in this process: say where it stands now
+        report_episode(c, c.store.episode(episode_id))
 
 
 @cli.group()
@@ -370,13 +375,12 @@ def retry(c: Context, episode_id: int) -> None:
     """Resume a failed episode at the stage that failed, or send again the stage of an
     episode stuck in a working state with no live run (no heartbeat)."""
     stale_after = timedelta(seconds=c.settings.heartbeat_stale_after)
-    episode, stage = orchestrate.retry(c.store, episode_id, stale_after)
-    c.dispatcher().dispatch(episode.id, stage)
+    actions.retry(c.store, episode_id, stale_after, dispatcher=c.dispatcher())
     out.print(episode_table([c.store.episode(episode_id)]))
 
 
 @cli.command()
-@click.option("--queues", default=",".join(orchestrate.QUEUES), show_default=True)
+@click.option("--queues", default=",".join(QUEUES), show_default=True)
 @click.option("--concurrency", type=int, default=1, show_default=True, help="Pool processes.")
 @click.option("--beat", is_flag=True, help="Also run the periodic sweeper in this worker.")
 @click.option("--loglevel", default="INFO", show_default=True)
@@ -385,14 +389,15 @@ def worker(c: Context, queues: str, concurrency: int, beat: bool, loglevel: str)
     """Run a Celery worker (needs INFRACAST_BROKER_URL)."""
     if c.settings.embedded:
         raise InfracastError("no broker configured: set INFRACAST_BROKER_URL=redis://host:6379/0")
-    unknown = set(queues.split(",")) - set(orchestrate.QUEUES)
+    unknown = set(queues.split(",")) - set(QUEUES)
     if unknown:
         raise InputError(
-            f"unknown queue {sorted(unknown)[0]!r}; queues: {', '.join(orchestrate.QUEUES)}"
+            f"unknown queue {sorted(unknown)[0]!r}; queues: {', '.join(QUEUES)}"
         )
     c.store  # noqa: B018 - migrate the database before the pool forks
-    from workers.celery_app import app
+    from workers.celery_app import create_app
 
+    app = create_app(c.settings)
     argv = ["worker", "-Q", queues, "-c", str(concurrency), "-l", loglevel, "--without-gossip"]
     app.worker_main([*argv, "-B"] if beat else argv)
 
@@ -481,7 +486,7 @@ def publish(
         raise click.UsageError("--allow-failed-qa needs the episode ids it applies to")
     who = getpass.getuser()
     for episode_id in episode_ids:
-        episode = orchestrate.publish(
+        episode = actions.publish(
             c.store, c.settings, episode_id, who, allow_failed_qa=allow_failed_qa
         )
         out.print(f"published episode {episode_id} in {episode.show}")
@@ -501,7 +506,7 @@ def publish(
 @pass_ctx
 def unpublish(c: Context, episode_id: int) -> None:
     """Take an episode out of its show's feed (publish it again with `infracast publish`)."""
-    episode = orchestrate.unpublish(c.store, c.settings, episode_id, getpass.getuser())
+    episode = actions.unpublish(c.store, c.settings, episode_id, getpass.getuser())
     out.print(f"episode {episode_id} is no longer in the {episode.show} feed")
 
 
@@ -545,7 +550,7 @@ def serve(c: Context, host: str, port: int, proxy_headers: bool, workers: int) -
 
     from pipeline.web import create_app
 
-    if not c.store.users():
+    if not c.store.accounts.users():
         err.print("no users yet: add one with `infracast users add NAME` to sign in")
     out.print(f"review UI at http://{host}:{port}/ · feeds under http://{host}:{port}/feeds/")
     # Several processes each build the app from the environment, as this one did.
@@ -560,6 +565,10 @@ def serve(c: Context, host: str, port: int, proxy_headers: bool, workers: int) -
         log_level="info",
         proxy_headers=proxy_headers,
         forwarded_allow_ips="127.0.0.1" if proxy_headers else None,
+        # Each server process imports the whole app and opens the database before it
+        # answers uvicorn's first health check; uvicorn's 5 s is too short on a busy
+        # 2-core machine, and it then kills and restarts the process, over and over.
+        timeout_worker_healthcheck=STARTUP_TIMEOUT_S,
     )
 
 
@@ -606,7 +615,7 @@ def _new_password(from_stdin: bool) -> str:
 @pass_ctx
 def users_list(c: Context) -> None:
     """List the editors."""
-    for user in c.store.users():
+    for user in c.store.accounts.users():
         out.print(user.name, markup=False)
 
 
@@ -626,10 +635,11 @@ def users_token(c: Context, name: str, label: str) -> None:
 @pass_ctx
 def users_signout(c: Context, name: str) -> None:
     """End every browser session of NAME and revoke their API tokens."""
-    user = c.store.user_by_name(name)
+    user = c.store.accounts.user_by_name(name)
     if user is None:
         raise InputError(f"there is no user called {name!r}")
-    sessions, tokens = c.store.delete_sessions(user.id), c.store.delete_api_tokens(user.id)
+    sessions = c.store.accounts.delete_sessions(user.id)
+    tokens = c.store.accounts.delete_api_tokens(user.id)
     out.print(f"{name}: ended {sessions} session(s), revoked {tokens} token(s)")
 
 

@@ -20,6 +20,7 @@ from pydantic_settings import (
 )
 
 from pipeline.errors import ConfigError
+from pipeline.registry import ENGINES, RECOGNISERS, WRITERS, Backend, Registry
 
 
 class Voice(BaseModel):
@@ -39,15 +40,18 @@ class Host(BaseModel):
 
 
 def _default_hosts() -> list[Host]:
+    festival, piper = ENGINES["festival"], ENGINES["piper"]
     return [
         Host(
             name="Lena",
             role="leads and explains",
-            voice=Voice(engine="festival", voice="cmu_us_slt_arctic_hts"),
+            voice=Voice(engine="festival", voice=festival.default_voice),
             alternates=[Voice(engine="espeak", voice="en-us+f3")],
         ),
         Host(
-            name="Miles", role="asks, connects and reacts", voice=Voice(engine="piper", voice="joe")
+            name="Miles",
+            role="asks, connects and reacts",
+            voice=Voice(engine="piper", voice=piper.default_voice),
         ),
     ]
 
@@ -158,7 +162,9 @@ class Settings(BaseSettings):
         4, ge=1, description="Segments one process of the llm writer asks for at once."
     )
     render_workers: int = Field(2, ge=1, description="Processes rendering speech in embedded mode.")
-    asr_backend: str = Field("faster-whisper", description='"faster-whisper" or "whisper".')
+    asr_backend: str = Field(
+        "faster-whisper", description=" or ".join(f'"{name}"' for name in RECOGNISERS) + "."
+    )
     asr_model: str = Field(
         "tiny.en",
         description='Whisper model for the episode: "tiny.en", "base" (both packaged) or a path.',
@@ -220,7 +226,28 @@ class Settings(BaseSettings):
             )
         if any(seconds < 1 for seconds in self.stage_time_limits.values()):
             raise ValueError("stage_time_limits must be at least 1 second each")
+        self._check_backend_names()
         return self
+
+    def _check_backend_names(self) -> None:
+        """Every writer, engine and recogniser named must be registered: a typo in
+        infracast.toml fails here, not halfway through an episode. Only names are looked
+        at; no backend is imported."""
+        named: list[tuple[str, Registry[Backend], str]] = [
+            ("asr_backend", RECOGNISERS, self.asr_backend)
+        ]
+        for slug, show in self.shows.items():
+            named.append((f"shows.{slug}.writer", WRITERS, show.writer))
+            for h, host in enumerate(show.hosts):
+                voices = [("voice", host.voice)]
+                voices += [(f"alternates.{a}", v) for a, v in enumerate(host.alternates)]
+                named += [
+                    (f"shows.{slug}.hosts.{h}.{where}.engine", ENGINES, voice.engine)
+                    for where, voice in voices
+                ]
+        for where, registry, name in named:
+            if name not in registry:
+                raise ValueError(f"{where}: {registry.unknown(name)}")
 
     def time_limit(self, stage: str) -> int:
         """Seconds `stage` may run before its episode fails: its own limit, or its default,

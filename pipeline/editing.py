@@ -17,6 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipeline.episode_files import LEDGER
 from pipeline.errors import ConflictError, InputError
 from pipeline.figures.audit import audit
 from pipeline.figures.models import AuditFinding, Check, Ledger
@@ -114,7 +115,7 @@ def save_edit(store: Store, episode_id: int, edit: ScriptEdit, author: str) -> S
             f"episode {episode_id} is {episode.state.value}: scripts can be edited while they "
             "are scripted or in review"
         )
-    current = store.script(episode_id)
+    current = store.scripts.get(episode_id)
     if edit.base_version != current.version:
         raise ConflictError(
             f"{current.author} saved version {current.version} after the version "
@@ -123,7 +124,7 @@ def save_edit(store: Store, episode_id: int, edit: ScriptEdit, author: str) -> S
         )
     script = apply_edit(current.script, edit.turns)
     findings = audit(script.lines, episode_ledger(store, episode_id))
-    return store.save_script(
+    return store.scripts.save(
         episode_id,
         script,
         findings,
@@ -136,13 +137,13 @@ def save_edit(store: Store, episode_id: int, edit: ScriptEdit, author: str) -> S
 
 def episode_ledger(store: Store, episode_id: int) -> Ledger:
     """The figures ledger the episode's script was written from (and is audited against)."""
-    path = store.episode_dir(episode_id) / "ledger.json"
-    if not path.is_file():
+    ledger = LEDGER.read_if_present(store.episode_dir(episode_id))
+    if ledger is None:
         raise ConflictError(
             f"episode {episode_id} has no figures ledger, so its numbers cannot be checked: "
             "retry its script stage"
         )
-    return Ledger.model_validate_json(path.read_text(encoding="utf-8"))
+    return ledger
 
 
 def voicing(version: ScriptVersion, check: Check) -> list[str]:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.annotate import Annotations, feed_notes_html
+from pipeline import episode_files
+from pipeline.annotate import feed_notes_html
 from pipeline.config import Settings
 from pipeline.errors import InfracastError
 from pipeline.models import EpisodeState
@@ -24,10 +25,6 @@ from pipeline.publish import (
     publish,
 )
 from pipeline.store import Store
-
-ANNOTATIONS = "annotations.json"
-NOTES_HTML = "notes.html"
-CHAPTERS = "chapters.json"
 
 
 def feed_path(settings: Settings, show_slug: str) -> Path:
@@ -42,7 +39,7 @@ def feed_episodes(store: Store, settings: Settings, show_slug: str) -> list[Publ
     published = []
     for episode in store.episodes(state=EpisodeState.PUBLISHED, show=show_slug):
         folder = store.episode_dir(episode.id)
-        notes = Annotations.model_validate_json((folder / ANNOTATIONS).read_text(encoding="utf-8"))
+        notes = episode_files.ANNOTATIONS.read(folder)
         guid = episode.feed_guid  # given by the store as it first entered published
         if guid is None:
             raise InfracastError(f"episode {episode.id} is published but has no feed guid")
@@ -54,12 +51,12 @@ def feed_episodes(store: Store, settings: Settings, show_slug: str) -> list[Publ
                 title=notes.title,
                 description_html=feed_notes_html(notes, notes_url),
                 pub_date=first[episode.id],
-                audio=folder / "episode.mp3",
+                audio=folder / episode_files.AUDIO,
                 duration=notes.duration,
-                transcript_vtt=folder / "captions.vtt",
-                transcript_srt=folder / "captions.srt",
-                chapters_json=folder / CHAPTERS,
-                notes_html=folder / NOTES_HTML,
+                transcript_vtt=folder / episode_files.CAPTIONS_VTT,
+                transcript_srt=folder / episode_files.CAPTIONS_SRT,
+                chapters_json=folder / episode_files.CHAPTERS,
+                notes_html=folder / episode_files.NOTES_HTML,
             )
         )
     return published

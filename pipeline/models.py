@@ -234,6 +234,7 @@ class Episode(BaseModel):
     updated_at: datetime
     feed_guid: str | None = None  # the feed item's guid, from its first publication
     approved_version: int | None = None  # the script version approved for audio
+    held_reason: str | None = None  # why it waits instead of being published, if it does
 
 
 class TimedLine(BaseModel):

@@ -10,12 +10,9 @@ through a temporary file and a rename so a static host never serves half a file.
 from __future__ import annotations
 
 import filecmp
-import os
 import re
 import shutil
-import tempfile
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
@@ -23,6 +20,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from pipeline import atomic_files
 from pipeline.config import Show
 from pipeline.errors import ConfigError, InputError
 
@@ -303,24 +301,11 @@ def _html_element(tag: str, html: str) -> etree._Element:
 # --- the publish directory -------------------------------------------------------------------
 
 
-def _write_atomic(target: Path, write: Callable[[Path], object]) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def write_bytes_if_changed(target: Path, data: bytes) -> bool:
     """Write `data` atomically unless `target` already holds it; True when it wrote."""
     if target.is_file() and target.read_bytes() == data:
         return False
-    _write_atomic(target, lambda tmp: tmp.write_bytes(data))
+    atomic_files.write_bytes(target, data)
     return True
 
 
@@ -330,7 +315,7 @@ def copy_if_changed(source: Path, target: Path) -> bool:
         raise InputError(f"cannot publish {source}: the file does not exist")
     if target.is_file() and filecmp.cmp(source, target, shallow=False):
         return False
-    _write_atomic(target, lambda tmp: shutil.copyfile(source, tmp))
+    atomic_files.copy_file(source, target)
     return True
 
 

@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.atomic_files import replacing
 from pipeline.errors import ConfigError, InfracastError
 
 PACKAGED_MODEL = "tiny.en"
@@ -440,15 +441,12 @@ def _save(out: Path, dims: Dims, weights: dict[str, np.ndarray], heads: bytes) -
     # stays float16 (half the file, nothing lost): load_state_dict widens it into the
     # model's float32 parameters.
     state = {name: torch.from_numpy(np.array(w)) for name, w in weights.items()}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f".{out.name}.{os.getpid()}.partial")
     # `load_model` reads only "dims" and "model_state_dict"; the alignment heads ride
     # along under their own key for infracast's loader, since a checkpoint loaded from
     # a path otherwise falls back to the default heads.
     checkpoint = {"dims": asdict(dims), "model_state_dict": state, ALIGNMENT_HEADS_KEY: heads}
     try:
-        torch.save(checkpoint, partial)
-        partial.replace(out)
+        with replacing(out) as partial:
+            torch.save(checkpoint, partial)
     except OSError as e:
-        partial.unlink(missing_ok=True)
         raise InfracastError(f"could not write the Whisper checkpoint to {out}: {e}") from e

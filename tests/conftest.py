@@ -104,9 +104,9 @@ def disagreeing_checks(monkeypatch: pytest.MonkeyPatch) -> None:
     """The script stage's ledger with its first two checks disagreeing: ALARM at high
     confidence (it may be said on air), LOW at low confidence (only shown to the editor).
     The example article states no wrong figure, so the test says what derive would find."""
-    from pipeline import stages
+    from pipeline.stages import script as script_stage
 
-    real = stages.build_ledger
+    real = script_stage.build_ledger
 
     def patched(*args: Any, **kwargs: Any) -> Ledger:
         ledger = real(*args, **kwargs)
@@ -116,7 +116,7 @@ def disagreeing_checks(monkeypatch: pytest.MonkeyPatch) -> None:
         checks[1] = _disagree(checks[1], 0.4)
         return ledger.model_copy(update={"checks": checks})
 
-    monkeypatch.setattr(stages, "build_ledger", patched)
+    monkeypatch.setattr(script_stage, "build_ledger", patched)
 
 
 def _disagree(check: Check, confidence: float) -> Check:

@@ -13,14 +13,15 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from pipeline import orchestrate
+from pipeline import actions, orchestrate
 from pipeline.config import Settings
 from pipeline.errors import ConflictError
 from pipeline.models import EpisodeState, Source
-from pipeline.stages import RenderInputs
+from pipeline.stages.render import RenderInputs
 from pipeline.store import Store
 from tests import web as web_fixtures
 from tests.conftest import EXAMPLE
+from tests.dispatching import Recorder
 from tests.services import cli, distributed_env
 from tests.web import (
     BASE,
@@ -32,16 +33,6 @@ from tests.web import (
 
 web = web_fixtures.web  # the fixture, found by pytest under this name
 ROUNDS = 6  # edit-and-approve races per database: the issue saw a bad outcome in 2 of 9
-
-
-class Recorder:
-    """Stands in for the dispatcher: what would be sent on, without rendering audio here."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[int, str]] = []
-
-    def dispatch(self, episode_id: int, stage: orchestrate.Stage) -> None:
-        self.sent.append((episode_id, stage.name))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -71,7 +62,7 @@ def at_once(*calls: Callable[[], Any]) -> list[Any]:
 
 
 def turns(w: Web, episode_id: int, text: str) -> list[dict[str, Any]]:
-    lines = w.store.script(episode_id).script.lines
+    lines = w.store.scripts.get(episode_id).script.lines
     out = [{"id": x.id, "speaker": x.speaker, "text": x.text} for x in lines]
     out[0]["text"] = text
     return out
@@ -93,7 +84,7 @@ def test_an_edit_and_an_approval_at_once_never_both_succeed(db_web: Web) -> None
     path = f"/api/episodes/{episode_id}"
     outcomes = set()
     for n in range(ROUNDS):
-        base = w.store.script(episode_id).version
+        base = w.store.scripts.get(episode_id).version
         edit = {"base_version": base, "turns": turns(w, episode_id, f"Round {n}: a late edit.")}
         saved, approved = at_once(
             lambda e=edit: api(w).put(f"{path}/script", json=e),  # type: ignore[misc]
@@ -101,7 +92,7 @@ def test_an_edit_and_an_approval_at_once_never_both_succeed(db_web: Web) -> None
         )
         codes = (saved.status_code, approved.status_code)
         assert codes in {(200, 409), (409, 200)}, (saved.text, approved.text)
-        episode, latest = w.store.episode(episode_id), w.store.script(episode_id)
+        episode, latest = w.store.episode(episode_id), w.store.scripts.get(episode_id)
         if approved.status_code == 200:
             outcomes.add("approved")
             # No edit was committed after the approval, and render says what was approved.
@@ -110,7 +101,7 @@ def test_an_edit_and_an_approval_at_once_never_both_succeed(db_web: Web) -> None
             assert "scripts can be edited while they are" in saved.json()["detail"]
             inputs = render_inputs(w, episode_id)
             assert inputs.script_version == base
-            assert inputs.script == w.store.script(episode_id, base).script
+            assert inputs.script == w.store.scripts.get(episode_id, base).script
             w.store.move(episode_id, EpisodeState.APPROVED, EpisodeState.IN_REVIEW, "again")
         else:
             outcomes.add("edited")
@@ -134,9 +125,9 @@ def test_concurrent_saves_from_one_version_one_wins_the_rest_are_409(db_web: Web
         assert codes == [200] + [409] * 11, [r.text for r in answers if r.status_code != 409]
         assert all(r.json()["detail"] for r in answers if r.status_code == 409)
         winner = next(r for r in answers if r.status_code == 200).json()
-        saved = w.store.script(episode_id)
+        saved = w.store.scripts.get(episode_id)
         assert saved.script.lines[0].text == winner["script"]["lines"][0]["text"]
-    assert [v.version for v in w.store.script_versions(episode_id)] == [1, 2, 3, 4]
+    assert [v.version for v in w.store.scripts.versions(episode_id)] == [1, 2, 3, 4]
 
 
 # -- the API, the page and the CLI name the version ------------------------------------------
@@ -173,8 +164,8 @@ def test_the_review_page_approves_the_version_it_showed(web: Web) -> None:
     page = web.client.get(f"/episodes/{episode_id}").text
     assert '<input type="hidden" name="version" value="1">' in page
     # Someone saves an edit while the page is open: approving what it showed is refused.
-    web.store.save_script(
-        episode_id, web.store.script(episode_id).script, [], author="someone", base_version=1
+    web.store.scripts.save(
+        episode_id, web.store.scripts.get(episode_id).script, [], author="someone", base_version=1
     )
     form = {"csrf_token": web.csrf, "version": "1"}
     r = web.client.post(f"/episodes/{episode_id}/approve", data=form)
@@ -193,21 +184,21 @@ def test_render_says_the_approved_version_not_the_latest(
     store: Store, settings: Settings
 ) -> None:
     source = Source(kind="markdown", uri=str(EXAMPLE), text=EXAMPLE.read_text(encoding="utf-8"))
-    episode = orchestrate.submit(store, settings, source).episode
+    episode = actions.submit(store, settings, source).episode
     orchestrate.run_episode(store, settings, episode.id)
-    approved = orchestrate.approve(store, episode.id, "ed")
+    approved = actions.approve(store, episode.id, "ed", dispatcher=Recorder())
     assert approved.approved_version == 1
     with pytest.raises(ConflictError, match="scripts can be edited while they are"):
-        store.save_script(
-            episode.id, store.script(episode.id).script, [], author="late", base_version=1,
+        store.scripts.save(
+            episode.id, store.scripts.get(episode.id).script, [], author="late", base_version=1,
             states=(EpisodeState.SCRIPTED, EpisodeState.IN_REVIEW),
         )
     # A version saved past the review gate (no state check) is never said.
-    first = store.script(episode.id).script
+    first = store.scripts.get(episode.id).script
     later = first.model_copy(
         update={"lines": [first.lines[0].model_copy(update={"text": "Unreviewed."})]}
     )
-    store.save_script(episode.id, later, [], author="late")
+    store.scripts.save(episode.id, later, [], author="late")
     inputs = orchestrate.stage_named("render").inputs(store, store.episode(episode.id), settings)
     assert isinstance(inputs, RenderInputs)
     assert inputs.script_version == 1 and inputs.script == first
@@ -217,8 +208,8 @@ def test_cli_approve_names_the_version_and_refuses_a_stale_one(
     web: Web, tmp_path: Path
 ) -> None:
     episode_id = episode_in_review(web)
-    web.store.save_script(
-        episode_id, web.store.script(episode_id).script, [], author="someone", base_version=1
+    web.store.scripts.save(
+        episode_id, web.store.scripts.get(episode_id).script, [], author="someone", base_version=1
     )
     env = distributed_env("", web.settings.data_root)
     del env["INFRACAST_BROKER_URL"]

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import orchestrate
+from pipeline import actions, orchestrate
 from pipeline.config import Settings, Show
 from pipeline.models import EpisodeState, QAReport, Source, Timeline
 from pipeline.store import Store
 from tests.conftest import EXAMPLE
+from tests.dispatching import Recorder
 
 pytestmark = pytest.mark.slow
 
@@ -27,7 +28,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, Settings, int
     settings = Settings(data_root=root, shows={"infracast": Show(auto_approve=True, minutes=1)})
     store = Store(settings.db_url, settings.data_root)
     source = Source(kind="markdown", uri=str(EXAMPLE), text=EXAMPLE.read_text(encoding="utf-8"))
-    episode = orchestrate.submit(store, settings, source).episode
+    episode = actions.submit(store, settings, source).episode
     orchestrate.run_episode(store, settings, episode.id)
     return store, settings, episode.id
 
@@ -51,7 +52,7 @@ def test_an_approved_script_becomes_a_transcribed_episode(
         "captions.srt",
     } <= names
     timeline = Timeline.model_validate_json((folder / "timeline.json").read_text())
-    script = store.script(episode_id).script
+    script = store.scripts.get(episode_id).script
     assert [t.line_id for t in timeline.lines] == [line.id for line in script.lines]
     report = QAReport.model_validate_json((folder / "qa.json").read_text())
     assert report.wer < 0.35, report.wer
@@ -62,9 +63,9 @@ def test_an_approved_script_becomes_a_transcribed_episode(
     assert {q.line_id for q in report.flagged} <= {r["line_id"] for r in rechecks}
     assert (folder / "captions.vtt").read_text().startswith("WEBVTT")
     # The stage let go of the recognisers: the worker renders the next episode in that memory.
-    from pipeline import transcribe
+    from pipeline.transcribe import backends
 
-    assert transcribe._faster_whisper_model.cache_info().currsize == 0
+    assert backends._faster_whisper_model.cache_info().currsize == 0
 
 
 def test_an_edit_after_rendering_is_flagged_and_said_again_in_the_same_voice(
@@ -74,14 +75,14 @@ def test_an_edit_after_rendering_is_flagged_and_said_again_in_the_same_voice(
     folder = store.episode_dir(episode_id)
     saved_voices = folder / "overrides.json"
     before = json.loads(saved_voices.read_text()) if saved_voices.is_file() else {}
-    saved = store.script(episode_id)
+    saved = store.scripts.get(episode_id)
     lines = list(saved.script.lines)
     target = next(
         i for i, line in enumerate(lines) if line.words >= 6 and line.id not in before
     )
     changed = "Meanwhile, liquid cooling loops are spreading across every new hall in Norway."
     lines[target] = lines[target].model_copy(update={"text": changed})
-    store.save_script(
+    store.scripts.save(
         episode_id,
         saved.script.model_copy(update={"lines": lines}),
         [],
@@ -91,10 +92,10 @@ def test_an_edit_after_rendering_is_flagged_and_said_again_in_the_same_voice(
     # The audio still says the old line: transcribing again against the new text flags it.
     state = store.episode(episode_id).state
     if state == EpisodeState.PUBLISHED:
-        orchestrate.unpublish(store, settings, episode_id, "editor")
+        actions.unpublish(store, settings, episode_id, "editor")
     # Approved again, but the audio kept (not rendered again) still says the old line.
     store.move(episode_id, EpisodeState.ANNOTATED, EpisodeState.IN_REVIEW)
-    orchestrate.approve(store, episode_id, "editor", saved.version + 1)
+    actions.approve(store, episode_id, "editor", saved.version + 1, dispatcher=Recorder())
     store.move(episode_id, EpisodeState.APPROVED, EpisodeState.RENDERED)
     episode = orchestrate.run_stage(store, settings, episode_id, "transcribe")
     report = QAReport.model_validate_json((folder / "qa.json").read_text())
@@ -121,8 +122,10 @@ def test_an_edit_after_rendering_is_flagged_and_said_again_in_the_same_voice(
 
     # An editor's re-render moves the line one more step down the same host's ladder.
     if store.episode(episode_id).state == EpisodeState.PUBLISHED:
-        orchestrate.unpublish(store, settings, episode_id, "editor")
-    episode, rerendered = orchestrate.rerender_lines(store, settings, episode_id, [line_id])
+        actions.unpublish(store, settings, episode_id, "editor")
+    episode, rerendered = actions.rerender_lines(
+        store, settings, episode_id, [line_id], dispatcher=Recorder()
+    )
     assert rerendered == [line_id] and episode.state == EpisodeState.APPROVED
     overrides = json.loads((folder / "overrides.json").read_text())
     assert overrides[line_id] == host.voice.model_copy(update={"speed": 0.81}).model_dump()

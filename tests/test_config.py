@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from pipeline.config import Settings, load_settings
 from pipeline.errors import ConfigError
+from pipeline.registry import ENGINES, RECOGNISERS, WRITERS, Backend, EngineBackend, Registry
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -71,6 +74,88 @@ def test_invalid_configuration_is_one_line(monkeypatch: pytest.MonkeyPatch) -> N
 def test_visibility_timeout_must_outlast_tasks() -> None:
     with pytest.raises(ConfigError, match="visibility_timeout must be longer"):
         load_settings(task_time_limit=600, visibility_timeout=300)
+
+
+BACKEND_TYPOS = [
+    (
+        '[shows.infracast]\nwriter = "extractve"\n',
+        "shows.infracast.writer: unknown script writer 'extractve'; writers: extractive, llm",
+    ),
+    (
+        '[[shows.infracast.hosts]]\nname = "A"\nrole = "r"\nvoice = { engine = "pipre" }\n'
+        '[[shows.infracast.hosts]]\nname = "B"\nrole = "r"\n'
+        'alternates = [{ engine = "espeak" }, { engine = "festivl" }]\n',
+        "shows.infracast.hosts.0.voice.engine: unknown TTS engine 'pipre'; "
+        "engines: piper, espeak, festival",
+    ),
+    (
+        '[[shows.infracast.hosts]]\nname = "A"\nrole = "r"\n'
+        '[[shows.infracast.hosts]]\nname = "B"\nrole = "r"\n'
+        'alternates = [{ engine = "espeak" }, { engine = "festivl" }]\n',
+        "shows.infracast.hosts.1.alternates.1.engine: unknown TTS engine 'festivl'",
+    ),
+    (
+        'asr_backend = "whisper-fast"\n',
+        "asr_backend: unknown transcription backend 'whisper-fast'; "
+        "backends: faster-whisper, whisper",
+    ),
+]
+
+
+@pytest.mark.parametrize(("toml", "message"), BACKEND_TYPOS)
+def test_a_backend_name_typo_fails_when_settings_load_with_the_valid_names(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, toml: str, message: str
+) -> None:
+    """A misspelt writer, engine or recogniser in infracast.toml stops the command at once,
+    not halfway through an episode, and the message lists the names that would do."""
+    config = tmp_path / "infracast.toml"
+    config.write_text(toml, encoding="utf-8")
+    monkeypatch.setenv("INFRACAST_CONFIG", str(config))
+    with pytest.raises(ConfigError, match="invalid configuration") as e:
+        load_settings()
+    assert message in str(e.value) and "\n" not in str(e.value)
+
+
+def test_backend_names_are_checked_without_importing_a_backend() -> None:
+    """Checking names needs only the registry: not Piper, Whisper, torch or jiwer."""
+    code = (
+        "import sys; from pipeline.config import load_settings; load_settings(); "
+        "heavy = {'piper', 'onnxruntime', 'whisper', 'faster_whisper', 'torch', 'jiwer', "
+        "'pipeline.speech', 'pipeline.script', 'pipeline.transcribe'}; "
+        "print(sorted(heavy & set(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("registry", "name"),
+    [(r, n) for r in (WRITERS, ENGINES, RECOGNISERS) for n in r],
+    ids=lambda x: x if isinstance(x, str) else "",
+)
+def test_every_registered_backend_loads_a_class_of_its_name(
+    registry: Registry[Backend], name: str
+) -> None:
+    """Each registry line points at a class that says its own registered name (imported
+    here only to check it; nothing is instantiated)."""
+    assert registry[name].load().name == name
+
+
+def test_the_readme_lists_every_registered_backend() -> None:
+    """The README's backends table is the registries, row for row (a new backend is one
+    registry line and one README row)."""
+    kinds = {"writer": WRITERS, "engine": ENGINES, "recogniser": RECOGNISERS}
+    expected = []
+    for kind, registry in kinds.items():
+        for name, backend in registry.items():
+            voice = f"`{backend.default_voice}` " if isinstance(backend, EngineBackend) else ""
+            expected.append(f"| {kind} | `{name}` | `{backend.target}` | {voice}|")
+    rows = [
+        line
+        for line in README.read_text(encoding="utf-8").splitlines()
+        if line.startswith(tuple(f"| {kind} |" for kind in kinds))
+    ]
+    assert rows == expected
 
 
 @pytest.mark.parametrize("field", sorted(Settings.model_fields))

@@ -15,7 +15,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
-from pipeline import feeds, orchestrate
+from pipeline import actions, feeds
 from pipeline.annotate import Annotations
 from pipeline.config import Settings, Show
 from pipeline.models import EpisodeState, QAReport, Source
@@ -61,7 +61,7 @@ def published_once(root: Path) -> tuple[Settings, Store, int]:
     settings = _settings(root)
     store = Store(settings.db_url, settings.data_root)
     episode_id = annotated_episode(store)
-    orchestrate.publish(store, settings, episode_id, "editor")
+    actions.publish(store, settings, episode_id, "editor")
     return settings, store, episode_id
 
 
@@ -81,12 +81,12 @@ def test_republishing_keeps_the_guid(tmp_path: Path) -> None:
     settings, store, episode_id = published_once(tmp_path)
     (guid,) = item_guids(settings)
     feeds.write_feed(store, settings, "infracast")
-    orchestrate.unpublish(store, settings, episode_id, "editor")
+    actions.unpublish(store, settings, episode_id, "editor")
     assert item_guids(settings) == [] and store.episode(episode_id).feed_guid == guid
-    orchestrate.publish(store, settings, episode_id, "editor")
+    actions.publish(store, settings, episode_id, "editor")
     assert item_guids(settings) == [guid]
     second = annotated_episode(store)
-    orchestrate.publish(store, settings, second, "editor")
+    actions.publish(store, settings, second, "editor")
     assert sorted(item_guids(settings)) == sorted([guid, store.episode(second).feed_guid or ""])
     assert store.episode(episode_id).feed_guid == guid
     store.close()

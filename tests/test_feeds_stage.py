@@ -23,7 +23,7 @@ import pytest
 import uvicorn
 import webvtt
 
-from pipeline import feeds, orchestrate
+from pipeline import actions, feeds, orchestrate
 from pipeline.annotate import Annotations
 from pipeline.config import Host, Settings, Show, Voice
 from pipeline.errors import Held
@@ -32,6 +32,7 @@ from pipeline.publish import safe_name
 from pipeline.speech.normalize import words_for_comparison
 from pipeline.store import Store
 from pipeline.web import create_app
+from tests.dispatching import Recorder
 from tests.services import free_port, wait_for
 
 pytestmark = pytest.mark.slow
@@ -75,12 +76,12 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Made:
     source = Source(kind="markdown", uri=str(ARTICLE), text=ARTICLE.read_text(encoding="utf-8"))
     ids = []
     for show in ("racks", "grid"):
-        episode = orchestrate.submit(store, settings, source, show).episode
+        episode = actions.submit(store, settings, source, show).episode
         episode = orchestrate.run_episode(store, settings, episode.id)
         if episode.state == EpisodeState.ANNOTATED:
             # Piper samples its prosody, so now and then tiny.en mishears a line and the
             # gate holds the episode (checked below); the editor publishes it anyway.
-            orchestrate.publish(store, settings, episode.id, "editor", allow_failed_qa=True)
+            actions.publish(store, settings, episode.id, "editor", allow_failed_qa=True)
         ids.append(episode.id)
     return Made(store, settings, *ids)
 
@@ -233,7 +234,7 @@ def test_titles_are_escaped_in_the_xml(made: Made) -> None:
 
 def test_unpublish_then_publish_keeps_guid_and_date(made: Made) -> None:
     before = _feed(made, "racks").entries[0]
-    orchestrate.unpublish(made.store, made.settings, made.a, "editor")
+    actions.unpublish(made.store, made.settings, made.a, "editor")
     assert made.store.episode(made.a).state == EpisodeState.ANNOTATED
     assert _feed(made, "racks").entries == []
     assert not _published(made, "racks", made.a).exists()
@@ -245,7 +246,7 @@ def test_unpublish_then_publish_keeps_guid_and_date(made: Made) -> None:
     report = QAReport.model_validate_json(
         (made.store.episode_dir(made.a) / "qa.json").read_text()
     )
-    orchestrate.publish(made.store, made.settings, made.a, "editor",
+    actions.publish(made.store, made.settings, made.a, "editor",
                         allow_failed_qa=bool(report.flagged))
     after = _feed(made, "racks").entries[0]
     assert (after.id, after.published, after.itunes_episode) == (
@@ -259,26 +260,26 @@ def test_unpublish_then_publish_keeps_guid_and_date(made: Made) -> None:
 def test_an_edited_line_holds_the_episode_until_published_anyway(made: Made) -> None:
     strict = made.settings
     store, episode_id = made.store, made.b
-    orchestrate.unpublish(store, strict, episode_id, "editor")
-    saved = store.script(episode_id)
+    actions.unpublish(store, strict, episode_id, "editor")
+    saved = store.scripts.get(episode_id)
     lines = list(saved.script.lines)
     target = next(i for i, line in enumerate(lines) if line.words >= 6)
     changed = "Meanwhile, the weather in Madrid stayed dry and sunny for the whole of March."
     lines[target] = lines[target].model_copy(update={"text": changed})
     edited = saved.script.model_copy(update={"lines": lines})
-    store.save_script(episode_id, edited, [], author="editor", base_version=saved.version)
+    store.scripts.save(episode_id, edited, [], author="editor", base_version=saved.version)
     # Approved, but the audio still says the old line: back to transcription, which flags it.
     store.move(episode_id, EpisodeState.ANNOTATED, EpisodeState.IN_REVIEW, "test: edited")
-    orchestrate.approve(store, episode_id, "editor", saved.version + 1)
+    actions.approve(store, episode_id, "editor", saved.version + 1, dispatcher=Recorder())
     store.move(episode_id, EpisodeState.APPROVED, EpisodeState.RENDERED, "test: re-check")
     orchestrate.run_episode(store, strict, episode_id)
     assert store.episode(episode_id).state == EpisodeState.ANNOTATED
     with pytest.raises(Held, match=rf"QA flagged .*{lines[target].id}.*--allow-failed-qa"):
-        orchestrate.publish(store, strict, episode_id, "editor")
+        actions.publish(store, strict, episode_id, "editor")
     assert store.episode(episode_id).state == EpisodeState.ANNOTATED
     assert "publish held: QA flagged" in store.history(episode_id)[-1].note
     assert _feed(made, "grid").entries == []
-    orchestrate.publish(store, strict, episode_id, "editor", allow_failed_qa=True)
+    actions.publish(store, strict, episode_id, "editor", allow_failed_qa=True)
     assert [e.id for e in _feed(made, "grid").entries] == [_guid(made, episode_id)]
     output = store.stage_output_latest(episode_id, "publish")
     assert output is not None and output["qa_flagged"] >= 1 and output["published_by"] == "editor"

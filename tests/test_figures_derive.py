@@ -1100,7 +1100,7 @@ def test_money_per_project_from_a_count_in_the_next_sentence() -> None:
 
 def _ledger_of(markdown: str) -> Any:
     from pipeline.figures.ledger import build_ledger
-    from pipeline.ingest import parse_markdown
+    from pipeline.ingest.markup import parse_markdown
 
     filler = "\n\nThe operator published these figures in its quarterly report this week.\n"
     return build_ledger(parse_markdown(markdown + filler, "test.md"))

@@ -300,7 +300,7 @@ def test_a_lead_in_that_names_a_part_of_the_text_is_no_entity() -> None:
 
 
 def test_a_table_rows_header_is_not_the_guess_for_prose_after_the_table() -> None:
-    from pipeline.ingest import parse_markdown
+    from pipeline.ingest.markup import parse_markdown
 
     text = ("# Spending\n\nThe three largest cloud operators will spend $200 billion on new "
             "halls this year.\n\n| Company | Capex |\n|---|---|\n| Contoso | $70B |\n"
@@ -396,7 +396,7 @@ def test_a_figure_opening_a_verbless_fragment_is_about_its_clause_s_subject() ->
 def test_of_two_subjects_the_nearest_wins_and_a_full_stop_ends_the_name() -> None:
     from spacy.tokens import Doc
 
-    from pipeline.figures import entities
+    from pipeline.figures import entities, parsing
 
     # the small model's parse of a sentence it ran on past "Contoso Q.", written out
     words = ["The", "network", "behind", "Contoso", "Q.", "AWS", "remains", "the", "leader", ",",
@@ -405,7 +405,7 @@ def test_of_two_subjects_the_nearest_wins_and_a_full_stop_ends_the_name() -> Non
     heads = [1, 6, 1, 5, 5, 6, 6, 8, 6, 6, 6, 12, 10, 6]
     deps = ["det", "nsubj", "prep", "compound", "compound", "nsubj", "ROOT", "det", "attr",
             "punct", "advcl", "nmod", "dobj", "punct"]
-    doc = Doc(entities.nlp().vocab, words=words, tags=tags, heads=heads, deps=deps)
+    doc = Doc(parsing.nlp().vocab, words=words, tags=tags, heads=heads, deps=deps)
     entity = entities.entity_at(doc, doc[11].idx, doc[12].idx + len(doc[12]))
     assert entity is not None and entity.name == "AWS"
 

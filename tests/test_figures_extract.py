@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 
 from bench.figures_accuracy import article_for, load_corpus, score
-from pipeline.figures.extract import extract, sentences, years
+from pipeline.figures.extract import extract, years
 from pipeline.figures.models import Figure
-from pipeline.ingest import parse_markdown
+from pipeline.figures.sentences import sentences
+from pipeline.ingest.markup import parse_markdown
 from pipeline.models import Article, Paragraph, Section
 from tests.conftest import EXAMPLE
 

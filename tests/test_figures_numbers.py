@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pipeline.figures import units
-from pipeline.figures.numbers import Mention, find_mentions, spelled_multiples
+from pipeline.figures.mention import Mention
+from pipeline.figures.numbers import find_mentions, spelled_multiples
 
 
 def quantities(text: str) -> list[Mention]:

@@ -18,7 +18,7 @@ from pipeline.errors import InputError
 from pipeline.figures import numbers
 from pipeline.figures.extract import extract
 from pipeline.figures.ledger import build_ledger
-from pipeline.ingest import IngestOptions
+from pipeline.ingest import IngestOptions, markup
 from pipeline.models import Article, Source
 
 PROSE = ("Operators report that rack density rose from 10 kW to 40 kW in three years, "
@@ -44,7 +44,7 @@ OPTIONS = IngestOptions()
 @pytest.fixture(scope="module", autouse=True)
 def _warm() -> None:
     """Load the parser and the unit registry once, outside every example's time bound."""
-    build_ledger(ingest.parse_markdown(f"# Warm\n\n{PROSE * 2}", "warm.md"))
+    build_ledger(markup.parse_markdown(f"# Warm\n\n{PROSE * 2}", "warm.md"))
 
 
 def _ledger_or_refusal(article: Article | None) -> None:
@@ -68,8 +68,8 @@ def test_hostile_markdown_is_parsed_or_refused(text: str) -> None:
     for body in (text, f"# {text[:80]}\n\n{PROSE}{text}\n\n{text}"):
         article = _parsed(Source(kind="markdown", uri="hostile.md", text=body))
         if article is not None:
-            assert not ingest.CONTROL_CHARS.search(article.title)
-            assert not any(ingest.CONTROL_CHARS.search(p.text) for p in article.paragraphs)
+            assert not markup.CONTROL_CHARS.search(article.title)
+            assert not any(markup.CONTROL_CHARS.search(p.text) for p in article.paragraphs)
         _ledger_or_refusal(article)
 
 
@@ -80,7 +80,7 @@ def test_hostile_html_is_parsed_or_refused(text: str) -> None:
             f"<p>{html.escape(PROSE)}{text}</p><p>{text}</p></article></body></html>")
     article = _parsed(Source(kind="html", uri="hostile.html", text=page))
     if article is not None:
-        assert not ingest.CONTROL_CHARS.search(article.title)
+        assert not markup.CONTROL_CHARS.search(article.title)
     _ledger_or_refusal(article)
 
 
@@ -102,7 +102,7 @@ def test_extraction_is_linear_in_bracket_runs(pattern: str) -> None:
     started = time.monotonic()
     numbers.find_mentions(text)  # about 2 s here; 50 s and more when quadratic
     assert time.monotonic() - started < 20
-    article = ingest.parse_markdown(f"# Brackets\n\n{PROSE}\n\n{text[:20_000]}", "b.md")
+    article = markup.parse_markdown(f"# Brackets\n\n{PROSE}\n\n{text[:20_000]}", "b.md")
     started = time.monotonic()
     extract(article)  # about 2 s here; 250 s for "[1 " when quadratic
     assert time.monotonic() - started < 30

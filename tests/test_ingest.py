@@ -12,7 +12,7 @@ import pytest
 from pipeline import ingest
 from pipeline.config import Settings
 from pipeline.errors import ConfigError, InputError, TransientError
-from pipeline.ingest import FeedEntry, IngestOptions
+from pipeline.ingest import FeedEntry, IngestOptions, markup
 from pipeline.models import Source
 from tests.conftest_http import LoopbackServer, http_server_fixture  # noqa: F401
 
@@ -71,7 +71,7 @@ def refused(path: Path, options: IngestOptions = LOCAL) -> str:
 
 
 def test_markdown_headings_become_sections_titled_by_the_h1() -> None:
-    article = ingest.parse_markdown(ARTICLE_MD, "racks.md")
+    article = markup.parse_markdown(ARTICLE_MD, "racks.md")
     assert article.title == "Rack density climbs"
     assert [s.heading for s in article.sections] == ["Rack density climbs", "The numbers"]
     assert article.sections[0].paragraphs[0].text == PROSE
@@ -79,7 +79,7 @@ def test_markdown_headings_become_sections_titled_by_the_h1() -> None:
 
 
 def test_markdown_lists_and_tables_keep_their_rows() -> None:
-    _, bullets, table = ingest.parse_markdown(ARTICLE_MD, "racks.md").sections[1].paragraphs
+    _, bullets, table = markup.parse_markdown(ARTICLE_MD, "racks.md").sections[1].paragraphs
     assert bullets.kind == "list"
     assert bullets.rows == [["Air cooling tops out near 40 kW"], ["Cold plates handle the rest"],
                             ["nested: rear-door heat exchangers"]]
@@ -103,7 +103,7 @@ print("secret code")
 
     indented code
 """
-    article = ingest.parse_markdown(text, "notes.md")
+    article = markup.parse_markdown(text, "notes.md")
     body = " ".join(p.text for p in article.paragraphs)
     assert "bold words, a report, nvidia-smi" in body
     for gone in ("<", "alert", "https://", "evil", "chart", "Buy now", "secret", "indented"):
@@ -111,18 +111,18 @@ print("secret code")
 
 
 def test_title_falls_back_to_the_first_heading_then_the_first_line() -> None:
-    assert ingest.parse_markdown(f"## Cooling\n\n{PROSE}", "a.md").title == "Cooling"
+    assert markup.parse_markdown(f"## Cooling\n\n{PROSE}", "a.md").title == "Cooling"
     long_line = PROSE + " " + PROSE
-    title = ingest.parse_markdown(long_line, "a.md").title
+    title = markup.parse_markdown(long_line, "a.md").title
     assert title.endswith("…") and len(title) <= 121 and long_line.startswith(title[:-1])
 
 
 def test_content_hash_depends_on_words_not_whitespace() -> None:
     spaced = ARTICLE_MD.replace("which means", "which\n   means").replace("\n\n", "\n\n\n")
-    first = ingest.parse_markdown(ARTICLE_MD, "a.md")
-    assert ingest.parse_markdown(spaced, "b.md").content_hash == first.content_hash
+    first = markup.parse_markdown(ARTICLE_MD, "a.md")
+    assert markup.parse_markdown(spaced, "b.md").content_hash == first.content_hash
     changed = ARTICLE_MD.replace("120 kW", "130 kW")
-    assert ingest.parse_markdown(changed, "a.md").content_hash != first.content_hash
+    assert markup.parse_markdown(changed, "a.md").content_hash != first.content_hash
 
 
 # HTML
@@ -130,7 +130,7 @@ def test_content_hash_depends_on_words_not_whitespace() -> None:
 
 def test_html_page_keeps_the_article_and_drops_the_boilerplate() -> None:
     html = (DATA / "liquid-cooling.html").read_text()
-    article = ingest.parse_html(html, "liquid-cooling.html")
+    article = markup.parse_html(html, "liquid-cooling.html")
     assert article.title == "Liquid cooling goes mainstream"
     assert [s.heading for s in article.sections] == [
         "Liquid cooling goes mainstream", "What it costs", "Who builds it"]
@@ -146,16 +146,16 @@ def test_html_page_keeps_the_article_and_drops_the_boilerplate() -> None:
 def test_html_table_without_a_header_row_still_becomes_rows() -> None:
     html = (f"<html><body><article><p>{PROSE}</p><table><tr><td>Site</td><td>MW</td></tr>"
             f"<tr><td>Ashburn</td><td>300</td></tr></table><p>{PROSE}</p></article></body></html>")
-    table = next(p for p in ingest.parse_html(html, "t.html").paragraphs if p.kind == "table")
+    table = next(p for p in markup.parse_html(html, "t.html").paragraphs if p.kind == "table")
     assert table.rows == [["Site", "MW"], ["Ashburn", "300"]]
 
 
 def test_html_without_article_text_is_refused() -> None:
     with pytest.raises(InputError, match=re.escape("no article text found in empty.html")):
-        ingest.parse_html("<html><body><img src='a.png'><script>go()</script></body></html>",
+        markup.parse_html("<html><body><img src='a.png'><script>go()</script></body></html>",
                           "empty.html")
     with pytest.raises(InputError, match=re.escape("nav.html has only 1 word of prose")):
-        ingest.parse_html("<html><body><nav><a href='/'>Home</a></nav></body></html>",
+        markup.parse_html("<html><body><nav><a href='/'>Home</a></nav></body></html>",
                           "nav.html")
 
 
@@ -315,7 +315,7 @@ def test_host_name_is_sent_while_the_checked_address_is_connected(
 def test_markdown_served_as_markdown_is_parsed_as_markdown(http_server: LoopbackServer) -> None:
     url = http_server.route("/racks.md", ARTICLE_MD, content_type="text/markdown; charset=utf-8")
     article = ingest.article_from_source(Source(kind="url", uri=url), LOCAL)
-    assert article.content_hash == ingest.parse_markdown(ARTICLE_MD, url).content_hash
+    assert article.content_hash == markup.parse_markdown(ARTICLE_MD, url).content_hash
 
 
 def test_declared_charset_is_used(http_server: LoopbackServer) -> None:
@@ -536,14 +536,14 @@ def test_deadline_comes_from_settings() -> None:
 
 
 def test_control_characters_are_stripped_from_titles_and_text() -> None:
-    article = ingest.parse_markdown(f"# Red \x1b[31mracks\x07\x9b\n\n{PROSE}\x00\x0c", "a.md")
+    article = markup.parse_markdown(f"# Red \x1b[31mracks\x07\x9b\n\n{PROSE}\x00\x0c", "a.md")
     assert article.title == "Red [31mracks"
     assert article.paragraphs[0].text == PROSE
     page = (f"<html><head><title>Bell\x07 \x1b[2Jracks</title></head>"
             f"<body><article><p>{PROSE}\x1b</p><p>{PROSE}</p></article></body></html>")
-    html = ingest.parse_html(page, "https://example.com/a")
+    html = markup.parse_html(page, "https://example.com/a")
     assert html.title == "Bell [2Jracks"
-    assert not any(ingest.CONTROL_CHARS.search(p.text) for p in html.paragraphs)
+    assert not any(markup.CONTROL_CHARS.search(p.text) for p in html.paragraphs)
 
 
 def test_control_characters_in_a_feed_entry_title_are_stripped() -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import errno
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from pipeline import ingest, orchestrate
+from pipeline import actions, ingest, orchestrate
 from pipeline.config import Host, Settings, Voice
 from pipeline.errors import (
     ConflictError,
@@ -21,10 +21,11 @@ from pipeline.errors import (
     TransientError,
 )
 from pipeline.models import EpisodeState, Source
-from pipeline.orchestrate import Stage, StageEnv, StageResult
 from pipeline.speech import fallback
+from pipeline.stages import Stage, StageEnv, StageResult
 from pipeline.store import Store, utcnow
 from tests.conftest import ALARM, EXAMPLE, LOW
+from tests.dispatching import Recorder
 from tests.services import free_port, wait_for
 
 
@@ -37,7 +38,7 @@ def example() -> Source:
 
 
 def test_make_ingests_and_records_the_article_file(store: Store, settings: Settings) -> None:
-    queued = orchestrate.submit(store, settings, example())
+    queued = actions.submit(store, settings, example())
     assert queued.created and queued.episode.state == EpisodeState.QUEUED
     episode = orchestrate.run_episode(store, settings, queued.episode.id)
     assert episode.state == EpisodeState.IN_REVIEW
@@ -56,7 +57,7 @@ def test_make_ingests_and_records_the_article_file(store: Store, settings: Setti
 
 
 def test_running_a_stage_twice_does_the_work_once(store: Store, settings: Settings) -> None:
-    episode = orchestrate.submit(store, settings, example()).episode
+    episode = actions.submit(store, settings, example()).episode
     orchestrate.run_stage(store, settings, episode.id, "ingest")
     again = orchestrate.run_stage(store, settings, episode.id, "ingest")
     assert again.state == EpisodeState.INGESTED
@@ -67,14 +68,14 @@ def test_running_a_stage_twice_does_the_work_once(store: Store, settings: Settin
 def test_same_article_same_show_returns_existing_unless_forced(
     store: Store, settings: Settings
 ) -> None:
-    first = orchestrate.submit(store, settings, example())
+    first = actions.submit(store, settings, example())
     # The same words with other whitespace are the same article.
     reflowed = markdown(
         "\n\n".join(p for p in EXAMPLE.read_text().split("\n\n")) + "\n\n\n", "copy.md"
     )
-    second = orchestrate.submit(store, settings, reflowed)
+    second = actions.submit(store, settings, reflowed)
     assert not second.created and second.episode.id == first.episode.id
-    forced = orchestrate.submit(store, settings, example(), force=True)
+    forced = actions.submit(store, settings, example(), force=True)
     assert forced.created and forced.episode.id != first.episode.id
 
 
@@ -95,14 +96,14 @@ def test_bad_input_stores_nothing(
     small = settings.model_copy(update={"max_article_bytes": 10_000})
     with pytest.raises(InputError, match=message):
         source = ingest.read_source_file(path, ingest.IngestOptions.from_settings(small))
-        orchestrate.submit(store, small, source)
+        actions.submit(store, small, source)
     assert store.episodes() == [] and store.article_count() == 0
 
 
 def test_a_refused_url_stores_nothing(store: Store, settings: Settings) -> None:
     local = settings.model_copy(update={"fetch_allow_networks": []})
     with pytest.raises(InputError, match="loopback"):
-        orchestrate.submit(store, local, Source(kind="url", uri="http://127.0.0.1:9/a"))
+        actions.submit(store, local, Source(kind="url", uri="http://127.0.0.1:9/a"))
     assert store.episodes() == []
 
 
@@ -114,7 +115,7 @@ def test_unreachable_url_fails_with_reason_and_retry_resumes(
 
     port = free_port()
     url = f"http://127.0.0.1:{port}/article"
-    episode = orchestrate.submit(store, settings, Source(kind="url", uri=url)).episode
+    episode = actions.submit(store, settings, Source(kind="url", uri=url)).episode
     with pytest.raises(TransientError, match="could not reach"):
         orchestrate.run_episode(store, settings, episode.id)
     failed = store.episode(episode.id)
@@ -137,7 +138,7 @@ def test_unreachable_url_fails_with_reason_and_retry_resumes(
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     Thread(target=server.serve_forever, daemon=True).start()
     try:
-        resumed, stage = orchestrate.retry(store, episode.id)
+        resumed, stage = actions.retry(store, episode.id, dispatcher=Recorder())
         assert stage.name == "ingest" and resumed.state == EpisodeState.QUEUED
         done = orchestrate.run_episode(store, settings, episode.id)
     finally:
@@ -152,10 +153,10 @@ def test_unreachable_url_fails_with_reason_and_retry_resumes(
 
 
 def test_retry_refuses_an_episode_that_did_not_fail(store: Store, settings: Settings) -> None:
-    episode = orchestrate.submit(store, settings, example()).episode
+    episode = actions.submit(store, settings, example()).episode
     force_state(store, episode.id, EpisodeState.IN_REVIEW)  # waiting for an editor
     with pytest.raises(ConflictError, match="not failed: nothing to retry"):
-        orchestrate.retry(store, episode.id)
+        actions.retry(store, episode.id, dispatcher=Recorder())
 
 
 def test_a_crashing_stage_leaves_the_episode_failed_not_lost(
@@ -166,7 +167,7 @@ def test_a_crashing_stage_leaves_the_episode_failed_not_lost(
 
     stage = orchestrate.STAGES[0]
     monkeypatch.setattr(orchestrate, "STAGES", [replace(stage, run=broken)])
-    episode = orchestrate.submit(store, settings, example()).episode
+    episode = actions.submit(store, settings, example()).episode
     with pytest.raises(ZeroDivisionError):
         orchestrate.run_episode(store, settings, episode.id)
     failed = store.episode(episode.id)
@@ -194,7 +195,7 @@ def test_a_new_stage_only_needs_registering(
         run=shout,
     )
     monkeypatch.setattr(orchestrate, "STAGES", [orchestrate.STAGES[0], extra])
-    episode = orchestrate.submit(store, settings, example()).episode
+    episode = actions.submit(store, settings, example()).episode
     done = orchestrate.run_episode(store, settings, episode.id)
     assert done.state == EpisodeState.SCRIPTED and len(calls) == 1
     assert {f.stage for f in store.files(episode.id)} == {"ingest", "shout"}
@@ -204,7 +205,7 @@ def test_a_new_stage_only_needs_registering(
 
 
 def in_review(store: Store, settings: Settings) -> int:
-    episode = orchestrate.submit(store, settings, example()).episode
+    episode = actions.submit(store, settings, example()).episode
     episode = orchestrate.run_episode(store, settings, episode.id)
     assert episode.state == EpisodeState.IN_REVIEW
     return episode.id
@@ -213,10 +214,10 @@ def in_review(store: Store, settings: Settings) -> int:
 def notes_of(store: Store, settings: Settings, episode_id: int) -> str:
     """Show notes from the annotate stage as it runs after transcription, on a timeline
     and transcript made up here (no audio: what the notes print does not depend on it)."""
+    from pipeline import episode_files
     from pipeline.models import TimedLine, TimedSegment, Timeline
-    from pipeline.stages import Words, write_json
 
-    latest = store.script(episode_id)
+    latest = store.scripts.get(episode_id)
     script, script_version = latest.script, latest.version
     lines = [
         TimedLine(line_id=x.id, speaker=x.speaker, segment=x.segment, start=3.0 * n, end=3 * n + 2)
@@ -228,8 +229,8 @@ def notes_of(store: Store, settings: Settings, episode_id: int) -> str:
         for i, s in enumerate(script.segments)
     ]
     folder = store.episode_dir(episode_id)
-    write_json(folder / "timeline.json", Timeline(duration=end, lines=lines, segments=segments))
-    write_json(folder / "words.json", Words(words=[]))
+    episode_files.TIMELINE.write(folder, Timeline(duration=end, lines=lines, segments=segments))
+    episode_files.WORDS.write(folder, episode_files.Words(words=[]))
     stage = orchestrate.stage_named("annotate")
     # As if its latest script version had been approved (annotate says the approved one).
     episode = store.episode(episode_id).model_copy(update={"approved_version": script_version})
@@ -238,13 +239,13 @@ def notes_of(store: Store, settings: Settings, episode_id: int) -> str:
 
 
 def said_checks(store: Store, episode_id: int) -> dict[str, list[str]]:
-    return {r.check.id: r.lines for r in orchestrate.review_checks(store, episode_id)}
+    return {r.check.id: r.lines for r in actions.review_checks(store, episode_id)}
 
 
 @pytest.mark.usefixtures("disagreeing_checks")
 def test_only_an_alarm_is_said_and_printed(store: Store, settings: Settings) -> None:
     episode_id = in_review(store, settings)
-    reviews = {r.check.id: r for r in orchestrate.review_checks(store, episode_id)}
+    reviews = {r.check.id: r for r in actions.review_checks(store, episode_id)}
     assert reviews[ALARM].said and reviews[ALARM].lines  # the writer voices the alarm
     assert not reviews[LOW].said and reviews[LOW].lines == []
     notes = notes_of(store, settings, episode_id)
@@ -258,12 +259,12 @@ def test_a_false_alarm_leaves_the_script_and_notes_and_can_be_undone(
 ) -> None:
     episode_id = in_review(store, settings)
     said_in = said_checks(store, episode_id)[ALARM]
-    done = orchestrate.dismiss_check(store, episode_id, ALARM, "ed", "  two other racks ")
+    done = actions.dismiss_check(store, episode_id, ALARM, "ed", "  two other racks ")
     assert done.version is not None and done.version.version == 2
     assert done.version.author == "ed" and ALARM in done.version.comment
     kept = [line.id for line in done.version.script.lines]
     assert not set(said_in) & set(kept)
-    assert len(kept) == len(store.script(episode_id, 1).script.lines) - len(said_in)
+    assert len(kept) == len(store.scripts.get(episode_id, 1).script.lines) - len(said_in)
     assert (done.verdict.by, done.verdict.comment) == ("ed", "two other racks")
     assert said_checks(store, episode_id)[ALARM] == []
     assert f"check {ALARM} marked a false alarm by ed: two other racks" in [
@@ -272,14 +273,14 @@ def test_a_false_alarm_leaves_the_script_and_notes_and_can_be_undone(
     note = done.verdict.note
     assert note and note not in notes_of(store, settings, episode_id)
     # Marking it again changes nothing: no new version, the first verdict stays.
-    again = orchestrate.dismiss_check(store, episode_id, ALARM, "jo")
+    again = actions.dismiss_check(store, episode_id, ALARM, "jo")
     assert again.version is None and again.verdict == done.verdict
     # Undone, it counts again in the notes; the lines left out stay out of the script.
-    orchestrate.restore_check(store, episode_id, ALARM, "jo")
-    assert store.verdicts(episode_id) == [] and store.script(episode_id).version == 2
+    actions.restore_check(store, episode_id, ALARM, "jo")
+    assert store.scripts.verdicts(episode_id) == [] and store.scripts.get(episode_id).version == 2
     assert note in notes_of(store, settings, episode_id)
     with pytest.raises(NotFoundError, match="not marked a false alarm"):
-        orchestrate.restore_check(store, episode_id, ALARM, "jo")
+        actions.restore_check(store, episode_id, ALARM, "jo")
 
 
 @pytest.mark.usefixtures("disagreeing_checks")
@@ -287,9 +288,9 @@ def test_a_low_confidence_false_alarm_is_recorded_without_a_new_version(
     store: Store, settings: Settings
 ) -> None:
     episode_id = in_review(store, settings)
-    done = orchestrate.dismiss_check(store, episode_id, LOW, "ed")
-    assert done.version is None and store.script(episode_id).version == 1
-    assert [v.check_id for v in store.verdicts(episode_id)] == [LOW]
+    done = actions.dismiss_check(store, episode_id, LOW, "ed")
+    assert done.version is None and store.scripts.get(episode_id).version == 1
+    assert [v.check_id for v in store.scripts.verdicts(episode_id)] == [LOW]
 
 
 @pytest.mark.usefixtures("disagreeing_checks")
@@ -297,18 +298,18 @@ def test_false_alarms_are_judged_only_on_disagreements_while_the_script_is_edita
     store: Store, settings: Settings
 ) -> None:
     episode_id = in_review(store, settings)
-    reviews = orchestrate.review_checks(store, episode_id)
+    reviews = actions.review_checks(store, episode_id)
     agreeing = next(r.check.id for r in reviews if r.check.agrees)
     with pytest.raises(ConflictError, match="agrees with the article"):
-        orchestrate.dismiss_check(store, episode_id, agreeing, "ed")
+        actions.dismiss_check(store, episode_id, agreeing, "ed")
     with pytest.raises(NotFoundError, match="has no check 'k999'"):
-        orchestrate.dismiss_check(store, episode_id, "k999", "ed")
-    orchestrate.approve(store, episode_id, "ed")
+        actions.dismiss_check(store, episode_id, "k999", "ed")
+    actions.approve(store, episode_id, "ed", dispatcher=Recorder())
     with pytest.raises(ConflictError, match="is approved"):
-        orchestrate.dismiss_check(store, episode_id, ALARM, "ed")
+        actions.dismiss_check(store, episode_id, ALARM, "ed")
     with pytest.raises(ConflictError, match="is approved"):
-        orchestrate.restore_check(store, episode_id, ALARM, "ed")
-    assert store.verdicts(episode_id) == [] and store.script(episode_id).version == 1
+        actions.restore_check(store, episode_id, ALARM, "ed")
+    assert store.scripts.verdicts(episode_id) == [] and store.scripts.get(episode_id).version == 1
 
 
 # -- re-rendering a flagged line keeps the host's identity ---------------------------
@@ -350,34 +351,36 @@ def test_the_ladder_ends_at_its_slowest_step_and_never_leaves_the_host() -> None
 def test_a_line_both_recognisers_mishear_is_said_again_once_before_the_episode_is_held(
     store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pipeline import stages, transcribe
+    from pipeline import episode_files
     from pipeline.models import LineQA, QAReport, Timeline
+    from pipeline.stages import transcribe as transcribe_stage
+    from pipeline.transcribe import episode
 
     episode_id = in_review(store, settings)
-    script = store.script(episode_id).script
+    script = store.scripts.get(episode_id).script
     line = script.lines[1]
 
-    def heard(*args: object, **kwargs: object) -> transcribe.Transcript:
+    def heard(*args: object, **kwargs: object) -> episode.Transcript:
         lines = [LineQA(line_id=line.id, expected="a", heard="b", wer=1.0, flagged=True)]
         report = QAReport(backend="b", model="m", threshold=0.15, wer=0.2, lines=lines)
-        return transcribe.Transcript(words=[], report=report, vtt="WEBVTT", srt="", rechecks=[])
+        return episode.Transcript(words=[], report=report, vtt="WEBVTT", srt="", rechecks=[])
 
-    monkeypatch.setattr(transcribe, "run", heard)
+    monkeypatch.setattr(episode, "hear_and_check", heard)
     folder = store.episode_dir(episode_id)
-    env = stages.StageEnv(settings, store.episode(episode_id), folder)
-    inputs = stages.TranscribeInputs(
+    env = StageEnv(settings, store.episode(episode_id), folder)
+    inputs = transcribe_stage.TranscribeInputs(
         audio_hash="x", script=script, timeline=Timeline(duration=0, lines=[], segments=[]),
         spoken={}, backend="faster-whisper", model="tiny.en", threshold=0.15,
         auto_rerender=True,
     )
-    first = stages._transcribe(inputs, env)
+    first = transcribe_stage.run(inputs, env)
     assert first.state == EpisodeState.APPROVED and first.summary["rerendering"] == [line.id]
     host = {h.name: h for h in settings.show("infracast").hosts}[line.speaker]
-    assert stages.overrides_of(folder) == {
-        line.id: host.voice.model_copy(update={"speed": 0.9}).model_dump()
+    assert episode_files.read_overrides(folder) == {
+        line.id: host.voice.model_copy(update={"speed": 0.9})
     }
     # Said again and still misheard: the episode is held for an editor, not looped.
-    second = stages._transcribe(inputs, env)
+    second = transcribe_stage.run(inputs, env)
     assert second.state is None and "rerendering" not in second.summary
 
 
@@ -404,8 +407,8 @@ def test_a_stage_past_its_time_limit_fails_the_episode_and_the_next_one_runs(
     settings = Settings(data_root=store.data_root, stage_time_limits={"ingest": 1})
     release = threading.Event()
     slow_ingest(monkeypatch, release, "stuck.md")
-    stuck = orchestrate.submit(store, settings, markdown(EXAMPLE.read_text(), "stuck.md")).episode
-    other = orchestrate.submit(store, settings, example(), force=True).episode
+    stuck = actions.submit(store, settings, markdown(EXAMPLE.read_text(), "stuck.md")).episode
+    other = actions.submit(store, settings, example(), force=True).episode
     try:
         started = time.monotonic()
         with pytest.raises(orchestrate.StageTimedOut):
@@ -421,7 +424,7 @@ def test_a_stage_past_its_time_limit_fails_the_episode_and_the_next_one_runs(
         )
     finally:
         release.set()
-    episode, stage = orchestrate.retry(store, stuck.id)
+    episode, stage = actions.retry(store, stuck.id, dispatcher=Recorder())
     assert episode.state == EpisodeState.QUEUED and stage.name == "ingest"
     assert orchestrate.run_stage(store, settings, stuck.id, "ingest").state == (
         EpisodeState.INGESTED
@@ -442,7 +445,7 @@ def test_a_running_stage_heartbeats_and_clears_its_row_when_done(
     settings = Settings(data_root=store.data_root, heartbeat_interval=0.05)
     release = threading.Event()
     slow_ingest(monkeypatch, release, str(EXAMPLE))
-    episode = orchestrate.submit(store, settings, example()).episode
+    episode = actions.submit(store, settings, example()).episode
     runner = threading.Thread(
         target=orchestrate.run_stage, args=(store, settings, episode.id, "ingest")
     )
@@ -462,16 +465,16 @@ def test_a_running_stage_heartbeats_and_clears_its_row_when_done(
 def test_disk_full_while_rendering_is_a_recorded_failure_that_retry_resumes(
     store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pipeline import stages
+    from pipeline.stages import render as render_stage
 
     episode_id = in_review(store, settings)
-    orchestrate.approve(store, episode_id, "editor")
+    actions.approve(store, episode_id, "editor", dispatcher=Recorder())
     clip = settings.data_root / "clips" / "ab" / "abcdef.wav"
 
     def full(*args: object, **kwargs: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device", str(clip))
 
-    monkeypatch.setattr(stages, "render_clips", full)
+    monkeypatch.setattr(render_stage, "render_clips", full)
     with pytest.raises(InfracastError) as raised:
         orchestrate.run_stage(store, settings, episode_id, "render")
     assert type(raised.value) is InfracastError  # not an internal error, not retried alone
@@ -480,38 +483,30 @@ def test_disk_full_while_rendering_is_a_recorded_failure_that_retry_resumes(
     assert failed.state == EpisodeState.FAILED and failed.failed_stage == "render"
     assert failed.failure == f"no space left on device while rendering: {clip}"
     assert store.heartbeats() == {}
-    episode, stage = orchestrate.retry(store, episode_id)
+    episode, stage = actions.retry(store, episode_id, dispatcher=Recorder())
     assert episode.state == EpisodeState.APPROVED and stage.name == "render"
 
 
 def test_retry_resends_a_working_state_with_no_live_run_only(
     store: Store, settings: Settings
 ) -> None:
-    episode = orchestrate.submit(store, settings, example()).episode
+    episode = actions.submit(store, settings, example()).episode
     store.start_heartbeat(episode.id, "ingest", "a-live-worker")
     with pytest.raises(ConflictError, match="running its ingest stage"):
-        orchestrate.retry(store, episode.id, timedelta(minutes=1))
+        actions.retry(store, episode.id, timedelta(minutes=1), dispatcher=Recorder())
     # The worker died: its heartbeat is older than the limit.
-    again, stage = orchestrate.retry(store, episode.id, timedelta(0))
+    again, stage = actions.retry(store, episode.id, timedelta(0), dispatcher=Recorder())
     assert again.state == EpisodeState.QUEUED and stage.name == "ingest"
     assert store.heartbeats() == {}
     assert store.history(episode.id)[-1].note == "retry ingest: no live run"
     # No run at all (a lost message): retried too.
-    assert orchestrate.retry(store, episode.id)[1].name == "ingest"
-
-
-@dataclass
-class Recorder:
-    sent: list[tuple[int, str]] = field(default_factory=list)
-
-    def dispatch(self, episode_id: int, stage: Stage) -> None:
-        self.sent.append((episode_id, stage.name))
+    assert actions.retry(store, episode.id, dispatcher=Recorder())[1].name == "ingest"
 
 
 def force_state(store: Store, episode_id: int, state: EpisodeState) -> None:
     from sqlalchemy import update
 
-    from pipeline.store import EpisodeRow
+    from pipeline.store.rows import EpisodeRow
 
     with store.session() as s:
         s.execute(update(EpisodeRow).where(EpisodeRow.id == episode_id).values(state=state.value))
@@ -521,19 +516,19 @@ def test_the_sweeper_leaves_held_episodes_and_live_runs_alone(
     store: Store, settings: Settings
 ) -> None:
     held, waiting, running, dead = (
-        orchestrate.submit(store, settings, markdown(EXAMPLE.read_text(), f"{n}.md"), force=True)
+        actions.submit(store, settings, markdown(EXAMPLE.read_text(), f"{n}.md"), force=True)
         .episode.id
         for n in range(4)
     )
     for episode_id in (held, waiting):
         force_state(store, episode_id, EpisodeState.ANNOTATED)
-    store.touch(held, "publish held: QA flagged 1 line(s) (s1-l2): re-render them")
+    store.hold(held, "QA flagged 1 line(s) (s1-l2): re-render them")
     store.start_heartbeat(running, "ingest", "alive")
     store.start_heartbeat(dead, "ingest", "killed")
     with store.session() as s:
         from sqlalchemy import update
 
-        from pipeline.store import HeartbeatRow
+        from pipeline.store.rows import HeartbeatRow
 
         s.execute(
             update(HeartbeatRow)
@@ -550,3 +545,7 @@ def test_the_sweeper_leaves_held_episodes_and_live_runs_alone(
     assert set(store.heartbeats()) == {running}
     # The re-sent run has not started yet: it is not sent again until `older_than`.
     assert orchestrate.sweep(store, recorder, timedelta(minutes=5), timedelta(minutes=1)) == 0
+    # Nor does an editor's retry send a held episode: it waits for a decision.
+    with pytest.raises(ConflictError, match="is held, not stuck: QA flagged 1 line"):
+        actions.retry(store, held, dispatcher=recorder)
+    assert recorder.sent == [(waiting, "publish"), (dead, "ingest")]

@@ -26,13 +26,14 @@ import pytest
 
 from pipeline.figures import units
 from pipeline.figures.ledger import build_ledger
+from pipeline.figures.mention import Mention
 from pipeline.figures.models import Ledger
-from pipeline.figures.numbers import Mention, find_mentions
-from pipeline.ingest import parse_markdown
+from pipeline.figures.numbers import find_mentions
+from pipeline.ingest.markup import parse_markdown
 from pipeline.models import Article, Script
 from pipeline.script import Host, WriterOptions, writer_named
 from pipeline.speech.normalize import spoken, words_for_comparison
-from pipeline.transcribe import figure_words
+from pipeline.transcribe.scoring import figure_words
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = [
@@ -169,7 +170,7 @@ def ledger_of(path: Path) -> Ledger:
 
 @cache
 def episode(path: Path) -> Script:
-    return writer_named("extractive")(article_of(path), ledger_of(path), OPTIONS)
+    return writer_named("extractive").write(article_of(path), ledger_of(path), OPTIONS)
 
 
 def walk(path: Path) -> tuple[int, int, list[Miss]]:

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from pipeline import orchestrate
+from pipeline import actions, orchestrate
 from pipeline.config import Settings, Show
 from pipeline.errors import ConfigError, InfracastError, TransientError
 from pipeline.figures.audit import audit, untraced
@@ -30,7 +30,8 @@ from pipeline.figures.models import Check, Ledger
 from pipeline.ingest import IngestOptions, article_from_source
 from pipeline.models import Article, EpisodeState, Script, Source
 from pipeline.script import Host, LLMOptions, WriterOptions
-from pipeline.script.llm import Outline, SegmentPlan, outline, write
+from pipeline.script.llm import write
+from pipeline.script.llm_outline import Outline, SegmentPlan, outline
 from pipeline.store import Store
 from tests.conftest import EXAMPLE
 from tests.llm_standin import ChatStandIn, Reply, Request
@@ -582,7 +583,7 @@ def test_the_script_stage_hands_out_one_part_a_segment_and_then_finds_them_writt
     assert stage.fan_out is not None and stage.fan_out.queue == "write"
     configured = llm_settings(settings, standin)
     source = Source(kind="markdown", uri=str(EXAMPLE), text=EXAMPLE.read_text(encoding="utf-8"))
-    episode = orchestrate.submit(store, configured, source).episode
+    episode = actions.submit(store, configured, source).episode
     orchestrate.run_stage(store, configured, episode.id, "ingest")
     inputs = stage.inputs(store, store.episode(episode.id), configured)
 
@@ -597,7 +598,7 @@ def test_the_script_stage_hands_out_one_part_a_segment_and_then_finds_them_writt
     assert stage.fan_out.parts(inputs, configured) == []
 
     orchestrate.run_stage(store, configured, episode.id, "script")
-    saved = store.script(episode.id)
+    saved = store.scripts.get(episode.id)
     assert len(standin.requests) == len(plan.segments)  # each segment was asked for once
     assert saved.script.writer == "llm" and untraced(saved.findings) == []
     assert all(written_by_model(saved.script, s.title) for s in plan.segments)
@@ -622,7 +623,7 @@ def test_distributed_mode_writes_each_segment_as_a_task_on_the_write_queue(
         assert cli(env, "queue", str(EXAMPLE)).returncode == 0
         wait_for(lambda: db.count_by_state().get(EpisodeState.IN_REVIEW, 0) == 1, timeout=120)
         [episode] = db.episodes()
-        script = db.script(episode.id).script
+        script = db.scripts.get(episode.id).script
     finally:
         worker.stop()
         db.close()

@@ -7,7 +7,7 @@ import pytest
 
 from pipeline.figures.ledger import build_ledger
 from pipeline.figures.models import Figure
-from pipeline.ingest import parse_markdown
+from pipeline.ingest.markup import parse_markdown
 from pipeline.script import paraphrase, phrasing, scoring
 from pipeline.script.meaning import about, rank, spoken_figure
 

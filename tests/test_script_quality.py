@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.ingest import parse_markdown
+from pipeline.ingest.markup import parse_markdown
 from pipeline.models import WORDS_PER_MINUTE, Article, Line, Script, Segment
 from pipeline.script import quality
 

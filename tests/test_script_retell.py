@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.figures.extract import sentences
 from pipeline.figures.ledger import build_ledger
-from pipeline.ingest import parse_markdown
+from pipeline.figures.sentences import sentences
+from pipeline.ingest.markup import parse_markdown
 from pipeline.models import Article
 from pipeline.script import scoring
 from pipeline.script.retell import retell, unaside

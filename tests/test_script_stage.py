@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import orchestrate
+from pipeline import actions, orchestrate
 from pipeline.config import Settings, Show
 from pipeline.errors import ConflictError
 from pipeline.figures.audit import untraced
 from pipeline.models import EpisodeState, Source
 from pipeline.store import Store
 from tests.conftest import EXAMPLE
+from tests.dispatching import Recorder
 
 
 def example() -> Source:
@@ -20,14 +21,14 @@ def example() -> Source:
 
 
 def made(store: Store, settings: Settings) -> int:
-    episode = orchestrate.submit(store, settings, example()).episode
+    episode = actions.submit(store, settings, example()).episode
     return orchestrate.run_episode(store, settings, episode.id).id
 
 
 def test_script_stage_stores_version_one_with_its_audit(store: Store, settings: Settings) -> None:
     episode_id = made(store, settings)
     assert store.episode(episode_id).state == EpisodeState.IN_REVIEW
-    saved = store.script(episode_id)
+    saved = store.scripts.get(episode_id)
     assert saved.version == 1 and saved.author == "script"
     assert saved.script.writer == "extractive" and saved.script.hosts == ["Lena", "Miles"]
     assert saved.findings and untraced(saved.findings) == []
@@ -36,7 +37,7 @@ def test_script_stage_stores_version_one_with_its_audit(store: Store, settings: 
 
 def test_auto_approving_show_skips_review(store: Store, settings: Settings) -> None:
     auto = settings.model_copy(update={"shows": {"infracast": Show(auto_approve=True)}})
-    episode = orchestrate.submit(store, auto, example()).episode
+    episode = actions.submit(store, auto, example()).episode
     for stage in ("ingest", "script", "review"):
         orchestrate.run_stage(store, auto, episode.id, stage)
     assert store.episode(episode.id).state == EpisodeState.APPROVED
@@ -46,36 +47,36 @@ def test_auto_approving_show_skips_review(store: Store, settings: Settings) -> N
 
 def test_approve_moves_in_review_to_approved_once(store: Store, settings: Settings) -> None:
     episode_id = made(store, settings)
-    approved = orchestrate.approve(store, episode_id, who="ed")
+    approved = actions.approve(store, episode_id, who="ed", dispatcher=Recorder())
     assert approved.state == EpisodeState.APPROVED
     assert store.history(episode_id)[-1].note == "approved by ed (script version 1)"
     assert approved.approved_version == 1
     with pytest.raises(ConflictError, match="is approved, not in_review"):
-        orchestrate.approve(store, episode_id, who="ed")
+        actions.approve(store, episode_id, who="ed", dispatcher=Recorder())
 
 
 def test_edits_make_new_versions_and_stale_saves_are_refused(
     store: Store, settings: Settings
 ) -> None:
     episode_id = made(store, settings)
-    first = store.script(episode_id)
+    first = store.scripts.get(episode_id)
     lines = list(first.script.lines)
     lines[1] = lines[1].model_copy(update={"text": "An edited line about cooling."})
     edited = first.script.model_copy(update={"lines": lines})
-    second = store.save_script(episode_id, edited, [], author="ed", base_version=1)
-    assert second.version == 2 and store.script(episode_id).script.lines[1].text.startswith(
+    second = store.scripts.save(episode_id, edited, [], author="ed", base_version=1)
+    assert second.version == 2 and store.scripts.get(episode_id).script.lines[1].text.startswith(
         "An edited"
     )
-    assert store.script(episode_id, version=1).script == first.script  # the old one is kept
+    assert store.scripts.get(episode_id, version=1).script == first.script  # the old one is kept
     with pytest.raises(ConflictError, match="someone saved a newer version"):
-        store.save_script(episode_id, edited, [], author="bo", base_version=1)
-    assert [v.version for v in store.script_versions(episode_id)] == [1, 2]
+        store.scripts.save(episode_id, edited, [], author="bo", base_version=1)
+    assert [v.version for v in store.scripts.versions(episode_id)] == [1, 2]
 
 
 def test_rerunning_the_script_stage_writes_nothing_new(store: Store, settings: Settings) -> None:
     episode_id = made(store, settings)
     orchestrate.run_stage(store, settings, episode_id, "script")  # not waiting for it: no-op
-    assert len(store.script_versions(episode_id)) == 1
+    assert len(store.scripts.versions(episode_id)) == 1
     assert store.stage_run_count(episode_id, "script") == 1
 
 
@@ -83,7 +84,7 @@ def test_an_unknown_writer_fails_the_episode_with_a_clear_message(
     store: Store, settings: Settings, tmp_path: Path
 ) -> None:
     odd = settings.model_copy(update={"shows": {"infracast": Show(writer="poet")}})
-    episode = orchestrate.submit(store, odd, example()).episode
+    episode = actions.submit(store, odd, example()).episode
     with pytest.raises(Exception, match="unknown script writer 'poet'"):
         orchestrate.run_episode(store, odd, episode.id)
     failed = store.episode(episode.id)
@@ -103,9 +104,9 @@ def test_an_article_with_no_figures_still_makes_an_episode(
         "vendors are racing to standardise the quick-disconnect fittings that make it safe.\n"
     )
     source = Source(kind="markdown", uri="cooling.md", text=text)
-    episode = orchestrate.submit(store, settings, source).episode
+    episode = actions.submit(store, settings, source).episode
     done = orchestrate.run_episode(store, settings, episode.id)
     assert done.state == EpisodeState.IN_REVIEW
-    saved = store.script(episode.id)
+    saved = store.scripts.get(episode.id)
     assert saved.script.lines and untraced(saved.findings) == []
     assert not any(ch.isdigit() for line in saved.script.lines for ch in line.text)

@@ -27,8 +27,9 @@ from mutagen.mp3 import MP3
 
 from pipeline.errors import InfracastError
 from pipeline.models import Line, Move, Script, Segment, Timeline
-from pipeline.speech import assemble as assembly
+from pipeline.speech import encoder, mastering, program
 from pipeline.speech.assemble import Assembled, EpisodeTags, assemble
+from pipeline.speech.loudness import TARGET_LUFS, integrated_loudness, true_peak
 from pipeline.speech.stingers import sting
 
 pytestmark = pytest.mark.skipif(
@@ -173,8 +174,8 @@ def test_loudness_is_minus_16_lufs_with_true_peak_under_minus_1(episode: Assembl
 
 def test_reported_loudness_is_within_a_quarter_lu_of_the_target(episode: Assembled) -> None:
     # The master is searched to 0.05 LU and the file is remastered when it misses by 0.25.
-    assert abs(episode.loudness - assembly.TARGET_LUFS) <= 0.25
-    assert episode.true_peak <= assembly.MAX_TRUE_PEAK
+    assert abs(episode.loudness - TARGET_LUFS) <= 0.25
+    assert episode.true_peak <= mastering.MAX_TRUE_PEAK
     # What is reported, put together from the chunks' measurements, is what a meter reads
     # on the whole file as written, decoded in one go.
     whole = pyloudnorm.Meter(SAMPLE_RATE).integrated_loudness(decode(episode.mp3))
@@ -372,11 +373,11 @@ def tone(seconds: float, rate: int = 22050, db: float = -20.0, hz: float = 997.0
 def test_loudness_is_pyloudnorm_s_and_none_when_it_cannot_be_measured() -> None:
     # A full-scale 997 Hz sine reads −3.01 LUFS at 48 kHz (BS.1770's calibration), and a
     # gain moves the reading by as much, at the episode's rate too.
-    assert assembly._loudness(tone(2.0, 48000, db=0.0), 48000) == pytest.approx(-3.01, abs=0.06)
-    full = assembly._loudness(tone(2.0, db=0.0), 22050)
+    assert integrated_loudness(tone(2.0, 48000, db=0.0), 48000) == pytest.approx(-3.01, abs=0.06)
+    full = integrated_loudness(tone(2.0, db=0.0), 22050)
     assert full is not None and abs(full + 3.01) < 0.1
-    assert assembly._loudness(tone(2.0, db=-20.0), 22050) == pytest.approx(full - 20, abs=0.01)
-    assert assembly._loudness(np.zeros(22050 * 2, dtype=np.float32), 22050) is None
+    assert integrated_loudness(tone(2.0, db=-20.0), 22050) == pytest.approx(full - 20, abs=0.01)
+    assert integrated_loudness(np.zeros(22050 * 2, dtype=np.float32), 22050) is None
     # Longer than the chunk the meter filters at once: the same reading as the Meter's own
     # on the whole signal (speech-like: bursts of a tone over silence, at changing levels).
     rng = np.random.default_rng(3)
@@ -384,11 +385,11 @@ def test_loudness_is_pyloudnorm_s_and_none_when_it_cannot_be_measured() -> None:
     for start in range(0, len(long) - 22050, 22050):
         long[start:start + 15000] = tone(15000 / 22050, db=float(rng.uniform(-40, -10)))
     whole = pyloudnorm.Meter(22050).integrated_loudness(long)
-    assert assembly._loudness(long, 22050) == pytest.approx(whole, abs=0.01)
+    assert integrated_loudness(long, 22050) == pytest.approx(whole, abs=0.01)
     stereo = np.stack([long, long * 0.5], axis=1)
     whole = pyloudnorm.Meter(22050).integrated_loudness(stereo)
-    assert assembly._loudness(stereo, 22050) == pytest.approx(whole, abs=0.01)
-    assert assembly._loudness(tone(0.3), 22050) is None  # under one 400 ms block
+    assert integrated_loudness(stereo, 22050) == pytest.approx(whole, abs=0.01)
+    assert integrated_loudness(tone(0.3), 22050) is None  # under one 400 ms block
 
 
 def test_limiter_holds_the_true_peak_without_moving_the_audio(tmp_path: Path) -> None:
@@ -410,11 +411,11 @@ def test_limiter_holds_the_true_peak_without_moving_the_audio(tmp_path: Path) ->
         x[start:start + 2000] += burst.astype(np.float32)
     source, dest = tmp_path / "in.f32", tmp_path / "out.f32"
     x.tofile(source)
-    assembly._limit(ffmpeg, source, rate, dest, 0.0, -2.0)
+    mastering._limit(ffmpeg, source, rate, dest, 0.0, -2.0)
     y = np.fromfile(dest, dtype="<f4")
     assert len(y) == len(x)
-    assert 20 * math.log10(assembly._true_peak(x, rate)) > 4
-    assert 20 * math.log10(assembly._true_peak(y, rate)) <= -2.0 + 0.1
+    assert 20 * math.log10(true_peak(x, rate)) > 4
+    assert 20 * math.log10(true_peak(y, rate)) <= -2.0 + 0.1
     # Away from the bursts the limiter leaves the audio as it was, and in place.
     calm = np.ones(len(x), dtype=bool)
     for start in np.flatnonzero(np.abs(x) > 0.2):
@@ -460,16 +461,16 @@ def test_an_edit_masters_again_only_the_chunks_it_touches(
     the chunks around the edit, and gives a file on target that a fresh assembly's
     timeline describes."""
     # Chunks of a few seconds, so that this 35 s episode has several.
-    monkeypatch.setattr(assembly, "_CHUNK_MIN", 2.0)
-    monkeypatch.setattr(assembly, "_CHUNK_MAX", 4.0)
+    monkeypatch.setattr(program, "_CHUNK_MIN", 2.0)
+    monkeypatch.setattr(program, "_CHUNK_MAX", 4.0)
     made: list[Path] = []
-    encode_chunks = assembly._encode_chunks
+    encode_chunks = mastering._encode_chunks
 
     def counted(m: Any, jobs: list[tuple[Path, int, Path]], *args: Any) -> None:
         made.extend(dest for _, _, dest in jobs)
         encode_chunks(m, jobs, *args)
 
-    monkeypatch.setattr(assembly, "_encode_chunks", counted)
+    monkeypatch.setattr(mastering, "_encode_chunks", counted)
     script, cache = make_script(), tmp_path / "chunks"
     first = assemble(script, clips, tmp_path / "first.mp3", episode_tags(), cache=cache)
     chunks = len(made)
@@ -520,18 +521,18 @@ def test_chunks_encoded_apart_play_together_without_a_gap(
     for lo, hi in pairwise(bounds):
         for at in (lo + (hi - lo) // 5, lo + (hi - lo) // 2, hi - (hi - lo) // 5):
             program[at] = 0.5
-            clicks.append(start + round((at - lo) * assembly.OUTPUT_RATE / rate))
-        start += assembly._frames_length(hi - lo, rate)
+            clicks.append(start + round((at - lo) * encoder.OUTPUT_RATE / rate))
+        start += encoder.frames_length(hi - lo, rate)
         assert start % 1152 == 0
     program.tofile(tmp_path / "program.f32")
-    delay, padding = assembly._frame_alignment(ffmpeg, bitrate, channels)
+    delay, padding = encoder.frame_alignment(ffmpeg, bitrate, channels)
     assert delay + padding == 1152
     joined = tmp_path / "joined.mp3"
     with ThreadPoolExecutor(2) as pool, joined.open("wb") as out:
-        chunks = assembly._chunks(tmp_path / "program.f32", bounds, pool)
-        m = assembly._Mastering(ffmpeg, pool, tmp_path, tmp_path, rate, bitrate, channels)
+        chunks = mastering.chunks_of(tmp_path / "program.f32", bounds, pool)
+        m = mastering.Mastering(ffmpeg, pool, tmp_path, tmp_path, rate, bitrate, channels)
         made = [tmp_path / f"{i}.mp3" for i in range(len(chunks))]
-        assembly._encode_chunks(m, [(c.source(), c.samples, mp3)
+        mastering._encode_chunks(m, [(c.source(), c.samples, mp3)
                                     for c, mp3 in zip(chunks, made, strict=True)],
                                 delay, padding)
         for mp3 in made:
@@ -545,5 +546,5 @@ def test_chunks_encoded_apart_play_together_without_a_gap(
             window = np.abs(heard[at - 2000:at + 2000, channel])
             assert abs(int(np.argmax(window)) - 2000) <= 2, (channel, at)
     # Nothing is heard at the seams: the chunks' silent edges stay silent.
-    for at in np.cumsum([assembly._frames_length(n, rate) for n in lengths])[:-1]:
+    for at in np.cumsum([encoder.frames_length(n, rate) for n in lengths])[:-1]:
         assert np.abs(heard[at - 2000:at + 2000]).max() < 1e-3

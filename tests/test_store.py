@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text as sql
 
 from pipeline.errors import ConflictError, NotFoundError
 from pipeline.models import (
@@ -73,6 +74,7 @@ def test_a_page_of_episodes_in_attention_order_with_counts(any_store: Store) -> 
     assert [e.id for e in page] == [ids[0], ids[1], ids[3]]
     assert sum(counts.values()) == 3
 
+
 def test_failure_keeps_stage_and_message(any_store: Store) -> None:
     episode = any_store.create_episode("infracast", SOURCE)
     failed = any_store.fail(episode.id, "ingest", "could not reach http://x: refused")
@@ -80,6 +82,55 @@ def test_failure_keeps_stage_and_message(any_store: Store) -> None:
     assert (failed.failed_stage, failed.failure) == ("ingest", "could not reach http://x: refused")
     moved = any_store.move(episode.id, EpisodeState.FAILED, EpisodeState.QUEUED)
     assert moved.failure is None and moved.failed_stage is None
+
+
+def test_a_hold_is_data_until_the_episode_changes_state(any_store: Store) -> None:
+    episode = any_store.create_episode("infracast", SOURCE)
+    any_store.move(episode.id, EpisodeState.QUEUED, EpisodeState.ANNOTATED)
+    held = any_store.hold(episode.id, "QA flagged 1 line(s) (s1-l2): re-render them")
+    assert held.held_reason == "QA flagged 1 line(s) (s1-l2): re-render them"
+    assert held.state == EpisodeState.ANNOTATED
+    assert any_store.episode(episode.id).held_reason == held.held_reason
+    assert any_store.history(episode.id)[-1].note == (
+        "publish held: QA flagged 1 line(s) (s1-l2): re-render them"
+    )
+    published = any_store.move(episode.id, EpisodeState.ANNOTATED, EpisodeState.PUBLISHED)
+    assert published.held_reason is None
+    any_store.hold(episode.id, "unpublished by ana")
+    assert any_store.fail(episode.id, "publish", "disk full").held_reason is None
+    with pytest.raises(NotFoundError):
+        any_store.hold(episode.id + 1000, "no such episode")
+
+
+def test_the_migration_reads_holds_in_force_from_history_notes(any_store: Store) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    held, unpublished, waiting = (any_store.create_episode("a", SOURCE).id for _ in range(3))
+    for episode_id in (held, unpublished, waiting):
+        any_store.move(episode_id, EpisodeState.QUEUED, EpisodeState.ANNOTATED)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parents[1] / "pipeline/migrations"))
+    note = (
+        "INSERT INTO state_changes (episode_id, from_state, to_state, note, at) "
+        "VALUES (:id, :before, :after, :note, CURRENT_TIMESTAMP)"
+    )
+    with any_store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0007")
+        for episode_id, before, after, text_ in (
+            (held, "annotated", "annotated", "publish held: QA flagged 1 line(s)"),
+            (unpublished, "annotated", "annotated", "publish held: QA flagged 2 line(s)"),
+            (unpublished, "annotated", "published", "publish"),
+            (unpublished, "published", "annotated", "unpublished by ana"),
+        ):
+            conn.execute(
+                sql(note), {"id": episode_id, "before": before, "after": after, "note": text_}
+            )
+        command.upgrade(cfg, "head")
+    assert any_store.episode(held).held_reason == "QA flagged 1 line(s)"
+    assert any_store.episode(unpublished).held_reason == "unpublished by ana"
+    assert any_store.episode(waiting).held_reason is None
 
 
 def test_complete_stage_records_outputs_once(any_store: Store) -> None:
@@ -166,7 +217,7 @@ def test_migrations_build_the_schema_the_models_declare(tmp_path: Path) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from pipeline.store import Base
+    from pipeline.store.rows import Base
 
     store = Store(f"sqlite:///{tmp_path / 'schema.db'}", tmp_path)
     with store.engine.connect() as conn:
@@ -191,7 +242,7 @@ def test_accounts_sessions_and_tokens(any_store: Store) -> None:
     assert accounts.session_user(any_store, signed_in.cookie) is None
     still = accounts.token_user(any_store, token)  # tokens stay until revoked
     assert still is not None and still.id == user.id
-    assert any_store.delete_api_tokens(user.id) == 1
+    assert any_store.accounts.delete_api_tokens(user.id) == 1
     assert accounts.token_user(any_store, token) is None
 
 
@@ -222,7 +273,7 @@ def test_first_publication_is_remembered(any_store: Store) -> None:
 def test_a_verdict_on_a_check_is_recorded_once_and_can_be_undone(any_store: Store) -> None:
     episode = any_store.create_episode("infracast", SOURCE)
     other = any_store.create_episode("infracast", SOURCE)
-    verdict = any_store.set_verdict(
+    verdict = any_store.scripts.set_verdict(
         episode.id,
         "k2",
         "false_alarm",
@@ -234,28 +285,33 @@ def test_a_verdict_on_a_check_is_recorded_once_and_can_be_undone(any_store: Stor
     assert (verdict.check_id, verdict.verdict, verdict.by) == ("k2", "false_alarm", "ed")
     assert verdict.comment == "different racks" and verdict.at.tzinfo is not None
     # A second click, or a second editor, keeps the first verdict and adds no history.
-    again = any_store.set_verdict(episode.id, "k2", "false_alarm", "jo", history="again")
+    again = any_store.scripts.set_verdict(episode.id, "k2", "false_alarm", "jo", history="again")
     assert again == verdict
-    assert any_store.verdicts(episode.id) == [verdict]
-    assert any_store.verdicts(other.id) == []
+    assert any_store.scripts.verdicts(episode.id) == [verdict]
+    assert any_store.scripts.verdicts(other.id) == []
     assert [c.note for c in any_store.history(episode.id)][1:] == [
         "check k2 marked a false alarm by ed"
     ]
-    assert any_store.clear_verdict(episode.id, "k2", history="check k2 restored by jo")
-    assert any_store.verdicts(episode.id) == []
-    assert not any_store.clear_verdict(episode.id, "k2", history="nothing to undo")
+    assert any_store.scripts.clear_verdict(episode.id, "k2", history="check k2 restored by jo")
+    assert any_store.scripts.verdicts(episode.id) == []
+    assert not any_store.scripts.clear_verdict(episode.id, "k2", history="nothing to undo")
     assert [c.note for c in any_store.history(episode.id)][-1] == "check k2 restored by jo"
     assert any_store.episode(episode.id).state == EpisodeState.QUEUED
     with pytest.raises(NotFoundError, match="there is no episode 99"):
-        any_store.set_verdict(99, "k1", "false_alarm", "ed")
+        any_store.scripts.set_verdict(99, "k1", "false_alarm", "ed")
     with pytest.raises(NotFoundError, match="there is no episode 99"):
-        any_store.clear_verdict(99, "k1")
+        any_store.scripts.clear_verdict(99, "k1")
 
 
 def _script(text: str) -> Script:
     line = Line(id="l1", speaker="Lena", text=text, segment=0)
-    return Script(title="Racks", summary="", segments=[Segment(title="One")], lines=[line],
-                  hosts=["Lena", "Miles"])
+    return Script(
+        title="Racks",
+        summary="",
+        segments=[Segment(title="One")],
+        lines=[line],
+        hosts=["Lena", "Miles"],
+    )
 
 
 def test_saves_from_the_same_version_at_once_one_wins_the_rest_conflict(
@@ -264,7 +320,7 @@ def test_saves_from_the_same_version_at_once_one_wins_the_rest_conflict(
     """On PostgreSQL two saves used to read the same latest version and collide on its
     unique key: an IntegrityError (a 500) instead of the conflict a stale save gets."""
     episode = any_store.create_episode("infracast", SOURCE)
-    any_store.save_script(episode.id, _script("First."), [], author="script")
+    any_store.scripts.save(episode.id, _script("First."), [], author="script")
     for round_ in range(3):
         base = round_ + 1
         barrier = threading.Barrier(12)
@@ -272,7 +328,7 @@ def test_saves_from_the_same_version_at_once_one_wins_the_rest_conflict(
         def save(n: int, base: int = base, barrier: threading.Barrier = barrier) -> str:
             barrier.wait()
             try:
-                any_store.save_script(
+                any_store.scripts.save(
                     episode.id, _script(f"Edit {n}."), [], author=f"e{n}", base_version=base
                 )
             except ConflictError:
@@ -282,7 +338,7 @@ def test_saves_from_the_same_version_at_once_one_wins_the_rest_conflict(
         with ThreadPoolExecutor(12) as pool:
             outcomes = sorted(pool.map(save, range(12)))
         assert outcomes == ["conflict"] * 11 + ["saved"]
-    assert [v.version for v in any_store.script_versions(episode.id)] == [1, 2, 3, 4]
+    assert [v.version for v in any_store.scripts.versions(episode.id)] == [1, 2, 3, 4]
 
 
 def test_approval_names_a_version_and_stops_later_edits(any_store: Store) -> None:
@@ -290,19 +346,19 @@ def test_approval_names_a_version_and_stops_later_edits(any_store: Store) -> Non
     for to in (EpisodeState.INGESTED, EpisodeState.SCRIPTED, EpisodeState.IN_REVIEW):
         any_store.move(episode.id, any_store.episode(episode.id).state, to)
     with pytest.raises(NotFoundError, match="has no script yet"):
-        any_store.approve(episode.id, None, "ed")
-    any_store.save_script(episode.id, _script("First."), [], author="script")
-    any_store.save_script(episode.id, _script("Second."), [], author="ed", base_version=1)
+        any_store.scripts.approve(episode.id, None, "ed")
+    any_store.scripts.save(episode.id, _script("First."), [], author="script")
+    any_store.scripts.save(episode.id, _script("Second."), [], author="ed", base_version=1)
     with pytest.raises(ConflictError, match="is at version 2, not 1"):
-        any_store.approve(episode.id, 1, "ed")
-    approved = any_store.approve(episode.id, 2, "ed")
+        any_store.scripts.approve(episode.id, 1, "ed")
+    approved = any_store.scripts.approve(episode.id, 2, "ed")
     assert (approved.state, approved.approved_version) == (EpisodeState.APPROVED, 2)
     editable = (EpisodeState.SCRIPTED, EpisodeState.IN_REVIEW)
     with pytest.raises(ConflictError, match="is approved: scripts can be edited while"):
-        any_store.save_script(
+        any_store.scripts.save(
             episode.id, _script("Late."), [], author="ed", base_version=2, states=editable
         )
-    assert any_store.script(episode.id).version == 2
+    assert any_store.scripts.get(episode.id).version == 2
 
 
 def test_heartbeats_belong_to_their_runner(any_store: Store) -> None:
@@ -342,7 +398,7 @@ def test_bursts_of_requests_reuse_pooled_postgresql_connections(
 
     def lookup(_: int) -> None:
         burst.wait()
-        store.session_user("no such session")
+        store.accounts.session_user("no such session")
 
     with ThreadPoolExecutor(15) as pool:
         for _ in range(10):

@@ -16,11 +16,14 @@ import numpy as np
 import pytest
 import webvtt
 
-from pipeline import captions
-from pipeline import transcribe as tx
+from pipeline import alignment, captions
 from pipeline.errors import ConfigError, InputError
 from pipeline.models import Line, Script, Segment, TimedLine, TimedSegment, Timeline, Word
 from pipeline.speech.normalize import spoken
+from pipeline.transcribe import backends as asr
+from pipeline.transcribe import hearing, scoring
+from pipeline.transcribe.episode import hear_and_check
+from pipeline.transcribe.recheck import line_slice, recheck
 from tests.test_whisper_convert import base_root, converted_checkpoint, speak
 
 LINES = [
@@ -87,7 +90,7 @@ def build_episode(folder: Path, spec: list[tuple[str, str, str, str, str]]) -> E
 @pytest.fixture(scope="session")
 def heard(episode: Episode) -> list[Word]:
     """The episode through the default path (faster-whisper int8, whole file)."""
-    return tx.transcribe_episode(episode.audio)
+    return hearing.transcribe_episode(episode.audio)
 
 
 def _assert_words_ok(words: list[Word], duration: float) -> None:
@@ -107,13 +110,13 @@ def test_faster_whisper_gives_ordered_word_timestamps(heard: list[Word], episode
 
 
 def test_long_audio_is_heard_in_pieces_cut_in_its_pauses() -> None:
-    rate = tx.SAMPLE_RATE
+    rate = asr.SAMPLE_RATE
     rng = np.random.default_rng(7)
     speech = (rng.standard_normal(rate * 50) * 0.1).astype(np.float32)
     for pause in (41.0, 83.5, 97.0, 140.0):  # 0.4 s pauses; the cuts go in them
         speech = np.concatenate([speech[: int(pause * rate)], np.zeros(int(0.4 * rate), np.float32),
                                  (rng.standard_normal(rate * 20) * 0.1).astype(np.float32)])
-    cuts = tx.pieces(speech, longest=50.0)
+    cuts = hearing.pieces(speech, longest=50.0)
     assert cuts[0][0] == 0 and cuts[-1][1] == len(speech)
     assert all(a[1] == b[0] for a, b in itertools.pairwise(cuts))
     assert all(stop - start <= 50 * rate for start, stop in cuts)
@@ -124,10 +127,10 @@ def test_long_audio_is_heard_in_pieces_cut_in_its_pauses() -> None:
 def test_words_heard_piece_by_piece_keep_their_episode_times(
     episode: Episode, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    whole = tx.pieces
-    monkeypatch.setattr(tx, "pieces", lambda samples: whole(samples, longest=4.0))
-    words = tx.transcribe(episode.audio)
-    assert len(tx.pieces(tx.load_audio(episode.audio))) > 1
+    whole = hearing.pieces
+    monkeypatch.setattr(hearing, "pieces", lambda samples: whole(samples, longest=4.0))
+    words = hearing.transcribe(episode.audio)
+    assert len(hearing.pieces(asr.load_audio(episode.audio))) > 1
     _assert_words_ok(words, episode.timeline.duration)
     second = episode.timeline.lines[1]
     google = next(w for w in words if "google" in w.text.lower())
@@ -138,13 +141,13 @@ def test_openai_whisper_gives_word_timestamps_without_triton(
     episode: Episode, tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     checkpoint = converted_checkpoint(tmp_path_factory)
-    words = tx.transcribe(episode.audio, "whisper", str(checkpoint))
+    words = hearing.transcribe(episode.audio, "whisper", str(checkpoint))
     _assert_words_ok(words, episode.timeline.duration)
     assert "triton" not in sys.modules  # only CUDA paths in openai-whisper import it
 
 
 def test_clip_by_clip_places_words_at_each_clip_offset(episode: Episode) -> None:
-    words = tx.transcribe_episode(episode.audio, episode.clips, mode="clips")
+    words = hearing.transcribe_episode(episode.audio, episode.clips, mode="clips")
     _assert_words_ok(words, episode.timeline.duration)
     second = episode.timeline.lines[1]
     google = next(w for w in words if "google" in w.text.lower())
@@ -157,7 +160,7 @@ def test_whisper_finds_the_converted_checkpoint_under_the_data_root(
     target = tmp_path / "models" / converted_checkpoint(tmp_path_factory).name
     target.parent.mkdir()
     target.symlink_to(converted_checkpoint(tmp_path_factory))
-    assert tx.resolve_model("whisper", "tiny.en", tmp_path) == target
+    assert asr.resolve_model("whisper", "tiny.en", tmp_path) == target
 
 
 @pytest.mark.parametrize(
@@ -173,25 +176,25 @@ def test_a_model_not_on_disk_says_how_to_provide_one(
     backend: str, model: str, how: str, tmp_path: Path,
 ) -> None:
     with pytest.raises(ConfigError, match="never downloads") as caught:
-        tx.transcribe(tmp_path / "none.wav", backend, model, data_root=tmp_path)
+        hearing.transcribe(tmp_path / "none.wav", backend, model, data_root=tmp_path)
     assert how in str(caught.value)
 
 
 def test_unknown_backend_and_missing_audio_are_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="faster-whisper, whisper"):
-        tx.transcribe(tmp_path / "a.wav", "vosk")
+        hearing.transcribe(tmp_path / "a.wav", "vosk")
     with pytest.raises(InputError, match="no audio file"):
-        tx.transcribe(tmp_path / "a.wav")
+        hearing.transcribe(tmp_path / "a.wav")
     (tmp_path / "bad.wav").write_text("not audio")
     with pytest.raises(InputError, match="could not decode"):
-        tx.transcribe(tmp_path / "bad.wav")
+        hearing.transcribe(tmp_path / "bad.wav")
 
 
 # --- QA ---------------------------------------------------------------------
 
 
 def test_qa_passes_lines_said_as_written(heard: list[Word], episode: Episode) -> None:
-    report = tx.qa(episode.script, episode.timeline, heard)
+    report = scoring.qa(episode.script, episode.timeline, heard)
     assert [line.line_id for line in report.lines] == ["l1", "l2"]
     assert not report.flagged, report.lines
     assert report.wer <= 0.15
@@ -209,7 +212,7 @@ def test_qa_flags_a_line_edited_after_rendering(
 
     edited = script_of([LINES[0][2], "Google will build 40 new substations next year."])
     forms = {line.id: spoken(line.text) for line in edited.lines} if by_line else None
-    report = tx.qa(edited, episode.timeline, heard, forms)
+    report = scoring.qa(edited, episode.timeline, heard, forms)
     assert [line.line_id for line in report.flagged] == ["l2"]
     assert report.lines[1].wer > 0.15
     assert report.lines[1].figures_missing == ["40 new substations"]
@@ -224,7 +227,7 @@ def test_qa_episode_wer_is_word_weighted() -> None:
     said = [*"one two three four five six seven eight".split(), "alpha", "gamma"]
     starts = [i * 0.5 for i in range(8)] + [5.5, 6.5]
     words = [Word(text=t, start=s, end=s + 0.4) for t, s in zip(said, starts, strict=True)]
-    report = tx.qa(script, timeline, words, spoken=str.strip)
+    report = scoring.qa(script, timeline, words, spoken=str.strip)
     assert [line.wer for line in report.lines] == [0.0, 0.5]
     assert report.wer == pytest.approx(1 / 10)
     assert [line.line_id for line in report.flagged] == ["l2"]
@@ -239,7 +242,7 @@ def test_a_looping_line_counts_at_most_as_wholly_misheard() -> None:
     said = [*"one two three four five six seven eight".split(), *["gamma"] * 40]
     starts = [i * 0.5 for i in range(8)] + [5.5 + i for i in range(40)]
     words = [Word(text=t, start=s, end=s + 0.4) for t, s in zip(said, starts, strict=True)]
-    report = tx.qa(script, timeline, words, spoken=str.strip)
+    report = scoring.qa(script, timeline, words, spoken=str.strip)
     assert report.lines[1].heard == "gamma gamma"  # the loop folded to two copies
     assert report.lines[1].wer == pytest.approx(1.0)
     assert report.wer == pytest.approx(2 / 10)  # the episode counts it as 2 words missed
@@ -257,48 +260,49 @@ def test_a_line_that_loops_a_phrase_counts_no_more_than_its_reference() -> None:
     said = ["Prices", "rose", *["25."] * 100, "alpha", "beta"]
     starts = [0.0, 0.3] + [0.6 + i * 0.45 for i in range(100)] + [52.0, 53.0]
     words = [Word(text=t, start=s, end=s + 0.3) for t, s in zip(said, starts, strict=True)]
-    report = tx.qa(script, timeline, words, spoken=str.strip)
+    report = scoring.qa(script, timeline, words, spoken=str.strip)
     line = report.lines[0]
     assert line.heard.split().count("twenty") == 2 and line.flagged
     reference = len(line.expected.split())
     assert report.wer <= reference / (reference + 2)
     # a phrase of several words looping, and speech that merely repeats once, in words
     loop = [Word(text=t, start=0, end=0) for t in ["two", "thousand", "dollars"] * 40]
-    assert [w.text for w in tx.unloop(loop)] == ["two", "thousand", "dollars"] * 2
+    assert [w.text for w in hearing.unloop(loop)] == ["two", "thousand", "dollars"] * 2
     said_twice = [Word(text=t, start=0, end=0) for t in "very very good good news".split()]
-    assert tx.unloop(said_twice) == said_twice
+    assert hearing.unloop(said_twice) == said_twice
 
 
 def test_recogniser_spellings_of_a_word_are_not_errors_but_numbers_are() -> None:
-    assert tx.sounds_alike(["capex"], ["k", "pex"]) and tx.sounds_alike(["capex"], ["kpx"])
-    assert tx.sounds_alike(["infracast"], ["inferracast"])
-    assert not tx.sounds_alike(["really"], ["rarely"])
-    assert not tx.sounds_alike(["fifteen"], ["fifty"])
-    assert not tx.sounds_alike(["norway"], ["sweden"])
-    assert not tx.sounds_alike(["in", "every", "new", "hall"], ["on", "every", "new", "hull"])
-    assert tx._score("next up the capex wave".split(), "next up the k pex wave".split()) == (
-        tx._Score(errors=0, reference=5))
+    assert scoring.sounds_alike(["capex"], ["k", "pex"])
+    assert scoring.sounds_alike(["capex"], ["kpx"])
+    assert scoring.sounds_alike(["infracast"], ["inferracast"])
+    assert not scoring.sounds_alike(["really"], ["rarely"])
+    assert not scoring.sounds_alike(["fifteen"], ["fifty"])
+    assert not scoring.sounds_alike(["norway"], ["sweden"])
+    assert not scoring.sounds_alike(["in", "every", "new", "hall"], ["on", "every", "new", "hull"])
+    assert scoring._score("next up the capex wave".split(), "next up the k pex wave".split()) == (
+        scoring._Score(errors=0, reference=5))
 
 
 def test_a_figure_unit_may_be_spelt_the_recognisers_way_but_not_rescaled() -> None:
     heard = "close to fifty eight ter watt hours and fifty seven gigawatts per year".split()
-    assert tx._contains(heard, "fifty eight terawatt hours".split())
-    assert tx._contains(heard, "fifty seven gigawatt hours".split())  # "hours" dropped
-    assert not tx._contains(heard, "fifty seven megawatt hours".split())
-    assert not tx._contains(heard, "fifty six gigawatt hours".split())
-    assert not tx.sounds_alike(["gigawatts"], ["megawatts"])
+    assert scoring._contains(heard, "fifty eight terawatt hours".split())
+    assert scoring._contains(heard, "fifty seven gigawatt hours".split())  # "hours" dropped
+    assert not scoring._contains(heard, "fifty seven megawatt hours".split())
+    assert not scoring._contains(heard, "fifty six gigawatt hours".split())
+    assert not scoring.sounds_alike(["gigawatts"], ["megawatts"])
 
 
 def test_a_line_of_only_a_filler_sound_is_never_flagged() -> None:
     """Whisper leaves "huh" out of what it writes; "Really?" is a word and is checked."""
-    assert not tx.sounds_alike(["really"], ["rarely"])
+    assert not scoring.sounds_alike(["really"], ["rarely"])
     script = script_of(["Huh.", "Really?"])
     timeline = Timeline(duration=10, segments=[], lines=[
         TimedLine(line_id="l1", speaker="Lena", segment=0, start=0, end=1),
         TimedLine(line_id="l2", speaker="Miles", segment=0, start=5, end=6),
     ])
     words = [Word(text="Bye.", start=0.2, end=0.5), Word(text="Rarely.", start=5.2, end=5.6)]
-    report = tx.qa(script, timeline, words)
+    report = scoring.qa(script, timeline, words)
     assert [(q.line_id, q.heard, q.flagged) for q in report.lines] == [
         ("l1", "bye", False), ("l2", "rarely", True)]
 
@@ -317,7 +321,7 @@ def test_one_misheard_function_word_does_not_hold_a_short_line() -> None:
                  for i, w in enumerate(first.split())]
         words += [Word(text=w, start=5.5 + i * 0.3, end=5.7 + i * 0.3)
                   for i, w in enumerate(second.split())]
-        return [q.flagged for q in tx.qa(script, timeline, words).lines]
+        return [q.flagged for q in scoring.qa(script, timeline, words).lines]
 
     assert heard("Moving on, how big is share?", "That is the whole story.") == [False, True]
     assert heard("Moving on, how big a chair?", "That is not the whole thing.") == [True, True]
@@ -334,7 +338,7 @@ def test_a_year_heard_as_two_thousand_is_the_same_year() -> None:
     said = "in two thousand twenty four capex doubled alpha beta".split()
     starts = [0.2 + i * 0.4 for i in range(7)] + [5.5, 6.0]
     words = [Word(text=t, start=s, end=s + 0.3) for t, s in zip(said, starts, strict=True)]
-    report = tx.qa(script, timeline, words)
+    report = scoring.qa(script, timeline, words)
     assert not report.flagged, report.lines
 
 
@@ -348,13 +352,13 @@ def test_figures_are_checked_by_value_and_unit() -> None:
     said = "It costs about $42,000 for GBU. That powers 100,000 phones.".split()
     starts = [0.2, 0.6, 1.0, 1.4, 2.6, 3.0, 5.2, 5.6, 6.0, 7.0]
     words = [Word(text=t, start=s, end=s + 0.3) for t, s in zip(said, starts, strict=True)]
-    report = tx.qa(script, timeline, words)
+    report = scoring.qa(script, timeline, words)
     assert [line.figures_missing for line in report.lines] == [[], []]
-    assert tx.figure_words("about forty two thousand dollars per g p u".split(), False) == [
+    assert scoring.figure_words("about forty two thousand dollars per g p u".split(), False) == [
         "forty", "two", "thousand", "dollars"]
-    assert tx.figure_words("five to fifteen kilowatts".split(), False) == [
+    assert scoring.figure_words("five to fifteen kilowatts".split(), False) == [
         "five", "to", "fifteen", "kilowatts"]
-    assert tx.figure_words("one hundred thousand american homes".split(), True) == [
+    assert scoring.figure_words("one hundred thousand american homes".split(), True) == [
         "one", "hundred", "thousand"]
 
 
@@ -362,7 +366,7 @@ def test_number_pieces_join_back_into_words() -> None:
     """Whisper splits "1.2" into "1" + ".2" and "on-site" into "on" + "-site"."""
     pieces = [(" about", 0.0, 0.2, 0.9), (" 1", 0.2, 0.4, 0.8), (".2,", 0.4, 0.6, 0.7),
               (" on", 0.6, 0.8, 0.9), ("-site", 0.8, 1.0, 0.9)]
-    words = tx._words(pieces)
+    words = asr._words(pieces)
     assert [(w.text, w.start, w.end) for w in words] == [
         ("about", 0.0, 0.2), ("1.2,", 0.2, 0.6), ("on-site", 0.6, 1.0)]
     assert words[1].probability == 0.7
@@ -375,7 +379,7 @@ def test_words_outside_every_line_count_for_none() -> None:
     ])
     words = [Word(text="x", start=0.0, end=0.2), Word(text="y", start=1.9, end=2.2),
              Word(text="z", start=4.1, end=4.3), Word(text="w", start=8, end=9)]
-    by_line = tx.assign_words(timeline, words)
+    by_line = alignment.assign_words(timeline, words)
     assert {k: [w.text for w in v] for k, v in by_line.items()} == {"a": ["y"], "b": ["z"]}
 
 
@@ -420,7 +424,7 @@ def test_caption_text_is_escaped_for_webvtt() -> None:
 
 
 def test_the_stage_returns_words_report_and_captions(episode: Episode) -> None:
-    result = tx.run(episode.script, episode.timeline, episode.audio)
+    result = hear_and_check(episode.script, episode.timeline, episode.audio)
     assert result.words and result.report.lines
     assert result.vtt.startswith("WEBVTT") and "<v Miles>" in result.vtt
     assert result.srt.startswith("1\n")
@@ -444,7 +448,7 @@ def test_qa_hears_figures_as_the_renderer_said_them() -> None:
     ]
     starts = [i * 0.5 for i in range(12)] + [10 + i * 0.5 for i in range(8)]
     words = [Word(text=t, start=s, end=s + 0.4) for t, s in zip(heard, starts, strict=True)]
-    report = tx.qa(script, timeline, words, rendered)
+    report = scoring.qa(script, timeline, words, rendered)
     assert report.lines[0].expected.startswith("for microsoft twenty twenty four capex")
     assert [(q.wer, q.figures_missing) for q in report.lines] == [(0.0, []), (0.0, [])]
 
@@ -453,13 +457,13 @@ def test_qa_hears_figures_as_the_renderer_said_them() -> None:
 
 
 @pytest.fixture(scope="session")
-def base(tmp_path_factory: pytest.TempPathFactory) -> tx.TranscribeOptions:
-    return tx.TranscribeOptions(model="base", data_root=base_root(tmp_path_factory))
+def base(tmp_path_factory: pytest.TempPathFactory) -> asr.TranscribeOptions:
+    return asr.TranscribeOptions(model="base", data_root=base_root(tmp_path_factory))
 
 
 def test_base_hears_the_episode_in_english(episode: Episode,
-                                           base: tx.TranscribeOptions) -> None:
-    words = tx.transcribe_episode(episode.audio, options=base)
+                                           base: asr.TranscribeOptions) -> None:
+    words = hearing.transcribe_episode(episode.audio, options=base)
     assert all(0 <= w.start <= w.end <= episode.timeline.duration for w in words)
     text = " ".join(w.text for w in words).lower()
     # English words, not a translation or another language's transcript
@@ -467,15 +471,15 @@ def test_base_hears_the_episode_in_english(episode: Episode,
 
 
 def test_a_flagged_line_rechecked_on_its_own_clears_a_false_flag(
-    heard: list[Word], episode: Episode, base: tx.TranscribeOptions,
+    heard: list[Word], episode: Episode, base: asr.TranscribeOptions,
 ) -> None:
     """The episode pass lost line 2 (as tiny.en drops a line); heard on its own, it passes."""
     second = episode.timeline.lines[1]
     lost = [w for w in heard if not second.start - 0.3 <= w.start <= second.end + 0.3]
-    first = tx.qa(episode.script, episode.timeline, lost)
+    first = scoring.qa(episode.script, episode.timeline, lost)
     assert [q.line_id for q in first.flagged] == ["l2"]
-    report, rechecks = tx.recheck(episode.script, episode.timeline,
-                                  tx.load_audio(episode.audio), first, base)
+    report, rechecks = recheck(episode.script, episode.timeline,
+                                  asr.load_audio(episode.audio), first, base)
     assert not report.flagged, report.lines
     assert report.model == "tiny.en + base re-check" and report.wer == first.wer
     assert [(r.line_id, r.episode_heard, r.flagged) for r in rechecks] == [("l2", "", False)]
@@ -484,11 +488,11 @@ def test_a_flagged_line_rechecked_on_its_own_clears_a_false_flag(
 
 
 def test_a_recheck_keeps_a_true_flag(
-    heard: list[Word], episode: Episode, base: tx.TranscribeOptions,
+    heard: list[Word], episode: Episode, base: asr.TranscribeOptions,
 ) -> None:
     edited = script_of([LINES[0][2], "Google will build 40 new substations next year."])
-    first = tx.qa(edited, episode.timeline, heard)
-    report, rechecks = tx.recheck(edited, episode.timeline, tx.load_audio(episode.audio),
+    first = scoring.qa(edited, episode.timeline, heard)
+    report, rechecks = recheck(edited, episode.timeline, asr.load_audio(episode.audio),
                                   first, base)
     assert [q.line_id for q in report.flagged] == ["l2"]
     assert report.lines[1].figures_missing == ["40 new substations"]
@@ -505,17 +509,17 @@ def interjection(tmp_path_factory: pytest.TempPathFactory) -> Episode:
 
 
 def test_an_interjection_is_judged_on_its_own_clip(
-    interjection: Episode, base: tx.TranscribeOptions,
+    interjection: Episode, base: asr.TranscribeOptions,
 ) -> None:
     timed = interjection.timeline.lines[1]
-    result = tx.run(interjection.script, interjection.timeline, interjection.audio,
+    result = hear_and_check(interjection.script, interjection.timeline, interjection.audio,
                     recheck_with=base)
     assert not result.report.flagged, (result.report.lines, result.rechecks)
     # Judged on its clip alone (as a re-check does), "Really?" is heard as itself.
-    alone = tx.recheck(interjection.script, interjection.timeline,
-                       tx.load_audio(interjection.audio),
+    alone = recheck(interjection.script, interjection.timeline,
+                       asr.load_audio(interjection.audio),
                        result.report.model_copy(update={"lines": [
                            q.model_copy(update={"flagged": q.line_id == "l2"})
                            for q in result.report.lines]}), base)[1]
     assert [(r.line_id, r.heard, r.flagged) for r in alone] == [("l2", "really", False)]
-    assert len(tx.line_slice(tx.load_audio(interjection.audio), timed)) < tx.SAMPLE_RATE * 2
+    assert len(line_slice(asr.load_audio(interjection.audio), timed)) < asr.SAMPLE_RATE * 2

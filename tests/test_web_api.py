@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from pipeline import accounts, feeds, orchestrate
+from pipeline import accounts, actions, feeds
 from pipeline.config import Host, Show, Voice
 from pipeline.models import EpisodeState, Source
 from pipeline.store import Store
@@ -20,6 +19,7 @@ from pipeline.web import create_app
 from tests import web as web_fixtures
 from tests.conftest import ALARM, LOW
 from tests.conftest_http import LoopbackServer, http_server_fixture  # noqa: F401
+from tests.dispatching import Recorder
 from tests.services import wait_for
 from tests.web import BASE, EDITOR, PASSWORD, Web, episode_in_review, sign_in, web_settings
 
@@ -57,18 +57,9 @@ OPERATIONS: list[tuple[str, str, dict[str, Any]]] = [
 CHANGES = [op for op in OPERATIONS if op[0] != "GET"]
 
 
-@dataclass
-class Recorder:
-    """Records what would be dispatched: approve and retry are checked for what they send
-    without rendering audio here (the slow test below runs the real dispatcher)."""
-
-    sent: list[tuple[int, str]] = field(default_factory=list)
-
-    def dispatch(self, episode_id: int, stage: orchestrate.Stage) -> None:
-        self.sent.append((episode_id, stage.name))
-
-
 def recorder(web: Web) -> Recorder:
+    """Approve and retry are checked for what they send without rendering audio here (the
+    slow test below runs the real dispatcher)."""
     rec = Recorder()
     web.app.state.ctx.dispatcher = rec
     return rec
@@ -382,7 +373,7 @@ def test_an_episode_with_its_history(web: Web) -> None:
 
 def test_an_episode_before_its_script_has_no_script_version(web: Web) -> None:
     source = Source(kind="markdown", uri="a.md", text=SHORT.read_text(encoding="utf-8"))
-    episode = orchestrate.submit(web.store, web.settings, source).episode
+    episode = actions.submit(web.store, web.settings, source).episode
     api = web.api()
     assert api.get(f"/api/episodes/{episode.id}").json()["script_version"] is None
     r = api.get(f"/api/episodes/{episode.id}/script")
@@ -578,12 +569,12 @@ def test_false_alarm_errors(web: Web) -> None:
     # CSRF: a cookie session needs the token, like every change.
     assert_error(web.client.put(f"{base}/{ALARM}/verdict", json=body), 403)
     assert_error(web.client.delete(f"{base}/{ALARM}/verdict"), 403)
-    assert web.store.verdicts(episode_id) == []
+    assert web.store.scripts.verdicts(episode_id) == []
     recorder(web)
     assert api.post(f"/api/episodes/{episode_id}/approve", json={"version": 1}).status_code == 200
     assert "is approved" in assert_error(api.put(f"{base}/{ALARM}/verdict", json=body), 409)
     assert "is approved" in assert_error(api.delete(f"{base}/{ALARM}/verdict"), 409)
-    assert web.store.verdicts(episode_id) == []
+    assert web.store.scripts.verdicts(episode_id) == []
 
 
 # -- approving, retrying, publishing -----------------------------------------------

@@ -18,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
-from pipeline import accounts, feeds, orchestrate
+from pipeline import accounts, actions, feeds, orchestrate
 from pipeline.config import Host, Settings, Show, Voice
 from pipeline.models import EpisodeState, Source
 from pipeline.publish import feed_url_for
@@ -27,6 +27,7 @@ from pipeline.web import create_app
 from tests import web as web_fixtures
 from tests.conftest import EXAMPLE
 from tests.conftest_http import LoopbackServer, http_server_fixture  # noqa: F401
+from tests.dispatching import Recorder
 from tests.web import BASE, EDITOR, PASSWORD, Web, episode_in_review, sign_in
 
 web = web_fixtures.web  # the fixture, found by pytest under this name
@@ -208,7 +209,7 @@ def test_feeds_page_lists_each_show_and_its_feed_url(web: Web) -> None:
 def submitted(web: Web, show: str = "infracast") -> int:
     """A queued episode of the example article, not sent to any stage."""
     source = Source(kind="markdown", uri=str(EXAMPLE), text=EXAMPLE.read_text(encoding="utf-8"))
-    return orchestrate.submit(web.store, web.settings, source, show).episode.id
+    return actions.submit(web.store, web.settings, source, show).episode.id
 
 
 def test_publishing_an_episode_that_is_not_annotated_says_why(web: Web) -> None:
@@ -344,12 +345,12 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Made]:
     store = Store(settings.db_url, settings.data_root)
     accounts.add_user(store, EDITOR, PASSWORD)
     source = Source(kind="markdown", uri=str(SHORT), text=SHORT.read_text(encoding="utf-8"))
-    episode = orchestrate.submit(store, settings, source, "racks").episode
+    episode = actions.submit(store, settings, source, "racks").episode
     orchestrate.run_episode(store, settings, episode.id)
-    orchestrate.approve(store, episode.id, EDITOR)
+    actions.approve(store, episode.id, EDITOR, dispatcher=Recorder())
     episode = orchestrate.run_episode(store, settings, episode.id)
     if episode.state == EpisodeState.ANNOTATED:  # tiny.en misheard a line now and then
-        orchestrate.publish(store, settings, episode.id, EDITOR, allow_failed_qa=True)
+        actions.publish(store, settings, episode.id, EDITOR, allow_failed_qa=True)
     assert store.episode(episode.id).state == EpisodeState.PUBLISHED
     yield Made(settings, store, episode.id)
     store.close()
@@ -425,17 +426,17 @@ def test_a_qa_hold_is_shown_and_can_be_overridden(
 ) -> None:
     client, csrf = editor
     store, settings, episode_id = made.store, made.settings, made.episode_id
-    orchestrate.unpublish(store, settings, episode_id, EDITOR)
+    actions.unpublish(store, settings, episode_id, EDITOR)
     # The audio still says the old line: transcribed again, QA flags the edited one.
-    saved = store.script(episode_id)
+    saved = store.scripts.get(episode_id)
     lines = list(saved.script.lines)
     target = next(i for i, line in enumerate(lines) if line.words >= 6)
     changed = "Meanwhile, the weather in Madrid stayed dry and sunny for the whole of March."
     lines[target] = lines[target].model_copy(update={"text": changed})
     edited = saved.script.model_copy(update={"lines": lines})
-    store.save_script(episode_id, edited, [], author=EDITOR, base_version=saved.version)
+    store.scripts.save(episode_id, edited, [], author=EDITOR, base_version=saved.version)
     store.move(episode_id, EpisodeState.ANNOTATED, EpisodeState.IN_REVIEW, "test: edited")
-    orchestrate.approve(store, episode_id, EDITOR, saved.version + 1)
+    actions.approve(store, episode_id, EDITOR, saved.version + 1, dispatcher=Recorder())
     store.move(episode_id, EpisodeState.APPROVED, EpisodeState.RENDERED, "test: re-check")
     strict = settings.model_copy(update={"qa_threshold": 0.15})
     orchestrate.run_episode(store, strict, episode_id)

@@ -16,7 +16,6 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +25,15 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
-from pipeline import accounts, orchestrate
+from pipeline import accounts, actions, orchestrate
+from pipeline.episode_files import PublishDecision
 from pipeline.models import EpisodeState, QAReport, Source, Timeline
-from pipeline.stages import PublishDecision
 from pipeline.store import Store
 from pipeline.web import create_app
 from tests import web as web_fixtures
 from tests.browser import chromium
 from tests.conftest import ALARM, EXAMPLE, LOW
+from tests.dispatching import Recorder
 from tests.services import free_port
 from tests.web import BASE, EDITOR, PASSWORD, Web, episode_in_review, sign_in, web_settings
 
@@ -42,18 +42,9 @@ web = web_fixtures.web  # the fixture, found by pytest under this name
 SCRIPT = "<script>alert(1)</script>"
 
 
-@dataclass
-class Recorder:
+def recording(web: Web) -> Recorder:
     """Records the stages a page sends on, instead of running them in the background:
     rendering audio is the slow tests' and the audio stage tests' business."""
-
-    sent: list[tuple[int, str]] = field(default_factory=list)
-
-    def dispatch(self, episode_id: int, stage: orchestrate.Stage) -> None:
-        self.sent.append((episode_id, stage.name))
-
-
-def recording(web: Web) -> Recorder:
     recorder = Recorder()
     web.app.state.ctx.dispatcher = recorder
     return recorder
@@ -61,7 +52,7 @@ def recording(web: Web) -> Recorder:
 
 def turns_of(web: Web, episode_id: int) -> list[dict[str, Any]]:
     """The latest script as the editor's JavaScript would send it back unchanged."""
-    script = web.store.script(episode_id).script
+    script = web.store.scripts.get(episode_id).script
     return [{"id": line.id, "speaker": line.speaker, "text": line.text} for line in script.lines]
 
 
@@ -93,7 +84,7 @@ def assert_no_inline_code(page: str) -> None:
 
 def test_review_page_shows_the_editor_highlighted_figures_and_their_cards(web: Web) -> None:
     episode_id = episode_in_review(web)
-    version = web.store.script(episode_id)
+    version = web.store.scripts.get(episode_id)
     r = web.client.get(f"/episodes/{episode_id}")
     assert r.status_code == 200
     page = r.text
@@ -158,7 +149,7 @@ def test_a_missing_episode_is_404(web: Web) -> None:
 
 def test_a_queued_episode_shows_no_script_yet(web: Web) -> None:
     source = Source(kind="markdown", uri="pasted text", text=EXAMPLE.read_text(encoding="utf-8"))
-    episode = orchestrate.submit(web.store, web.settings, source).episode
+    episode = actions.submit(web.store, web.settings, source).episode
     page = web.client.get(f"/episodes/{episode.id}").text
     assert "No script yet" in page
     assert 'action="/episodes/1/approve"' not in page
@@ -185,7 +176,7 @@ def test_editing_a_turn_saves_version_2_and_the_diff_shows_the_change(web: Web) 
     r = save(web, episode_id, turns, comment="a line on cooling")
     assert r.status_code == 303
     assert r.headers["location"] == f"/episodes/{episode_id}?saved=2"
-    saved = web.store.script(episode_id)
+    saved = web.store.scripts.get(episode_id)
     assert (saved.version, saved.author, saved.comment) == (2, EDITOR, "a line on cooling")
     assert saved.script.lines[1].text.endswith("And the cooling bill grows with it.")
     page = web.client.get(r.headers["location"]).text
@@ -214,7 +205,7 @@ def test_add_delete_reorder_and_change_speaker(web: Web) -> None:
     turns[3]["speaker"] = "Lena" if turns[3]["speaker"] == "Miles" else "Miles"
     turns.insert(3, {"id": None, "speaker": "Miles", "text": "A new turn, written here."})
     assert save(web, episode_id, turns).status_code == 303
-    lines = web.store.script(episode_id).script.lines
+    lines = web.store.scripts.get(episode_id).script.lines
     new_id = f"l{len(ids) + 1}"
     assert [line.id for line in lines[:5]] == [ids[1], ids[0], ids[3], new_id, ids[4]]
     assert ids[2] not in [line.id for line in lines]
@@ -251,21 +242,21 @@ def test_a_stale_base_version_is_a_409_that_keeps_the_editors_text(web: Web) -> 
     assert '<input type="hidden" name="base_version" value="1">' in page
     assert 'disabled title="Reload the latest version to save an edit"' in page
     assert save(web, episode_id, mine, base_version=1).status_code == 409
-    latest = web.store.script(episode_id)
+    latest = web.store.scripts.get(episode_id)
     assert latest.version == 2
     assert latest.script.lines[0].text == "Someone else got here first."
 
 
 def test_an_edit_after_approval_is_refused_with_the_text_kept(web: Web) -> None:
     episode_id = episode_in_review(web)
-    orchestrate.approve(web.store, episode_id, "someone")
+    actions.approve(web.store, episode_id, "someone", dispatcher=Recorder())
     turns = turns_of(web, episode_id)
     turns[0]["text"] = "Too late, but kept."
     r = save(web, episode_id, turns)
     assert r.status_code == 409
     assert "is approved: scripts can be edited while they are scripted or in review" in r.text
     assert "Too late, but kept." in r.text
-    assert web.store.script(episode_id).version == 1
+    assert web.store.scripts.get(episode_id).version == 1
 
 
 @pytest.mark.parametrize(
@@ -285,7 +276,7 @@ def test_malformed_turns_are_a_clear_422(web: Web, turns: str, says: str) -> Non
     r = save(web, episode_id, turns)
     assert r.status_code == 422
     assert says in r.text
-    assert web.store.script(episode_id).version == 1
+    assert web.store.scripts.get(episode_id).version == 1
 
 
 def test_turns_the_script_cannot_take_are_a_422_with_the_text_kept(web: Web) -> None:
@@ -305,7 +296,7 @@ def test_turns_the_script_cannot_take_are_a_422_with_the_text_kept(web: Web) -> 
     turns[2] = {"id": "l999", "speaker": "Lena", "text": "x"}
     r = save(web, episode_id, turns)
     assert r.status_code == 422 and "edits line &#39;l999&#39;" in r.text
-    assert web.store.script(episode_id).version == 1
+    assert web.store.scripts.get(episode_id).version == 1
 
 
 def test_script_text_is_inert_on_the_page_and_in_the_diff(web: Web) -> None:
@@ -412,7 +403,7 @@ def test_every_disagreement_is_shown_to_the_editor_but_only_an_alarm_is_said(web
     for item, check_id in ((alarm, ALARM), (low, LOW)):
         assert f'action="/episodes/{episode_id}/checks/{check_id}/false-alarm"' in item
         assert "Mark as false alarm" in item and 'name="csrf_token"' in item
-    said_in = [r.lines for r in orchestrate.review_checks(web.store, episode_id)]
+    said_in = [r.lines for r in actions.review_checks(web.store, episode_id)]
     assert said_in[0] and not said_in[1]  # the script says the alarm, not the other
     assert f'href="#turn-{said_in[0][0]}"' in alarm
     assert len(re.findall(r'<li class="check-item', page)) == 2  # agreements are cards' business
@@ -422,19 +413,19 @@ def test_every_disagreement_is_shown_to_the_editor_but_only_an_alarm_is_said(web
 @pytest.mark.usefixtures("disagreeing_checks")
 def test_marking_a_false_alarm_saves_a_version_without_its_line_and_undo(web: Web) -> None:
     episode_id = episode_in_review(web)
-    [said_in] = [r.lines for r in orchestrate.review_checks(web.store, episode_id)][:1]
+    [said_in] = [r.lines for r in actions.review_checks(web.store, episode_id)][:1]
     url = f"/episodes/{episode_id}/checks/{ALARM}/false-alarm"
     refused = web.client.post(url, data={"comment": "no token"}, follow_redirects=False)
-    assert refused.status_code == 403 and web.store.verdicts(episode_id) == []
+    assert refused.status_code == 403 and web.store.scripts.verdicts(episode_id) == []
     r = web.client.post(
         url, data={"csrf_token": web.csrf, "comment": f"two racks {SCRIPT}"}, follow_redirects=False
     )
     assert r.status_code == 303
     assert r.headers["location"] == f"/episodes/{episode_id}?done=false-alarm-cut"
-    latest = web.store.script(episode_id)
+    latest = web.store.scripts.get(episode_id)
     assert latest.version == 2 and latest.author == EDITOR
     assert not {line.id for line in latest.script.lines} & set(said_in)
-    [verdict] = web.store.verdicts(episode_id)
+    [verdict] = web.store.scripts.verdicts(episode_id)
     assert (verdict.check_id, verdict.by) == (ALARM, EDITOR)
     page = web.client.get(r.headers["location"]).text
     assert "a new script version leaves out the lines that said it" in page
@@ -451,7 +442,8 @@ def test_marking_a_false_alarm_saves_a_version_without_its_line_and_undo(web: We
         follow_redirects=False,
     )
     assert r.headers["location"] == f"/episodes/{episode_id}?done=restored"
-    assert web.store.verdicts(episode_id) == [] and web.store.script(episode_id).version == 2
+    assert web.store.scripts.verdicts(episode_id) == []
+    assert web.store.scripts.get(episode_id).version == 2
     page = web.client.get(r.headers["location"]).text
     assert "No longer a false alarm" in page
     assert "Mark as false alarm" in check_item(page, ALARM)
@@ -478,7 +470,7 @@ def test_a_false_alarm_is_refused_once_approved(web: Web) -> None:
         f"/episodes/{episode_id}/checks/k999/false-alarm", data={"csrf_token": web.csrf}
     )
     assert missing.status_code == 409  # the state is checked first
-    assert web.store.verdicts(episode_id) == []
+    assert web.store.scripts.verdicts(episode_id) == []
 
 
 def test_the_diff_of_a_missing_version_is_404(web: Web) -> None:
@@ -547,10 +539,10 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         store = Store(settings.db_url, settings.data_root)
         accounts.add_user(store, EDITOR, PASSWORD)
         source = Source(kind="markdown", uri=str(EXAMPLE), text=EXAMPLE.read_text(encoding="utf-8"))
-        episode = orchestrate.submit(store, settings, source).episode
+        episode = actions.submit(store, settings, source).episode
         orchestrate.run_episode(store, settings, episode.id)
-        orchestrate.decide_publishing(store, episode.id, PublishDecision(hold=True, by="tests"))
-        orchestrate.approve(store, episode.id, EDITOR)
+        actions.decide_publishing(store, episode.id, PublishDecision(hold=True, by="tests"))
+        actions.approve(store, episode.id, EDITOR, dispatcher=Recorder())
         episode = orchestrate.run_episode(store, settings, episode.id)
         assert episode.state == EpisodeState.ANNOTATED, episode.failure
         store.close()
@@ -691,7 +683,7 @@ def test_the_editor_edits_adds_moves_and_deletes_turns_in_the_browser(
     web: Web, browser_page: Any
 ) -> None:
     episode_id = episode_in_review(web)
-    ids = [line.id for line in web.store.script(episode_id).script.lines]
+    ids = [line.id for line in web.store.scripts.get(episode_id).script.lines]
     page = browser_page
     page.goto(f"/episodes/{episode_id}")
     # Clicking a traced number brings its card into view.
@@ -720,7 +712,7 @@ def test_the_editor_edits_adds_moves_and_deletes_turns_in_the_browser(
     page.wait_for_url(f"**/episodes/{episode_id}?saved=2")
     assert "Saved version 2." in page.content()
 
-    saved = web.store.script(episode_id)
+    saved = web.store.scripts.get(episode_id)
     assert (saved.version, saved.comment) == (2, "browser edit")
     lines = saved.script.lines
     assert [line.id for line in lines[:6]] == [
@@ -741,7 +733,7 @@ def test_the_editor_edits_adds_moves_and_deletes_turns_in_the_browser(
 @pytest.mark.browser
 def test_without_javascript_the_script_reads_as_text(web: Web) -> None:
     episode_id = episode_in_review(web)
-    first = web.store.script(episode_id).script.lines[0]
+    first = web.store.scripts.get(episode_id).script.lines[0]
     with serving(web.app) as url, chromium(url, javascript=False) as page:
         page.goto(f"/episodes/{episode_id}")
         assert page.is_visible(f"#turn-{first.id} .turn-view")

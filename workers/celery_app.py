@@ -1,19 +1,26 @@
-"""The Celery app, configured from Settings, with one task per registered stage.
+"""The Celery app, made by `create_app` from the Settings its caller has.
 
-Run it with `infracast worker --queues default,write,render,transcribe`.
+There is no app at import: `infracast worker`, `infracast serve` (distributed
+mode) and every other sender build one from their own Settings, so a web app
+given Settings in code never talks to the broker the environment names.
+`celery -A workers.celery_app …` (Celery's own command line: inspect, purge)
+finds an app built from the environment's settings, made when it asks.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import Celery
 
 from pipeline.config import Settings, load_settings
-from pipeline.orchestrate import STAGES
+from pipeline.stages import STAGES
 from workers import tasks
-from workers.tasks import SWEEP_TASK, part_queue, part_task_name, task_name
+from workers.tasks import SWEEP_TASK, WorkerContext, part_queue, part_task_name, task_name
 
 
 def create_app(settings: Settings) -> Celery:
+    """A Celery app on `settings`, with one task per stage bound to its own store."""
     app = Celery("infracast", broker=settings.broker_url or "redis://127.0.0.1:6379/0")
     app.conf.update(
         # Acknowledge a message only after its task has finished, and requeue it
@@ -57,8 +64,14 @@ def create_app(settings: Settings) -> Celery:
         },
         worker_hijack_root_logger=False,
     )
-    tasks.register(app, settings)
+    tasks.register(app, WorkerContext(settings))
     return app
 
 
-app = create_app(load_settings())
+def __getattr__(name: str) -> Any:
+    """`app`, for Celery's command line only (`celery -A workers.celery_app`, which looks
+    for a module attribute and cannot call a factory): built on each access from the
+    environment's settings, so importing this module builds nothing."""
+    if name == "app":
+        return create_app(load_settings())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

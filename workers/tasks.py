@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import cached_property
 from typing import Any
 
 from celery import Celery, Task, chord, group
@@ -13,7 +14,7 @@ from kombu.exceptions import OperationalError
 from pipeline import orchestrate
 from pipeline.config import Settings
 from pipeline.errors import InfracastError, TransientError
-from pipeline.orchestrate import Stage
+from pipeline.stages import STAGES, Stage
 from pipeline.store import Store
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ class CeleryDispatcher:
     def __init__(self, app: Celery) -> None:
         self.app = app
 
-    def dispatch(self, episode_id: int, stage: Stage) -> None:
+    def dispatch(self, episode_id: int, stage: Stage[Any]) -> None:
         try:
             # No result is kept (the store holds the state): without ignore_result, Celery
             # would first subscribe to the result backend, and an unreachable Redis would
@@ -47,28 +48,30 @@ class CeleryDispatcher:
             ) from e
 
 
-_store: Store | None = None
+class WorkerContext:
+    """What the tasks of one Celery app work with: the Settings the app was made from, and
+    a store opened on first use, in the pool process that runs the task (after the fork:
+    a database connection must not be shared by two processes)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @cached_property
+    def store(self) -> Store:
+        return Store(self.settings.db_url, self.settings.data_root)
 
 
-def worker_store(settings: Settings) -> Store:
-    """One store per worker process, opened on first use (after the pool forks)."""
-    global _store
-    if _store is None:
-        _store = Store(settings.db_url, settings.data_root)
-    return _store
-
-
-def register(app: Celery, settings: Settings) -> None:
-    for stage in orchestrate.STAGES:
-        _register_stage(app, settings, stage)
+def register(app: Celery, context: WorkerContext) -> None:
+    """The tasks of `app`: one per stage (and its parts), and the sweeper."""
+    settings = context.settings
+    for stage in STAGES:
+        _register_stage(app, context, stage)
 
     @app.task(name=SWEEP_TASK)  # type: ignore[untyped-decorator]
     def sweep() -> int:
         older_than = timedelta(seconds=settings.stuck_after)
         stale_after = timedelta(seconds=settings.heartbeat_stale_after)
-        return orchestrate.sweep(
-            worker_store(settings), CeleryDispatcher(app), older_than, stale_after
-        )
+        return orchestrate.sweep(context.store, CeleryDispatcher(app), older_than, stale_after)
 
 
 def soft_limit(settings: Settings) -> int:
@@ -81,20 +84,22 @@ def part_task_name(stage: str) -> str:
     return f"infracast.{stage}.part"
 
 
-def part_queue(stage: Stage) -> str:
+def part_queue(stage: Stage[Any]) -> str:
     """Where a stage's parts go: their own queue (the script's segments go to "write"), or
     the stage's."""
     return (stage.fan_out.queue if stage.fan_out else None) or stage.queue
 
 
-def _register_stage(app: Celery, settings: Settings, stage: Stage) -> None:
+def _register_stage(app: Celery, context: WorkerContext, stage: Stage[Any]) -> None:
+    settings = context.settings
+
     def run(task: Task, episode_id: int, fanned_out: bool = False) -> None:
-        store = worker_store(settings)
+        store = context.store
         last_try = task.request.retries >= MAX_RETRIES
         if (
             stage.fan_out is not None
             and not fanned_out
-            and _fan_out(app, settings, stage, episode_id)
+            and _fan_out(app, context, stage, episode_id)
         ):
             return
         try:
@@ -136,13 +141,13 @@ def _register_stage(app: Celery, settings: Settings, stage: Stage) -> None:
             do(payload, settings)
 
 
-def _fan_out(app: Celery, settings: Settings, stage: Stage, episode_id: int) -> bool:
+def _fan_out(app: Celery, context: WorkerContext, stage: Stage[Any], episode_id: int) -> bool:
     """Send a stage's parts to its queue as a chord whose callback is the stage itself.
 
     False when there is nothing to hand out: the stage then runs at once.
     """
     assert stage.fan_out is not None
-    store = worker_store(settings)
+    settings, store = context.settings, context.store
     episode = store.episode(episode_id)
     if episode.state != stage.start:
         return False

@@ -15,8 +15,9 @@ from decimal import Decimal
 from typing import Protocol
 
 from pipeline.figures import units
+from pipeline.figures.mention import Mention
 from pipeline.figures.models import AuditFinding, Figure, Ledger, per_ledger
-from pipeline.figures.numbers import Mention, find_mentions
+from pipeline.figures.numbers import find_mentions
 
 EXACT = 0.02  # relative difference below which two values are the same figure
 MAX_ROUNDING = 0.10  # rounding beyond this misstates the figure, however it is said

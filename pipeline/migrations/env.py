@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from pipeline.store import Base
+from pipeline.store.rows import Base
 
 config = context.config
 connection = config.attributes.get("connection")

@@ -1,21 +1,21 @@
 """Script writers: an article and its ledger become a two-host dialogue.
 
-Writers are registered by name in WRITERS; a show (or a run) picks one.
-Adding a writer is a module with a `write(article, ledger, options)` function
-and one line here.
+Writers are registered by name in `pipeline.registry.WRITERS`; a show (or a run)
+picks one. Adding a writer is a module with a class that satisfies `Writer` and
+one line there.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from pipeline.config import Settings
 from pipeline.errors import ConfigError
 from pipeline.figures.models import Ledger
 from pipeline.models import Article, Script
+from pipeline.registry import WRITERS
 
 
 @dataclass(frozen=True)
@@ -53,22 +53,20 @@ class WriterOptions:
             raise ConfigError(f"a script of {self.minutes} minutes? Choose between 0.5 and 120.")
 
 
-Writer = Callable[[Article, Ledger, WriterOptions], Script]
+class Writer(Protocol):
+    """Writes a two-host script from an article and its ledger."""
 
+    name: str
 
-# Writers by name → the module holding their `write` function, imported on first use.
-WRITERS = {"extractive": "pipeline.script.extractive", "llm": "pipeline.script.llm"}
+    def write(self, article: Article, ledger: Ledger, options: WriterOptions) -> Script:
+        """The script, every number in it traced to `ledger`."""
+        ...
 
 
 def writer_named(name: str) -> Writer:
-    try:
-        module = importlib.import_module(WRITERS[name])
-    except KeyError:
-        raise ConfigError(
-            f"unknown script writer {name!r}; writers: {', '.join(WRITERS)}"
-        ) from None
-    write: Writer = module.write
-    return write
+    """The writer registered as `name`, its module imported now."""
+    writer: Writer = WRITERS.named(name).load()()
+    return writer
 
 
 def options_for(

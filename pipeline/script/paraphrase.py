@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pipeline.figures.entities import nlp
+from pipeline.figures.parsing import nlp
 
 MIN_WORDS, MAX_WORDS = 5, 13
 SHORTER = 4  # words fewer than the sentence, at least: a paraphrase is not a repeat

@@ -327,7 +327,7 @@ def dangling_pronouns(script: Script) -> list[str]:
     could be its antecedent: none in the line's earlier sentences nor in the two lines
     before it in the same segment (a segment's first line has no lines before it).
 
-    Word classes come from spaCy's small English tagger (`pipeline.figures.entities.nlp`,
+    Word classes come from spaCy's small English tagger (`pipeline.figures.parsing.nlp`,
     already loaded by the figure extractor): a word list cannot tell "that" the pronoun
     from "that" the determiner, nor find nouns among unknown words. Only the lines that
     have a candidate sentence, and the two lines before each, are parsed, in one batch.
@@ -348,7 +348,7 @@ def dangling_pronoun_words(script: Script) -> dict[str, str]:
     if not candidates:
         return {}
     needed = sorted({j for i in candidates for j in range(max(0, i - 2), i + 1)})
-    from pipeline.figures.entities import nlp
+    from pipeline.figures.parsing import nlp
 
     docs = dict(
         zip(needed, nlp().pipe((lines[j].text for j in needed), batch_size=64), strict=True)

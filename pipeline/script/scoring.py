@@ -26,9 +26,10 @@ from typing import Literal
 
 from pipeline.figures.audit import audit, untraced
 from pipeline.figures.display import value_text
-from pipeline.figures.extract import sentences
 from pipeline.figures.models import Figure, Ledger
-from pipeline.figures.numbers import STOP, TIME_NOUNS, find_mentions
+from pipeline.figures.number_patterns import STOP, TIME_NOUNS
+from pipeline.figures.numbers import find_mentions
+from pipeline.figures.sentences import sentences
 from pipeline.models import Article, Paragraph
 from pipeline.script import tables
 from pipeline.script.retell import retell, unaside

@@ -18,7 +18,7 @@ import re
 import unicodedata
 from functools import cache
 
-from pipeline.figures.extract import sentences
+from pipeline.figures.sentences import sentences
 
 LONG_SENTENCE = 18  # words; longer sentences are split where both halves stand alone
 MIN_HALF = 6  # words each half of a split keeps, so neither is a fragment

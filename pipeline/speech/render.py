@@ -21,13 +21,12 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
-import os
-import tempfile
 import wave
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.atomic_files import replacing
 from pipeline.config import Voice
 from pipeline.speech.engines import engine_named
 
@@ -139,16 +138,9 @@ def _synthesize(job: ClipJob, path: Path) -> float:
     Runs in pool workers too: the engine (and a Piper voice) is loaded once per
     process by `engine_named` and the voice cache, not once per clip.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with replacing(path) as tmp:
         engine_named(job.voice.engine).synthesize(job.text, job.voice, tmp)
         duration = wav_duration(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return duration
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, UploadFile
 
-from pipeline import editing, orchestrate
+from pipeline import actions, editing
 from pipeline.errors import ConflictError, NotFoundError
 from pipeline.models import EpisodeState
 from pipeline.web import queueing
@@ -206,7 +206,7 @@ def list_episodes(
 def get_episode(episode_id: EpisodeId, ctx: Context) -> EpisodeDetail:
     episode = ctx.store.episode(episode_id)
     try:
-        version: int | None = ctx.store.script(episode_id).version
+        version: int | None = ctx.store.scripts.get(episode_id).version
     except NotFoundError:
         version = None
     return EpisodeDetail(
@@ -234,7 +234,7 @@ def get_script(
     if version is not None and version > MAX_ID:
         raise NotFoundError(f"episode {episode_id} has no version {version}")
     try:
-        return script_out(ctx.store.script(episode_id, version))
+        return script_out(ctx.store.scripts.get(episode_id, version))
     except NotFoundError:
         if version is not None:
             raise
@@ -252,7 +252,7 @@ def get_script(
 )
 def list_script_versions(episode_id: EpisodeId, ctx: Context) -> list[VersionOut]:
     ctx.store.episode(episode_id)
-    return [version_out(v) for v in ctx.store.script_versions(episode_id)]
+    return [version_out(v) for v in ctx.store.scripts.versions(episode_id)]
 
 
 @router.get(
@@ -265,7 +265,7 @@ def list_script_versions(episode_id: EpisodeId, ctx: Context) -> list[VersionOut
 def list_checks(episode_id: EpisodeId, ctx: Context) -> list[CheckOut]:
     """Every check, agreeing or not; empty before the script stage has made the ledger. Only
     `said` checks may be said in the script or printed in the show notes."""
-    return [check_out(r) for r in orchestrate.review_checks(ctx.store, episode_id)]
+    return [check_out(r) for r in actions.review_checks(ctx.store, episode_id)]
 
 
 # -- changing ----------------------------------------------------------------
@@ -309,8 +309,9 @@ def approve_episode(
             f"say which script version of episode {episode_id} you approve: send "
             '{"version": N}, the version you reviewed'
         )
-    episode = orchestrate.approve(ctx.store, episode_id, who.user.name, body.version)
-    orchestrate.dispatch_next(ctx.dispatcher, episode)
+    episode = actions.approve(
+        ctx.store, episode_id, who.user.name, body.version, dispatcher=ctx.dispatcher
+    )
     return episode_out(episode)
 
 
@@ -323,8 +324,7 @@ def approve_episode(
 )
 def retry_episode(episode_id: EpisodeId, ctx: Context, who: Changer) -> EpisodeOut:
     stale_after = timedelta(seconds=ctx.settings.heartbeat_stale_after)
-    episode, stage = orchestrate.retry(ctx.store, episode_id, stale_after)
-    ctx.dispatcher.dispatch(episode.id, stage)
+    episode, _ = actions.retry(ctx.store, episode_id, stale_after, dispatcher=ctx.dispatcher)
     return episode_out(episode)
 
 
@@ -344,7 +344,7 @@ def publish_episode(
     """Publishes now. An episode whose transcript check (QA) flagged lines is held
     (409) unless `allow_failed_qa` is set."""
     allow = body.allow_failed_qa if body is not None else False
-    episode = orchestrate.publish(
+    episode = actions.publish(
         ctx.store, ctx.settings, episode_id, who.user.name, allow_failed_qa=allow
     )
     return episode_out(episode)
@@ -358,7 +358,7 @@ def publish_episode(
     responses=_errors(403, 404, 409, 422),
 )
 def unpublish_episode(episode_id: EpisodeId, ctx: Context, who: Changer) -> EpisodeOut:
-    return episode_out(orchestrate.unpublish(ctx.store, ctx.settings, episode_id, who.user.name))
+    return episode_out(actions.unpublish(ctx.store, ctx.settings, episode_id, who.user.name))
 
 
 @router.put(
@@ -374,7 +374,7 @@ def judge_check(
     """Records the verdict and, when lines of the latest script say the check, saves a new
     version without them. Only while the script can be edited (409 otherwise, and for a
     check that agrees); a check already judged keeps its first verdict."""
-    done = orchestrate.dismiss_check(ctx.store, episode_id, check_id, who.user.name, body.comment)
+    done = actions.dismiss_check(ctx.store, episode_id, check_id, who.user.name, body.comment)
     return VerdictOut(
         check=_check(ctx, episode_id, check_id),
         script_version=done.version.version if done.version else None,
@@ -393,12 +393,12 @@ def undo_check_verdict(
 ) -> CheckOut:
     """The check counts again; lines left out when it was marked stay out. 404 when the
     check has no verdict."""
-    orchestrate.restore_check(ctx.store, episode_id, check_id, who.user.name)
+    actions.restore_check(ctx.store, episode_id, check_id, who.user.name)
     return _check(ctx, episode_id, check_id)
 
 
 def _check(ctx: WebContext, episode_id: int, check_id: str) -> CheckOut:
-    for review in orchestrate.review_checks(ctx.store, episode_id):
+    for review in actions.review_checks(ctx.store, episode_id):
         if review.check.id == check_id:
             return check_out(review)
     raise NotFoundError(f"episode {episode_id}'s ledger has no check {check_id!r}")

@@ -71,10 +71,10 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     if settings.embedded:
         dispatcher = BackgroundRunner(store, settings)
     else:
-        from workers.celery_app import app as celery_app
+        from workers.celery_app import create_app as create_celery_app
         from workers.tasks import CeleryDispatcher
 
-        dispatcher = CeleryDispatcher(celery_app)
+        dispatcher = CeleryDispatcher(create_celery_app(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

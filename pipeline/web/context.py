@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import Request
 
@@ -12,6 +13,7 @@ from pipeline import orchestrate
 from pipeline.accounts import SignInLimiter
 from pipeline.config import Settings
 from pipeline.errors import InfracastError
+from pipeline.stages import Stage
 from pipeline.store import Store
 
 log = logging.getLogger(__name__)
@@ -26,7 +28,7 @@ class BackgroundRunner:
         self.settings = settings
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stages")
 
-    def dispatch(self, episode_id: int, stage: orchestrate.Stage) -> None:
+    def dispatch(self, episode_id: int, stage: Stage[Any]) -> None:
         self.pool.submit(self._run, episode_id)
 
     def _run(self, episode_id: int) -> None:

@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from pipeline import orchestrate
+from pipeline import actions
+from pipeline.episode_files import QA
 from pipeline.errors import ConflictError, Held, InfracastError, InputError
 from pipeline.feeds import feed_path
-from pipeline.models import Episode, EpisodeState, QAReport
+from pipeline.models import Episode, EpisodeState
 from pipeline.publish import feed_url_for
 from pipeline.web import queueing
 from pipeline.web.context import WebContext, web
@@ -168,10 +169,8 @@ class ShowFeed:
 
 
 def _qa_failed(ctx: WebContext, episode: Episode) -> bool:
-    path = ctx.store.episode_dir(episode.id) / "qa.json"
-    if not path.is_file():
-        return False
-    return bool(QAReport.model_validate_json(path.read_text(encoding="utf-8")).flagged)
+    report = QA.read_if_present(ctx.store.episode_dir(episode.id))
+    return report is not None and bool(report.flagged)
 
 
 def _show_feeds(ctx: WebContext) -> list[ShowFeed]:
@@ -183,7 +182,7 @@ def _show_feeds(ctx: WebContext) -> list[ShowFeed]:
             for e in ctx.store.episodes(state=EpisodeState.PUBLISHED, show=slug)
         ]
         waiting = [
-            WaitingItem(e, orchestrate.held_reason(ctx.store, e.id), _qa_failed(ctx, e))
+            WaitingItem(e, e.held_reason, _qa_failed(ctx, e))
             for e in ctx.store.episodes(state=EpisodeState.ANNOTATED, show=slug)
         ]
         feeds.append(
@@ -245,7 +244,7 @@ def publish(
     ctx: WebContext = Depends(web),
 ) -> Response:
     try:
-        orchestrate.publish(
+        actions.publish(
             ctx.store, ctx.settings, episode_id, who.user.name, allow_failed_qa=allow_failed_qa
         )
     except (ConflictError, Held) as e:  # Held: QA failed and the editor did not override it
@@ -269,7 +268,7 @@ def unpublish(
     ctx: WebContext = Depends(web),
 ) -> Response:
     try:
-        orchestrate.unpublish(ctx.store, ctx.settings, episode_id, who.user.name)
+        actions.unpublish(ctx.store, ctx.settings, episode_id, who.user.name)
     except ConflictError as e:
         return _shows_page(request, who, ctx, status_code=e.http_status, message=e.message)
     return RedirectResponse(_back(back, episode_id, "unpublished"), status_code=303)
@@ -286,6 +285,5 @@ def retry(
 ) -> Response:
     """Send a failed episode back to the stage that failed; the dashboard shows it run."""
     stale_after = timedelta(seconds=ctx.settings.heartbeat_stale_after)
-    episode, stage = orchestrate.retry(ctx.store, episode_id, stale_after)
-    ctx.dispatcher.dispatch(episode.id, stage)
+    actions.retry(ctx.store, episode_id, stale_after, dispatcher=ctx.dispatcher)
     return RedirectResponse("/", status_code=303)

@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pipeline import accounts
 from pipeline.models import EpisodeState
+from pipeline.stages import STATE_ORDER
 from pipeline.web.context import WebContext, web
 from pipeline.web.render import page
 from pipeline.web.schemas import episode_out
@@ -21,19 +22,10 @@ from pipeline.web.security import (
 
 router = APIRouter(include_in_schema=False)
 
-# The order the dashboard shows states in: what needs an editor first.
-DASHBOARD_ORDER = [
-    EpisodeState.FAILED,
-    EpisodeState.IN_REVIEW,
-    EpisodeState.ANNOTATED,
-    EpisodeState.QUEUED,
-    EpisodeState.INGESTED,
-    EpisodeState.SCRIPTED,
-    EpisodeState.APPROVED,
-    EpisodeState.RENDERED,
-    EpisodeState.TRANSCRIBED,
-    EpisodeState.PUBLISHED,
-]
+# The order the dashboard shows states in: what needs an editor first, then the rest in
+# the order of the flow.
+_NEEDS_AN_EDITOR = [EpisodeState.FAILED, EpisodeState.IN_REVIEW, EpisodeState.ANNOTATED]
+DASHBOARD_ORDER = _NEEDS_AN_EDITOR + [s for s in STATE_ORDER if s not in _NEEDS_AN_EDITOR]
 
 # Episodes per page of the dashboard and, by default, of the API's list.
 PAGE_SIZE = 50

@@ -1,7 +1,7 @@
 """Queueing from the web: pasted text, an uploaded file, an article URL or a feed URL.
 
 The page and the API both come here, so both validate and deduplicate the same way
-as `infracast queue` (pipeline.orchestrate.submit) and send new episodes on.
+as `infracast queue` (pipeline.actions.submit), which send new episodes on.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Literal
 
-from pipeline import ingest, orchestrate
+from pipeline import actions, ingest
 from pipeline.errors import InputError, TooLargeError
+from pipeline.ingest import decoding
 from pipeline.models import Episode, Source
 from pipeline.web.context import WebContext
 
@@ -22,7 +23,7 @@ UPLOAD_SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm"}
 class QueueResult:
     episodes: list[Episode]
     created: list[int]
-    refused: list[orchestrate.RefusedEntry] = field(default_factory=list)
+    refused: list[actions.RefusedEntry] = field(default_factory=list)
 
 
 def upload_source(name: str, data: bytes, ctx: WebContext) -> Source:
@@ -36,7 +37,7 @@ def upload_source(name: str, data: bytes, ctx: WebContext) -> Source:
         )
     if len(data) > options.max_text_bytes * 4:
         raise TooLargeError(f"{safe} is over the article size limit")
-    text = ingest.decode(data, safe)
+    text = decoding.decode(data, safe)
     kind: Literal["markdown", "html"] = "html" if suffix in (".html", ".htm") else "markdown"
     source = Source(kind=kind, uri=safe, text=text)
     ingest.article_from_source(source, options)
@@ -65,11 +66,11 @@ def queue(
     if show is not None and show not in ctx.settings.shows:
         raise InputError(f"unknown show {show!r}; shows: {', '.join(sorted(ctx.settings.shows))}")
     sources: list[Source] = []
-    every: list[orchestrate.Queued] = []
-    refused: list[orchestrate.RefusedEntry] = []
+    every: list[actions.Queued] = []
+    refused: list[actions.RefusedEntry] = []
     if feed_url:
-        found = orchestrate.queue_feed(ctx.store, ctx.settings, feed_url.strip(), show,
-                                       force=force)
+        found = actions.queue_feed(ctx.store, ctx.settings, feed_url.strip(), show,
+                                   force=force, dispatcher=ctx.dispatcher)
         every, refused = found.queued, found.refused
         if not every and not refused:
             raise InputError("the feed has no entries this show has not seen")
@@ -80,10 +81,12 @@ def queue(
     else:
         sources = [text_source(text or "", ctx)]
     episodes, created = [], []
-    every += [orchestrate.submit(ctx.store, ctx.settings, s, show, force=force) for s in sources]
+    every += [
+        actions.submit(ctx.store, ctx.settings, s, show, force=force, dispatcher=ctx.dispatcher)
+        for s in sources
+    ]
     for queued in every:
         if queued.created:
             created.append(queued.episode.id)
-            orchestrate.dispatch_next(ctx.dispatcher, queued.episode)
         episodes.append(ctx.store.episode(queued.episode.id))
     return QueueResult(episodes, created, refused)

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TypeVar
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from pipeline import editing, orchestrate
+from pipeline import actions, editing, episode_files
 from pipeline.annotate import Annotations, clock, leaves
 from pipeline.errors import ConflictError, InputError, NotFoundError
 from pipeline.figures.display import value_text
@@ -30,7 +28,6 @@ from pipeline.models import (
     QAReport,
     Script,
     ScriptVersion,
-    Timeline,
 )
 from pipeline.web.context import WebContext, web
 from pipeline.web.render import page
@@ -40,18 +37,24 @@ router = APIRouter(include_in_schema=False)
 
 # The episode folder's files a browser may fetch; nothing else in it is served.
 SERVED_FILES = frozenset(
-    {"episode.mp3", "captions.vtt", "captions.srt", "chapters.json", "notes.html"}
+    {
+        episode_files.AUDIO,
+        episode_files.CAPTIONS_VTT,
+        episode_files.CAPTIONS_SRT,
+        episode_files.CHAPTERS,
+        episode_files.NOTES_HTML,
+    }
 )
 # Show notes are our own autoescaped HTML, but they are served from this origin:
 # sandboxed, with no script, so a flaw in them cannot act as the signed-in editor.
 NOTES_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox"
 RERENDERABLE = (EpisodeState.TRANSCRIBED, EpisodeState.ANNOTATED)
 DOWNLOADS = (
-    ("episode.mp3", "MP3"),
-    ("captions.vtt", "Captions (VTT)"),
-    ("captions.srt", "Captions (SRT)"),
-    ("chapters.json", "Chapters (JSON)"),
-    ("notes.html", "Show notes"),
+    (episode_files.AUDIO, "MP3"),
+    (episode_files.CAPTIONS_VTT, "Captions (VTT)"),
+    (episode_files.CAPTIONS_SRT, "Captions (SRT)"),
+    (episode_files.CHAPTERS, "Chapters (JSON)"),
+    (episode_files.NOTES_HTML, "Show notes"),
 )
 # Room for the most turns of the longest text, JSON-quoted, with their ids and speakers.
 MAX_TURNS_JSON = editing.MAX_TURNS * (editing.MAX_TURN_CHARS * 2 + 200)
@@ -68,8 +71,6 @@ NOTICES = {
     "restored": "No longer a false alarm. Lines left out when it was marked stay out: "
     "the versions' diff shows them.",
 }
-
-M = TypeVar("M", bound=BaseModel)
 
 
 # --- what the pages show ------------------------------------------------------------------
@@ -136,7 +137,7 @@ class CheckView:
     can_judge: bool
 
 
-def _check_status(review: orchestrate.CheckReview) -> str:
+def _check_status(review: actions.CheckReview) -> str:
     if review.verdict is not None:
         return f"not said: marked a false alarm by {review.verdict.by}"
     return "said on air" if review.check.alarm else "not said: low confidence"
@@ -157,7 +158,7 @@ def _check_views(ctx: WebContext, episode: Episode) -> list[CheckView]:
             verdict=r.verdict,
             can_judge=editable and bool(r.check.id),
         )
-        for r in orchestrate.review_checks(ctx.store, episode.id)
+        for r in actions.review_checks(ctx.store, episode.id)
         if not r.check.agrees
     ]
 
@@ -202,12 +203,6 @@ class Listen:
     qa: QAReport | None
     downloads: list[tuple[str, str]]
     can_rerender: bool
-
-
-def _read(path: Path, model: type[M]) -> M | None:
-    if not path.is_file():
-        return None
-    return model.model_validate_json(path.read_text(encoding="utf-8"))
 
 
 def _turns(version: ScriptVersion) -> list[TurnView]:
@@ -279,13 +274,13 @@ def _check_ids(check: Check) -> tuple[str, str]:
 
 def _listen(ctx: WebContext, episode: Episode, turns: list[TurnView]) -> Listen | None:
     folder = ctx.store.episode_dir(episode.id)
-    audio = folder / "episode.mp3"
-    timeline = _read(folder / "timeline.json", Timeline)
+    audio = folder / episode_files.AUDIO
+    timeline = episode_files.TIMELINE.read_if_present(folder)
     if not audio.is_file() or timeline is None:
         return None
 
-    qa = _read(folder / "qa.json", QAReport)
-    annotations = _read(folder / "annotations.json", Annotations)
+    qa = episode_files.QA.read_if_present(folder)
+    annotations = episode_files.ANNOTATIONS.read_if_present(folder)
     qa_by_line = {q.line_id: q for q in qa.lines} if qa else {}
     by_id = {t.id: t for t in turns}
     lines = []
@@ -355,10 +350,10 @@ def _episode_page(
 ) -> HTMLResponse:
     """The episode page; with `draft`, the editor shows those (refused) turns instead."""
     episode = ctx.store.episode(episode_id)
-    versions = ctx.store.script_versions(episode_id)
+    versions = ctx.store.scripts.versions(episode_id)
     latest = versions[-1] if versions else None
     turns = _turns(latest) if latest else []
-    ledger = _read(ctx.store.episode_dir(episode_id) / "ledger.json", Ledger)
+    ledger = episode_files.LEDGER.read_if_present(ctx.store.episode_dir(episode_id))
     editor = None
     if draft is not None and latest is not None:
         editor = Editor(
@@ -485,7 +480,7 @@ def diff_page(
     ctx: WebContext = Depends(web),
 ) -> Response:
     episode = ctx.store.episode(episode_id)
-    versions = ctx.store.script_versions(episode_id)
+    versions = ctx.store.scripts.versions(episode_id)
     if not versions:
         raise NotFoundError(f"episode {episode_id} has no script yet")
     numbers = [v.version for v in versions]
@@ -525,8 +520,7 @@ def approve(
             f"the approval did not say which script version of episode {episode_id} it "
             "approves: reload the page and approve again"
         )
-    episode = orchestrate.approve(ctx.store, episode_id, who.user.name, version)
-    orchestrate.dispatch_next(ctx.dispatcher, episode)
+    actions.approve(ctx.store, episode_id, who.user.name, version, dispatcher=ctx.dispatcher)
     return _back(episode_id, "?done=approved")
 
 
@@ -537,7 +531,7 @@ def request_changes(
     who: Caller = Depends(csrf_checked),
     ctx: WebContext = Depends(web),
 ) -> Response:
-    orchestrate.request_changes(ctx.store, episode_id, who.user.name, comment)
+    actions.request_changes(ctx.store, episode_id, who.user.name, comment)
     return _back(episode_id, "?done=changes")
 
 
@@ -550,7 +544,7 @@ def mark_false_alarm(
     ctx: WebContext = Depends(web),
 ) -> Response:
     """The check's disagreement is wrong: record it, and leave it out of script and notes."""
-    done = orchestrate.dismiss_check(ctx.store, episode_id, check_id, who.user.name, comment)
+    done = actions.dismiss_check(ctx.store, episode_id, check_id, who.user.name, comment)
     return _back(episode_id, "?done=false-alarm-cut" if done.version else "?done=false-alarm")
 
 
@@ -562,7 +556,7 @@ def restore_check(
     ctx: WebContext = Depends(web),
 ) -> Response:
     """Undo a false-alarm verdict."""
-    orchestrate.restore_check(ctx.store, episode_id, check_id, who.user.name)
+    actions.restore_check(ctx.store, episode_id, check_id, who.user.name)
     return _back(episode_id, "?done=restored")
 
 
@@ -573,8 +567,9 @@ def rerender_line(
     who: Caller = Depends(csrf_checked),
     ctx: WebContext = Depends(web),
 ) -> Response:
-    episode, _ = orchestrate.rerender_lines(ctx.store, ctx.settings, episode_id, [line_id])
-    orchestrate.dispatch_next(ctx.dispatcher, episode)
+    actions.rerender_lines(
+        ctx.store, ctx.settings, episode_id, [line_id], dispatcher=ctx.dispatcher
+    )
     return _back(episode_id, "?done=rerender")
 
 
@@ -595,6 +590,6 @@ def episode_file(
     if path.parent != folder or not path.is_file():
         raise missing
     headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-cache"}
-    if name == "notes.html":
+    if name == episode_files.NOTES_HTML:
         headers["Content-Security-Policy"] = NOTES_CSP
     return FileResponse(path, headers=headers)

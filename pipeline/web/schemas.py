@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pipeline import orchestrate
+from pipeline import actions, orchestrate
 from pipeline.figures.audit import untraced
 from pipeline.figures.models import AuditFinding
 from pipeline.models import (
@@ -18,19 +18,7 @@ from pipeline.models import (
     ScriptVersion,
     StateChange,
 )
-
-# Where each state sits on the way to a feed, for progress bars.
-ORDER = [
-    EpisodeState.QUEUED,
-    EpisodeState.INGESTED,
-    EpisodeState.SCRIPTED,
-    EpisodeState.IN_REVIEW,
-    EpisodeState.APPROVED,
-    EpisodeState.RENDERED,
-    EpisodeState.TRANSCRIBED,
-    EpisodeState.ANNOTATED,
-    EpisodeState.PUBLISHED,
-]
+from pipeline.stages import STATE_ORDER
 
 
 class EpisodeOut(BaseModel):
@@ -68,7 +56,12 @@ def episode_out(episode: Episode) -> EpisodeOut:
         source=episode.source.uri,
         source_kind=episode.source.kind,
         next_stage=None if waiting or stage is None else stage.name,
-        progress=round(ORDER.index(state) / (len(ORDER) - 1), 3) if state in ORDER else 0.0,
+        # where the state sits on the way to a feed, for progress bars
+        progress=(
+            round(STATE_ORDER.index(state) / (len(STATE_ORDER) - 1), 3)
+            if state in STATE_ORDER
+            else 0.0
+        ),
         failed_stage=episode.failed_stage,
         failure=episode.failure,
         created_at=episode.created_at,
@@ -214,7 +207,7 @@ class CheckOut(BaseModel):
     verdict: CheckVerdict | None = Field(description="an editor's verdict; null when none")
 
 
-def check_out(review: orchestrate.CheckReview) -> CheckOut:
+def check_out(review: actions.CheckReview) -> CheckOut:
     c = review.check
     return CheckOut(
         id=c.id,

@@ -22,9 +22,13 @@ the rules run in):
 
     reading.py   what a stated figure is: its clause, role, entity, and the tests rules select by
     article.py   the article's figures as rules see them (Article) and each computation (Calc)
-    power.py     density ratios, racks supported, facility draw, energy, homes, power per GPU
+    power.py     density ratios, racks supported, facility draw, energy, generators, PUE overhead
+    homes.py     homes equivalents, use per home, power per home
+    chips.py     the power of chips and systems, all-in power per GPU
     money.py     sums of tables and parts, per company, shares, cost rates per MW / rack / GPU
     growth.py    periods, series, year-over-year change, multiples, yearly rates
+    stated_changes.py  changes the text spells out ("to $70 B from $66 B", "up from")
+    wholes.py    a whole against its parts (remainders, stages that sum to a whole)
     counts.py    counts of things inside things (GPUs per blade × blades per pod)
     worked.py    the article's own worked examples ("1,000 racks × 5 kW = 5 MW")
     checks.py    pairing a stated result with the computation it restates, and how sure
@@ -36,16 +40,20 @@ from dataclasses import dataclass
 
 from pipeline.figures.derive.article import Article
 from pipeline.figures.derive.checks import DEFAULT_TOLERANCE, consistency_checks
+from pipeline.figures.derive.chips import chips_power, power_per_gpu, units_power
 from pipeline.figures.derive.counts import counts_per_site, counts_per_unit
 from pipeline.figures.derive.growth import (
-    changes_in_text,
     compared_changes,
     levels_after_change,
-    parts_of_wholes,
     percent_multiples,
-    remainders,
     starting_amounts,
     year_over_year,
+)
+from pipeline.figures.derive.homes import (
+    home_use,
+    homes_equivalents,
+    homes_per_power,
+    power_per_home,
 )
 from pipeline.figures.derive.money import (
     component_sums,
@@ -63,24 +71,19 @@ from pipeline.figures.derive.money import (
 from pipeline.figures.derive.power import (
     HOURS_PER_YEAR,
     annual_energy,
-    chips_power,
     compared_multiples,
     density_from_racks,
     density_ratios,
     facility_draw,
-    home_use,
-    homes_equivalents,
-    homes_per_power,
     power_per_generator,
-    power_per_gpu,
-    power_per_home,
     power_per_site,
     pue_overhead,
     racks_supported,
     units_needed,
-    units_power,
 )
 from pipeline.figures.derive.reading import same_entity
+from pipeline.figures.derive.stated_changes import changes_in_text
+from pipeline.figures.derive.wholes import parts_of_wholes, remainders
 from pipeline.figures.derive.worked import worked_examples
 from pipeline.figures.models import Check, Figure
 

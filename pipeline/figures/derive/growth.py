@@ -1,8 +1,8 @@
 """Rules over change: periods read and ordered, series of one quantity over periods,
-year-over-year change, changes the text spells out ("to $70 B from $66 B"), the amount a
-stated change started from ("jumped by 75%, reaching 70,000 MW"), growth multiples,
-yearly rates over several years, and a whole against its parts (what a total leaves besides
-a part added; a whole "in various stages" as the sum of the stages said after it).
+year-over-year change, the amount a stated change started from ("jumped by 75%, reaching
+70,000 MW"), growth multiples and yearly rates over several years; and what the rules
+over change share (`add_change`, `same_quantity`). Changes the text spells out ("to $70 B
+from $66 B") are `derive.stated_changes`'s; a whole against its parts `derive.wholes`'s.
 """
 
 from __future__ import annotations
@@ -11,26 +11,15 @@ import functools
 import itertools
 import re
 
-from pipeline.figures import roles
-from pipeline.figures.derive.article import (
-    PARAGRAPH,
-    Article,
-    as_percent,
-    bounds,
-    div,
-    name_of,
-)
+from pipeline.figures.derive.article import PARAGRAPH, Article, as_percent, bounds, div, name_of
 from pipeline.figures.derive.reading import (
     RISE,
-    TOTAL,
-    clause_in,
     clause_of,
     entity_of,
     find,
     is_expectation,
     is_group,
     is_said_falling,
-    is_stated_multiple,
     is_stated_total,
     quantity_noun,
     role_of,
@@ -40,37 +29,7 @@ from pipeline.figures.derive.reading import (
 from pipeline.figures.models import Figure
 from pipeline.figures.units import compatible, convert
 
-_COMPARED = r"(?:compared (?:with|to)|compares (?:with|to)|versus|vs\.?)"
-_UP_FROM = re.compile(
-    r"\b(?:up|down|rising|rose|risen|climbing|climbed|growing|grew|increas\w*|declin\w*|"
-    r"falling|fell|dropp\w*|jump\w*)(?:\s+(?:of|by)\s+[\d.,]+\s*(?:%|percent))?\s+from\s*"
-    r"(?:(?:its|the|their|a)\s+(?:previous|prior|earlier|original|initial|last)\s+(?:(?:estimate|"
-    r"expectation|forecast|guidance|plan|projection|figure)\s+of|year's|quarter's)\s*)?$"
-    rf"|\b{_COMPARED}\s*$"
-    r"|\b(?:above|below)\s+(?:(?:19|20)\d\d's\s+)?$",
-    re.IGNORECASE,
-)
-"""Before the old amount, said after the new one: "$9.2bn, up from $6.8bn last year", "an
-increase from its previous estimate of $43.2bn", "a decline of 40% from the previous
-expectation of $20 billion", "a 22% jump from the prior year's $269.92", "This compares to
-21GW in July", "That is … significantly above 2024's $52.5bn"."""
-_BACK_REFERENCE = re.compile(
-    r"^\s*(?:this|that|which|it|the (?:total|figure|number|amount|sum|tally|spending|outlay))\b",
-    re.IGNORECASE)
-"""A sentence that opens on the one before: "This compares to 21GW", "The total … was up from
-$14 billion": the new amount is there."""
-_CURRENT = roles.keywords("currently", "right now", "today", "at present", "presently")
-"""Said of the amount a change starts from: "will quadruple … to 300 MW. It currently consumes
-150 MW": the current amount may come after the new one."""
-_RESTATED = re.compile(
-    r"\b(?:that|this|the)\s+(?:number|figure|total|amount|count|tally)\s+(?:is|was|stands at|"
-    r"stood at|has (?:risen|grown|climbed|fallen) to|reached|hit)\s+(?:now\s+)?$",
-    re.IGNORECASE,
-)
-"""Before a new amount of the quantity said just before: "today that number is 6.6 GW"."""
-
-
-_MORE = roles.keywords("another", "an additional", "a further", "an extra", "additional")
+COMPARED = r"(?:compared (?:with|to)|compares (?:with|to)|versus|vs\.?)"
 
 
 QUARTER = re.compile(r"\b[QH]([1-4])\b")
@@ -92,9 +51,11 @@ def period_key(period: str | None) -> tuple[int, int, int] | None:
         return None
     quarter = QUARTER.search(text)
     month = _MONTH.search(text)
-    return (int(year.group()) if year else 2000 + int(fiscal.group(1)) if fiscal else 0,
-            int(quarter.group(1)) if quarter else 0,
-            _MONTHS.index(month.group(1).lower()[:3]) + 1 if month else 0)
+    return (
+        int(year.group()) if year else 2000 + int(fiscal.group(1)) if fiscal else 0,
+        int(quarter.group(1)) if quarter else 0,
+        _MONTHS.index(month.group(1).lower()[:3]) + 1 if month else 0,
+    )
 
 
 def year_over_year(a: Article) -> None:
@@ -114,14 +75,15 @@ def year_over_year(a: Article) -> None:
             key = period_key(f.period)
             if key is not None:
                 groups.setdefault(("series", key[1], key[2] > 0, series[0].id), {}).setdefault(
-                    key, f)
+                    key, f
+                )
     for by_period in groups.values():
         periods = sorted(by_period)
         pairs = list(itertools.pairwise(periods))
         if len(periods) > 2:
             pairs.append((periods[0], periods[-1]))
         for old, new in pairs:
-            _add_change(a, by_period[old], by_period[new], years=new[0] - old[0])
+            add_change(a, by_period[old], by_period[new], years=new[0] - old[0])
 
 
 def _series(a: Article) -> list[list[Figure]]:
@@ -130,8 +92,11 @@ def _series(a: Article) -> list[list[Figure]]:
     named one); the same named entity's series in other paragraphs join it."""
     buckets: dict[tuple[str | None, str, str, str], list[Figure]] = {}
     for f in a.source:
-        if (f.kind in ("money", "energy", "power") and not is_group(f)
-                and period_key(f.period) is not None):
+        if (
+            f.kind in ("money", "energy", "power")
+            and not is_group(f)
+            and period_key(f.period) is not None
+        ):
             role = _quantity_role(f)
             unit = f.unit if f.kind == "money" else f.kind
             buckets.setdefault((f.paragraph_id, f.kind, unit, role), []).append(f)
@@ -153,19 +118,20 @@ def _series(a: Article) -> list[list[Figure]]:
     return [figures for figures in series.values() if len(figures) > 1]
 
 
-def _add_change(a: Article, old: Figure, new: Figure, years: int = 1,
-                entity: str | None = None) -> None:
+def add_change(
+    a: Article, old: Figure, new: Figure, years: int = 1, entity: str | None = None
+) -> None:
     """The change from old to new in percent; as a multiple too when the article states a
     growth multiple ("more than doubling"); and per year when it spans several years. Each
     carries the range its inputs allow as written ("40 GW" is 39.5–40.5 GW), for checks.
     None between an expectation and an actual of the same period: "analysts expected $12.16bn"
     against the $12bn that came in is a miss, not a change. `entity`: whose it is, when the
     inputs' entities say nothing of it ("" for unknown)."""
-    if not _a_series(old, new):
+    if not a_series(old, new):
         return
     multiple = div(bounds(new), bounds(old, new.unit))
-    loose = div(_written(new), _written(old, new.unit))
-    role = _growth_role(new)
+    loose = div(written(new), written(old, new.unit))
+    role = growth_role(new)
     if entity is None:
         entity = "combined" if new.origin == "computed" else entity_of(new) or entity_of(old)
     a.add(
@@ -216,7 +182,7 @@ def _yearly(multiple: tuple[float, float], years: int) -> tuple[float, float]:
     return multiple[0] ** (1 / years), multiple[1] ** (1 / years)
 
 
-def _written(f: Figure, unit: str | None = None) -> tuple[float, float]:
+def written(f: Figure, unit: str | None = None) -> tuple[float, float]:
     """A stated figure's range as its written digits allow; a computed one's as computed."""
     low, high = written_bounds(f) if f.origin == "source" else (f.low, f.high)
     if unit is None or unit == f.unit:
@@ -224,7 +190,7 @@ def _written(f: Figure, unit: str | None = None) -> tuple[float, float]:
     return convert(low, f.unit, unit), convert(high, f.unit, unit)
 
 
-def _a_series(old: Figure, new: Figure) -> bool:
+def a_series(old: Figure, new: Figure) -> bool:
     """Whether old and new are two points of one time series: not an expectation against an
     actual unless each has its own period ("expected to reach 35 GW by 2030, up from 17 GW
     in 2022" is a forecast of a later year; so is "$75 billion this year" against 2024's)."""
@@ -253,164 +219,43 @@ def _quantity_role(f: Figure) -> str:
     return _QUANTITY_ROLE.get(role_of(f), role_of(f))
 
 
-def _growth_role(f: Figure) -> str:
+def growth_role(f: Figure) -> str:
     """The role of a change in f: spending's, revenue's, or anything else's growth."""
     role = role_of(f)
-    return "capex_growth" if role in ("capex", "cost") else (
-        "revenue_growth" if role == "revenue" else "growth")
+    return (
+        "capex_growth"
+        if role in ("capex", "cost")
+        else ("revenue_growth" if role == "revenue" else "growth")
+    )
 
 
-def changes_in_text(a: Article) -> None:
-    """Changes the text spells out without periods: "to $70 billion from $66 billion", "it
-    has swelled to 225 gigawatts" (from the same quantity said before it in the paragraph, or
-    said as current after it), and "another 600 megawatts" on top of the amount said before
-    it. Every mention counts: a figure said again may be said as the new amount."""
-    for said in a.mentions.values():
-        for i, (_, sentence, new) in enumerate(said):
-            at = find(sentence, new.text)
-            if new.kind not in ("money", "energy", "power") or at is None:
-                continue
-            before = sentence[:at]
-            earlier = [(s, f) for _, s, f in said[:i] if f.id != new.id and _same_quantity(f, new)]
-            previous = earlier[-1][1] if earlier else None
-            newer = next((f for _, s, f in reversed(said[:i]) if s == sentence  # "up from"
-                          and f.id != new.id and _same_quantity(f, new, whose=False)
-                          and is_expectation(f) == is_expectation(new)), None)  # says whose
-            if newer is None and _BACK_REFERENCE.search(sentence):
-                alike = previous is not None and is_expectation(previous) == is_expectation(new)
-                newer = (previous if alike else None) or _said_before(a, new)  # "This compares"
-            if (re.search(r"\bto\s*$", before) and not _UP_FROM.search(before)
-                    and RISE.search(clause_in(sentence, new.text))):
-                old = (_stated_from(said, sentence, new) or _current(said, sentence, new)
-                       or previous)
-                if old is not None:
-                    _add_change(a, old, new)
-                    _spelled_multiple(a, old, new)
-            elif _UP_FROM.search(before) and newer is not None and not _has_own_end(
-                    said, sentence, new):
-                _add_change(a, new, newer)  # "hit $9.2bn, up from $6.8bn last year"
-            elif _RESTATED.search(before) and previous is not None:
-                _add_change(a, previous, new)  # "6 GW in February; today that number is 6.6 GW"
-            elif _IN_COMPARISON.match(sentence) and (then := _compared_with(said[:i], sentence,
-                                                                             new)):
-                _add_change(a, new, then, entity="")  # "26GW … In comparison, … only 8GW"
-            elif _MORE.search(before[-16:]) and previous is not None:
-                a.add(
-                    "increment",
-                    [previous, new],
-                    f"{a.show(new)} ÷ {a.show(previous)}",
-                    as_percent(div(bounds(new), bounds(previous, new.unit))),
-                    kind="percent",
-                    unit="%",
-                    period=new.period,
-                    role=_growth_role(new),
-                    entity=entity_of(previous) or entity_of(new),
-                    subject=f"{name_of(new)} more on top of {name_of(previous)}",
-                )
-
-
-_IN_COMPARISON = re.compile(r"^\s*(?:in|by) comparison\b", re.IGNORECASE)
-"""A sentence that opens by setting its amount against the one said before it: "26GW … is
-within the … stage. In comparison, in July 2024, only 8GW was in that stage"."""
-
-
-def _compared_with(said: list[tuple[int, str, Figure]], sentence: str,
-                   old: Figure) -> Figure | None:
-    """The amount a sentence opening on "In comparison" sets its first amount against: the
-    same quantity said last before it in the paragraph (whoever the extractor said it was
-    of: the sentence points back to it), of the same standing (both actual or expected)."""
-    if any(where == sentence and f.kind == old.kind for _, where, f in said):
-        return None  # not the sentence's first amount
-    return next((f for _, where, f in reversed(said) if _same_quantity(f, old, whose=False)
-                 and is_expectation(f) == is_expectation(old)), None)
-
-
-def _said_before(a: Article, new: Figure) -> Figure | None:
-    """What a sentence opening on "That" or "The total" points back to when its paragraph
-    says nothing before it and its own sentence states no amount before it (but what was
-    expected): the same quantity, whoever the extractor said it was of, that select()
-    finds said before it, as an actual, or as an expectation of a period of its own ("expects
-    … $75 billion this year"); add() marks the change far when it is."""
-    at = find(new.sentence or "", new.text) or 0
-    if any(f.kind == new.kind and not is_expectation(f)
-           and (find(f.sentence or "", f.text) or 0) < at for f in a.said_with(new)):
-        return None  # "That works out to $79 billion per company, up from $225 billion"
-    before = [f for f in a.source if a.order[f.id] < a.order[new.id]
-              and _same_quantity(f, new, whose=False) and _a_series(new, f)]
-    pick = a.select(new, before)
-    return pick.figure if pick else None
-
-
-def _spelled_multiple(a: Article, old: Figure, new: Figure) -> None:
-    """The multiple a change spells out in its clause ("will quadruple … to 300 MW"),
-    recomputed from the amounts it runs between and checked against that word alone."""
-    said = a.sentences.get((new.paragraph_id, new.sentence), [])
-    clause = clause_of(new)
-    for word in [f for f in said if is_stated_multiple(f) and f.text in clause]:
-        a.add(
-            "multiple",
-            [old, new],
-            f"{a.show(new)} ÷ {a.show(old)}",
-            div(bounds(new), bounds(old, new.unit)),
-            kind="ratio",
-            unit="x",
-            period=new.period,
-            role="growth_multiple",
-            entity=entity_of(new) or entity_of(old),
-            subject=f"{name_of(new)} as a multiple of {name_of(old)}",
-            restates=word,
-            loose=div(_written(new), _written(old, new.unit)),
-        )
-
-
-def _current(said: list[tuple[int, str, Figure]], sentence: str, new: Figure) -> Figure | None:
-    """The same quantity said as the current amount anywhere in the paragraph: "It currently
-    consumes 150 MW". A mention opening on "It" says whose it is only by pointing back, so
-    the entity its figure got at another mention is not held against it."""
-    return next((f for _, where, f in said if where != sentence and f.id != new.id
-                 and _CURRENT.search(where)
-                 and _same_quantity(f, new, whose=not _BACK_REFERENCE.search(where))), None)
-
-
-def _has_own_end(said: list[tuple[int, str, Figure]], sentence: str, old: Figure) -> bool:
-    """Whether "from X" runs to its own "to Y" in the sentence ("income climbing from $1.2bn to
-    $2.8bn"): then X is where Y started, not the old amount of a figure said before it."""
-    at = find(sentence, old.text)
-    if at is None:
-        return False
-    after = sentence[at + len(old.text):]
-    return any(where == sentence and f.id != old.id and re.match(
-        r"\s*to\s*" + re.escape(f.text), after) for _, where, f in said)
-
-
-def _same_quantity(f: Figure, g: Figure, whose: bool = True) -> bool:
+def same_quantity(f: Figure, g: Figure, whose: bool = True) -> bool:
     """Same kind, unit and quantity, entities not different (unless `whose` is False: not
     compared): "7 kW per rack … to 27 kW" (a rate said once with its "per" and once
     without) too; not when each names its quantity and they differ ("$13.6bn in revenue"
     and "income … $1.2bn")."""
     nouns = {quantity_noun(f), quantity_noun(g)} - {None}
-    return f.kind == g.kind and (f.per == g.per or None in (f.per, g.per)) and compatible(
-        f.unit, g.unit) and _quantity_role(f) == _quantity_role(g) and (
-        not whose or same_entity(entity_of(f), entity_of(g)) is not False) and len(nouns) <= 1
+    return (
+        f.kind == g.kind
+        and (f.per == g.per or None in (f.per, g.per))
+        and compatible(f.unit, g.unit)
+        and _quantity_role(f) == _quantity_role(g)
+        and (not whose or same_entity(entity_of(f), entity_of(g)) is not False)
+        and len(nouns) <= 1
+    )
 
 
-def _stated_from(said: list[tuple[int, str, Figure]], sentence: str, new: Figure) -> Figure | None:
-    """The figure of the same quantity said "from" in the sentence: "to $70 B from $66 B"."""
-    for _, where, f in said:
-        at = find(where, f.text) if where == sentence else None
-        if f.id != new.id and at is not None and _same_quantity(f, new) and re.search(
-                r"\bfrom\s*$", where[:at]):
-            return f
-    return None
-
-
-_REACHING = re.compile(r"\b(?:reaching|(?<!compared )(?<!compares )to|at|hitting|hit|totaling|"
-                       r"totalling)\s*$", re.IGNORECASE)
-_FROM = re.compile(rf"\b(?:from|{_COMPARED})\s*$", re.IGNORECASE)
+_REACHING = re.compile(
+    r"\b(?:reaching|(?<!compared )(?<!compares )to|at|hitting|hit|totaling|"
+    r"totalling)\s*$",
+    re.IGNORECASE,
+)
+_FROM = re.compile(rf"\b(?:from|{COMPARED})\s*$", re.IGNORECASE)
 """Before the amount a change starts from: "up from $6.8bn", "compared to $188.7 million"."""
 _BY = re.compile(r"\b(?:by|up|down|of)\s*$", re.IGNORECASE)
-_DELTA = re.compile(r"\b(?:up|down|an increase of|a decrease of|a rise of|a drop of)\s*$",
-                    re.IGNORECASE)
+DELTA = re.compile(
+    r"\b(?:up|down|an increase of|a decrease of|a rise of|a drop of)\s*$", re.IGNORECASE
+)
 
 
 def starting_amounts(a: Article) -> None:
@@ -420,14 +265,14 @@ def starting_amounts(a: Article) -> None:
     when the sentence states the starting amount itself (that change is changes_in_text's)."""
     for mates in a.sentences.values():
         amounts = [f for f in mates if f.kind in ("money", "energy", "power") and f.per is None]
-        for new in [f for f in amounts if not _before(f, _REACHING)]:
+        for new in [f for f in amounts if not preceded_by(f, _REACHING)]:
             for change in _change_after(new, mates):
                 _from_percent(a, new, change)
-        for new in [f for f in amounts if _before(f, _REACHING)]:
-            same = [f for f in amounts if f.id != new.id and _same_quantity(f, new)]
-            if any(_before(f, _FROM) for f in same):
+        for new in [f for f in amounts if preceded_by(f, _REACHING)]:
+            same = [f for f in amounts if f.id != new.id and same_quantity(f, new)]
+            if any(preceded_by(f, _FROM) for f in same):
                 continue  # the start is stated
-            deltas = [f for f in same if _before(f, _DELTA)]
+            deltas = [f for f in same if preceded_by(f, DELTA)]
             for delta in deltas if len(deltas) == 1 else []:
                 _from_delta(a, new, delta)
             for change in [f for f in mates if _a_change(f)]:
@@ -447,14 +292,26 @@ def levels_after_change(a: Article) -> None:
     its sentence states the level it reaches; the earlier level is the nearest before it in
     the paragraph of the same quantity, not said as an amount added. Unless both levels are
     read as the same entity's, the pairing is inferred (never an alarm)."""
-    for change in a.having(lambda f: f.kind == "percent" and f.per is None
-                           and _before(f, _BY_ANOTHER)):
-        ends = [f for f in a.said_with(change) if f.kind in ("money", "energy", "power")
-                and f.per is None and _before(f, _REACHING)]
+    for change in a.having(
+        lambda f: f.kind == "percent" and f.per is None and preceded_by(f, _BY_ANOTHER)
+    ):
+        ends = [
+            f
+            for f in a.said_with(change)
+            if f.kind in ("money", "energy", "power")
+            and f.per is None
+            and preceded_by(f, _REACHING)
+        ]
         for end in ends[:1]:
-            earlier = [f for f in a.source if f.paragraph_id == end.paragraph_id
-                       and a.order[f.id] < a.order[change.id] and f.sentence != end.sentence
-                       and _same_quantity(f, end, whose=False) and not _said_added(f)]
+            earlier = [
+                f
+                for f in a.source
+                if f.paragraph_id == end.paragraph_id
+                and a.order[f.id] < a.order[change.id]
+                and f.sentence != end.sentence
+                and same_quantity(f, end, whose=False)
+                and not _said_added(f)
+            ]
             if not earlier:
                 continue
             start = earlier[-1]
@@ -474,9 +331,13 @@ def levels_after_change(a: Article) -> None:
 
 
 _THEN_HIGHER = re.compile(
-    r"^[^$€£%]*,\s*(?:about\s+|around\s+|roughly\s+|nearly\s+|some\s+)?$", re.IGNORECASE)
-_HIGHER = re.compile(r"^\s*(?:higher|lower|more|less|above|below)\b"
-                     r"(?!\s+(?:than|year|from|on|over|versus|vs))", re.IGNORECASE)
+    r"^[^$€£%]*,\s*(?:about\s+|around\s+|roughly\s+|nearly\s+|some\s+)?$", re.IGNORECASE
+)
+_HIGHER = re.compile(
+    r"^\s*(?:higher|lower|more|less|above|below)\b"
+    r"(?!\s+(?:than|year|from|on|over|versus|vs))",
+    re.IGNORECASE,
+)
 """After the percentage: how it compares, with no base or span of its own ("28% higher year
 on year" has one)."""
 
@@ -490,23 +351,31 @@ def compared_changes(a: Article) -> None:
     for change in a.having(lambda f: f.kind == "percent" and f.per is None):
         sentence = change.sentence or ""
         at = find(sentence, change.text)
-        if at is None or not _HIGHER.match(sentence[at + len(change.text):]):
+        if at is None or not _HIGHER.match(sentence[at + len(change.text) :]):
             continue
-        amounts = [(where, f) for f in a.said_with(change)
-                   if f.kind == "money" or (f.kind in ("energy", "power") and f.per is None)
-                   if (where := find(sentence, f.text)) is not None and where < at]
+        amounts = [
+            (where, f)
+            for f in a.said_with(change)
+            if f.kind == "money" or (f.kind in ("energy", "power") and f.per is None)
+            if (where := find(sentence, f.text)) is not None and where < at
+        ]
         if not amounts:
             continue
         where, new = max(amounts, key=lambda pair: pair[0])
-        if not _THEN_HIGHER.match(sentence[where + len(new.text):at]):
+        if not _THEN_HIGHER.match(sentence[where + len(new.text) : at]):
             continue
-        before = [f for f in a.source if a.order[f.id] < a.order[new.id]
-                  and _same_quantity(f, new, whose=False) and not is_expectation(f)]
+        before = [
+            f
+            for f in a.source
+            if a.order[f.id] < a.order[new.id]
+            and same_quantity(f, new, whose=False)
+            and not is_expectation(f)
+        ]
         old = _last_said(a, new, before)
         if old is None:
             continue
         pick = a.select(new, [old])
-        falls = bool(re.match(r"\s*(?:lower|less|below)", sentence[at + len(change.text):], re.I))
+        falls = bool(re.match(r"\s*(?:lower|less|below)", sentence[at + len(change.text) :], re.I))
         a.add(
             "compared",
             [old, new],
@@ -514,12 +383,13 @@ def compared_changes(a: Article) -> None:
             as_percent(div(bounds(new), bounds(old, new.unit)), less=1),
             kind="percent",
             unit="%",
-            role=_growth_role(new),
+            role=growth_role(new),
             entity=entity_of(new) or entity_of(old),
             subject=f"{name_of(new)} against {name_of(old)}" + (" (lower)" if falls else ""),
             restates=change,
-            inferred=pick is None or pick.place > PARAGRAPH or not same_entity(
-                entity_of(old), entity_of(new)),
+            inferred=pick is None
+            or pick.place > PARAGRAPH
+            or not same_entity(entity_of(old), entity_of(new)),
         )
 
 
@@ -530,89 +400,18 @@ def _last_said(a: Article, new: Figure, candidates: list[Figure]) -> Figure | No
     for f in a.source:
         rank.setdefault(f.paragraph_id, len(rank))
     here = (rank[new.paragraph_id], new.span[0] if new.span else 0)
-    places = [(f, [(f.paragraph_id, f.span), *((p.paragraph_id, p.span) for p in f.also_at)])
-              for f in candidates]
-    said = [((rank[paragraph], span[0] if span else 0), f) for f, where in places
-            for paragraph, span in where if paragraph in rank]
+    places = [
+        (f, [(f.paragraph_id, f.span), *((p.paragraph_id, p.span) for p in f.also_at)])
+        for f in candidates
+    ]
+    said = [
+        ((rank[paragraph], span[0] if span else 0), f)
+        for f, where in places
+        for paragraph, span in where
+        if paragraph in rank
+    ]
     said = [(at, f) for at, f in said if at < here]
     return max(said, key=lambda pair: pair[0])[1] if said else None
-
-
-_ADD_TO = re.compile(r"\badd(?:s|ed|ing)?\s*$", re.IGNORECASE)
-_TO_THE_REST = re.compile(r"^\s*to\s+(?:the|its|their)\s+(?:original|existing|current|first)\b",
-                          re.IGNORECASE)
-
-
-def remainders(a: Article) -> None:
-    """What a total leaves besides the part added to the rest: "10 natural gas facilities
-    delivering over 7 GW. The seven new plants will add 5.2 GW to the original three" = 7 GW −
-    5.2 GW = 1.8 GW from the original three. The part is said as "add X to the original /
-    existing …"; the total is the nearest amount of the same quantity said before it in its
-    paragraph, in a sentence that calls it a total ("total", "combined", "bringing … to")."""
-    for part in a.having(lambda f: f.kind in ("money", "energy", "power") and f.per is None
-                         and _before(f, _ADD_TO)):
-        sentence = part.sentence or ""
-        at = find(sentence, part.text)
-        if at is None or not _TO_THE_REST.match(sentence[at + len(part.text):]):
-            continue
-        totals = [f for f in a.source if f.paragraph_id == part.paragraph_id
-                  and a.order[f.id] < a.order[part.id] and f.sentence != part.sentence
-                  and _same_quantity(f, part, whose=False) and f.high > part.high
-                  and (TOTAL.search(f.sentence or "") or _BRINGING.search(f.sentence or ""))]
-        if not totals:
-            continue
-        total = totals[-1]
-        low, high = bounds(part, total.unit)
-        a.add(
-            "remainder",
-            [total, part],
-            f"{a.show(total)} − {a.show(part)}",
-            (total.low - high, total.high - low),
-            kind=total.kind,
-            unit=total.unit,
-            role=role_of(total),
-            entity=entity_of(total),
-            subject=f"{name_of(total)} besides {name_of(part)}",
-            inferred=True,  # what the rest is, is read from wording, never from periods
-        )
-
-
-_BRINGING = re.compile(r"\bbring(?:s|ing)?\b[^.]*\bto\b", re.IGNORECASE)
-_SPLIT = roles.keywords("stages", "phases", "categories", "segments")
-"""A whole said to be spread over parts: "approximately 40GW in various stages of contracting"."""
-
-
-def parts_of_wholes(a: Article) -> None:
-    """A whole said to be spread over stages or categories, summed from the amounts of the same
-    quantity said after it, each smaller than it: "40GW in various stages of contracting" …
-    "26GW … within the … letters of authorization stage", "9GW in electrical service
-    agreements", "5GW … that has executed construction letters" = 40 GW. Not an amount a
-    change runs from ("In comparison, in July 2024, only 8GW"), the size of a change ("an
-    increase of 1GW") or an expectation. Checked against the whole alone, and inferred (never
-    an alarm): that the parts are all of its stages is read from nothing but their order."""
-    starts = {c.figure.inputs[0] for c in a.calcs if c.rule == "yoy"}
-    for whole in a.having(lambda f: f.kind in ("money", "energy", "power") and f.per is None
-                          and bool(_SPLIT.search(clause_of(f)))):
-        parts = [f for f in a.source if a.order[f.id] > a.order[whole.id] and f.id not in starts
-                 and _same_quantity(f, whole, whose=False) and not _before(f, _DELTA)
-                 and not is_expectation(f) and bounds(f, whole.unit)[1] < whole.low]
-        if len(parts) < 2:
-            continue
-        a.add(
-            "parts",
-            parts,
-            " + ".join(a.show(f) for f in parts),
-            (sum(bounds(f, whole.unit)[0] for f in parts),
-             sum(bounds(f, whole.unit)[1] for f in parts)),
-            kind=whole.kind,
-            unit=whole.unit,
-            period=whole.period,
-            role=role_of(whole),
-            entity=entity_of(whole),
-            subject=f"{name_of(whole)}, summed from its parts",
-            restates=whole,
-            inferred=True,
-        )
 
 
 def _said_added(f: Figure) -> bool:
@@ -622,8 +421,8 @@ def _said_added(f: Figure) -> bool:
     at = find(sentence, f.text)
     if at is None:
         return False
-    after = re.split(r"[,;]", sentence[at + len(f.text):], maxsplit=1)[0]
-    return bool(_ADDED.search(after) or _ADDED.search(sentence[max(at - 12, 0):at]))
+    after = re.split(r"[,;]", sentence[at + len(f.text) :], maxsplit=1)[0]
+    return bool(_ADDED.search(after) or _ADDED.search(sentence[max(at - 12, 0) : at]))
 
 
 _THEN_UP = re.compile(r"^[^$€£%]*,\s*(?:up|down)\s*$", re.IGNORECASE)
@@ -635,18 +434,23 @@ def _change_after(new: Figure, mates: list[Figure]) -> list[Figure]:
     2025, up 21% versus the prior year" (nothing but words between the two)."""
     sentence = new.sentence or ""
     at = find(sentence, new.text)
-    if at is None or _before(new, _FROM):
+    if at is None or preceded_by(new, _FROM):
         return []
     end = at + len(new.text)
-    after = sorted(((where, f) for f in mates
-                    if (where := find(sentence, f.text)) is not None and where >= end),
-                   key=lambda pair: pair[0])
+    after = sorted(
+        (
+            (where, f)
+            for f in mates
+            if (where := find(sentence, f.text)) is not None and where >= end
+        ),
+        key=lambda pair: pair[0],
+    )
     if not after or after[0][1].kind != "percent" or after[0][1].per is not None:
         return []
-    return [after[0][1]] if _THEN_UP.match(sentence[end:after[0][0]]) else []
+    return [after[0][1]] if _THEN_UP.match(sentence[end : after[0][0]]) else []
 
 
-def _before(f: Figure, pattern: re.Pattern[str]) -> bool:
+def preceded_by(f: Figure, pattern: re.Pattern[str]) -> bool:
     at = find(f.sentence or "", f.text)
     return at is not None and bool(pattern.search((f.sentence or "")[:at]))
 
@@ -655,8 +459,13 @@ def _a_change(f: Figure) -> bool:
     """A percentage said as a change: "jumped by 75%", "up 40%", "fell 20%"."""
     clause = clause_of(f)
     at = clause.find(f.text)
-    return (f.kind == "percent" and f.per is None and at >= 0 and _before(f, _BY)
-            and bool(RISE.search(clause[:at])))
+    return (
+        f.kind == "percent"
+        and f.per is None
+        and at >= 0
+        and preceded_by(f, _BY)
+        and bool(RISE.search(clause[:at]))
+    )
 
 
 def _from_delta(a: Article, new: Figure, delta: Figure) -> None:
@@ -677,8 +486,11 @@ def _from_delta(a: Article, new: Figure, delta: Figure) -> None:
 
 def _from_percent(a: Article, new: Figure, change: Figure) -> None:
     falls = is_said_falling(change)
-    factor = (1 - change.high / 100, 1 - change.low / 100) if falls else (
-        1 + change.low / 100, 1 + change.high / 100)
+    factor = (
+        (1 - change.high / 100, 1 - change.low / 100)
+        if falls
+        else (1 + change.low / 100, 1 + change.high / 100)
+    )
     a.add(
         "start",
         [new, change],
@@ -698,11 +510,20 @@ def percent_multiples(a: Article) -> None:
     the one in its sentence against each said before it in its paragraph (96% ÷ 15% = 6.4×),
     else those of the nearest sentence before it that states two (96% ÷ 21% = 4.57×). Only
     a pair said in the multiple's own sentence is read; others are inferred."""
-    for word in a.having(lambda f: f.kind == "ratio" and f.unit == "x" and f.per is None
-                         and not _names_its_measure(f)):
+    for word in a.having(
+        lambda f: (
+            f.kind == "ratio" and f.unit == "x" and f.per is None and not _names_its_measure(f)
+        )
+    ):
         mates = [f for f in a.said_with(word) if _a_percentage(f)]
-        earlier = [f for f in a.source if _a_percentage(f) and f.paragraph_id == word.paragraph_id
-                   and a.order[f.id] < a.order[word.id] and f not in mates]
+        earlier = [
+            f
+            for f in a.source
+            if _a_percentage(f)
+            and f.paragraph_id == word.paragraph_id
+            and a.order[f.id] < a.order[word.id]
+            and f not in mates
+        ]
         if len(mates) >= 2:
             pairs = list(itertools.combinations(mates, 2))
         elif mates:
@@ -736,18 +557,21 @@ def _a_percentage(f: Figure) -> bool:
     at = find(sentence, f.text)
     if at is None:
         return True
-    return not (_CHANGE_BEFORE.search(sentence[:at])
-                or _CHANGE_AFTER.match(sentence, at + len(f.text)))
+    return not (
+        _CHANGE_BEFORE.search(sentence[:at]) or _CHANGE_AFTER.match(sentence, at + len(f.text))
+    )
 
 
 _CHANGE_BEFORE = re.compile(
     r"\b(?:up|down|rose|rising|fell|falling|grew|growing|jumped|climbed|gained|declined|"
     r"increased|decreased|by)\s+(?:about|nearly|roughly|almost|more than|over|some)?\s*$",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _CHANGE_AFTER = re.compile(
     r"\s*(?:increase|rise|jump|growth|gain|decline|decrease|drop|higher|lower|more|less|"
     r"year[- ]on[- ]year|year[- ]over[- ]year|sequentially|on the (?:year|quarter))\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 """A percentage said as a change ("up 15%", "11% sequentially", "a 22% jump"), which no
 multiple compares with another."""
 _NAMED_RATIO = re.compile(r"\bratio\s+(?:of\s+)?$", re.IGNORECASE)
@@ -756,4 +580,4 @@ _NAMED_RATIO = re.compile(r"\bratio\s+(?:of\s+)?$", re.IGNORECASE)
 def _names_its_measure(f: Figure) -> bool:
     """ "a book-to-bill ratio of 1.2x": a ratio of its own named measure, not a multiple of
     the percentages beside it."""
-    return _before(f, _NAMED_RATIO)
+    return preceded_by(f, _NAMED_RATIO)
