@@ -36,9 +36,7 @@ def peak_mb(who: int) -> float:
 
 def rss_mb() -> tuple[float, float]:
     """This process's resident memory now, anonymous and file-backed, in MB."""
-    fields = dict(
-        line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines()
-    )
+    fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
     return (int(fields["RssAnon"].split()[0]) / 1024, int(fields["RssFile"].split()[0]) / 1024)
 
 
@@ -117,9 +115,11 @@ class RssByStep:
                 continue
             rows.append([label, entry, anon, file, 1])
         return [
-            (label + (f" (×{count})" if count > 1 else ""),
-             f"{entry:5.0f} → {anon + file:5.0f} MB (peak {anon:.0f} anonymous + "
-             f"{file:.0f} file-backed)")
+            (
+                label + (f" (×{count})" if count > 1 else ""),
+                f"{entry:5.0f} → {anon + file:5.0f} MB (peak {anon:.0f} anonymous + "
+                f"{file:.0f} file-backed)",
+            )
             for label, entry, anon, file, count in rows
         ]
 
@@ -134,8 +134,12 @@ def watch_steps(rss: RssByStep) -> None:
     # Each step is wrapped where its caller looks it up: `assemble` imports the mastering
     # entry point by name.
     for owner, name in [
-        (program, "_load"), (program, "_level"), (program, "_arrange"),
-        (assemble, "master_and_encode"), (mastering, "_encode"), (mastering, "_measure_chunks"),
+        (program, "_load"),
+        (program, "_level"),
+        (program, "_arrange"),
+        (assemble, "master_and_encode"),
+        (mastering, "_encode"),
+        (mastering, "_measure_chunks"),
     ]:
         rss.wrap(owner, name, f"assemble: {name.lstrip('_')}")
     # `episode` imports load_audio and qa by name; the recogniser's method is its class's.

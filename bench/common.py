@@ -58,11 +58,19 @@ def edit_one_line(store: Store, episode_id: int) -> None:
     """An editor's change to one of the second host's longer lines, sent back to rendering."""
     saved = store.scripts.get(episode_id)
     lines = list(saved.script.lines)
-    i = next(i for i, line in enumerate(lines)
-             if line.speaker == saved.script.hosts[1] and line.words > 8)
+    i = next(
+        i
+        for i, line in enumerate(lines)
+        if line.speaker == saved.script.hosts[1] and line.words > 8
+    )
     lines[i] = lines[i].model_copy(update={"text": lines[i].text + " That's worth repeating."})
-    store.scripts.save(episode_id, saved.script.model_copy(update={"lines": lines}), [],
-                      author="bench", base_version=saved.version)
+    store.scripts.save(
+        episode_id,
+        saved.script.model_copy(update={"lines": lines}),
+        [],
+        author="bench",
+        base_version=saved.version,
+    )
     # Back through review: the audio stages say the approved version, not the latest.
     store.move(episode_id, store.episode(episode_id).state, EpisodeState.IN_REVIEW, "bench edit")
     store.scripts.approve(episode_id, None, "bench")

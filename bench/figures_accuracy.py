@@ -240,8 +240,10 @@ def _score_derived(result: RealScore, name: str, ledger: Ledger, derived: list[A
     for item in derived:
         result.derived_expected += 1
         if any(
-            f.kind == item["kind"] and f.unit == item["unit"]
-            and _within(f.low, item["low"]) and _within(f.high, item["high"])
+            f.kind == item["kind"]
+            and f.unit == item["unit"]
+            and _within(f.low, item["low"])
+            and _within(f.high, item["high"])
             for f in computed
         ):
             result.derived_found += 1
@@ -284,11 +286,17 @@ def _real_rows(result: RealScore, articles: int) -> list[tuple[str, str]]:
     return [
         ("articles", str(articles)),
         ("stated precision", f"{result.precision:.3f}  (target >= 0.97)"),
-        ("stated recall", f"{result.recall:.3f}  (target >= 0.95; "
-                          f"{result.stated_tp + result.stated_fn} expected)"),
+        (
+            "stated recall",
+            f"{result.recall:.3f}  (target >= 0.95; "
+            f"{result.stated_tp + result.stated_fn} expected)",
+        ),
         ("right entity", f"{result.entity:.3f}  (target >= 0.90)"),
-        ("derived recall", f"{result.derived_recall:.3f}  (target >= 0.90; "
-                           f"{result.derived_expected} expected, within 1%)"),
+        (
+            "derived recall",
+            f"{result.derived_recall:.3f}  (target >= 0.90; "
+            f"{result.derived_expected} expected, within 1%)",
+        ),
         ("source errors flagged", f"{result.errors_flagged} of {result.errors_expected}"),
         ("agreements confirmed", f"{result.agreements_found} of {result.agreements_expected}"),
         ("false alarms", f"{result.false_alarms}  (target 0)"),
@@ -315,11 +323,15 @@ def main() -> None:
     held = real_articles(HELDOUT)
     heldout = score_real(held)
     if held:
-        table("figures on held-out real articles (tests/data/real_articles/heldout)",
-              _real_rows(heldout, len(held)))
+        table(
+            "figures on held-out real articles (tests/data/real_articles/heldout)",
+            _real_rows(heldout, len(held)),
+        )
     else:
-        print("\nno held-out articles: collect a new set before changing rules "
-              "(tests/data/real_articles/heldout/README.md)")
+        print(
+            "\nno held-out articles: collect a new set before changing rules "
+            "(tests/data/real_articles/heldout/README.md)"
+        )
     items = load_corpus()
     result = score(items)
     rows = [

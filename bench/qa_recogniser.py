@@ -95,16 +95,27 @@ def render(article: Path, folder: Path, minutes: float) -> Rendered:
         clips = {line.id: here / "clips" / f"{line.id}.wav" for line in script.lines}
         (here / "clips").mkdir(parents=True, exist_ok=True)
         for line in script.lines:
-            say(LENA if line.speaker == script.hosts[0] else MILES, spoken[line.id],
-                clips[line.id])
+            say(LENA if line.speaker == script.hosts[0] else MILES, spoken[line.id], clips[line.id])
         tags = EpisodeTags(title=script.title, show="bench", artist="bench", date="2026-01-01")
         done = assemble(script, clips, here / "episode.mp3", tags)
-        meta.write_text(json.dumps({"script": script.model_dump(mode="json"),
-                                    "timeline": done.timeline.model_dump(mode="json"),
-                                    "spoken": spoken}), "utf-8")
+        meta.write_text(
+            json.dumps(
+                {
+                    "script": script.model_dump(mode="json"),
+                    "timeline": done.timeline.model_dump(mode="json"),
+                    "spoken": spoken,
+                }
+            ),
+            "utf-8",
+        )
     data = json.loads(meta.read_text("utf-8"))
-    return Rendered(name, here / "episode.mp3", Script.model_validate(data["script"]),
-                    Timeline.model_validate(data["timeline"]), data["spoken"])
+    return Rendered(
+        name,
+        here / "episode.mp3",
+        Script.model_validate(data["script"]),
+        Timeline.model_validate(data["timeline"]),
+        data["spoken"],
+    )
 
 
 STRATEGIES: dict[str, tuple[str, str | None]] = {
@@ -115,13 +126,20 @@ STRATEGIES: dict[str, tuple[str, str | None]] = {
 }
 
 
-def hear(episode: Rendered, model: str, recheck: str | None,
-         data_root: Path) -> tuple[QAReport, float]:
+def hear(
+    episode: Rendered, model: str, recheck: str | None, data_root: Path
+) -> tuple[QAReport, float]:
     options = backends.TranscribeOptions(model=model, data_root=data_root)
     second = backends.TranscribeOptions(model=recheck, data_root=data_root) if recheck else None
     start = time.perf_counter()
-    done = hear_and_check(episode.script, episode.timeline, episode.audio, options=options,
-                  spoken=episode.spoken, recheck_with=second)
+    done = hear_and_check(
+        episode.script,
+        episode.timeline,
+        episode.audio,
+        options=options,
+        spoken=episode.spoken,
+        recheck_with=second,
+    )
     return done.report, time.perf_counter() - start
 
 
@@ -159,9 +177,11 @@ def main() -> None:
     made = time.perf_counter() - start
     audio = sum(e.timeline.duration for e in episodes)
     lines = sum(len(e.script.lines) for e in episodes)
-    print(f"{len(episodes)} episodes, {lines} lines, {audio / 60:.1f} min of audio "
-          f"(made or read in {made:.0f} s; Lena by Festival slt, Miles by Piper joe); "
-          f"{len(os.sched_getaffinity(0))} CPUs")
+    print(
+        f"{len(episodes)} episodes, {lines} lines, {audio / 60:.1f} min of audio "
+        f"(made or read in {made:.0f} s; Lena by Festival slt, Miles by Piper joe); "
+        f"{len(os.sched_getaffinity(0))} CPUs"
+    )
     data_root = args.folder / "data"
     warm(data_root, episodes[0].audio)
     reference = {e.name: hear(e, "base", None, data_root) for e in episodes}
@@ -185,18 +205,22 @@ def main() -> None:
                 flags[host] = (old[0] + f, old[1] + t)
             if args.details:
                 for q in report.flagged:
-                    print(f"  [{name}] {e.name} {q.line_id} wer={q.wer:.2f}\n"
-                          f"     said:  {q.expected}\n     heard: {q.heard}")
+                    print(
+                        f"  [{name}] {e.name} {q.line_id} wer={q.wer:.2f}\n"
+                        f"     said:  {q.expected}\n     heard: {q.heard}"
+                    )
         rows.append((name, flags, errors / max(words, 1), seconds))
     hosts = sorted({h for _, f, _, _ in rows for h in f})
-    head = ["strategy"] + [f"{h} flagged" for h in hosts] + ["episode WER", "time s",
-                                                               "s / 10 min"]
-    print(f"\nQA recogniser, threshold {scoring.THRESHOLD:.0%}; episode WER by base (reference): "
-          f"{ref_wer:.1%}")
+    head = ["strategy"] + [f"{h} flagged" for h in hosts] + ["episode WER", "time s", "s / 10 min"]
+    print(
+        f"\nQA recogniser, threshold {scoring.THRESHOLD:.0%}; episode WER by base (reference): "
+        f"{ref_wer:.1%}"
+    )
     print(" | ".join(f"{h:>16}" for h in head))
     for name, flags, wer, seconds in rows:
-        cells = [name] + [f"{flags[h][0]}/{flags[h][1]} {flags[h][0] / flags[h][1]:.1%}"
-                          for h in hosts]
+        cells = [name] + [
+            f"{flags[h][0]}/{flags[h][1]} {flags[h][0] / flags[h][1]:.1%}" for h in hosts
+        ]
         cells += [f"{wer:.1%}", f"{seconds:.1f}", f"{seconds * 600 / audio:.1f}"]
         print(" | ".join(f"{c:>16}" for c in cells))
 

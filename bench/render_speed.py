@@ -83,14 +83,17 @@ def case_piper_processes(cache: Path) -> dict[str, float]:
     wall = time.perf_counter() - start
     # Steady state: the same pool shape, warmed up (voice loaded) before the clock starts.
     with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
-        warm = [pool.submit(_synthesize, ClipJob("w", "Warm up.", MILES), cache / f"w{i}.wav")
-                for i in range(4)]
+        warm = [
+            pool.submit(_synthesize, ClipJob("w", "Warm up.", MILES), cache / f"w{i}.wav")
+            for i in range(4)
+        ]
         for future in warm:
             future.result()
         begin = time.perf_counter()
         ordered = sorted(todo, key=lambda j: len(j.text), reverse=True)
-        futures = [pool.submit(_synthesize, job, cache / "b" / f"{job.line_id}.wav")
-                   for job in ordered]
+        futures = [
+            pool.submit(_synthesize, job, cache / "b" / f"{job.line_id}.wav") for job in ordered
+        ]
         steady_audio = sum(f.result() for f in futures)
         steady = time.perf_counter() - begin
     audio = sum(c.duration for c in clips)
@@ -151,7 +154,9 @@ def run_case(name: str, cache: Path) -> dict[str, float]:
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "bench.render_speed", name, str(cache)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode:
         raise SystemExit(f"case {name} failed:\n{done.stderr}")
@@ -174,8 +179,12 @@ def main() -> None:
         render_clips(script_jobs(lines()), root / "script", workers=2)  # the script, rendered
         results["rerender"] = run_case("rerender", root / "script")
     words = sum(len(t.split()) for t in lines())
-    rows = [("lines", f"{LINES} lines, {words} words, {results['espeak']['audio']:.0f} s of "
-                      "espeak audio")]
+    rows = [
+        (
+            "lines",
+            f"{LINES} lines, {words} words, {results['espeak']['audio']:.0f} s of espeak audio",
+        )
+    ]
     labels = {
         "piper-threads": "Piper, 1 process × 2 threads",
         "piper-processes": "Piper, 2 processes × 1 thread",
@@ -183,19 +192,30 @@ def main() -> None:
     }
     for name, label in labels.items():
         r = results[name]
-        rows.append((label, f"{r['audio'] / r['wall']:5.1f}× real time "
-                            f"(steady {r['audio'] / r['steady']:5.1f}×), "
-                            f"{r['audio']:.0f} s audio in {r['wall']:.1f} s, "
-                            f"peak RSS {r['rss_self']:.0f} MB"
-                            + (f" + {r['rss_child']:.0f} MB per worker"
-                               if name == "piper-processes" else "")
-                            + _contention(r)))
+        rows.append(
+            (
+                label,
+                f"{r['audio'] / r['wall']:5.1f}× real time "
+                f"(steady {r['audio'] / r['steady']:5.1f}×), "
+                f"{r['audio']:.0f} s audio in {r['wall']:.1f} s, "
+                f"peak RSS {r['rss_self']:.0f} MB"
+                + (f" + {r['rss_child']:.0f} MB per worker" if name == "piper-processes" else "")
+                + _contention(r),
+            )
+        )
     r = results["rerender"]
-    rows.append(("re-render 1 edited line (target < 3 s)",
-                 f"{r['wall']:.2f} s in the call, {r['process']:.2f} s as a fresh process, "
-                 f"peak RSS {r['rss_self']:.0f} MB" + _contention(r)))
-    table("speech rendering (audio seconds per wall second; reference: Piper 24× in one "
-          "process, 30× in two; espeak-ng 450×)", rows)
+    rows.append(
+        (
+            "re-render 1 edited line (target < 3 s)",
+            f"{r['wall']:.2f} s in the call, {r['process']:.2f} s as a fresh process, "
+            f"peak RSS {r['rss_self']:.0f} MB" + _contention(r),
+        )
+    )
+    table(
+        "speech rendering (audio seconds per wall second; reference: Piper 24× in one "
+        "process, 30× in two; espeak-ng 450×)",
+        rows,
+    )
 
 
 def _contention(result: dict[str, float]) -> str:

@@ -94,12 +94,18 @@ def main() -> None:
     labels = list(dict.fromkeys(k for _, split in runs.values() for k in split))
     rows = [("episode audio", f"{audio:.0f} s"), ("", "  ".join(f"{r:>22}" for r in runs))]
     for label in labels:
-        rows.append((label, "  ".join(f"{split.get(label, 0.0):20.2f} s"
-                                      for _, split in runs.values())))
-    rows.append(("other (store, stage bookkeeping)", "  ".join(
-        f"{total - sum(split.values()):20.2f} s" for total, split in runs.values())))
-    rows.append(("render stage, end to end", "  ".join(
-        f"{total:20.2f} s" for total, _ in runs.values())))
+        rows.append(
+            (label, "  ".join(f"{split.get(label, 0.0):20.2f} s" for _, split in runs.values()))
+        )
+    rows.append(
+        (
+            "other (store, stage bookkeeping)",
+            "  ".join(f"{total - sum(split.values()):20.2f} s" for total, split in runs.values()),
+        )
+    )
+    rows.append(
+        ("render stage, end to end", "  ".join(f"{total:20.2f} s" for total, _ in runs.values()))
+    )
     table("re-rendering one edited line (target < 3 s end to end)", rows)
 
 

@@ -53,8 +53,11 @@ class Scored:
 
 
 def sources() -> list[Path]:
-    return [p for p in [*sorted(CORPUS.glob("*.md")), *sorted(EXAMPLES.glob("*.md"))]
-            if p.stem != "README"]
+    return [
+        p
+        for p in [*sorted(CORPUS.glob("*.md")), *sorted(EXAMPLES.glob("*.md"))]
+        if p.stem != "README"
+    ]
 
 
 def score(path: Path, writer: str, minutes: float) -> Scored:

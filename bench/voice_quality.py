@@ -54,7 +54,7 @@ def host_audio(audio: np.ndarray, timeline: Timeline) -> dict[str, np.ndarray]:
     pieces: dict[str, list[np.ndarray]] = defaultdict(list)
     for line in timeline.lines:
         pieces[line.speaker].append(
-            audio[int(line.start * SAMPLE_RATE):int(line.end * SAMPLE_RATE)]
+            audio[int(line.start * SAMPLE_RATE) : int(line.end * SAMPLE_RATE)]
         )
     return {speaker: np.concatenate(parts) for speaker, parts in pieces.items()}
 
@@ -83,8 +83,13 @@ def episode_rows(article: Path, root: Path, totals: Totals) -> list[tuple[str, s
     flagged = {q.line_id for q in report.flagged}
     voices = {h.name: h.voice for h in settings.show("infracast").hosts}
     by_host = host_audio(load_audio(folder / episode_files.AUDIO), timeline)
-    rows = [(article.stem[:40], f"{timeline.duration:.0f} s audio, WER {report.wer:.1%} "
-             f"({report.model}), {seconds:.0f} s to make")]
+    rows = [
+        (
+            article.stem[:40],
+            f"{timeline.duration:.0f} s audio, WER {report.wer:.1%} "
+            f"({report.model}), {seconds:.0f} s to make",
+        )
+    ]
     for speaker, audio in sorted(by_host.items()):
         lines = [t.line_id for t in timeline.lines if t.speaker == speaker]
         hit = sum(line in flagged for line in lines)
@@ -94,11 +99,13 @@ def episode_rows(article: Path, root: Path, totals: Totals) -> list[tuple[str, s
         total[0] += hit
         total[1] += len(lines)
         total[2] += tried
-        rows.append((
-            f"  {speaker} ({voice.engine} {voice.voice})",
-            f"{hit}/{len(lines)} lines flagged ({hit / len(lines):.0%}; {tried} on first "
-            f"hearing), DNSMOS P.808 {dnsmos(audio):.2f}",
-        ))
+        rows.append(
+            (
+                f"  {speaker} ({voice.engine} {voice.voice})",
+                f"{hit}/{len(lines)} lines flagged ({hit / len(lines):.0%}; {tried} on first "
+                f"hearing), DNSMOS P.808 {dnsmos(audio):.2f}",
+            )
+        )
     return rows
 
 
@@ -111,10 +118,15 @@ def main() -> None:
             rows += episode_rows(article, Path(tmp) / str(n), totals)
     rows.append(("all episodes", ""))
     for host, (hit, lines, tried) in totals.items():
-        rows.append((f"  {host}", f"{hit}/{lines} lines flagged ({hit / lines:.1%}; "
-                     f"{tried} on first hearing)"))
-    table("how each host sounds and is heard (targets: <= 5% flagged, WER <= 8%, "
-          "DNSMOS >= 3.8)", rows)
+        rows.append(
+            (
+                f"  {host}",
+                f"{hit}/{lines} lines flagged ({hit / lines:.1%}; {tried} on first hearing)",
+            )
+        )
+    table(
+        "how each host sounds and is heard (targets: <= 5% flagged, WER <= 8%, DNSMOS >= 3.8)", rows
+    )
 
 
 if __name__ == "__main__":

@@ -63,8 +63,18 @@ def fill(store: Store, episodes: int) -> int:
     audio = store.episode_dir(ids[0]) / episode_files.AUDIO
     audio.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        ["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=120",
-         "-b:a", "64k", str(audio)],
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:duration=120",
+            "-b:a",
+            "64k",
+            str(audio),
+        ],
         check=True,
     )
     return ids[0]
@@ -104,8 +114,15 @@ def cpu_seconds(pid: int) -> float:
 
 
 def client_run(
-    base: str, cookies: httpx.Cookies, token: str, audio: str, size: int, requests: int,
-    seed: int, out: dict[str, list[float]], errors: dict[str, list[str]],
+    base: str,
+    cookies: httpx.Cookies,
+    token: str,
+    audio: str,
+    size: int,
+    requests: int,
+    seed: int,
+    out: dict[str, list[float]],
+    errors: dict[str, list[str]],
     only: str | None = None,
 ) -> None:
     rng = random.Random(seed)
@@ -124,8 +141,9 @@ def client_run(
             began = time.perf_counter()
             try:
                 r = client.get(url, headers=headers)
-                ok = r.status_code == expected and (kind != "audio range" or
-                                                    len(r.content) == RANGE)
+                ok = r.status_code == expected and (
+                    kind != "audio range" or len(r.content) == RANGE
+                )
                 problem = f"{r.status_code} {r.text[:80]!r}"
             except httpx.HTTPError as e:
                 ok, problem = False, f"{type(e).__name__}: {e}"
@@ -148,12 +166,18 @@ def main() -> None:
     parser.add_argument("--episodes", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=200, help="per client")
-    parser.add_argument("--server-processes", type=int, default=os.cpu_count() or 1,
-                        help="`infracast serve --workers`; default one per CPU")
+    parser.add_argument(
+        "--server-processes",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="`infracast serve --workers`; default one per CPU",
+    )
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp, \
-            pg_database("infracast_bench") as url:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-load-") as tmp,
+        pg_database("infracast_bench") as url,
+    ):
         root = Path(tmp)
         store = Store(url, root / "data")
         audio_id = fill(store, args.episodes)
@@ -167,8 +191,7 @@ def main() -> None:
             "INFRACAST_DATA_ROOT": str(root / "data"),
             "INFRACAST_CONFIG": str(root / "absent.toml"),
         }
-        server = WebServer(env, root / "serve.log", "--workers",
-                           str(args.server_processes)).start()
+        server = WebServer(env, root / "serve.log", "--workers", str(args.server_processes)).start()
         try:
             assert server.proc is not None
             base = server.url
@@ -179,21 +202,34 @@ def main() -> None:
                 cookies = signin.cookies
             audio = f"/episodes/{audio_id}/files/episode.mp3"
             warm: dict[str, list[float]] = {k: [] for k in KINDS}
-            client_run(base, cookies, token, audio, size, len(KINDS), 0, warm,
-                       {k: [] for k in KINDS})
+            client_run(
+                base, cookies, token, audio, size, len(KINDS), 0, warm, {k: [] for k in KINDS}
+            )
             cost = {}
             for kind in KINDS:  # one client, one kind at a time: the server's CPU per request
                 spent = cpu_seconds(server.proc.pid)
-                client_run(base, cookies, token, audio, size, 100, 0, warm,
-                           {k: [] for k in KINDS}, only=kind)
+                client_run(
+                    base,
+                    cookies,
+                    token,
+                    audio,
+                    size,
+                    100,
+                    0,
+                    warm,
+                    {k: [] for k in KINDS},
+                    only=kind,
+                )
                 cost[kind] = (cpu_seconds(server.proc.pid) - spent) / 100
             before = rss_mb(server.proc.pid)
             cpu_before = cpu_seconds(server.proc.pid)
             samples: dict[str, list[float]] = {k: [] for k in KINDS}
             errors: dict[str, list[str]] = {k: [] for k in KINDS}
             threads = [
-                threading.Thread(target=client_run, args=(base, cookies, token, audio, size,
-                                                          args.requests, i, samples, errors))
+                threading.Thread(
+                    target=client_run,
+                    args=(base, cookies, token, audio, size, args.requests, i, samples, errors),
+                )
                 for i in range(args.clients)
             ]
             began = time.perf_counter()
@@ -212,32 +248,45 @@ def main() -> None:
     total = sum(len(v) for v in samples.values())
     rows = [
         ("requests", f"{total} in {elapsed:.1f} s: {total / elapsed:.0f} requests/s"),
-        ("server CPU", f"{server_cpu:.1f} s over the run, {server_cpu / total * 1000:.1f} ms "
-                       f"per request; load average {os.getloadavg()[0]:.1f} on "
-                       f"{os.cpu_count()} CPUs at the end"),
-        ("client CPU", f"{client_cpu:.1f} s over the run ({client_cpu / elapsed:.2f} of a core): "
-                       "the 20 client threads share the machine's cores with the server"),
+        (
+            "server CPU",
+            f"{server_cpu:.1f} s over the run, {server_cpu / total * 1000:.1f} ms "
+            f"per request; load average {os.getloadavg()[0]:.1f} on "
+            f"{os.cpu_count()} CPUs at the end",
+        ),
+        (
+            "client CPU",
+            f"{client_cpu:.1f} s over the run ({client_cpu / elapsed:.2f} of a core): "
+            "the 20 client threads share the machine's cores with the server",
+        ),
     ]
     worst = 0.0
     for kind in KINDS:
         ordered = sorted(samples[kind])
         worst = max(worst, pct(ordered, 0.99))
-        rows.append((kind, f"n {len(ordered)}, p50 {pct(ordered, 0.5) * 1000:.0f} ms, "
-                           f"p90 {pct(ordered, 0.9) * 1000:.0f} ms, "
-                           f"p99 {pct(ordered, 0.99) * 1000:.0f} ms, "
-                           f"mean {statistics.fmean(ordered) * 1000:.0f} ms, "
-                           f"errors {len(errors[kind])}, "
-                           f"server CPU {cost[kind] * 1000:.1f} ms each alone"))
+        rows.append(
+            (
+                kind,
+                f"n {len(ordered)}, p50 {pct(ordered, 0.5) * 1000:.0f} ms, "
+                f"p90 {pct(ordered, 0.9) * 1000:.0f} ms, "
+                f"p99 {pct(ordered, 0.99) * 1000:.0f} ms, "
+                f"mean {statistics.fmean(ordered) * 1000:.0f} ms, "
+                f"errors {len(errors[kind])}, "
+                f"server CPU {cost[kind] * 1000:.1f} ms each alone",
+            )
+        )
         if errors[kind]:
             rows.append(("", f"first error: {errors[kind][0]}"))
     growth = after - before
-    rows.append(("server RSS", f"{before:.0f} MB before, {after:.0f} MB after "
-                               f"(+{growth:.0f} MB)"))
+    rows.append(("server RSS", f"{before:.0f} MB before, {after:.0f} MB after (+{growth:.0f} MB)"))
     failed = sum(len(v) for v in errors.values())
     verdict = "met" if worst < 0.3 and not failed and growth < 50 else "NOT met"
     rows.append(("targets", f"{verdict} (p99 < 300 ms each, no errors, RSS growth < 50 MB)"))
-    table(f"web load: {args.episodes} episodes on PostgreSQL, {args.clients} clients × "
-          f"{args.requests} requests", rows)
+    table(
+        f"web load: {args.episodes} episodes on PostgreSQL, {args.clients} clients × "
+        f"{args.requests} requests",
+        rows,
+    )
 
 
 if __name__ == "__main__":

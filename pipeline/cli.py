@@ -140,8 +140,10 @@ def queue(c: Context, sources: tuple[str, ...], show: str | None, force: bool, f
             shown.append(c.store.episode(queued.episode.id))
     for entry in refused:
         remembered = f" (episode {entry.episode_id})" if entry.episode_id else ""
-        err.print(f"refused {shown_plain(entry.entry)!r}{remembered}: {shown_plain(entry.reason)}",
-                  markup=False)
+        err.print(
+            f"refused {shown_plain(entry.entry)!r}{remembered}: {shown_plain(entry.reason)}",
+            markup=False,
+        )
     if feed and not shown and not refused:
         err.print("no new entries in the feed")
     out.print(episode_table(shown))
@@ -182,17 +184,16 @@ def make(
             episode = c.store.episode(episode.id)
         if episode.state == EpisodeState.ANNOTATED and allow_failed_qa:
             who = "infracast make --allow-failed-qa"
-            episode = actions.publish(
-                c.store, c.settings, episode.id, who, allow_failed_qa=True
-            )
+            episode = actions.publish(c.store, c.settings, episode.id, who, allow_failed_qa=True)
         progress.update(task, description="done", completed=len(stages))
     report_episode(c, episode)
 
 
 def report_episode(c: Context, episode: Episode) -> None:
     """Where an episode stands, its files, and what to do next."""
-    out.print(f"episode {episode.id}: {shown(episode.title or '')} "
-              f"[bold]{episode.state.value}[/bold]")
+    out.print(
+        f"episode {episode.id}: {shown(episode.title or '')} [bold]{episode.state.value}[/bold]"
+    )
     for f in c.store.files(episode.id):
         out.print(f"  {c.store.data_root / f.path}  ({f.size:,} bytes)")
     if episode.state == EpisodeState.IN_REVIEW:
@@ -391,9 +392,7 @@ def worker(c: Context, queues: str, concurrency: int, beat: bool, loglevel: str)
         raise InfracastError("no broker configured: set INFRACAST_BROKER_URL=redis://host:6379/0")
     unknown = set(queues.split(",")) - set(QUEUES)
     if unknown:
-        raise InputError(
-            f"unknown queue {sorted(unknown)[0]!r}; queues: {', '.join(QUEUES)}"
-        )
+        raise InputError(f"unknown queue {sorted(unknown)[0]!r}; queues: {', '.join(QUEUES)}")
     c.store  # noqa: B018 - migrate the database before the pool forks
     from workers.celery_app import create_app
 
@@ -456,7 +455,11 @@ def ledger_tables(ledger: Ledger) -> list[Table]:
         else:
             agrees = "[red]no: alarm[/red]" if check.alarm else "[yellow]no: unsure[/yellow]"
         checks.add_row(
-            check.id, check.stated_id, check.computed_id, agrees, f"{check.confidence:.2f}",
+            check.id,
+            check.stated_id,
+            check.computed_id,
+            agrees,
+            f"{check.confidence:.2f}",
             check.note,
         )
     return [stated, computed, checks]
@@ -515,7 +518,7 @@ def unpublish(c: Context, episode_id: int) -> None:
 def feeds(c: Context) -> None:
     """List each show's feed: its URL, where it is written, and its episodes."""
     from pipeline import feeds as show_feeds
-    from pipeline.publish import feed_url_for
+    from pipeline.rss import feed_url_for
 
     for slug, config in c.settings.shows.items():
         path = show_feeds.feed_path(c.settings, slug)
@@ -554,8 +557,9 @@ def serve(c: Context, host: str, port: int, proxy_headers: bool, workers: int) -
         err.print("no users yet: add one with `infracast users add NAME` to sign in")
     out.print(f"review UI at http://{host}:{port}/ · feeds under http://{host}:{port}/feeds/")
     # Several processes each build the app from the environment, as this one did.
-    app: Any = create_app(c.settings, c.store) if workers == 1 else \
-        "pipeline.web.app:app_from_environment"
+    app: Any = (
+        create_app(c.settings, c.store) if workers == 1 else "pipeline.web.app:app_from_environment"
+    )
     uvicorn.run(
         app,
         factory=workers > 1,

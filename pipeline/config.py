@@ -71,8 +71,9 @@ class Show(BaseModel):
     hosts: list[Host] = Field(default_factory=_default_hosts)
     auto_approve: bool = False
     auto_rerender: bool = Field(
-        True, description="say each line QA flags once more, one step down its host's "
-        "ladder of voices, before holding the episode"
+        True,
+        description="say each line QA flags once more, one step down its host's "
+        "ladder of voices, before holding the episode",
     )
     use_assumptions: bool = False
     writer: str = "extractive"
@@ -171,7 +172,7 @@ class Settings(BaseSettings):
     )
     asr_recheck_model: str = Field(
         "base",
-        description='Model that hears each flagged line again on its own before it stays '
+        description="Model that hears each flagged line again on its own before it stays "
         'flagged: "base", "tiny.en", a path, or "" for no second opinion.',
     )
     qa_threshold: float = Field(
@@ -189,7 +190,7 @@ class Settings(BaseSettings):
     stage_time_limits: dict[str, int] = Field(
         default_factory=dict,
         description="Seconds each stage may run before its episode fails with the reason, by "
-        "stage name (e.g. {\"render\": 1200}); stages not named keep their defaults, and none "
+        'stage name (e.g. {"render": 1200}); stages not named keep their defaults, and none '
         "runs longer than task_time_limit.",
     )
     heartbeat_interval: float = Field(

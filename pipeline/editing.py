@@ -244,9 +244,7 @@ def diff(old: Script, new: Script) -> list[DiffRow]:
     return rows
 
 
-def _word_diff(
-    before: str, after: str
-) -> list[tuple[Literal["same", "removed", "added"], str]]:
+def _word_diff(before: str, after: str) -> list[tuple[Literal["same", "removed", "added"], str]]:
     a, b = before.split(), after.split()
     out: list[tuple[Literal["same", "removed", "added"], str]] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():

@@ -1,6 +1,6 @@
 """A show's feed from the store: its published episodes, their dates, numbers and files.
 
-pipeline.publish builds feeds from plain values; this module finds those values.
+pipeline.rss builds feeds from plain values; this module finds those values.
 An episode's pubDate is when it was first published and its number is its place in
 the order of first publication, both read from the state history, so neither changes
 when the feed is written again, or when an episode is unpublished and published again.
@@ -17,7 +17,7 @@ from pipeline.annotate import feed_notes_html
 from pipeline.config import Settings
 from pipeline.errors import InfracastError
 from pipeline.models import EpisodeState
-from pipeline.publish import (
+from pipeline.rss import (
     FEED_NAME,
     NOTES_NAME,
     PublishedEpisode,

@@ -197,7 +197,7 @@ class CheckVerdict(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     episode_id: int
-    check_id: str = Field(description='the check\'s id in the episode\'s ledger: "k2"')
+    check_id: str = Field(description="the check's id in the episode's ledger: \"k2\"")
     verdict: Verdict
     by: str = Field(description="the editor who gave it")
     at: datetime

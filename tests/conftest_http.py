@@ -33,15 +33,22 @@ class LoopbackServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.port = self._httpd.server_address[1]
         # a short poll interval keeps shutdown, and so each test's teardown, quick
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.01,),
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.01,), daemon=True)
 
     def url(self, path: str = "/") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def route(self, path: str, body: bytes | str = b"", *, content_type: str = "text/html",
-              status: int = 200, delay: float = 0.0, repeat: int = 1,
-              interval: float = 0.0) -> str:
+    def route(
+        self,
+        path: str,
+        body: bytes | str = b"",
+        *,
+        content_type: str = "text/html",
+        status: int = 200,
+        delay: float = 0.0,
+        repeat: int = 1,
+        interval: float = 0.0,
+    ) -> str:
         """Serve `body` at `path` and return its URL."""
         data = body.encode() if isinstance(body, str) else body
         headers = {"Content-Type": content_type} if content_type else {}

@@ -37,10 +37,31 @@ from typing import Any
 
 KINDS = ("openai", "vllm", "ollama", "llamacpp", "plain")
 OPENAI_FIELDS = {
-    "model", "messages", "response_format", "temperature", "top_p", "n", "stream", "stop",
-    "max_tokens", "max_completion_tokens", "presence_penalty", "frequency_penalty", "seed",
-    "logit_bias", "user", "tools", "tool_choice", "logprobs", "top_logprobs", "store",
-    "metadata", "parallel_tool_calls", "reasoning_effort", "stream_options", "modalities",
+    "model",
+    "messages",
+    "response_format",
+    "temperature",
+    "top_p",
+    "n",
+    "stream",
+    "stop",
+    "max_tokens",
+    "max_completion_tokens",
+    "presence_penalty",
+    "frequency_penalty",
+    "seed",
+    "logit_bias",
+    "user",
+    "tools",
+    "tool_choice",
+    "logprobs",
+    "top_logprobs",
+    "store",
+    "metadata",
+    "parallel_tool_calls",
+    "reasoning_effort",
+    "stream_options",
+    "modalities",
 }
 
 
@@ -102,8 +123,14 @@ class ChatStandIn:
         # a short poll interval keeps shutdown, and so each test's teardown, quick
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.01,), daemon=True)
 
-    def answer(self, content: str, *, segment: str | None = None, delay: float = 0.0,
-               truncated: bool = False) -> None:
+    def answer(
+        self,
+        content: str,
+        *,
+        segment: str | None = None,
+        delay: float = 0.0,
+        truncated: bool = False,
+    ) -> None:
         """Queue an answer whose message content is `content`."""
         self._queue(Reply(content, delay=delay, truncated=truncated), segment)
 
@@ -176,27 +203,40 @@ class ChatStandIn:
         if format_ is None or format_.get("type") in ("text", "json_object"):
             return None
         if format_.get("type") != "json_schema":
-            return Reply(status=400, error=f"Invalid value: {format_.get('type')!r}. "
-                         "Supported values are: 'text', 'json_object' and 'json_schema'.")
+            return Reply(
+                status=400,
+                error=f"Invalid value: {format_.get('type')!r}. "
+                "Supported values are: 'text', 'json_object' and 'json_schema'.",
+            )
         if self.rejects_json_schema:
-            return Reply(status=400, error="response_format of type json_schema is not "
-                         "supported by this model")
+            return Reply(
+                status=400,
+                error="response_format of type json_schema is not supported by this model",
+            )
         spec = format_.get("json_schema", {})
         if not spec.get("name") or not isinstance(spec.get("schema"), dict):
-            return Reply(status=400, error="Missing required parameter: "
-                         "'response_format.json_schema.name' or '.schema'.")
+            return Reply(
+                status=400,
+                error="Missing required parameter: "
+                "'response_format.json_schema.name' or '.schema'.",
+            )
         if spec.get("strict") and (problem := _strict_problem(spec["schema"])):
-            return Reply(status=400, error=f"Invalid schema for response_format "
-                         f"'{spec['name']}': {problem}")
+            return Reply(
+                status=400, error=f"Invalid schema for response_format '{spec['name']}': {problem}"
+            )
         return None
 
     def _check_vllm(self, body: dict[str, Any]) -> Reply | None:
         outputs = body.get("structured_outputs")
         kinds = {"json", "regex", "choice", "grammar", "json_object", "structural_tag"}
-        if outputs is not None and (not isinstance(outputs, dict)
-                                    or len(set(outputs) & kinds) != 1):
-            return Reply(status=400, error="You can only use one kind of structured outputs "
-                         "constraint but multiple are specified")
+        if outputs is not None and (
+            not isinstance(outputs, dict) or len(set(outputs) & kinds) != 1
+        ):
+            return Reply(
+                status=400,
+                error="You can only use one kind of structured outputs "
+                "constraint but multiple are specified",
+            )
         return None
 
     def _check_ollama(self, body: dict[str, Any]) -> Reply | None:
@@ -207,10 +247,16 @@ class ChatStandIn:
 
     def _check_llamacpp(self, body: dict[str, Any]) -> Reply | None:
         format_ = body.get("response_format")
-        if format_ is not None and format_.get("type") not in ("text", "json_object",
-                                                               "json_schema"):
-            return Reply(status=400, error='response_format type must be one of "text" or '
-                         f'"json_object", but got: {format_.get("type")}')
+        if format_ is not None and format_.get("type") not in (
+            "text",
+            "json_object",
+            "json_schema",
+        ):
+            return Reply(
+                status=400,
+                error='response_format type must be one of "text" or '
+                f'"json_object", but got: {format_.get("type")}',
+            )
         return None
 
     def _check_plain(self, body: dict[str, Any]) -> Reply | None:
@@ -222,24 +268,49 @@ class ChatStandIn:
         if self.kind == "ollama":
             return {"error": reply.error}
         if self.kind == "vllm":
-            return {"object": "error", "message": reply.error, "type": "BadRequestError",
-                    "param": None, "code": reply.status}
-        return {"error": {"message": reply.error, "type": "invalid_request_error",
-                          "param": None, "code": reply.status}}
+            return {
+                "object": "error",
+                "message": reply.error,
+                "type": "BadRequestError",
+                "param": None,
+                "code": reply.status,
+            }
+        return {
+            "error": {
+                "message": reply.error,
+                "type": "invalid_request_error",
+                "param": None,
+                "code": reply.status,
+            }
+        }
 
     def answer_body(self, reply: Reply, model: str) -> dict[str, Any]:
         reason = "length" if reply.truncated else "stop"
         message: dict[str, Any] = {"role": "assistant", "content": reply.content}
         if self.kind == "ollama":
-            return {"model": model, "created_at": "2026-12-01T22:00:00.000000Z",
-                    "message": message, "done_reason": reason, "done": True,
-                    "total_duration": 1_000_000, "eval_count": len(reply.content.split())}
-        choice: dict[str, Any] = {"index": 0, "message": message, "finish_reason": reason,
-                                  "logprobs": None}
-        body: dict[str, Any] = {"id": "chatcmpl-standin", "object": "chat.completion",
-                                "created": 1_764_626_400, "model": model, "choices": [choice],
-                                "usage": {"prompt_tokens": 1, "completion_tokens": 1,
-                                          "total_tokens": 2}}
+            return {
+                "model": model,
+                "created_at": "2026-12-01T22:00:00.000000Z",
+                "message": message,
+                "done_reason": reason,
+                "done": True,
+                "total_duration": 1_000_000,
+                "eval_count": len(reply.content.split()),
+            }
+        choice: dict[str, Any] = {
+            "index": 0,
+            "message": message,
+            "finish_reason": reason,
+            "logprobs": None,
+        }
+        body: dict[str, Any] = {
+            "id": "chatcmpl-standin",
+            "object": "chat.completion",
+            "created": 1_764_626_400,
+            "model": model,
+            "choices": [choice],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        }
         if self.kind == "vllm":
             message |= {"reasoning_content": None, "tool_calls": []}
             choice["stop_reason"] = None
@@ -254,11 +325,15 @@ def _strict_problem(schema: dict[str, Any], where: str = "schema") -> str | None
     if schema.get("type") == "object":
         properties = schema.get("properties", {})
         if schema.get("additionalProperties") is not False:
-            return f"In context={where}, 'additionalProperties' is required to be supplied " \
-                   "and to be false."
+            return (
+                f"In context={where}, 'additionalProperties' is required to be supplied "
+                "and to be false."
+            )
         if sorted(schema.get("required", [])) != sorted(properties):
-            return f"In context={where}, 'required' is required to be supplied and to be " \
-                   "an array including every key in properties."
+            return (
+                f"In context={where}, 'required' is required to be supplied and to be "
+                "an array including every key in properties."
+            )
         for name, sub in properties.items():
             if problem := _strict_problem(sub, f"{where}.{name}"):
                 return problem
@@ -309,11 +384,19 @@ def _handler(server: ChatStandIn) -> type[BaseHTTPRequestHandler]:
 
         def _stream(self, reply: Reply, model: str) -> None:
             """Ollama's default: one JSON object a line, the last one with done: true."""
-            chunks = [reply.content[i:i + 20] for i in range(0, len(reply.content), 20)]
-            records = [{"model": model, "message": {"role": "assistant", "content": c},
-                        "done": False} for c in chunks]
-            records.append({"model": model, "message": {"role": "assistant", "content": ""},
-                            "done": True, "done_reason": "stop"})
+            chunks = [reply.content[i : i + 20] for i in range(0, len(reply.content), 20)]
+            records = [
+                {"model": model, "message": {"role": "assistant", "content": c}, "done": False}
+                for c in chunks
+            ]
+            records.append(
+                {
+                    "model": model,
+                    "message": {"role": "assistant", "content": ""},
+                    "done": True,
+                    "done_reason": "stop",
+                }
+            )
             data = "".join(json.dumps(r) + "\n" for r in records).encode()
             self._send(200, data, "application/x-ndjson")
 

@@ -180,9 +180,7 @@ def test_the_review_page_approves_the_version_it_showed(web: Web) -> None:
     assert web.store.episode(episode_id).approved_version == 2
 
 
-def test_render_says_the_approved_version_not_the_latest(
-    store: Store, settings: Settings
-) -> None:
+def test_render_says_the_approved_version_not_the_latest(store: Store, settings: Settings) -> None:
     source = Source(kind="markdown", uri=str(EXAMPLE), text=EXAMPLE.read_text(encoding="utf-8"))
     episode = actions.submit(store, settings, source).episode
     orchestrate.run_episode(store, settings, episode.id)
@@ -190,7 +188,11 @@ def test_render_says_the_approved_version_not_the_latest(
     assert approved.approved_version == 1
     with pytest.raises(ConflictError, match="scripts can be edited while they are"):
         store.scripts.save(
-            episode.id, store.scripts.get(episode.id).script, [], author="late", base_version=1,
+            episode.id,
+            store.scripts.get(episode.id).script,
+            [],
+            author="late",
+            base_version=1,
             states=(EpisodeState.SCRIPTED, EpisodeState.IN_REVIEW),
         )
     # A version saved past the review gate (no state check) is never said.
@@ -204,9 +206,7 @@ def test_render_says_the_approved_version_not_the_latest(
     assert inputs.script_version == 1 and inputs.script == first
 
 
-def test_cli_approve_names_the_version_and_refuses_a_stale_one(
-    web: Web, tmp_path: Path
-) -> None:
+def test_cli_approve_names_the_version_and_refuses_a_stale_one(web: Web, tmp_path: Path) -> None:
     episode_id = episode_in_review(web)
     web.store.scripts.save(
         episode_id, web.store.scripts.get(episode_id).script, [], author="someone", base_version=1

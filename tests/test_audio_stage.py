@@ -77,9 +77,7 @@ def test_an_edit_after_rendering_is_flagged_and_said_again_in_the_same_voice(
     before = json.loads(saved_voices.read_text()) if saved_voices.is_file() else {}
     saved = store.scripts.get(episode_id)
     lines = list(saved.script.lines)
-    target = next(
-        i for i, line in enumerate(lines) if line.words >= 6 and line.id not in before
-    )
+    target = next(i for i, line in enumerate(lines) if line.words >= 6 and line.id not in before)
     changed = "Meanwhile, liquid cooling loops are spreading across every new hall in Norway."
     lines[target] = lines[target].model_copy(update={"text": changed})
     store.scripts.save(

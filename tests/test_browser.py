@@ -25,7 +25,6 @@ from tests.web import EDITOR, PASSWORD
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
     root = tmp_path_factory.mktemp("browser")

@@ -131,8 +131,9 @@ def test_status_never_writes_control_characters_to_the_terminal(
     data = tmp_path / "data"
     store = Store(f"sqlite:///{data / 'infracast.db'}", data)  # a title stored before ingest
     title = "Red \x1b[31mracks\x07 [bold]now"  # stripped control characters
-    episode = store.create_episode("infracast", Source(kind="url", uri="https://e.com/\x1b[2J"),
-                                   title=title)
+    episode = store.create_episode(
+        "infracast", Source(kind="url", uri="https://e.com/\x1b[2J"), title=title
+    )
     store.fail(episode.id, "ingest", "bad \x1b]0;pwned\x07 title")
     store.close()
     for args in (("status",), ("status", str(episode.id))):
@@ -146,11 +147,15 @@ def test_status_never_writes_control_characters_to_the_terminal(
 def test_queue_feed_reports_each_refused_entry_and_a_malformed_feed(
     env: dict[str, str], http_server: LoopbackServer
 ) -> None:
-    items = ("<item><title>Private</title><link>http://10.1.2.3/b</link></item>"
-             "<item><title>Nothing</title><guid isPermaLink='false'>c</guid></item>")
+    items = (
+        "<item><title>Private</title><link>http://10.1.2.3/b</link></item>"
+        "<item><title>Nothing</title><guid isPermaLink='false'>c</guid></item>"
+    )
     feed = http_server.route(
-        "/feed.xml", f"<?xml version='1.0'?><rss version='2.0'><channel>{items}</channel></rss>",
-        content_type="application/rss+xml")
+        "/feed.xml",
+        f"<?xml version='1.0'?><rss version='2.0'><channel>{items}</channel></rss>",
+        content_type="application/rss+xml",
+    )
     result = cli(env, "queue", "--feed", feed)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
@@ -159,6 +164,9 @@ def test_queue_feed_reports_each_refused_entry_and_a_malformed_feed(
     assert "refused 'Nothing' (episode 2): " in lines[1] and "neither a link" in lines[1]
     again = cli(env, "queue", "--feed", feed)  # remembered: not tried again
     assert again.returncode == 0 and "no new entries" in again.stderr
-    broken = http_server.route("/broken.xml", "<?xml version='1.0'?><rss version='2.0'>"
-                               "<channel><item><title>A</ti", content_type="application/rss+xml")
+    broken = http_server.route(
+        "/broken.xml",
+        "<?xml version='1.0'?><rss version='2.0'><channel><item><title>A</ti",
+        content_type="application/rss+xml",
+    )
     one_line_error(cli(env, "queue", "--feed", broken), "is not a valid RSS or Atom feed")

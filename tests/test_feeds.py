@@ -19,7 +19,7 @@ from pipeline import actions, feeds
 from pipeline.annotate import Annotations
 from pipeline.config import Settings, Show
 from pipeline.models import EpisodeState, QAReport, Source
-from pipeline.publish import safe_name
+from pipeline.rss import safe_name
 from pipeline.store import Store, make_engine
 
 SOURCE = Source(kind="markdown", uri="memory:a.md", text="# A\n\nB")

@@ -20,9 +20,13 @@ def money(figure_id: str, billions: float) -> Figure:
 
 LEDGER = Ledger(
     article_hash="test",
-    figures=[money("msft24", 56), money("meta24", 59), money("meta25", 60),
-             Figure(id="band", kind="money", low=295e9, high=300e9, unit="USD"),
-             Figure(id="ratio", kind="ratio", low=130 / 15, high=130 / 15, unit="x")],
+    figures=[
+        money("msft24", 56),
+        money("meta24", 59),
+        money("meta25", 60),
+        Figure(id="band", kind="money", low=295e9, high=300e9, unit="USD"),
+        Figure(id="ratio", kind="ratio", low=130 / 15, high=130 / 15, unit="x"),
+    ],
     years=[2024, 2025],
 )
 
@@ -34,7 +38,9 @@ def traced(text: str) -> list[str | None]:
 def test_a_table_row_traces_each_cell_to_its_own_figure() -> None:
     # $60 billion is within rounding of $56 billion, listed first; the exact figure wins
     assert traced("For Meta, last year's capex is $59 billion and this year's $60 billion.") == [
-        "meta24", "meta25"]
+        "meta24",
+        "meta25",
+    ]
 
 
 def test_a_range_traces_to_the_range_and_rounding_still_traces() -> None:

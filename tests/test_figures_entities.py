@@ -10,12 +10,25 @@ from pipeline.models import Article, Paragraph, Section
 
 def article(*paragraphs: tuple[str, str], heading: str = "") -> Article:
     """An article of one section: (kind, text) paragraphs, lists one item a line."""
-    return Article(title="t", source="t", content_hash="", sections=[Section(
-        heading=heading,
-        paragraphs=[Paragraph(id=f"p{n}", kind=kind, text=text,  # type: ignore[arg-type]
-                              rows=[[line] for line in text.split("\n")] if kind == "list" else [])
-                    for n, (kind, text) in enumerate(paragraphs, start=1)],
-    )])
+    return Article(
+        title="t",
+        source="t",
+        content_hash="",
+        sections=[
+            Section(
+                heading=heading,
+                paragraphs=[
+                    Paragraph(
+                        id=f"p{n}",
+                        kind=kind,
+                        text=text,  # type: ignore[arg-type]
+                        rows=[[line] for line in text.split("\n")] if kind == "list" else [],
+                    )
+                    for n, (kind, text) in enumerate(paragraphs, start=1)
+                ],
+            )
+        ],
+    )
 
 
 def said_of(text: str, *more: tuple[str, str]) -> dict[str, Figure]:
@@ -28,8 +41,9 @@ def test_a_measure_noun_is_looked_past_to_its_owner() -> None:
 
 
 def test_the_company_is_the_company_named_before() -> None:
-    figures = said_of("Cisco had a strong quarter. The company raised its forecast to $12 "
-                      "billion on Tuesday.")
+    figures = said_of(
+        "Cisco had a strong quarter. The company raised its forecast to $12 billion on Tuesday."
+    )
     assert figures["$12 billion"].entity == "Cisco"
 
 
@@ -45,8 +59,9 @@ def test_a_share_is_about_where_it_goes() -> None:
 
 
 def test_a_share_beside_a_figure_is_about_that_figure_s_subject() -> None:
-    figures = said_of("Hospitals used 90 terawatt-hours in 2023, about 2 percent of national "
-                      "demand.")
+    figures = said_of(
+        "Hospitals used 90 terawatt-hours in 2023, about 2 percent of national demand."
+    )
     assert figures["about 2 percent"].subject == "Hospitals"
 
 
@@ -110,8 +125,13 @@ def test_a_multiple_said_as_a_verb_is_about_the_clause_subject() -> None:
 
 
 def test_a_list_label_that_is_a_quantity_names_nothing() -> None:
-    figures = said_of("Key numbers:", ("list", "- 40 GWh / year: Annual use of one 5 MW "
-                                       "edge facility, equivalent to 4,000 homes"))
+    figures = said_of(
+        "Key numbers:",
+        (
+            "list",
+            "- 40 GWh / year: Annual use of one 5 MW edge facility, equivalent to 4,000 homes",
+        ),
+    )
     assert figures["5 MW"].entity == "edge facility"
     assert figures["4,000 homes"].entity == "edge facility"
 
@@ -119,8 +139,9 @@ def test_a_list_label_that_is_a_quantity_names_nothing() -> None:
 def test_a_measure_whose_owner_is_a_pronoun_takes_the_title_s_subject() -> None:
     text = "We expect our full-year outlay to be in the range of $5-6 billion, the CFO said."
     a = article(("text", text))
-    figures = {f.text: f for f in extract(a.model_copy(update={"title": "Cisco raises its "
-                                                                          "outlook"}))}
+    figures = {
+        f.text: f for f in extract(a.model_copy(update={"title": "Cisco raises its outlook"}))
+    }
     assert figures["$5-6 billion"].entity == "Cisco"
 
 
@@ -137,7 +158,6 @@ def test_it_in_reported_speech_is_the_reporter() -> None:
 def test_a_figure_said_for_a_name_is_about_that_name() -> None:
     figures = said_of("The quote came to 40 kW for the Nova X1 and 90 kW for the Nova X2.")
     assert figures["90 kW"].entity == "Nova X2"
-
 
 
 def test_a_quantity_that_lies_in_a_stage_is_about_the_stage() -> None:
@@ -164,17 +184,18 @@ def titled(title: str, *texts: str) -> dict[str, Figure]:
     """The figures of an article with a title and one text paragraph per text."""
     paragraphs = [Paragraph(id=f"p{n}", kind="text", text=t) for n, t in enumerate(texts, 1)]
     section = Section(heading="", paragraphs=paragraphs)
-    return {f.text: f for f in extract(
-        Article(title=title, source="t", content_hash="", sections=[section]))}
+    return {
+        f.text: f
+        for f in extract(Article(title=title, source="t", content_hash="", sections=[section]))
+    }
 
 
 def test_a_model_number_is_read_as_a_name() -> None:
-    figures = said_of("DGX B300 — the newer Blackwell Ultra system with eight B300 GPUs — is "
-                      "listed at 14.5 kW.")
+    figures = said_of(
+        "DGX B300 — the newer Blackwell Ultra system with eight B300 GPUs — is listed at 14.5 kW."
+    )
     assert figures["14.5 kW"].entity == "DGX B300"
     assert figures["eight B300 GPUs"].entity == "DGX B300"
-
-
 
 
 def test_a_record_is_a_measure_of_the_subject() -> None:
@@ -183,8 +204,9 @@ def test_a_record_is_a_measure_of_the_subject() -> None:
 
 
 def test_a_standard_of_comparison_is_not_the_subject_s_figure() -> None:
-    figures = said_of("Revenue rose 18% to $76.4 billion, exceeding the estimate of $73.81 "
-                      "billion.")
+    figures = said_of(
+        "Revenue rose 18% to $76.4 billion, exceeding the estimate of $73.81 billion."
+    )
     assert figures["$73.81 billion"].entity == "estimate"
     own = said_of("Oracle beat its guidance of $5 billion.")
     assert own["$5 billion"].entity == "Oracle"
@@ -196,21 +218,25 @@ def test_we_in_a_quotation_is_who_is_quoted() -> None:
 
 
 def test_an_officer_s_we_is_the_company_the_text_is_about() -> None:
-    figures = titled("Meta raises its capex outlook",
-                     '"We expect $40 billion of capex," CFO Susan Li said.')
+    figures = titled(
+        "Meta raises its capex outlook", '"We expect $40 billion of capex," CFO Susan Li said.'
+    )
     assert figures["$40 billion"].entity == "Meta"
 
 
 def test_a_description_prefers_the_title_s_subject_to_a_name_of_another_paragraph() -> None:
-    figures = titled("Amazon hits record capex",
-                     "AWS now accounts for over 60 percent of operating income.",
-                     "The capex surge is part of a $125 billion projection.")
+    figures = titled(
+        "Amazon hits record capex",
+        "AWS now accounts for over 60 percent of operating income.",
+        "The capex surge is part of a $125 billion projection.",
+    )
     assert figures["$125 billion"].entity == "Amazon"
 
 
 def test_it_is_the_entity_of_the_sentence_before() -> None:
-    figures = said_of("Energy use by data centers was 60 TWh in 2016. By 2018, it increased "
-                      "to 76 TWh.")
+    figures = said_of(
+        "Energy use by data centers was 60 TWh in 2016. By 2018, it increased to 76 TWh."
+    )
     assert figures["76 TWh"].entity == "data centers"
 
 
@@ -231,14 +257,17 @@ def test_a_counted_subject_keeps_its_count_over_names_in_apposition() -> None:
 
 
 def test_a_subject_after_according_to_is_the_subject() -> None:
-    figures = said_of("According to The Daily Ledger, Halcyon Power, which runs the plant, "
-                      "has secured $3.2 billion in new capital.")
+    figures = said_of(
+        "According to The Daily Ledger, Halcyon Power, which runs the plant, "
+        "has secured $3.2 billion in new capital."
+    )
     assert figures["$3.2 billion"].entity == "Halcyon Power"
 
 
 def test_a_noun_before_an_infinitive_is_not_the_subject() -> None:
-    figures = said_of("Kestra Cloud received permission to build two halls with a combined "
-                      "load of 40 MW.")
+    figures = said_of(
+        "Kestra Cloud received permission to build two halls with a combined load of 40 MW."
+    )
     assert figures["40 MW"].entity == "Kestra Cloud"
 
 
@@ -249,8 +278,9 @@ def test_a_gapped_clause_has_its_own_subject() -> None:
 
 
 def test_a_figure_in_an_apposition_is_about_what_it_describes() -> None:
-    figures = said_of("Norvale Grid, the utility for 4 million homes in the valley, raised its "
-                      "rates.")
+    figures = said_of(
+        "Norvale Grid, the utility for 4 million homes in the valley, raised its rates."
+    )
     assert figures["4 million homes"].entity == "Norvale Grid"
 
 
@@ -260,8 +290,9 @@ def test_a_sign_before_a_figure_does_not_hide_its_verb() -> None:
 
 
 def test_a_verb_misread_as_a_noun_after_a_figure_is_no_entity() -> None:
-    figures = said_of("The regional storage price of $2.4 billion averages to $51.20 per "
-                      "kilowatt for each month.")
+    figures = said_of(
+        "The regional storage price of $2.4 billion averages to $51.20 per kilowatt for each month."
+    )
     assert "storage price" in figures["$2.4 billion"].subject
 
 
@@ -279,8 +310,10 @@ def test_a_measure_that_refers_back_is_the_company_s_not_the_last_loss() -> None
     figures = said_of(
         "Chip lessor Kestrel Systems reported $80 million in sales on Monday.",
         ("text", "Profit: Net loss of $31 million, compared to a loss of $12 million."),
-        ("text", "The full-year revenue is expected to be in the range of $400 million to "
-                 "$450 million."),
+        (
+            "text",
+            "The full-year revenue is expected to be in the range of $400 million to $450 million.",
+        ),
     )
     assert figures["$400 million to $450 million"].entity == "Kestrel Systems"
 
@@ -291,29 +324,41 @@ def test_dc_is_a_common_noun_so_the_capacity_it_modifies_stays_in_the_entity() -
 
 
 def test_a_lead_in_that_names_a_part_of_the_text_is_no_entity() -> None:
-    figures = {f.text: f for f in extract(article(
-        ("text", "Key Takeaways:"),
-        ("list", "Brazil's data center capacity will grow from 400 MW to 1 GW by 2030, a 150% "
-                 "increase"),
-    ))}
+    figures = {
+        f.text: f
+        for f in extract(
+            article(
+                ("text", "Key Takeaways:"),
+                (
+                    "list",
+                    "Brazil's data center capacity will grow from 400 MW to 1 GW by 2030, a 150% "
+                    "increase",
+                ),
+            )
+        )
+    }
     assert "takeaway" not in figures["150%"].entity.lower()
 
 
 def test_a_table_rows_header_is_not_the_guess_for_prose_after_the_table() -> None:
     from pipeline.ingest.markup import parse_markdown
 
-    text = ("# Spending\n\nThe three largest cloud operators will spend $200 billion on new "
-            "halls this year.\n\n| Company | Capex |\n|---|---|\n| Contoso | $70B |\n"
-            "| Fabrikam | $60B |\n\nThat works out to nearly $67 billion each, up 30% on the "
-            "year before.\n")
+    text = (
+        "# Spending\n\nThe three largest cloud operators will spend $200 billion on new "
+        "halls this year.\n\n| Company | Capex |\n|---|---|\n| Contoso | $70B |\n"
+        "| Fabrikam | $60B |\n\nThat works out to nearly $67 billion each, up 30% on the "
+        "year before.\n"
+    )
     figures = {f.text: f for f in extract(parse_markdown(text, "spending.md"))}
     each = figures["nearly $67 billion"]
     assert each.entity == "" and "Fabrikam" not in each.subject
 
 
 def test_a_portion_noun_refers_back_to_the_name_before_it() -> None:
-    figures = said_of("The new halls already force Duke to buy costly power to meet their demand "
-                      "on top of the rest of its 1.9 million customers.")
+    figures = said_of(
+        "The new halls already force Duke to buy costly power to meet their demand "
+        "on top of the rest of its 1.9 million customers."
+    )
     assert figures["1.9 million customers"].entity == "Duke"
 
 
@@ -334,34 +379,43 @@ def test_a_figure_modifying_an_adjective_is_about_the_adjective_s_noun() -> None
 
 
 def test_a_multiple_of_an_object_is_the_subject_s() -> None:
-    figures = said_of("Local utility Ameren said the new data center could consume about twice "
-                      "as much electricity as the city of Springfield on a peak day.")
+    figures = said_of(
+        "Local utility Ameren said the new data center could consume about twice "
+        "as much electricity as the city of Springfield on a peak day."
+    )
     assert figures["about twice"].entity == "data center"
 
 
 def test_a_word_that_qualifies_a_figure_is_no_entity() -> None:
     figures = said_of("The Sines campus is expected to generate €1.4 billion p.a. in revenue.")
     assert "Sines" in figures["€1.4 billion"].entity
-    box = said_of("In an eight-GPU DGX B200 box, NVIDIA's guidance lists system power at "
-                  "14.3 kW max.")
+    box = said_of(
+        "In an eight-GPU DGX B200 box, NVIDIA's guidance lists system power at 14.3 kW max."
+    )
     assert "max" not in box["14.3 kW"].entity
 
 
 def test_a_product_named_by_a_model_number_beats_its_one_word_maker() -> None:
-    figures = said_of("In an eight-GPU DGX B200 box, NVIDIA's guidance lists system power at "
-                      "14.3 kW max.")
+    figures = said_of(
+        "In an eight-GPU DGX B200 box, NVIDIA's guidance lists system power at 14.3 kW max."
+    )
     assert figures["14.3 kW"].entity == "DGX B200"
 
 
 def test_a_rate_after_at_is_about_the_noun_right_before_it() -> None:
-    figures = said_of("A 12-month delay on a 100 MW project at $80M/MW is not a small "
-                      "inconvenience.")
+    figures = said_of(
+        "A 12-month delay on a 100 MW project at $80M/MW is not a small inconvenience."
+    )
     assert figures["$80M/MW"].entity == "project"
 
 
 def test_a_vague_measure_with_nothing_before_it_takes_the_section_heading() -> None:
-    figures = {f.text: f for f in extract(article(
-        ("list", "Enables 50–80 kW/rack densities"), heading="Direct Liquid Cooling"))}
+    figures = {
+        f.text: f
+        for f in extract(
+            article(("list", "Enables 50–80 kW/rack densities"), heading="Direct Liquid Cooling")
+        )
+    }
     assert figures["50–80 kW/rack"].entity == "Direct Liquid Cooling"
 
 
@@ -388,8 +442,10 @@ def test_a_unit_keeps_the_participle_that_says_which() -> None:
 
 
 def test_a_figure_opening_a_verbless_fragment_is_about_its_clause_s_subject() -> None:
-    figures = said_of("A $4.2 billion, 495MW data centre campus to be built south of the "
-                      "Spanish capital Madrid, a growing market.")
+    figures = said_of(
+        "A $4.2 billion, 495MW data centre campus to be built south of the "
+        "Spanish capital Madrid, a growing market."
+    )
     assert "campus" in figures["$4.2 billion"].entity
 
 
@@ -399,21 +455,51 @@ def test_of_two_subjects_the_nearest_wins_and_a_full_stop_ends_the_name() -> Non
     from pipeline.figures import entities, parsing
 
     # the small model's parse of a sentence it ran on past "Contoso Q.", written out
-    words = ["The", "network", "behind", "Contoso", "Q.", "AWS", "remains", "the", "leader", ",",
-             "generating", "$", "108B", "."]
+    words = [
+        "The",
+        "network",
+        "behind",
+        "Contoso",
+        "Q.",
+        "AWS",
+        "remains",
+        "the",
+        "leader",
+        ",",
+        "generating",
+        "$",
+        "108B",
+        ".",
+    ]
     tags = ["DT", "NN", "IN", "NNP", "NNP", "NNP", "VBZ", "DT", "NN", ",", "VBG", "$", "CD", "."]
     heads = [1, 6, 1, 5, 5, 6, 6, 8, 6, 6, 6, 12, 10, 6]
-    deps = ["det", "nsubj", "prep", "compound", "compound", "nsubj", "ROOT", "det", "attr",
-            "punct", "advcl", "nmod", "dobj", "punct"]
+    deps = [
+        "det",
+        "nsubj",
+        "prep",
+        "compound",
+        "compound",
+        "nsubj",
+        "ROOT",
+        "det",
+        "attr",
+        "punct",
+        "advcl",
+        "nmod",
+        "dobj",
+        "punct",
+    ]
     doc = Doc(parsing.nlp().vocab, words=words, tags=tags, heads=heads, deps=deps)
     entity = entities.entity_at(doc, doc[11].idx, doc[12].idx + len(doc[12]))
     assert entity is not None and entity.name == "AWS"
 
 
 def test_one_of_several_things_is_those_things() -> None:
-    figures = said_of("Contoso said it is averaging a PUE of 1.21 across its data centers, and "
-                      "one of its facilities is operating with a PUE of 1.13, the lowest ever "
-                      "published.")
+    figures = said_of(
+        "Contoso said it is averaging a PUE of 1.21 across its data centers, and "
+        "one of its facilities is operating with a PUE of 1.13, the lowest ever "
+        "published."
+    )
     assert figures["1.13"].entity == "facilities"
 
 
@@ -423,8 +509,10 @@ def test_a_noun_that_names_no_thing_is_no_recipient() -> None:
 
 
 def test_capitals_tagged_as_an_adjective_are_a_name() -> None:
-    figures = said_of("Contoso's AWS cloud business, a key driver of growth, saw revenue grow "
-                      "17.5% year-over-year to $30.9 billion.")
+    figures = said_of(
+        "Contoso's AWS cloud business, a key driver of growth, saw revenue grow "
+        "17.5% year-over-year to $30.9 billion."
+    )
     assert figures["$30.9 billion"].entity == "Contoso AWS"
 
 
@@ -434,16 +522,21 @@ def test_a_measure_in_a_bare_infinitive_is_the_seer_s() -> None:
 
 
 def test_an_adverb_a_figure_modifies_is_a_noun() -> None:
-    figures = said_of("Example: 800 kW facility ÷ 600 kW IT = 1.33—33% overhead from cooling, "
-                      "UPS, and house loads.")
+    figures = said_of(
+        "Example: 800 kW facility ÷ 600 kW IT = 1.33—33% overhead from cooling, "
+        "UPS, and house loads."
+    )
     assert figures["33%"].entity == "overhead"
 
 
 def test_a_change_said_after_a_noun_phrase_is_that_phrase_s() -> None:
-    figures = said_of("The spending blitz powered Contoso to its strongest quarter since 2022, "
-                      "with revenue climbing 20 percent to $33 billion and capturing a larger "
-                      "slice of the $107 billion global cloud market, up 27 percent "
-                      "year-over-year.")
+    figures = said_of(
+        "The spending blitz powered Contoso to its strongest quarter since 2022, "
+        "with revenue climbing 20 percent to $33 billion and capturing a larger "
+        "slice of the $107 billion global cloud market, up 27 percent "
+        "year-over-year."
+    )
     assert figures["27 percent"].entity == "global cloud market"
-    assert "quarter" not in said_of("Revenue rose in the quarter, up 30 percent.")[
-        "30 percent"].entity
+    assert (
+        "quarter" not in said_of("Revenue rose in the quarter, up 30 percent.")["30 percent"].entity
+    )

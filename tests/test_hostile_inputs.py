@@ -21,23 +21,81 @@ from pipeline.figures.ledger import build_ledger
 from pipeline.ingest import IngestOptions, markup
 from pipeline.models import Article, Source
 
-PROSE = ("Operators report that rack density rose from 10 kW to 40 kW in three years, "
-         "driven by larger GPU clusters, and a 1.2 GW campus costs $12 billion. ")
+PROSE = (
+    "Operators report that rack density rose from 10 kW to 40 kW in three years, "
+    "driven by larger GPU clusters, and a 1.2 GW campus costs $12 billion. "
+)
 FRAGMENTS = [
-    "[", "]", "(", ")", "![", "](", "[1]", "`", "```", "*", "**", "_", "__", "~~", "<", ">",
-    "&", "&amp;", "&#0;", "#", "|", "- ", "1. ", "> ", "\n", "\n\n", " ", "\t", "\\",
-    "MW", "kW", "GW", "$", "€", "%", "per rack", "million", "billion", " and ", ".", ",",
-    "2024", "–", "\x1b[31m", "\x07", "\x00", "\x9b", "\u202e", "\ufffd", "é", "漢字", "🙂",
-    "<script>", "</script>", "<a href='x'>", "http://", "a@b.c", "e.g.", "U.S.",
+    "[",
+    "]",
+    "(",
+    ")",
+    "![",
+    "](",
+    "[1]",
+    "`",
+    "```",
+    "*",
+    "**",
+    "_",
+    "__",
+    "~~",
+    "<",
+    ">",
+    "&",
+    "&amp;",
+    "&#0;",
+    "#",
+    "|",
+    "- ",
+    "1. ",
+    "> ",
+    "\n",
+    "\n\n",
+    " ",
+    "\t",
+    "\\",
+    "MW",
+    "kW",
+    "GW",
+    "$",
+    "€",
+    "%",
+    "per rack",
+    "million",
+    "billion",
+    " and ",
+    ".",
+    ",",
+    "2024",
+    "–",
+    "\x1b[31m",
+    "\x07",
+    "\x00",
+    "\x9b",
+    "\u202e",
+    "\ufffd",
+    "é",
+    "漢字",
+    "🙂",
+    "<script>",
+    "</script>",
+    "<a href='x'>",
+    "http://",
+    "a@b.c",
+    "e.g.",
+    "U.S.",
 ]
 hostile = st.lists(
-    st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=8),
-              st.from_regex(r"\d{1,400}", fullmatch=True)),
+    st.one_of(
+        st.sampled_from(FRAGMENTS), st.text(max_size=8), st.from_regex(r"\d{1,400}", fullmatch=True)
+    ),
     max_size=120,
 ).map("".join)
 BOUND = timedelta(seconds=5)  # per example; the slowest seen here is well under 1 s
-HOSTILE = settings(max_examples=15, deadline=BOUND, derandomize=True,
-                   suppress_health_check=[HealthCheck.too_slow])
+HOSTILE = settings(
+    max_examples=15, deadline=BOUND, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 OPTIONS = IngestOptions()
 
 
@@ -76,8 +134,10 @@ def test_hostile_markdown_is_parsed_or_refused(text: str) -> None:
 @HOSTILE
 @given(hostile)
 def test_hostile_html_is_parsed_or_refused(text: str) -> None:
-    page = (f"<html><head><title>{text[:80]}</title></head><body><article>"
-            f"<p>{html.escape(PROSE)}{text}</p><p>{text}</p></article></body></html>")
+    page = (
+        f"<html><head><title>{text[:80]}</title></head><body><article>"
+        f"<p>{html.escape(PROSE)}{text}</p><p>{text}</p></article></body></html>"
+    )
     article = _parsed(Source(kind="html", uri="hostile.html", text=page))
     if article is not None:
         assert not markup.CONTROL_CHARS.search(article.title)

@@ -81,8 +81,11 @@ def test_markdown_headings_become_sections_titled_by_the_h1() -> None:
 def test_markdown_lists_and_tables_keep_their_rows() -> None:
     _, bullets, table = markup.parse_markdown(ARTICLE_MD, "racks.md").sections[1].paragraphs
     assert bullets.kind == "list"
-    assert bullets.rows == [["Air cooling tops out near 40 kW"], ["Cold plates handle the rest"],
-                            ["nested: rear-door heat exchangers"]]
+    assert bullets.rows == [
+        ["Air cooling tops out near 40 kW"],
+        ["Cold plates handle the rest"],
+        ["nested: rear-door heat exchangers"],
+    ]
     assert bullets.text.splitlines()[0] == "Air cooling tops out near 40 kW"
     assert table.kind == "table"
     assert table.rows == [["Year", "Density"], ["2021", "10 kW"], ["2024", "40 kW"]]
@@ -133,7 +136,10 @@ def test_html_page_keeps_the_article_and_drops_the_boilerplate() -> None:
     article = markup.parse_html(html, "liquid-cooling.html")
     assert article.title == "Liquid cooling goes mainstream"
     assert [s.heading for s in article.sections] == [
-        "Liquid cooling goes mainstream", "What it costs", "Who builds it"]
+        "Liquid cooling goes mainstream",
+        "What it costs",
+        "Who builds it",
+    ]
     body = " ".join(p.text for p in article.paragraphs)
     assert "roughly 80% of the heat" in body and "stranded long before" in body
     for boilerplate in ("Subscribe", "Sponsored", "All rights reserved", "Related stories"):
@@ -144,19 +150,21 @@ def test_html_page_keeps_the_article_and_drops_the_boilerplate() -> None:
 
 
 def test_html_table_without_a_header_row_still_becomes_rows() -> None:
-    html = (f"<html><body><article><p>{PROSE}</p><table><tr><td>Site</td><td>MW</td></tr>"
-            f"<tr><td>Ashburn</td><td>300</td></tr></table><p>{PROSE}</p></article></body></html>")
+    html = (
+        f"<html><body><article><p>{PROSE}</p><table><tr><td>Site</td><td>MW</td></tr>"
+        f"<tr><td>Ashburn</td><td>300</td></tr></table><p>{PROSE}</p></article></body></html>"
+    )
     table = next(p for p in markup.parse_html(html, "t.html").paragraphs if p.kind == "table")
     assert table.rows == [["Site", "MW"], ["Ashburn", "300"]]
 
 
 def test_html_without_article_text_is_refused() -> None:
     with pytest.raises(InputError, match=re.escape("no article text found in empty.html")):
-        markup.parse_html("<html><body><img src='a.png'><script>go()</script></body></html>",
-                          "empty.html")
+        markup.parse_html(
+            "<html><body><img src='a.png'><script>go()</script></body></html>", "empty.html"
+        )
     with pytest.raises(InputError, match=re.escape("nav.html has only 1 word of prose")):
-        markup.parse_html("<html><body><nav><a href='/'>Home</a></nav></body></html>",
-                          "nav.html")
+        markup.parse_html("<html><body><nav><a href='/'>Home</a></nav></body></html>", "nav.html")
 
 
 # Files and pasted text
@@ -187,14 +195,17 @@ def test_empty_pasted_text_is_refused() -> None:
         ingest.source_from_text("  \n", LOCAL)
 
 
-@pytest.mark.parametrize(("data", "kind"), [
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10", "a PNG image"),
-    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n", "a PDF document"),
-    (b"PK\x03\x04\x14\x00\x06\x00word/document.xml", "a zip archive"),
-    (b"GIF89a" + bytes(range(32)) * 4, "a GIF image"),
-    (b"abc\x00def" * 50, "NUL bytes"),
-    (bytes(range(1, 9)) * 100 + b"some text", "control characters"),
-])
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10", "a PNG image"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n", "a PDF document"),
+        (b"PK\x03\x04\x14\x00\x06\x00word/document.xml", "a zip archive"),
+        (b"GIF89a" + bytes(range(32)) * 4, "a GIF image"),
+        (b"abc\x00def" * 50, "NUL bytes"),
+        (bytes(range(1, 9)) * 100 + b"some text", "control characters"),
+    ],
+)
 def test_binary_file_is_refused(tmp_path: Path, data: bytes, kind: str) -> None:
     message = refused(write(tmp_path, "article.md", data))
     assert "article.md is a binary file, not an article" in message and kind in message
@@ -214,20 +225,26 @@ def test_common_encodings_decode(tmp_path: Path, encoding: str) -> None:
 
 def test_mixed_utf8_and_cp1252_lines_decode_line_by_line(tmp_path: Path) -> None:
     data = ("# Café racks\n\n" + PROSE + " Naïve.\n").encode() + "The operator’s café.\n".encode(
-        "cp1252")
+        "cp1252"
+    )
     article = ingest.article_from_source(
-        ingest.read_source_file(write(tmp_path, "mixed.md", data), LOCAL), LOCAL)
+        ingest.read_source_file(write(tmp_path, "mixed.md", data), LOCAL), LOCAL
+    )
     assert article.title == "Café racks"
     assert article.paragraphs[0].text.endswith("Naïve. The operator’s café.")
 
 
-@pytest.mark.parametrize("text", [
-    "# Title\n\n```\nprint('only code here, no prose at all in this file')\n```\n",
-    "# Gallery\n\n![one](a.png)\n\n![two](b.png)\n",
-    "<div>\n<p>Only raw HTML in this Markdown file, which is never passed through.</p>\n</div>\n",
-    "# One\n\n## Two\n\n### Three\n",
-    "A few words only.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# Title\n\n```\nprint('only code here, no prose at all in this file')\n```\n",
+        "# Gallery\n\n![one](a.png)\n\n![two](b.png)\n",
+        "<div>\n<p>Only raw HTML in this Markdown file, which is never passed through.</p>"
+        "\n</div>\n",
+        "# One\n\n## Two\n\n### Three\n",
+        "A few words only.",
+    ],
+)
 def test_file_without_prose_is_refused(tmp_path: Path, text: str) -> None:
     message = refused(write(tmp_path, "x.md", text))
     assert "no prose to make an episode" in message or "of prose; an episode needs" in message
@@ -245,7 +262,8 @@ def test_text_over_the_size_limit_is_refused(tmp_path: Path) -> None:
 def test_huge_file_is_refused_without_decoding_it(tmp_path: Path) -> None:
     path = write(tmp_path, "huge.md", b"\xff" * 20_000)  # would not even decode
     assert "huge.md is 20.0 kB; the limit is 1.0 kB of text" in refused(
-        path, IngestOptions(max_text_bytes=1000))
+        path, IngestOptions(max_text_bytes=1000)
+    )
 
 
 def test_missing_file_is_refused(tmp_path: Path) -> None:
@@ -255,19 +273,22 @@ def test_missing_file_is_refused(tmp_path: Path) -> None:
 # URL checks
 
 
-@pytest.mark.parametrize(("url", "reason"), [
-    ("file:///etc/passwd", "only http and https URLs can be fetched"),
-    ("ftp://example.com/a.md", "only http and https URLs can be fetched"),
-    ("http:///path", "has no host name"),
-    ("http://127.0.0.1/", "127.0.0.1, a loopback address; refused"),
-    ("http://localhost:8000/", "a loopback address; refused"),
-    ("http://[::ffff:127.0.0.1]/", "127.0.0.1, a loopback address"),
-    ("http://169.254.169.254/latest/meta-data/", "a link-local address"),
-    ("http://[fd00:ec2::254]/", "a private address"),
-    ("http://10.1.2.3/", "a private address"),
-    ("http://100.64.0.1/", "carrier-grade NAT"),
-    ("http://0.0.0.0/", "an unspecified address"),
-])
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("file:///etc/passwd", "only http and https URLs can be fetched"),
+        ("ftp://example.com/a.md", "only http and https URLs can be fetched"),
+        ("http:///path", "has no host name"),
+        ("http://127.0.0.1/", "127.0.0.1, a loopback address; refused"),
+        ("http://localhost:8000/", "a loopback address; refused"),
+        ("http://[::ffff:127.0.0.1]/", "127.0.0.1, a loopback address"),
+        ("http://169.254.169.254/latest/meta-data/", "a link-local address"),
+        ("http://[fd00:ec2::254]/", "a private address"),
+        ("http://10.1.2.3/", "a private address"),
+        ("http://100.64.0.1/", "carrier-grade NAT"),
+        ("http://0.0.0.0/", "an unspecified address"),
+    ],
+)
 def test_check_url_refuses_non_public_addresses(url: str, reason: str) -> None:
     with pytest.raises(InputError, match=reason) as info:
         ingest.check_url(url, IngestOptions())
@@ -277,14 +298,17 @@ def test_check_url_refuses_non_public_addresses(url: str, reason: str) -> None:
 
 def test_check_url_normalises_and_honours_allowed_networks() -> None:
     assert ingest.check_url("HTTP://127.0.0.1:8000/A?b=1#part", LOCAL) == (
-        "http://127.0.0.1:8000/A?b=1")
+        "http://127.0.0.1:8000/A?b=1"
+    )
     assert ingest.check_url("https://93.184.216.34/x", IngestOptions()) == (
-        "https://93.184.216.34/x")
+        "https://93.184.216.34/x"
+    )
 
 
 def test_options_come_from_settings_and_bad_networks_are_refused() -> None:
-    options = IngestOptions.from_settings(Settings(
-        max_article_bytes=5, fetch_timeout=1.5, fetch_allow_networks=["10.0.0.0/8"]))
+    options = IngestOptions.from_settings(
+        Settings(max_article_bytes=5, fetch_timeout=1.5, fetch_allow_networks=["10.0.0.0/8"])
+    )
     assert (options.max_text_bytes, options.timeout) == (5, 1.5)
     assert options.allow_networks == ("10.0.0.0/8",)
     with pytest.raises(ConfigError, match="fetch_allow_networks"):
@@ -320,8 +344,9 @@ def test_markdown_served_as_markdown_is_parsed_as_markdown(http_server: Loopback
 
 def test_declared_charset_is_used(http_server: LoopbackServer) -> None:
     text = f"# Café\n\n{PROSE} Déjà vu."
-    url = http_server.route("/latin", text.encode("latin-1"),
-                            content_type="text/plain; charset=ISO-8859-1")
+    url = http_server.route(
+        "/latin", text.encode("latin-1"), content_type="text/plain; charset=ISO-8859-1"
+    )
     article = ingest.article_from_source(Source(kind="url", uri=url), LOCAL)
     assert article.title == "Café" and article.paragraphs[0].text.endswith("Déjà vu.")
 
@@ -341,11 +366,14 @@ def test_redirect_loop_is_refused(http_server: LoopbackServer) -> None:
         ingest.fetch(http_server.url("/a"), LOCAL, "article")
 
 
-@pytest.mark.parametrize(("location", "reason"), [
-    ("http://127.0.0.2:{port}/secret", "127.0.0.2, a loopback address; refused"),
-    ("http://169.254.169.254/latest/meta-data/", "169.254.169.254, a link-local address"),
-    ("file:///etc/passwd", "only http and https"),
-])
+@pytest.mark.parametrize(
+    ("location", "reason"),
+    [
+        ("http://127.0.0.2:{port}/secret", "127.0.0.2, a loopback address; refused"),
+        ("http://169.254.169.254/latest/meta-data/", "169.254.169.254, a link-local address"),
+        ("file:///etc/passwd", "only http and https"),
+    ],
+)
 def test_redirect_to_a_refused_address_is_refused(
     http_server: LoopbackServer, location: str, reason: str
 ) -> None:
@@ -389,8 +417,9 @@ def test_non_html_content_is_refused(http_server: LoopbackServer, content_type: 
 
 
 @pytest.mark.parametrize("repeat", [1, 10_000])
-def test_oversized_body_is_refused_while_streaming(http_server: LoopbackServer,
-                                                   repeat: int) -> None:
+def test_oversized_body_is_refused_while_streaming(
+    http_server: LoopbackServer, repeat: int
+) -> None:
     # repeat > 1 sends no Content-Length and up to 640 MB: only the streaming cap stops it
     url = http_server.route("/big", b"<p>" + b"x" * 65_536, repeat=repeat)
     options = IngestOptions(allow_networks=("127.0.0.0/8",), max_fetch_bytes=50_000)
@@ -415,8 +444,11 @@ def test_loopback_is_refused_unless_allowed(http_server: LoopbackServer) -> None
 def test_feed_queued_as_an_article_points_to_feed_option(
     http_server: LoopbackServer, content_type: str
 ) -> None:
-    url = http_server.route("/feed", rss(f"<item><title>A</title><description>{PROSE}"
-                                         "</description></item>"), content_type=content_type)
+    url = http_server.route(
+        "/feed",
+        rss(f"<item><title>A</title><description>{PROSE}</description></item>"),
+        content_type=content_type,
+    )
     with pytest.raises(InputError, match=r"is an RSS or Atom feed.*--feed"):
         ingest.article_from_source(Source(kind="url", uri=url), LOCAL)
 
@@ -426,7 +458,9 @@ def test_feed_queued_as_an_article_points_to_feed_option(
 
 def test_rss_feed_entries_and_their_sources(http_server: LoopbackServer) -> None:
     full = f"<p>{words(130)}</p>"
-    url = http_server.route("/rss", rss(f"""
+    url = http_server.route(
+        "/rss",
+        rss(f"""
 <item><title>Full text</title><link>https://example.com/full</link>
 <guid isPermaLink="false">urn:full</guid><description>Teaser</description>
 <content:encoded><![CDATA[{full}]]></content:encoded></item>
@@ -434,49 +468,68 @@ def test_rss_feed_entries_and_their_sources(http_server: LoopbackServer) -> None
 <guid>https://example.com/teaser</guid><description>Short teaser.</description></item>
 <item><title>Short content</title><link>https://example.com/short</link>
 <content:encoded><![CDATA[<p>{words(20)}</p>]]></content:encoded></item>"""),
-        content_type="application/rss+xml")
+        content_type="application/rss+xml",
+    )
     full_entry, teaser, short = ingest.fetch_feed(url, LOCAL)
     assert (full_entry.guid, full_entry.link, full_entry.title) == (
-        "urn:full", "https://example.com/full", "Full text")
+        "urn:full",
+        "https://example.com/full",
+        "Full text",
+    )
     assert full_entry.html is not None and "word129" in full_entry.html
     assert teaser.html is None and teaser.guid == "https://example.com/teaser"
     source = ingest.source_from_entry(full_entry, url)
-    assert (source.kind, source.uri, source.guid) == ("html", "https://example.com/full",
-                                                      "urn:full")
+    assert (source.kind, source.uri, source.guid) == (
+        "html",
+        "https://example.com/full",
+        "urn:full",
+    )
     assert ingest.article_from_source(source, LOCAL).title == "Full text"
     assert ingest.source_from_entry(teaser, url) == Source(
-        kind="url", uri="https://example.com/teaser", guid="https://example.com/teaser")
+        kind="url", uri="https://example.com/teaser", guid="https://example.com/teaser"
+    )
     assert ingest.source_from_entry(short, url).kind == "url"
 
 
 def test_atom_feed_entries(http_server: LoopbackServer) -> None:
-    url = http_server.route("/atom", f"""<?xml version="1.0" encoding="utf-8"?>
+    url = http_server.route(
+        "/atom",
+        f"""<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom"><title>Rack Report</title>
 <id>urn:feed</id><updated>2025-03-12T00:00:00Z</updated>
 <entry><title>Cooling &amp; power</title><id>urn:entry:1</id>
 <link rel="alternate" href="https://example.com/cooling"/>
 <updated>2025-03-12T00:00:00Z</updated>
 <content type="html">&lt;p&gt;{words(125)}&lt;/p&gt;</content></entry>
-</feed>""", content_type="application/atom+xml")
+</feed>""",
+        content_type="application/atom+xml",
+    )
     (entry,) = ingest.fetch_feed(url, LOCAL)
     assert (entry.guid, entry.link, entry.title) == (
-        "urn:entry:1", "https://example.com/cooling", "Cooling & power")
+        "urn:entry:1",
+        "https://example.com/cooling",
+        "Cooling & power",
+    )
     assert ingest.source_from_entry(entry, url).kind == "html"
 
 
-@pytest.mark.parametrize("body", [
-    "<?xml version='1.0'?><rss version='2.0'><channel><title>Broken</chanel></rss>",
-    "<html><body><p>Just a page.</p></body></html>",
-    "not xml at all",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>Broken</chanel></rss>",
+        "<html><body><p>Just a page.</p></body></html>",
+        "not xml at all",
+    ],
+)
 def test_malformed_feed_is_refused(http_server: LoopbackServer, body: str) -> None:
     url = http_server.route("/feed.xml", body, content_type="application/xml")
     with pytest.raises(InputError, match="is not a valid RSS or Atom feed: "):
         ingest.fetch_feed(url, LOCAL)
 
 
-def test_feed_body_naming_a_local_file_is_not_read(http_server: LoopbackServer,
-                                                  tmp_path: Path) -> None:
+def test_feed_body_naming_a_local_file_is_not_read(
+    http_server: LoopbackServer, tmp_path: Path
+) -> None:
     local = write(tmp_path, "private.xml", rss("<item><title>Private</title></item>"))
     url = http_server.route("/feed.xml", str(local), content_type="application/rss+xml")
     with pytest.raises(InputError, match="is not a valid RSS or Atom feed"):
@@ -491,33 +544,39 @@ def test_feed_of_the_wrong_type_is_refused(http_server: LoopbackServer) -> None:
 
 def test_entry_without_link_or_content_is_refused() -> None:
     with pytest.raises(InputError, match="neither a link nor its full text"):
-        ingest.source_from_entry(FeedEntry(guid="g", link=None, title="T", html=None),
-                                 "https://example.com/feed")
+        ingest.source_from_entry(
+            FeedEntry(guid="g", link=None, title="T", html=None), "https://example.com/feed"
+        )
 
 
 # Hardening (issue 14): embedded IPv4, the fetch deadline, control characters
 
 
-@pytest.mark.parametrize(("url", "reason"), [
-    ("http://[::7f00:1]/", "a loopback address"),  # IPv4-compatible
-    ("http://[64:ff9b::7f00:1]/", "a loopback address"),  # NAT64
-    ("http://[64:ff9b::a00:1]/", "a private address"),
-    ("http://[2002:7f00:1::]/", "a loopback address"),  # 6to4
-    ("http://[fec0::1]/", "a site-local address"),
-    ("http://[ff02::1]/", "a multicast address"),
-    ("http://[ff0e::1]/", "a multicast address"),
-    ("http://224.0.0.1/", "a multicast address"),
-    ("http://[::1]/", "a loopback address"),
-])
-def test_check_url_looks_inside_embedded_ipv4_and_refuses_multicast(url: str,
-                                                                    reason: str) -> None:
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://[::7f00:1]/", "a loopback address"),  # IPv4-compatible
+        ("http://[64:ff9b::7f00:1]/", "a loopback address"),  # NAT64
+        ("http://[64:ff9b::a00:1]/", "a private address"),
+        ("http://[2002:7f00:1::]/", "a loopback address"),  # 6to4
+        ("http://[fec0::1]/", "a site-local address"),
+        ("http://[ff02::1]/", "a multicast address"),
+        ("http://[ff0e::1]/", "a multicast address"),
+        ("http://224.0.0.1/", "a multicast address"),
+        ("http://[::1]/", "a loopback address"),
+    ],
+)
+def test_check_url_looks_inside_embedded_ipv4_and_refuses_multicast(url: str, reason: str) -> None:
     with pytest.raises(InputError, match=f"{reason}; refused"):
         ingest.check_url(url, IngestOptions())
 
 
 def test_check_url_accepts_global_embedded_ipv4() -> None:
-    for url in ("http://[64:ff9b::808:808]/", "http://[2002:808:808::]/",
-                "http://[2606:4700::1111]/"):
+    for url in (
+        "http://[64:ff9b::808:808]/",
+        "http://[2002:808:808::]/",
+        "http://[2606:4700::1111]/",
+    ):
         assert ingest.check_url(url, IngestOptions()) == url
 
 
@@ -539,15 +598,21 @@ def test_control_characters_are_stripped_from_titles_and_text() -> None:
     article = markup.parse_markdown(f"# Red \x1b[31mracks\x07\x9b\n\n{PROSE}\x00\x0c", "a.md")
     assert article.title == "Red [31mracks"
     assert article.paragraphs[0].text == PROSE
-    page = (f"<html><head><title>Bell\x07 \x1b[2Jracks</title></head>"
-            f"<body><article><p>{PROSE}\x1b</p><p>{PROSE}</p></article></body></html>")
+    page = (
+        f"<html><head><title>Bell\x07 \x1b[2Jracks</title></head>"
+        f"<body><article><p>{PROSE}\x1b</p><p>{PROSE}</p></article></body></html>"
+    )
     html = markup.parse_html(page, "https://example.com/a")
     assert html.title == "Bell [2Jracks"
     assert not any(markup.CONTROL_CHARS.search(p.text) for p in html.paragraphs)
 
 
 def test_control_characters_in_a_feed_entry_title_are_stripped() -> None:
-    entry = FeedEntry(guid="g", link="https://example.com/a", title="A\x1b[31m title\x07",
-                      html=f"<p>{words(130)}</p>")
+    entry = FeedEntry(
+        guid="g",
+        link="https://example.com/a",
+        title="A\x1b[31m title\x07",
+        html=f"<p>{words(130)}</p>",
+    )
     source = ingest.source_from_entry(entry, "https://example.com/feed")
     assert ingest.article_from_source(source, LOCAL).title == "A[31m title"

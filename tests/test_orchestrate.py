@@ -369,8 +369,13 @@ def test_a_line_both_recognisers_mishear_is_said_again_once_before_the_episode_i
     folder = store.episode_dir(episode_id)
     env = StageEnv(settings, store.episode(episode_id), folder)
     inputs = transcribe_stage.TranscribeInputs(
-        audio_hash="x", script=script, timeline=Timeline(duration=0, lines=[], segments=[]),
-        spoken={}, backend="faster-whisper", model="tiny.en", threshold=0.15,
+        audio_hash="x",
+        script=script,
+        timeline=Timeline(duration=0, lines=[], segments=[]),
+        spoken={},
+        backend="faster-whisper",
+        model="tiny.en",
+        threshold=0.15,
         auto_rerender=True,
     )
     first = transcribe_stage.run(inputs, env)
@@ -387,9 +392,7 @@ def test_a_line_both_recognisers_mishear_is_said_again_once_before_the_episode_i
 # -- time limits, heartbeats, stranded episodes (issue 14) --------------------------
 
 
-def slow_ingest(
-    monkeypatch: pytest.MonkeyPatch, release: threading.Event, slow_uri: str
-) -> None:
+def slow_ingest(monkeypatch: pytest.MonkeyPatch, release: threading.Event, slow_uri: str) -> None:
     """The ingest stage, waiting for `release` on the article at `slow_uri`."""
     stage = orchestrate.STAGES[0]
 
@@ -516,8 +519,9 @@ def test_the_sweeper_leaves_held_episodes_and_live_runs_alone(
     store: Store, settings: Settings
 ) -> None:
     held, waiting, running, dead = (
-        actions.submit(store, settings, markdown(EXAMPLE.read_text(), f"{n}.md"), force=True)
-        .episode.id
+        actions.submit(
+            store, settings, markdown(EXAMPLE.read_text(), f"{n}.md"), force=True
+        ).episode.id
         for n in range(4)
     )
     for episode_id in (held, waiting):

@@ -39,18 +39,27 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = [
     *sorted(ROOT.glob("examples/*.md")),
     ROOT / "tests" / "data" / "short-article.md",
-    *sorted(p for p in (ROOT / "tests" / "data" / "real_articles").rglob("*.md")
-            if p.name != "README.md"),
+    *sorted(
+        p
+        for p in (ROOT / "tests" / "data" / "real_articles").rglob("*.md")
+        if p.name != "README.md"
+    ),
 ]
 OPTIONS = WriterOptions("Infracast", (Host("Lena", "host"), Host("Miles", "analyst")), 5.0)
 
 # --- reading spoken English back into digits ---------------------------------------
 
-ONES = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen".split())}
-TENS = {w: 10 * i for i, w in enumerate(
-    "twenty thirty forty fifty sixty seventy eighty ninety".split(), start=2)}
+ONES = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen".split()
+    )
+}
+TENS = {
+    w: 10 * i
+    for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), start=2)
+}
 DECADES = {w[:-1] + "ies": v for w, v in TENS.items()}  # "twenties"
 SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
 NUMBER_WORD = "|".join([*ONES, *TENS, *DECADES, *SCALES, "hundred", "point", "oh"])
@@ -67,7 +76,8 @@ def read_back(said: str) -> list[Mention]:
     spelled = QUARTER.sub(lambda m: f"Q{ONES[m.group(1)]}", spelled)  # "Q two" is "Q2"
     digits = RUN.sub(lambda m: " ".join(_numbers(m.group(0))), spelled)
     digits = CENTS.sub(  # "one dollar and sixty-eight cents" is "1.68 dollars"
-        lambda m: f"{m.group(1)}.{int(m.group(3)):02d} {m.group(2).rstrip('s')}s", digits)
+        lambda m: f"{m.group(1)}.{int(m.group(3)):02d} {m.group(2).rstrip('s')}s", digits
+    )
     digits = YEAR_SPAN.sub(r"\1–\2", digits)  # "twenty twenty-four to twenty-five"
     digits = OPEN_TOP.sub(r"more than \1 to ", digits)  # what "30–120+ kW" says
     return find_mentions(digits)
@@ -96,7 +106,7 @@ def _year(words: list[str], i: int) -> tuple[str, int] | None:
     "2020s"; None when the words at `i` are not a year said in two halves."""
     if words[i] not in ("nineteen", "twenty") or i + 1 >= len(words):
         return None
-    century, rest = ONES.get(words[i]) or TENS[words[i]], words[i + 1:]
+    century, rest = ONES.get(words[i]) or TENS[words[i]], words[i + 1 :]
     if rest[0] in DECADES:
         return f"{century * 100 + DECADES[rest[0]]}s", i + 2
     if rest[0] == "oh" and len(rest) > 1 and 0 < ONES.get(rest[1], 0) < 10:
@@ -199,8 +209,10 @@ def same(written: Mention, heard: Mention) -> bool:
     """The same value(s), the same unit where the words say one, the same qualifier."""
     if written.is_year != heard.is_year:
         return False
-    if not (math.isclose(written.low, heard.low, rel_tol=1e-9)
-            and math.isclose(written.high, heard.high, rel_tol=1e-9)):
+    if not (
+        math.isclose(written.low, heard.low, rel_tol=1e-9)
+        and math.isclose(written.high, heard.high, rel_tol=1e-9)
+    ):
         return False
     if written.is_year:
         return True
@@ -235,18 +247,21 @@ def test_the_walk_covers_every_article_and_many_numbers() -> None:
     assert sum(walk(p)[1] for p in ARTICLES) >= 100
 
 
-@pytest.mark.parametrize(("said", "values"), [
-    ("one hundred thirty kilowatts", [(130, 130, "kW")]),
-    ("seventy-eight point seven five billion dollars", [(78.75e9, 78.75e9, "USD")]),
-    ("two hundred ninety-five to three hundred billion dollars", [(295e9, 300e9, "USD")]),
-    ("one million fifty-one thousand two hundred megawatt-hours", [(1051200, 1051200, "MWh")]),
-    ("in twenty twenty-five", [(2025, 2025, None)]),
-    ("twenty twenty-four to twenty-five", [(2024, 2025, None)]),
-    ("two dollars and fifty cents", [(2.5, 2.5, "USD")]),
-    ("one dollar and sixty-eight cents", [(1.68, 1.68, "USD")]),
-    ("one to one point two billion dollars", [(1e9, 1.2e9, "USD")]),
-    ("thirty to more than one hundred twenty kilowatts", [(30, 120, "kW")]),
-])
+@pytest.mark.parametrize(
+    ("said", "values"),
+    [
+        ("one hundred thirty kilowatts", [(130, 130, "kW")]),
+        ("seventy-eight point seven five billion dollars", [(78.75e9, 78.75e9, "USD")]),
+        ("two hundred ninety-five to three hundred billion dollars", [(295e9, 300e9, "USD")]),
+        ("one million fifty-one thousand two hundred megawatt-hours", [(1051200, 1051200, "MWh")]),
+        ("in twenty twenty-five", [(2025, 2025, None)]),
+        ("twenty twenty-four to twenty-five", [(2024, 2025, None)]),
+        ("two dollars and fifty cents", [(2.5, 2.5, "USD")]),
+        ("one dollar and sixty-eight cents", [(1.68, 1.68, "USD")]),
+        ("one to one point two billion dollars", [(1e9, 1.2e9, "USD")]),
+        ("thirty to more than one hundred twenty kilowatts", [(30, 120, "kW")]),
+    ],
+)
 def test_the_reader_reads_spoken_numbers(said: str, values: list[tuple[float, float, str]]) -> None:
     assert [(m.low, m.high, m.unit) for m in read_back(said)] == values
 
@@ -259,12 +274,14 @@ def test_qa_looks_for_each_number_as_the_line_says_it(path: Path) -> None:
         (m.text, line.text)
         for line in episode(path).lines
         for m in find_mentions(line.text)
-        if not _contains(words_for_comparison(line.text),
-                         figure_words(words_for_comparison(m.text), m.kind == "count"))
+        if not _contains(
+            words_for_comparison(line.text),
+            figure_words(words_for_comparison(m.text), m.kind == "count"),
+        )
     ]
     assert not missing
 
 
 def _contains(haystack: list[str], needle: list[str]) -> bool:
     n = len(needle)
-    return any(haystack[i:i + n] == needle for i in range(len(haystack) - n + 1))
+    return any(haystack[i : i + n] == needle for i in range(len(haystack) - n + 1))

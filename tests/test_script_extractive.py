@@ -85,8 +85,10 @@ and most of the money goes to AI.
 Analysts expect the spending to continue through the next few years at least.
 """
 
-SITES = ("Ashburn Dublin Phoenix Frankfurt Osaka Santiago Columbus Oslo Johor Dallas "
-         "Amsterdam Sydney Mumbai Atlanta Madrid Reno").split()
+SITES = (
+    "Ashburn Dublin Phoenix Frankfurt Osaka Santiago Columbus Oslo Johor Dallas "
+    "Amsterdam Sydney Mumbai Atlanta Madrid Reno"
+).split()
 
 
 def campus_tour() -> str:
@@ -103,7 +105,8 @@ def campus_tour() -> str:
         for i, name in enumerate(SITES)
     ]
     return "# A Tour of AI Campuses\n\nOne operator is building campuses for AI.\n\n" + "\n".join(
-        sections)
+        sections
+    )
 
 
 ARTICLES = {
@@ -159,8 +162,8 @@ def test_length_target_is_met_where_there_is_material(name: str, minutes: float)
 def test_a_short_article_says_how_much_material_it_has() -> None:
     script = written("one-section", 20.0)
     found = re.fullmatch(
-        r"The article has material for about ([\d.]+) minutes; 20 were asked for\.",
-        script.notes[0])
+        r"The article has material for about ([\d.]+) minutes; 20 were asked for\.", script.notes[0]
+    )
     assert found and float(found.group(1)) == pytest.approx(script.minutes, abs=0.05)
     assert script.minutes < 17  # no padding to reach the target
 
@@ -174,11 +177,17 @@ def test_layout_intro_one_segment_per_section_wrap_up() -> None:
     article, _ = article_and_ledger("example")
     script = written("example")
     assert [s.title for s in script.segments] == [
-        "Intro", *(s.heading for s in article.sections), "Wrap-up"]
+        "Intro",
+        *(s.heading for s in article.sections),
+        "Wrap-up",
+    ]
     assert [line.id for line in script.lines] == [f"l{i}" for i in range(1, len(script.lines) + 1)]
     assert script.lines[0].move == "cold_open" and script.lines[-1].move == "outro"
     assert {line.move for line in script.lines if line.segment == 0} <= {
-        "cold_open", "reaction", "intro"}
+        "cold_open",
+        "reaction",
+        "intro",
+    }
     assert script.writer == "extractive" and script.target_minutes == 5.0
     assert script.title == article.title
     assert script.summary and "(" not in script.summary
@@ -255,8 +264,11 @@ def test_a_mismatch_is_said_only_at_alarm_confidence(confidence: float, said: bo
     disagreeing = first.model_copy(update={"agrees": False, "confidence": confidence})
     assert disagreeing.alarm == said
     checks = [disagreeing, *ledger.checks[1:]]
-    script = extractive.write(article, ledger.model_copy(update={"checks": checks}),
-                              WriterOptions("Infracast", HOSTS, 5.0))
+    script = extractive.write(
+        article,
+        ledger.model_copy(update={"checks": checks}),
+        WriterOptions("Infracast", HOSTS, 5.0),
+    )
     comparisons = [line for line in script.lines if line.move == "comparison"]
     phrases = mismatch_phrases()
     mismatches = [x for x in comparisons if any(p in x.text for p in phrases)]
@@ -271,8 +283,16 @@ def test_a_mismatch_is_said_only_at_alarm_confidence(confidence: float, said: bo
 
 def test_a_low_confidence_check_never_comes_with_its_statement() -> None:
     _, ledger = article_and_ledger("example")
-    low = Check(id="k1", stated_id="f7", computed_id="c2", agrees=False, deviation=0.4,
-                tolerance=0.05, confidence=0.3, note="probably other racks")
+    low = Check(
+        id="k1",
+        stated_id="f7",
+        computed_id="c2",
+        agrees=False,
+        deviation=0.4,
+        tolerance=0.05,
+        confidence=0.3,
+        note="probably other racks",
+    )
     found = scoring.comparisons(ledger.model_copy(update={"checks": [low]}))
     [c2] = [c for c in found if c.figure.id == "c2"]
     assert c2.stated is None and c2.agrees and not c2.alarm
@@ -287,10 +307,12 @@ def test_a_table_is_said_as_what_its_columns_show_not_row_by_row() -> None:
 
 
 def test_a_table_with_a_change_for_each_row_says_who_grew_fastest() -> None:
-    text = ("# Capex\n\nThe four companies keep raising what they spend on data centres.\n\n"
-            "| Company | 2024 Capex | 2025 Capex |\n|---|---|---|\n| Microsoft | $53B | $80B |\n"
-            "| Alphabet | $52B | $75B |\n| Meta | $38B | $65B |\n| Amazon | $83B | $80B |\n"
-            "| Combined | $226B | $300B |\n")
+    text = (
+        "# Capex\n\nThe four companies keep raising what they spend on data centres.\n\n"
+        "| Company | 2024 Capex | 2025 Capex |\n|---|---|---|\n| Microsoft | $53B | $80B |\n"
+        "| Alphabet | $52B | $75B |\n| Meta | $38B | $65B |\n| Amazon | $83B | $80B |\n"
+        "| Combined | $226B | $300B |\n"
+    )
     article = parse_markdown(text, "capex.md")
     ledger = build_ledger(article)
     said = " ".join(p.text for p in scoring.points(article, ledger, lambda _: True))
@@ -333,8 +355,9 @@ def _variant_patterns() -> dict[tuple[str, int], re.Pattern[str]]:
     """Each template variant as a pattern its rendered text matches ("{{ x }}" → anything)."""
     patterns = {}
     for path in sorted(TEMPLATES.glob("*.txt.j2")):
-        variants = [v for v in re.split(r"(?m)^---\s*$", path.read_text(encoding="utf-8"))
-                    if v.strip()]
+        variants = [
+            v for v in re.split(r"(?m)^---\s*$", path.read_text(encoding="utf-8")) if v.strip()
+        ]
         for i, variant in enumerate(variants):
             parts = re.split(r"\{\{.*?\}\}", " ".join(variant.split()))
             body = "(?:.+?)".join(re.escape(part) for part in parts)
@@ -346,8 +369,10 @@ def test_a_ten_minute_episode_uses_no_template_variant_twice() -> None:
     patterns = _variant_patterns()
     used: list[tuple[str, int]] = []
     for line in written("campus-tour", 10.0).lines:
-        matched = sorted((key for key, pattern in patterns.items() if pattern.fullmatch(line.text)),
-                         key=lambda key: -len(patterns[key].pattern))  # the most specific
+        matched = sorted(
+            (key for key, pattern in patterns.items() if pattern.fullmatch(line.text)),
+            key=lambda key: -len(patterns[key].pattern),
+        )  # the most specific
         if line.move != "point":
             assert matched, line.text
         if matched and not matched[0][0].startswith("reaction_short"):
@@ -381,9 +406,11 @@ def test_templates_directory_is_where_the_writer_looks() -> None:
 
 
 def test_a_cell_that_repeats_its_column_name_is_said_once() -> None:
-    text = ("# Efficiency\n\nEfficiency differs a great deal between the newest halls and the "
-            "oldest rooms that still run today.\n\n| Site | PUE | Power |\n|---|---|---|\n"
-            "| Hyperscale | 1.1 | 30 MW |\n| Legacy | 1.8 | 5 MW |\n")
+    text = (
+        "# Efficiency\n\nEfficiency differs a great deal between the newest halls and the "
+        "oldest rooms that still run today.\n\n| Site | PUE | Power |\n|---|---|---|\n"
+        "| Hyperscale | 1.1 | 30 MW |\n| Legacy | 1.8 | 5 MW |\n"
+    )
     article = parse_markdown(text, "pue.md")
     ledger = build_ledger(article)
     said = " ".join(p.text for p in scoring.points(article, ledger, lambda _: True))
@@ -430,9 +457,14 @@ def test_the_largest_figure_of_a_list_is_called_the_largest_and_no_other() -> No
     for line in written("example", 10.0).lines:
         if line.move == "reaction" and re.search(r"biggest|largest|high-water|peak", line.text):
             [figure] = [ledger.figure(f) for f in line.figures]
-            peers = [f for f in ledger.by_origin("source")
-                     if f.kind == figure.kind and f.unit == figure.unit and f.per == figure.per
-                     and (f.role is None or figure.role is None or f.role == figure.role)]
+            peers = [
+                f
+                for f in ledger.by_origin("source")
+                if f.kind == figure.kind
+                and f.unit == figure.unit
+                and f.per == figure.per
+                and (f.role is None or figure.role is None or f.role == figure.role)
+            ]
             assert figure.high == max(f.high for f in peers), line.text
 
 
@@ -457,15 +489,18 @@ def test_no_stock_sentence_is_shared_by_most_scripts() -> None:
     assert quality.stock_sentences(scripts, texts) == {}
 
 
-@pytest.mark.parametrize(("written_as", "said"), [
-    ("Capex will reach ~$80B in 2025.", "Capex will reach about $80B in 2025."),
-    ("Amazon guided $80B+ for 2025.", "Amazon guided $80B or more for 2025."),
-    ("Spending looks ~flat/up next year.", "Spending looks roughly flat or up next year."),
-    ("Racks draw 120 kW/rack today.", "Racks draw 120 kW/rack today."),
-    ("Microsoft spent $34.9 billion, CNBC reports.", "Microsoft spent $34.9 billion."),
-    ("According to the IEA, demand doubles by 2030.", "Demand doubles by 2030."),
-    ("Alphabet—Google's parent—leads.", "Alphabet, Google's parent, leads."),
-])
+@pytest.mark.parametrize(
+    ("written_as", "said"),
+    [
+        ("Capex will reach ~$80B in 2025.", "Capex will reach about $80B in 2025."),
+        ("Amazon guided $80B+ for 2025.", "Amazon guided $80B or more for 2025."),
+        ("Spending looks ~flat/up next year.", "Spending looks roughly flat or up next year."),
+        ("Racks draw 120 kW/rack today.", "Racks draw 120 kW/rack today."),
+        ("Microsoft spent $34.9 billion, CNBC reports.", "Microsoft spent $34.9 billion."),
+        ("According to the IEA, demand doubles by 2030.", "Demand doubles by 2030."),
+        ("Alphabet—Google's parent—leads.", "Alphabet, Google's parent, leads."),
+    ],
+)
 def test_symbols_and_attributions_are_said_for_the_ear(written_as: str, said: str) -> None:
     from pipeline.script.spoken import sentences_of
 
@@ -473,8 +508,11 @@ def test_symbols_and_attributions_are_said_for_the_ear(written_as: str, said: st
 
 
 def test_recap_says_who_the_numbers_are_about() -> None:
-    [recap] = [x for x in written("example").lines
-               if x.move == "recap" and x.speaker == "Miles" and x.figures]
+    [recap] = [
+        x
+        for x in written("example").lines
+        if x.move == "recap" and x.speaker == "Miles" and x.figures
+    ]
     assert re.search(r"\bfor (?:a |an |the )?[A-Za-z]", recap.text), recap.text
 
 
@@ -484,14 +522,16 @@ LIST_ONLY = (
     "11% from the first quarter.\n"
     "- Operating profit was $489 million for the quarter, 28% higher year on year and "
     "$54 million above guidance.\n"
-    "- Backlog reached $8.5 billion at the end of the quarter, up 21% versus the prior year.\n")
+    "- Backlog reached $8.5 billion at the end of the quarter, up 21% versus the prior year.\n"
+)
 
 ONE_ARGUMENT = (
     "# Water Is the New Power Problem\n\n"
     "Power usage effectiveness has driven big improvements in electrical design across the "
     "industry, from an average of 2.0 in 2007 to 1.15 at the best sites today. But power usage "
     "effectiveness measures only one dimension of resource consumption. It says nothing about "
-    "water.\n")
+    "water.\n"
+)
 
 
 def _write_text(text: str) -> Script:
@@ -524,23 +564,26 @@ def test_what_the_figures_mean_is_said_in_one_line() -> None:
 
 
 def test_an_added_amount_is_not_said_as_growth_from_the_base_to_it() -> None:
-    """"another about 5 GW" on top of 1.4 GW is an increment (5 ÷ 1.4 = 357%); said as "up
+    """ "another about 5 GW" on top of 1.4 GW is an increment (5 ÷ 1.4 = 357%); said as "up
     357%, from 1.4 GW to 5 GW" it would tell the listener capacity rose to 5 GW."""
     script = _write_text(
         "# India's data centres\n\n## Capacity\n\n"
         "The report stated that India currently has 1.4 gigawatt (GW) of operational DC "
         "capacity, with around 1.4 GW under construction and another about 5 GW in the "
         "planning stage. Google announced a $15 billion investment in an AI hub in "
-        "Visakhapatnam, which would include a gigawatt-scale data centre.\n")
+        "Visakhapatnam, which would include a gigawatt-scale data centre.\n"
+    )
     said = " ".join(line.text for line in script.lines)
     assert "1.4 GW" in said or "1.4 gigawatt" in said
     assert "357" not in said and "to 5 GW" not in said
 
 
 def test_a_title_s_pictographs_are_not_said() -> None:
-    script = _write_text("# Why the GB300 NVL72 Matters 🤔\n\n## Power\n\n"
-                         "Each GB300 NVL72 rack draws about 120 kW at 30 °C inlet water, "
-                         "and operators provision 130 kW per rack to leave headroom.\n")
+    script = _write_text(
+        "# Why the GB300 NVL72 Matters 🤔\n\n## Power\n\n"
+        "Each GB300 NVL72 rack draws about 120 kW at 30 °C inlet water, "
+        "and operators provision 130 kW per rack to leave headroom.\n"
+    )
     said = " ".join(line.text for line in script.lines)
     assert "🤔" not in said and "Matters" in said
 
@@ -550,7 +593,8 @@ def test_a_segment_does_not_open_on_a_sentence_pointing_at_nothing() -> None:
     script = _write_text(
         "# Designing for the AI age\n\n## Density\n\n"
         "Industry data confirms this acceleration. The AFCOM report says average rack power "
-        "density has climbed from roughly 7 kW per rack in 2021 to around 27 kW today.\n")
+        "density has climbed from roughly 7 kW per rack in 2021 to around 27 kW today.\n"
+    )
     said = " ".join(line.text for line in script.lines)
     assert "27 kW" in said and "this acceleration" not in said
 
@@ -560,7 +604,8 @@ def test_an_alarm_is_not_followed_by_the_same_change_said_again() -> None:
         "# Amazon's capex\n\n## The year\n\n"
         "Amazon poured $28.3 billion into capital expenditures in the third quarter. This "
         "capex surge is part of a $125 billion full-year projection for 2025, more than "
-        "doubling 2024's $83 billion and setting the stage for even steeper climbs in 2026.\n")
+        "doubling 2024's $83 billion and setting the stage for even steeper climbs in 2026.\n"
+    )
     said = " ".join(line.text for line in script.lines)
     assert re.search(r"1\.5 times.*more than doubling", said)  # the article's error, said
     assert "50.6" not in said  # and not its change again, as if it were news

@@ -61,8 +61,14 @@ def plan(article: Article, ledger: Ledger) -> Outline:
 def lines_of(segment: SegmentPlan) -> list[dict[str, Any]]:
     """A good answer's lines: the planner's, the first one opened so it can be told apart."""
     lines: list[dict[str, Any]] = [
-        {"speaker": line.speaker, "text": line.text, "figures": line.figures,
-         "paragraphs": line.paragraphs} for line in segment.fallback]
+        {
+            "speaker": line.speaker,
+            "text": line.text,
+            "figures": line.figures,
+            "paragraphs": line.paragraphs,
+        }
+        for line in segment.fallback
+    ]
     lines[0]["text"] = OPENER + lines[0]["text"]
     return lines
 
@@ -72,8 +78,9 @@ def good(segment: SegmentPlan) -> str:
 
 
 def segment_of(plan: Outline, request: Request) -> SegmentPlan:
-    found = re.search(r'^Write segment \d+ of \d+ of the episode ".*?": "(.*)"\.$', request.prompt,
-                      re.MULTILINE)
+    found = re.search(
+        r'^Write segment \d+ of \d+ of the episode ".*?": "(.*)"\.$', request.prompt, re.MULTILINE
+    )
     assert found, request.prompt[:200]
     return next(s for s in plan.segments if s.title == found.group(1))
 
@@ -93,14 +100,21 @@ def standin(request: pytest.FixtureRequest, plan: Outline) -> Iterator[ChatStand
 
 
 def options(standin: ChatStandIn, **llm: Any) -> WriterOptions:
-    settings = {"model": "test-model", "api_key": "sk-test", "timeout": 5.0,
-                "server": standin.kind, **llm}
+    settings = {
+        "model": "test-model",
+        "api_key": "sk-test",
+        "timeout": 5.0,
+        "server": standin.kind,
+        **llm,
+    }
     return WriterOptions("Rack Talk", HOSTS, 5, LLMOptions(standin.base_url, **settings))
 
 
 def by_segment(script: Script) -> dict[str, list[str]]:
-    return {s.title: [line.text for line in script.lines if line.segment == i]
-            for i, s in enumerate(script.segments)}
+    return {
+        s.title: [line.text for line in script.lines if line.segment == i]
+        for i, s in enumerate(script.segments)
+    }
 
 
 def written_by_model(script: Script, title: str) -> bool:
@@ -168,15 +182,22 @@ def test_each_server_gets_structured_output_in_its_documented_form(
 
     assert all(written_by_model(script, s.title) for s in plan.segments)
     request = standin.requests[0]
-    schema: dict[str, Any] | None = request.body.get("format") or request.body.get(
-        "structured_outputs", {}).get("json") or request.response_format.get("schema")
+    schema: dict[str, Any] | None = (
+        request.body.get("format")
+        or request.body.get("structured_outputs", {}).get("json")
+        or request.response_format.get("schema")
+    )
     if standin.kind == "plain":
         assert schema is None
         assert not {"response_format", "format", "structured_outputs"} & set(request.body)
         return
     assert schema is not None
     assert schema["properties"]["lines"]["items"]["required"] == [
-        "speaker", "text", "figures", "paragraphs"]
+        "speaker",
+        "text",
+        "figures",
+        "paragraphs",
+    ]
     if standin.kind == "ollama":
         assert request.path == "/api/chat" and request.body["stream"] is False
     elif standin.kind == "vllm":
@@ -206,11 +227,15 @@ def test_fences_prose_nested_segments_and_loose_fields_are_read_without_a_repair
     standin: ChatStandIn, article: Article, ledger: Ledger, plan: Outline
 ) -> None:
     segment = plan.segments[2]
-    lines = [{"speaker": line["speaker"].upper(), "text": line["text"]}
-             for line in lines_of(segment)]  # no figures, no paragraphs
+    lines = [
+        {"speaker": line["speaker"].upper(), "text": line["text"]} for line in lines_of(segment)
+    ]  # no figures, no paragraphs
     nested = {"title": "The episode", "segments": [{"title": segment.title, "lines": lines}]}
-    standin.answer(f"Sure! Here is the segment:\n```json\n{json.dumps(nested, indent=2)}\n```\n"
-                   "Let me know if you want changes.", segment=segment.title)
+    standin.answer(
+        f"Sure! Here is the segment:\n```json\n{json.dumps(nested, indent=2)}\n```\n"
+        "Let me know if you want changes.",
+        segment=segment.title,
+    )
     script = write(article, ledger, options(standin))
 
     assert len(standin.for_segment(segment.title)) == 1
@@ -278,7 +303,8 @@ def test_a_real_small_models_answer_is_used_as_it_is_with_its_long_line_split(
         stated = {f.figure_id for f in audit([line], ledger) if f.figure_id}
         assert stated <= set(line.figures)
     assert {"f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9"} <= {
-        f for line in mine[:2] for f in line.figures}
+        f for line in mine[:2] for f in line.figures
+    }
 
 
 def test_a_long_line_is_split_at_sentence_ends(
@@ -286,10 +312,27 @@ def test_a_long_line_is_split_at_sentence_ends(
 ) -> None:
     segment = plan.segments[-1]
     sentence = "Racks keep getting denser and the buildings around them have to keep up. "
-    standin.answer(json.dumps({"lines": [
-        {"speaker": "Lena", "text": OPENER + sentence * 12, "figures": [], "paragraphs": []},
-        {"speaker": "Miles", "text": "Thanks for listening.", "figures": [], "paragraphs": []},
-    ]}), segment=segment.title)
+    standin.answer(
+        json.dumps(
+            {
+                "lines": [
+                    {
+                        "speaker": "Lena",
+                        "text": OPENER + sentence * 12,
+                        "figures": [],
+                        "paragraphs": [],
+                    },
+                    {
+                        "speaker": "Miles",
+                        "text": "Thanks for listening.",
+                        "figures": [],
+                        "paragraphs": [],
+                    },
+                ]
+            }
+        ),
+        segment=segment.title,
+    )
     script = write(article, ledger, options(standin))
 
     mine = [line for line in script.lines if line.segment == segment.index]
@@ -316,15 +359,21 @@ def test_malformed_json_gets_a_specific_repair_request(
     assert repair["role"] == "user"
     assert f'Your answer for the segment "{segment.title}" was not JSON' in repair["content"]
     assert "Expecting property name enclosed in double quotes" in repair["content"]
-    assert 'shaped like this example:\n{"lines": [{"speaker": "Lena", "text": "…"' in (
-        repair["content"])
+    assert (
+        'shaped like this example:\n{"lines": [{"speaker": "Lena", "text": "…"'
+        in (repair["content"])
+    )
     assert "after 1 repair" in script.notes[0]
 
 
 def first_answer(request: Request, standin: ChatStandIn) -> str:
     """The answer the stand-in gave to `request` (the next request echoes it back)."""
-    later = [r for r in standin.requests if r.messages[:len(request.messages)] == request.messages
-             and len(r.messages) > len(request.messages)]
+    later = [
+        r
+        for r in standin.requests
+        if r.messages[: len(request.messages)] == request.messages
+        and len(r.messages) > len(request.messages)
+    ]
     return later[0].messages[len(request.messages)]["content"]
 
 
@@ -355,16 +404,24 @@ def test_an_untraced_number_is_sent_back_with_its_line_and_fixed(
     assert untraced(audit(script.lines, ledger)) == []
     repair = standin.for_segment(segment.title)[1].messages[-1]["content"]
     speaker = lines[1]["speaker"]
-    assert (f'- lines[1].text ({speaker}: "Next-generation racks will draw 450 kW."): '
-            "'450 kW' matches no figure you were given") in repair
+    assert (
+        f'- lines[1].text ({speaker}: "Next-generation racks will draw 450 kW."): '
+        "'450 kW' matches no figure you were given"
+    ) in repair
     assert "Say one of the figures you were given instead (" in repair
 
 
 def test_a_number_the_article_says_but_the_ledger_lacks_is_explained(
     standin: ChatStandIn, article: Article, ledger: Ledger, plan: Outline
 ) -> None:
-    segment = next((s for s in plan.segments if any(
-        "two decades" in p.text for p in article.paragraphs if p.id in s.paragraphs)), None)
+    segment = next(
+        (
+            s
+            for s in plan.segments
+            if any("two decades" in p.text for p in article.paragraphs if p.id in s.paragraphs)
+        ),
+        None,
+    )
     if segment is None:
         pytest.skip("the planner no longer draws on the paragraph that says 'two decades'")
     lines = lines_of(segment)
@@ -373,8 +430,10 @@ def test_a_number_the_article_says_but_the_ledger_lacks_is_explained(
     write(article, ledger, options(standin))
 
     repair = standin.for_segment(segment.title)[1].messages[-1]["content"]
-    assert ("'two decades' matches no figure you were given (the article says it, but it is "
-            "not a figure: say it without the number)") in repair
+    assert (
+        "'two decades' matches no figure you were given (the article says it, but it is "
+        "not a figure: say it without the number)"
+    ) in repair
 
 
 def test_wrong_speakers_are_sent_back_by_field(
@@ -403,9 +462,11 @@ def test_the_same_bad_answer_twice_ends_the_repairs_with_the_planners_segment(
 
     assert len(standin.for_segment(segment.title)) == 2
     assert by_segment(script)[segment.title] == [line.text for line in segment.fallback]
-    assert (f"segment 3 {segment.title!r} is the planner's: the model gave the same answer "
-            "again, which still had 1 untraced number (lines[0].text (Lena: \"Racks of 450 kW "
-            "are coming.\"): '450 kW' matches no figure you were given)") in script.notes
+    assert (
+        f"segment 3 {segment.title!r} is the planner's: the model gave the same answer "
+        'again, which still had 1 untraced number (lines[0].text (Lena: "Racks of 450 kW '
+        "are coming.\"): '450 kW' matches no figure you were given)"
+    ) in script.notes
     assert untraced(audit(script.lines, ledger)) == []
 
 
@@ -420,8 +481,9 @@ def test_when_repairs_run_out_the_segment_is_the_planners_and_the_notes_say_why(
     assert len(standin.for_segment(segment.title)) == 3
     assert by_segment(script)[segment.title] == [line.text for line in segment.fallback]
     note = next(n for n in script.notes if n.startswith("segment 2 "))
-    assert note.startswith(f"segment 2 {segment.title!r} is the planner's: the model's answer "
-                           "still was not JSON (")
+    assert note.startswith(
+        f"segment 2 {segment.title!r} is the planner's: the model's answer still was not JSON ("
+    )
     assert note.endswith(") after 2 repairs")
     assert all(written_by_model(script, s.title) for s in plan.segments if s is not segment)
 
@@ -439,8 +501,11 @@ def test_a_segment_whose_requests_time_out_is_the_planners(
 
     assert len(standin.for_segment(segment.title)) == 2  # tried again once
     assert not written_by_model(script, segment.title)
-    assert any(n.startswith(f"segment 2 {segment.title!r} is the planner's: the LLM endpoint ")
-               and "did not answer within 0.3 s" in n for n in script.notes)
+    assert any(
+        n.startswith(f"segment 2 {segment.title!r} is the planner's: the LLM endpoint ")
+        and "did not answer within 0.3 s" in n
+        for n in script.notes
+    )
 
 
 def test_a_busy_server_and_a_dropped_connection_are_tried_again(
@@ -462,8 +527,10 @@ def test_a_segment_the_server_keeps_failing_is_the_planners(
     for _ in range(2):
         standin.fail(500, "CUDA out of memory", segment=segment.title)
     script = write(article, ledger, options(standin))
-    assert any("is the planner's: the LLM endpoint" in n and "HTTP 500: CUDA out of memory" in n
-               for n in script.notes)
+    assert any(
+        "is the planner's: the LLM endpoint" in n and "HTTP 500: CUDA out of memory" in n
+        for n in script.notes
+    )
 
 
 def test_a_slow_endpoint_writing_nothing_is_a_transient_error(
@@ -505,8 +572,9 @@ def test_a_refused_key_says_which_setting_to_fix(
 def test_another_client_error_quotes_the_server_briefly(
     standin: ChatStandIn, article: Article, ledger: Ledger, plan: Outline
 ) -> None:
-    standin.fail(404, "The model `test-model` does not exist. " + "x" * 1000,
-                 segment=plan.segments[0].title)
+    standin.fail(
+        404, "The model `test-model` does not exist. " + "x" * 1000, segment=plan.segments[0].title
+    )
     with pytest.raises(InfracastError) as failure:
         write(article, ledger, options(standin, parallel=1))
 
@@ -545,9 +613,16 @@ def test_the_prompt_offers_agreements_and_alarms_but_not_low_confidence_mismatch
     stated, computed = segment.figures[:2]
 
     def check(n: int, agrees: bool, confidence: float, note: str) -> Check:
-        return Check(id=f"k{n}", stated_id=stated, computed_id=computed, agrees=agrees,
-                     deviation=0.0 if agrees else 0.5, tolerance=0.1, confidence=confidence,
-                     note=note)
+        return Check(
+            id=f"k{n}",
+            stated_id=stated,
+            computed_id=computed,
+            agrees=agrees,
+            deviation=0.0 if agrees else 0.5,
+            tolerance=0.1,
+            confidence=confidence,
+            note=note,
+        )
 
     checks = [
         check(1, True, 0.9, "Agreement worth saying"),
@@ -560,18 +635,23 @@ def test_the_prompt_offers_agreements_and_alarms_but_not_low_confidence_mismatch
     assert agreements < prompt.index("Agreement worth saying") < mismatches
     assert mismatches < prompt.index("Confident mismatch")
     assert "Probably two different racks" not in prompt
-    assert "except for a check listed under MISMATCHES" in standin.requests[0].messages[0][
-        "content"]
+    assert (
+        "except for a check listed under MISMATCHES" in standin.requests[0].messages[0]["content"]
+    )
 
 
 # --- the segment cache and the fan-out ------------------------------------------------------
 
 
 def llm_settings(settings: Settings, standin: ChatStandIn) -> Settings:
-    return settings.model_copy(update={
-        "llm_base_url": standin.base_url, "llm_model": "test-model", "llm_timeout": 5.0,
-        "shows": {"infracast": Show(writer="llm")},
-    })
+    return settings.model_copy(
+        update={
+            "llm_base_url": standin.base_url,
+            "llm_model": "test-model",
+            "llm_timeout": 5.0,
+            "shows": {"infracast": Show(writer="llm")},
+        }
+    )
 
 
 def test_the_script_stage_hands_out_one_part_a_segment_and_then_finds_them_written(
@@ -613,9 +693,13 @@ def test_distributed_mode_writes_each_segment_as_a_task_on_the_write_queue(
 
     data_root = tmp_path / "data"
     data_root.mkdir()
-    env = distributed_env(redis_server.url, data_root, INFRACAST_LLM_BASE_URL=standin.base_url,
-                          INFRACAST_LLM_MODEL="test-model",
-                          INFRACAST_SHOWS='{"infracast": {"writer": "llm"}}')
+    env = distributed_env(
+        redis_server.url,
+        data_root,
+        INFRACAST_LLM_BASE_URL=standin.base_url,
+        INFRACAST_LLM_MODEL="test-model",
+        INFRACAST_SHOWS='{"infracast": {"writer": "llm"}}',
+    )
     log = tmp_path / "worker.log"
     worker = Worker(env, log, queues="default,write").start()
     db = Store(f"sqlite:///{data_root / 'infracast.db'}", data_root)
@@ -630,5 +714,4 @@ def test_distributed_mode_writes_each_segment_as_a_task_on_the_write_queue(
     n = len(plan.segments)
     assert re.search(rf"script sent {n} parts to write", log.read_text())
     assert len(standin.requests) == n
-    assert script.writer == "llm" and all(written_by_model(script, s.title)
-                                          for s in plan.segments)
+    assert script.writer == "llm" and all(written_by_model(script, s.title) for s in plan.segments)

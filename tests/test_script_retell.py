@@ -174,8 +174,10 @@ def test_sentences_left_as_they_are(written: str) -> None:
 def test_a_tail_after_another_tail_is_not_cut_loose() -> None:
     """ "…, up from 5% in 2015, more than four times the share" cut twice would say that
     5% is four times something: the second tail stays with the sentence it follows."""
-    text = told("In Ireland, data centres already consume 21% of metered electricity, up from "
-                "5% in 2015, more than four times the share.")
+    text = told(
+        "In Ireland, data centres already consume 21% of metered electricity, up from "
+        "5% in 2015, more than four times the share."
+    )
     assert "Back in 2015" not in text
     assert "5% in 2015. That's more than four times the share." in text
 
@@ -184,7 +186,8 @@ def test_an_aside_holding_a_figure_is_kept() -> None:
     text = "The campus—about 19 square kilometres of desert—opens in 2026."
     assert "19 square kilometres" in unaside(text)
     assert "nineteen square kilometres" in unaside(
-        "The campus—nineteen square kilometres—opens.", ["nineteen square kilometres"])
+        "The campus—nineteen square kilometres—opens.", ["nineteen square kilometres"]
+    )
     assert unaside("Alphabet—Google’s parent—stands out.") == "Alphabet stands out."
 
 
@@ -192,9 +195,11 @@ def test_a_figure_keeps_its_case() -> None:
     """The writer finds a figure by its written text: "more than 2,600 GW" opening the
     sentence would be "More than 2,600 GW", so the adverbial stays where it is and only
     the comparison is said on its own."""
-    sentence = ("In the United States, more than 2,600 GW of proposed generation and storage "
-                "is waiting in interconnection queues, roughly twice the country's entire "
-                "installed generating capacity of about 1,300 GW.")
+    sentence = (
+        "In the United States, more than 2,600 GW of proposed generation and storage "
+        "is waiting in interconnection queues, roughly twice the country's entire "
+        "installed generating capacity of about 1,300 GW."
+    )
     assert retell(sentence, figures=["more than 2,600 GW", "roughly twice"]) == [
         "In the United States, more than 2,600 GW of proposed generation and storage is "
         "waiting in interconnection queues.",
@@ -204,8 +209,10 @@ def test_a_figure_keeps_its_case() -> None:
 
 
 def test_a_rewrite_that_would_lose_a_figure_is_not_made() -> None:
-    sentence = ("Global electricity use by data centers is on course to more than double "
-                "within the decade, according to the International Energy Agency analysis.")
+    sentence = (
+        "Global electricity use by data centers is on course to more than double "
+        "within the decade, according to the International Energy Agency analysis."
+    )
     assert retell(sentence, figures=["more than double"]) != [sentence]  # kept: rewritten
     assert retell(sentence, traced=lambda s: "Agency" not in s) == [sentence]
 
@@ -218,8 +225,11 @@ def numbers(text: str) -> list[str]:
 @cache
 def corpus() -> list[tuple[Path, Article]]:
     paths = sorted(CORPUS.glob("*.md")) + sorted((ROOT / "examples").glob("*.md"))
-    return [(p, parse_markdown(p.read_text(encoding="utf-8"), str(p)))
-            for p in paths if p.stem != "README"]
+    return [
+        (p, parse_markdown(p.read_text(encoding="utf-8"), str(p)))
+        for p in paths
+        if p.stem != "README"
+    ]
 
 
 def test_every_rewrite_keeps_numbers_negations_and_sentence_shape() -> None:
@@ -242,14 +252,17 @@ def test_every_rewrite_keeps_numbers_negations_and_sentence_shape() -> None:
                         assert len(NEGATION.findall(sentence)) == len(NEGATION.findall(joined))
                         for s in out:
                             assert not s[:1].islower() and s.rstrip("\"'”’)")[-1] in ".!?", (
-                                sentence, out)
+                                sentence,
+                                out,
+                            )
                             assert len(s.split()) >= 3, (sentence, out)
     assert rewritten >= 60  # the rules apply to real prose, not only to the examples above
 
 
 @pytest.mark.parametrize("index", range(0, 75, 5))
 def test_points_keep_every_figure_their_sentences_state(
-        index: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    index: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Retelling never costs a point a figure: each point lists every figure it listed
     with its sentences said as they were, and every piece traces."""
     articles = corpus()
@@ -264,6 +277,7 @@ def test_points_keep_every_figure_their_sentences_state(
     plain = {p.text: p for p in scoring.points(article, ledger, tracer)}
     assert [p.text for p in retold] == list(plain)
     for point in retold:
-        assert {f.id for f in plain[point.text].figures} <= {f.id for f in point.figures}, \
+        assert {f.id for f in plain[point.text].figures} <= {f.id for f in point.figures}, (
             point.text
+        )
         assert all(tracer(piece) for piece in point.pieces), point.pieces

@@ -110,3 +110,22 @@ def test_an_article_with_no_figures_still_makes_an_episode(
     saved = store.scripts.get(episode.id)
     assert saved.script.lines and untraced(saved.findings) == []
     assert not any(ch.isdigit() for line in saved.script.lines for ch in line.text)
+
+
+def test_the_llm_model_is_part_of_the_script_stage_inputs(settings: Settings) -> None:
+    """Another model writes another script: a stage re-run after the model changed must
+    write again, not return the old model's script from the stage-output cache."""
+    from pipeline.ingest import IngestOptions, article_from_source
+    from pipeline.stages import SCRIPT
+    from pipeline.stages.script import inputs_for
+
+    article = article_from_source(example(), IngestOptions())
+    llm = {"llm_base_url": "http://127.0.0.1:9/v1", "llm_model": "small"}
+    first = settings.model_copy(update=llm)
+    second = settings.model_copy(update=llm | {"llm_model": "large"})
+    hashes = {
+        orchestrate.input_hash(SCRIPT, inputs_for(article, s, None, writer=writer))
+        for s in (first, second)
+        for writer in ("llm", "extractive")
+    }
+    assert len(hashes) == 3  # two models for the llm writer; the planner ignores the model

@@ -51,8 +51,11 @@ LINES: list[tuple[str, int, Move, str]] = [
 ]
 SEGMENTS = ["The hook", "Rack density", "Capital"]
 TAGS: dict[str, Any] = {
-    "title": "Gigawatt racks", "show": "infracast", "artist": "infracast editors",
-    "date": "2026-05-01", "comment": "Figures traced to the article.",
+    "title": "Gigawatt racks",
+    "show": "infracast",
+    "artist": "infracast editors",
+    "date": "2026-05-01",
+    "comment": "Figures traced to the article.",
 }
 SAMPLE_RATE = 44100
 
@@ -74,8 +77,10 @@ def make_script() -> Script:
         title="Gigawatt racks",
         summary="",
         segments=[Segment(title=t) for t in SEGMENTS],
-        lines=[Line(id=f"l{i}", speaker=speaker, text=text, segment=segment, move=move)
-               for i, (speaker, segment, move, text) in enumerate(LINES, start=1)],
+        lines=[
+            Line(id=f"l{i}", speaker=speaker, text=text, segment=segment, move=move)
+            for i, (speaker, segment, move, text) in enumerate(LINES, start=1)
+        ],
         hosts=["Lena", "Miles"],
     )
 
@@ -91,21 +96,29 @@ def render(script: Script, folder: Path) -> dict[str, Path]:
         clips[line.id] = path
     last = clips[script.lines[-1].id]
     low = folder / "low.wav"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(last), "-ar", "16000", str(low)],
-                   check=True)
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-i", str(last), "-ar", "16000", str(low)], check=True
+    )
     clips[script.lines[-1].id] = low
     return clips
 
 
 def tiny_png() -> bytes:
     """A valid 1×1 PNG, built by hand (no imaging library here)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
     pixels = zlib.compress(b"\x00\x20\x60\xa0")
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels)
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -134,9 +147,23 @@ def episode(workdir: Path, clips: dict[str, Path], cover: Path) -> Assembled:
 def ebur128(path: Path) -> tuple[float, float]:
     """Integrated loudness (LUFS) and true peak (dBTP) as ffmpeg's ebur128 filter reports them."""
     done = subprocess.run(
-        ["ffmpeg", "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128=peak=true",
-         "-f", "null", "-"], capture_output=True, text=True, check=True)
-    summary = done.stderr[done.stderr.rindex("Summary:"):]
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-nostats",
+            "-i",
+            str(path),
+            "-af",
+            "ebur128=peak=true",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    summary = done.stderr[done.stderr.rindex("Summary:") :]
     loudness = re.search(r"I:\s+(-?[\d.]+) LUFS", summary)
     peak = re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary)
     assert loudness and peak, summary
@@ -144,13 +171,29 @@ def ebur128(path: Path) -> tuple[float, float]:
 
 
 def decode(path: Path) -> np.ndarray:
-    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "f32le", "-ac", "1",
-                          "-ar", str(SAMPLE_RATE), "-"], capture_output=True, check=True).stdout
+    raw = subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-f",
+            "f32le",
+            "-ac",
+            "1",
+            "-ar",
+            str(SAMPLE_RATE),
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
     return np.frombuffer(raw, dtype="<f4")
 
 
 def rms_db(audio: np.ndarray, start: float, end: float) -> float:
-    part = audio[round(start * SAMPLE_RATE):round(end * SAMPLE_RATE)]
+    part = audio[round(start * SAMPLE_RATE) : round(end * SAMPLE_RATE)]
     return float(10 * np.log10(np.mean(np.square(part, dtype=np.float64)) + 1e-20))
 
 
@@ -182,12 +225,9 @@ def test_reported_loudness_is_within_a_quarter_lu_of_the_target(episode: Assembl
     assert whole == pytest.approx(episode.loudness, abs=0.1)
 
 
-def test_stereo_at_128k_is_mastered_the_same(
-    workdir: Path, clips: dict[str, Path]
-) -> None:
+def test_stereo_at_128k_is_mastered_the_same(workdir: Path, clips: dict[str, Path]) -> None:
     tags = episode_tags()
-    done = assemble(make_script(), clips, workdir / "stereo.mp3", tags, bitrate="128k",
-                    channels=2)
+    done = assemble(make_script(), clips, workdir / "stereo.mp3", tags, bitrate="128k", channels=2)
     info = mp3_info(done.mp3)
     assert (info.channels, info.bitrate, info.sample_rate) == (2, 128_000, 44100)
     loudness, peak = ebur128(done.mp3)
@@ -335,8 +375,9 @@ def test_lines_out_of_segment_order(workdir: Path, clips: dict[str, Path]) -> No
     lines = list(script.lines)
     lines[4] = lines[4].model_copy(update={"segment": 0})
     with pytest.raises(InfracastError, match="line l5 goes back to segment 0"):
-        assemble(script.model_copy(update={"lines": lines}), clips, workdir / "x.mp3",
-                 episode_tags())
+        assemble(
+            script.model_copy(update={"lines": lines}), clips, workdir / "x.mp3", episode_tags()
+        )
 
 
 # --- stingers ------------------------------------------------------------------------------
@@ -383,7 +424,7 @@ def test_loudness_is_pyloudnorm_s_and_none_when_it_cannot_be_measured() -> None:
     rng = np.random.default_rng(3)
     long = np.zeros(22050 * 70, dtype=np.float32)
     for start in range(0, len(long) - 22050, 22050):
-        long[start:start + 15000] = tone(15000 / 22050, db=float(rng.uniform(-40, -10)))
+        long[start : start + 15000] = tone(15000 / 22050, db=float(rng.uniform(-40, -10)))
     whole = pyloudnorm.Meter(22050).integrated_loudness(long)
     assert integrated_loudness(long, 22050) == pytest.approx(whole, abs=0.01)
     stereo = np.stack([long, long * 0.5], axis=1)
@@ -404,11 +445,13 @@ def test_limiter_holds_the_true_peak_without_moving_the_audio(tmp_path: Path) ->
     # encoded file is measured and remastered should it miss.)
     x = tone(5.0, rate, db=-20.0)
     t = np.arange(2000) / rate
-    burst = sum(np.sin(2 * np.pi * f * t + rng.uniform(0, 6)) / k
-                for k, f in enumerate(range(180, 4000, 180), start=1))
+    burst = sum(
+        np.sin(2 * np.pi * f * t + rng.uniform(0, 6)) / k
+        for k, f in enumerate(range(180, 4000, 180), start=1)
+    )
     burst = 2.0 * burst / np.abs(burst).max() * np.hanning(2000) ** 0.2
     for start in rng.integers(0, len(x) - 2000, 20):
-        x[start:start + 2000] += burst.astype(np.float32)
+        x[start : start + 2000] += burst.astype(np.float32)
     source, dest = tmp_path / "in.f32", tmp_path / "out.f32"
     x.tofile(source)
     mastering._limit(ffmpeg, source, rate, dest, 0.0, -2.0)
@@ -419,22 +462,25 @@ def test_limiter_holds_the_true_peak_without_moving_the_audio(tmp_path: Path) ->
     # Away from the bursts the limiter leaves the audio as it was, and in place.
     calm = np.ones(len(x), dtype=bool)
     for start in np.flatnonzero(np.abs(x) > 0.2):
-        calm[max(0, start - 3000):start + 3000] = False
+        calm[max(0, start - 3000) : start + 3000] = False
     assert calm.sum() > rate // 2, "the test signal leaves some calm audio"
     assert np.max(np.abs(y[calm] - x[calm])) < 0.01
 
 
 def one_line_script(text: str, move: Move = "point") -> Script:
-    return Script(title="t", summary="", segments=[Segment(title="Only")],
-                  lines=[Line(id="a", speaker="Lena", text=text, segment=0, move=move)],
-                  hosts=["Lena", "Miles"])
+    return Script(
+        title="t",
+        summary="",
+        segments=[Segment(title="Only")],
+        lines=[Line(id="a", speaker="Lena", text=text, segment=0, move=move)],
+        hosts=["Lena", "Miles"],
+    )
 
 
 def test_a_short_line_still_makes_a_mastered_episode(tmp_path: Path) -> None:
     # 0.3 s of speech: too short to level on its own; the stingers carry the loudness.
     clip = write_wav(tmp_path / "a.wav", tone(0.3, db=-30.0, hz=300.0))
-    done = assemble(one_line_script("Hi."), {"a": clip}, tmp_path / "short.mp3",
-                    episode_tags())
+    done = assemble(one_line_script("Hi."), {"a": clip}, tmp_path / "short.mp3", episode_tags())
     loudness, peak = ebur128(done.mp3)
     assert abs(loudness + 16) <= 1.0 and peak <= -1.0
     assert abs(done.loudness + 16) <= 0.25 and done.true_peak <= -1.0
@@ -446,8 +492,9 @@ def test_a_silent_clip_stays_silent(tmp_path: Path) -> None:
     # Nothing to level: the line's gain stays 1, and mastering (which lifts the
     # stingers to the target) cannot turn digital silence into noise.
     clip = write_wav(tmp_path / "a.wav", np.zeros(22050 * 2, dtype=np.float32))
-    done = assemble(one_line_script("Silence."), {"a": clip}, tmp_path / "silent.mp3",
-                    episode_tags())
+    done = assemble(
+        one_line_script("Silence."), {"a": clip}, tmp_path / "silent.mp3", episode_tags()
+    )
     audio = decode(done.mp3)
     (line,) = done.timeline.lines
     assert rms_db(audio, line.start + 0.05, line.end - 0.05) < -80
@@ -479,8 +526,15 @@ def test_an_edit_masters_again_only_the_chunks_it_touches(
 
     made.clear()
     edited = {**clips, "l9": clips["l6"]}  # one line's clip replaced by another
-    again = assemble(script, edited, tmp_path / "again.mp3", episode_tags(), cache=cache,
-                     gain_hint=first.gain_db, host_gains=first.host_gains)
+    again = assemble(
+        script,
+        edited,
+        tmp_path / "again.mp3",
+        episode_tags(),
+        cache=cache,
+        gain_hint=first.gain_db,
+        host_gains=first.host_gains,
+    )
     assert again.host_gains == first.host_gains
     assert again.gain_db == first.gain_db
     assert 0 < len(made) <= 2, "only the chunks around the edited line are encoded"
@@ -505,8 +559,9 @@ def test_an_edit_masters_again_only_the_chunks_it_touches(
     assert 10 * np.log10(difference / np.mean(np.square(a, dtype=np.float64))) < -30
 
 
-@pytest.mark.parametrize(("rate", "bitrate", "channels"),
-                         [(22050, "96k", 1), (44100, "128k", 2), (32000, "64k", 1)])
+@pytest.mark.parametrize(
+    ("rate", "bitrate", "channels"), [(22050, "96k", 1), (44100, "128k", 2), (32000, "64k", 1)]
+)
 def test_chunks_encoded_apart_play_together_without_a_gap(
     tmp_path: Path, rate: int, bitrate: str, channels: int
 ) -> None:
@@ -532,19 +587,25 @@ def test_chunks_encoded_apart_play_together_without_a_gap(
         chunks = mastering.chunks_of(tmp_path / "program.f32", bounds, pool)
         m = mastering.Mastering(ffmpeg, pool, tmp_path, tmp_path, rate, bitrate, channels)
         made = [tmp_path / f"{i}.mp3" for i in range(len(chunks))]
-        mastering._encode_chunks(m, [(c.source(), c.samples, mp3)
-                                    for c, mp3 in zip(chunks, made, strict=True)],
-                                delay, padding)
+        mastering._encode_chunks(
+            m,
+            [(c.source(), c.samples, mp3) for c, mp3 in zip(chunks, made, strict=True)],
+            delay,
+            padding,
+        )
         for mp3 in made:
             out.write(mp3.read_bytes())
-    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(joined), "-f", "f32le",
-                          "-ac", str(channels), "-"], capture_output=True, check=True).stdout
+    raw = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(joined), "-f", "f32le", "-ac", str(channels), "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
     heard = np.frombuffer(raw, dtype="<f4").reshape(-1, channels)
     assert len(heard) == start
     for channel in range(channels):
         for at in clicks:
-            window = np.abs(heard[at - 2000:at + 2000, channel])
+            window = np.abs(heard[at - 2000 : at + 2000, channel])
             assert abs(int(np.argmax(window)) - 2000) <= 2, (channel, at)
     # Nothing is heard at the seams: the chunks' silent edges stay silent.
     for at in np.cumsum([encoder.frames_length(n, rate) for n in lengths])[:-1]:
-        assert np.abs(heard[at - 2000:at + 2000]).max() < 1e-3
+        assert np.abs(heard[at - 2000 : at + 2000]).max() < 1e-3

@@ -65,7 +65,7 @@ def test_speed_changes_the_duration_and_does_not_leak(
         '\\") (system "touch {canary}") (\\"',
         'Say "hello" (twice) \\ and ) then (system "touch {canary}")',
         'One line\n(system "touch {canary}")\nanother; # comment',
-        "Curly “quotes” — and café’s accents (system \"touch {canary}\")",
+        'Curly “quotes” — and café’s accents (system "touch {canary}")',
     ],
 )
 def test_text_is_said_never_run(engine: FestivalEngine, tmp_path: Path, text: str) -> None:
@@ -76,10 +76,8 @@ def test_text_is_said_never_run(engine: FestivalEngine, tmp_path: Path, text: st
     assert wav_info(out)[2] > 1.0  # the words were said, quotes and brackets included
 
 
-def test_a_folder_name_outside_ascii_is_no_obstacle(
-    engine: FestivalEngine, tmp_path: Path
-) -> None:
-    folder = tmp_path / "épisodes \"quoted\""
+def test_a_folder_name_outside_ascii_is_no_obstacle(engine: FestivalEngine, tmp_path: Path) -> None:
+    folder = tmp_path / 'épisodes "quoted"'
     folder.mkdir()
     engine.synthesize(LINE, SLT, folder / "line.wav")
     assert wav_info(folder / "line.wav")[2] > 1.0
@@ -128,7 +126,7 @@ def test_missing_festival_says_which_packages_to_install(
     ("voice", "message"),
     [
         ("kal_diphone_nowhere", "Festival has no voice 'kal_diphone_nowhere'.*festvox-us-slt-hts"),
-        ("x) (system \"id\")", "is not a Festival voice name"),
+        ('x) (system "id")', "is not a Festival voice name"),
         ("Cmu_US", "is not a Festival voice name"),
     ],
 )

@@ -59,8 +59,10 @@ CASES = [
     # qualifiers kept: "+" is said "more than", words are said as written
     ("100kW+ racks", "more than one hundred kilowatt racks"),
     ("$80B+ in capex", "more than eighty billion dollars in capex"),
-    ("an AI rack runs 30–120+ kW", "an A-I rack runs thirty to more than one hundred twenty "
-     "kilowatts"),
+    (
+        "an AI rack runs 30–120+ kW",
+        "an A-I rack runs thirty to more than one hundred twenty kilowatts",
+    ),
     ("$42,000+", "more than forty-two thousand dollars"),
     ("racks that exceed 100 kW", "racks that exceed one hundred kilowatts"),
     # compound units in words
@@ -129,16 +131,22 @@ def test_a_show_lexicon_extends_and_overrides_the_default() -> None:
     [
         # neighbouring table cells N and N+1 within rounding of each other: each is said
         # from its own digits, never from the figure next to it
-        ("For Meta, 2024 Capex is $59 billion and 2025 Capex is $60 billion.",
-         "For Meta, twenty twenty-four Capex is fifty-nine billion dollars and twenty "
-         "twenty-five Capex is sixty billion dollars."),
+        (
+            "For Meta, 2024 Capex is $59 billion and 2025 Capex is $60 billion.",
+            "For Meta, twenty twenty-four Capex is fifty-nine billion dollars and twenty "
+            "twenty-five Capex is sixty billion dollars.",
+        ),
         # a sum line: the addends as written
-        ("$56 billion plus $39 billion comes to $95 billion.",
-         "fifty-six billion dollars plus thirty-nine billion dollars comes to ninety-five "
-         "billion dollars."),
+        (
+            "$56 billion plus $39 billion comes to $95 billion.",
+            "fifty-six billion dollars plus thirty-nine billion dollars comes to ninety-five "
+            "billion dollars.",
+        ),
         # range ends are never rounded into each other
-        ("$295-300B in 2025", "two hundred ninety-five to three hundred billion dollars in "
-         "twenty twenty-five"),
+        (
+            "$295-300B in 2025",
+            "two hundred ninety-five to three hundred billion dollars in twenty twenty-five",
+        ),
         # rounded and converted forms are said as the line writes them
         ("roughly nine times", "roughly nine times"),
         ("about 770 racks", "about seven hundred seventy racks"),
@@ -187,7 +195,8 @@ def test_a_plus_after_a_word_that_already_says_more_is_not_said_twice() -> None:
 
 def test_an_equals_sign_is_said() -> None:
     assert spoken("8 × 700 W = 5.6 kW") == (
-        "eight times seven hundred watts equals five point six kilowatts")
+        "eight times seven hundred watts equals five point six kilowatts"
+    )
 
 
 @pytest.mark.parametrize(
@@ -209,12 +218,18 @@ def test_an_equals_sign_is_said() -> None:
         ("racks of 130 kW each", "racks of one hundred thirty kilowatts each"),
         ("130 kW of power", "one hundred thirty kilowatts of power"),
         ("130 kW per rack", "one hundred thirty kilowatts per rack"),
-        ("It draws 130 kW. Racks run hot.", "It draws one hundred thirty kilowatts. Racks run "
-         "hot."),
-        ("9.1 GW comes to $100 billion", "nine point one gigawatts comes to one hundred billion "
-         "dollars"),
-        ("100 MW divided by 130 kW", "one hundred megawatts divided by one hundred thirty "
-         "kilowatts"),
+        (
+            "It draws 130 kW. Racks run hot.",
+            "It draws one hundred thirty kilowatts. Racks run hot.",
+        ),
+        (
+            "9.1 GW comes to $100 billion",
+            "nine point one gigawatts comes to one hundred billion dollars",
+        ),
+        (
+            "100 MW divided by 130 kW",
+            "one hundred megawatts divided by one hundred thirty kilowatts",
+        ),
         ("130 kW in Texas", "one hundred thirty kilowatts in Texas"),
     ],
 )

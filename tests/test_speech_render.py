@@ -146,10 +146,12 @@ def test_piper_is_given_teen_numbers_with_the_stress_on_teen(
 
     said: list[str] = []
     voice = piper.load_voice(piper.model_path("joe"), 1)
-    monkeypatch.setattr(type(voice), "synthesize_wav",
-                        lambda self, text, wav, **kw: said.append(text))
+    monkeypatch.setattr(
+        type(voice), "synthesize_wav", lambda self, text, wav, **kw: said.append(text)
+    )
     piper.PiperEngine().synthesize(
-        "three hundred fifteen billion, Fourteen racks, fifty and fifteenth", MILES,
+        "three hundred fifteen billion, Fourteen racks, fifty and fifteenth",
+        MILES,
         tmp_path / "x.wav",
     )
     assert said == ["three hundred fif-teen billion, Four-teen racks, fifty and fifteenth"]

@@ -315,7 +315,6 @@ def test_list_filters_by_state_and_show(web: Web) -> None:
     assert "state" in assert_error(api.get("/api/episodes", params={"state": "done"}), 422)
 
 
-
 def many_episodes(store: Store, n: int) -> list[int]:
     """`n` queued episodes, made straight in the store (no stage runs: only lists read them)."""
     return [
@@ -353,6 +352,7 @@ def test_the_attention_order_puts_what_needs_an_editor_first(web: Web) -> None:
     r = api.get("/api/episodes", params={"order": "attention", "state": "queued"}).json()
     assert [e["id"] for e in r["episodes"]] == [ids[5], ids[3], ids[2]]
     assert r["total"] == 3
+
 
 def test_an_episode_with_its_history(web: Web) -> None:
     episode_id = episode_in_review(web)
@@ -695,27 +695,30 @@ def test_approve_publish_and_unpublish_through_the_api(
 
 
 def rss_feed(items: str) -> str:
-    return ('<?xml version="1.0"?><rss version="2.0"><channel><title>Racks</title>'
-            f"{items}</channel></rss>")
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Racks</title>'
+        f"{items}</channel></rss>"
+    )
 
 
 def test_feed_queues_acceptable_entries_and_lists_and_remembers_refused_ones(
     web: Web, http_server: LoopbackServer
 ) -> None:
     rec = recorder(web)
-    items = "".join([
-        f"<item><title>Before</title><link>{http_server.url('/a')}</link><guid>a</guid></item>",
-        "<item><title>Private</title><link>http://10.1.2.3/b</link><guid>b</guid></item>",
-        "<item><title>Nothing</title><guid isPermaLink=\"false\">c</guid></item>",
-        f"<item><title>After</title><link>{http_server.url('/d')}</link><guid>d</guid></item>",
-    ])
+    items = "".join(
+        [
+            f"<item><title>Before</title><link>{http_server.url('/a')}</link><guid>a</guid></item>",
+            "<item><title>Private</title><link>http://10.1.2.3/b</link><guid>b</guid></item>",
+            '<item><title>Nothing</title><guid isPermaLink="false">c</guid></item>',
+            f"<item><title>After</title><link>{http_server.url('/d')}</link><guid>d</guid></item>",
+        ]
+    )
     feed = http_server.route("/feed.xml", rss_feed(items), content_type="application/rss+xml")
     api = web.api()
     r = api.post("/api/episodes", json={"feed_url": feed})
     assert r.status_code == 201, r.text
     body = r.json()
-    assert [e["source"] for e in body["episodes"]] == [http_server.url("/a"),
-                                                       http_server.url("/d")]
+    assert [e["source"] for e in body["episodes"]] == [http_server.url("/a"), http_server.url("/d")]
     assert len(body["created"]) == 2 and len(rec.sent) == 2
     refused = {x["entry"]: x for x in body["refused"]}
     assert set(refused) == {"Private", "Nothing"}
@@ -729,10 +732,8 @@ def test_feed_queues_acceptable_entries_and_lists_and_remembers_refused_ones(
 
 
 def test_malformed_feed_is_refused_as_malformed(web: Web, http_server: LoopbackServer) -> None:
-    items = (f"<item><title>A</title><link>{http_server.url('/a')}</link></item>"
-             "<item><title>B</ti")
-    feed = http_server.route("/feed.xml", rss_feed(items)[:-24],
-                             content_type="application/rss+xml")
+    items = f"<item><title>A</title><link>{http_server.url('/a')}</link></item><item><title>B</ti"
+    feed = http_server.route("/feed.xml", rss_feed(items)[:-24], content_type="application/rss+xml")
     r = web.api().post("/api/episodes", json={"feed_url": feed})
     assert "is not a valid RSS or Atom feed" in assert_error(r, 422)
     assert web.store.episodes() == []

@@ -21,7 +21,7 @@ from markupsafe import escape
 from pipeline import accounts, actions, feeds, orchestrate
 from pipeline.config import Host, Settings, Show, Voice
 from pipeline.models import EpisodeState, Source
-from pipeline.publish import feed_url_for
+from pipeline.rss import feed_url_for
 from pipeline.store import Store
 from pipeline.web import create_app
 from tests import web as web_fixtures
@@ -128,8 +128,9 @@ def test_queue_by_feed_url_says_which_entries_were_refused(
     web: Web, http_server: LoopbackServer
 ) -> None:
     a = http_server.route("/a.html", COOLING_HTML.read_bytes())
-    feed = http_server.route("/feed.xml", rss("http://10.1.2.3/x", a),
-                             content_type="application/rss+xml")
+    feed = http_server.route(
+        "/feed.xml", rss("http://10.1.2.3/x", a), content_type="application/rss+xml"
+    )
     r = queue(web, feed_url=feed)
     assert r.status_code == 200
     assert "queued 1 new episodes; refused 1 entries" in r.text

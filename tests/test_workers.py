@@ -166,7 +166,9 @@ def test_a_killed_worker_loses_nothing_and_does_nothing_twice(
     # that the script stage (its soft limit is the task limit less a second) is not cut off
     # on a loaded machine (3.5 s idle, up to 9.7 s seen under load).
     env = distributed_env(
-        redis_server.url, data_root, INFRACAST_TASK_TIME_LIMIT="12",
+        redis_server.url,
+        data_root,
+        INFRACAST_TASK_TIME_LIMIT="12",
         INFRACAST_VISIBILITY_TIMEOUT="13",
     )
     url = http_server.route(

@@ -74,8 +74,7 @@ def web_app(settings: Settings, raise_server_exceptions: bool = True) -> Iterato
     accounts.add_user(store, EDITOR, PASSWORD)
     token = accounts.new_api_token(store, EDITOR, "tests")
     app = create_app(settings, store)
-    with TestClient(app, base_url=BASE,
-                    raise_server_exceptions=raise_server_exceptions) as client:
+    with TestClient(app, base_url=BASE, raise_server_exceptions=raise_server_exceptions) as client:
         yield Web(settings, store, app, client, sign_in(client), token)
     store.close()
 

@@ -66,8 +66,11 @@ def _trace(mention: Mention, ledger: Ledger) -> str | None:
     if mention.is_year:
         return None
     figures = ledger.figures
-    matches = [(_distance(mention, figures[i]), i) for i in _candidates(mention.unit, ledger)
-               if _matches(mention, figures[i])]
+    matches = [
+        (_distance(mention, figures[i]), i)
+        for i in _candidates(mention.unit, ledger)
+        if _matches(mention, figures[i])
+    ]
     return figures[min(matches)[1]].id if matches else None
 
 
@@ -85,9 +88,12 @@ def _candidates(unit: str | None, ledger: Ledger) -> list[int]:
     candidate line, so the figures are grouped by unit once per ledger."""
     if unit is None:
         return list(range(len(ledger.figures)))
-    found = [i for other, group in _unit_groups(ledger).items()
-             if other is None or other == unit or units.compatible(unit, other)
-             for i in group]
+    found = [
+        i
+        for other, group in _unit_groups(ledger).items()
+        if other is None or other == unit or units.compatible(unit, other)
+        for i in group
+    ]
     return sorted(found)
 
 

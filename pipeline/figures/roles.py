@@ -22,8 +22,21 @@ def keywords(*terms: str) -> re.Pattern[str]:
 RACK = keywords("rack", "cabinet", "NVL")  # "GB300 NVL72": NVLink rack-scale systems are racks
 SERVER = keywords("server", "node", "DGX", "HGX", "blade", "chassis")
 CHIP = keywords(
-    "GPU", "chip", "accelerator", "processor", "H100", "H200", "B200", "B300", "MI300", "MI325",
-    "MI355", "TPU", "superchip", "CPU", "die"
+    "GPU",
+    "chip",
+    "accelerator",
+    "processor",
+    "H100",
+    "H200",
+    "B200",
+    "B300",
+    "MI300",
+    "MI325",
+    "MI355",
+    "TPU",
+    "superchip",
+    "CPU",
+    "die",
 )
 HOME = keywords("home", "household", "house", "residence")
 MANY_HOMES = re.compile(
@@ -32,37 +45,113 @@ MANY_HOMES = re.compile(
 )
 """A number of homes: "5,000 homes consume 53.5 million kWh" is many homes' energy, not one's."""
 FACILITY = keywords(
-    "facilit", "campus", "site", "data cent", "data-cent", "datacent", "cluster", "building",
-    "hall", "project", "plant", "complex", "factory", "park", "supercomputer", "region",
-    "colossus", "stargate", "phase"
+    "facilit",
+    "campus",
+    "site",
+    "data cent",
+    "data-cent",
+    "datacent",
+    "cluster",
+    "building",
+    "hall",
+    "project",
+    "plant",
+    "complex",
+    "factory",
+    "park",
+    "supercomputer",
+    "region",
+    "colossus",
+    "stargate",
+    "phase",
 )
 GRID = keywords(
-    "grid", "utility", "interconnect", "capacity", "generation", "transmission", "substation",
-    "reactor", "nuclear", "gas turbine", "power plant", "demand", "consumption", "load"
+    "grid",
+    "utility",
+    "interconnect",
+    "capacity",
+    "generation",
+    "transmission",
+    "substation",
+    "reactor",
+    "nuclear",
+    "gas turbine",
+    "power plant",
+    "demand",
+    "consumption",
+    "load",
 )
 CAPEX = keywords(
-    "capex", "capital expenditure", "capital spending", "capital investment", "spend", "spent",
-    "invest", "outlay", "commit", "budget", "purchases of property"
+    "capex",
+    "capital expenditure",
+    "capital spending",
+    "capital investment",
+    "spend",
+    "spent",
+    "invest",
+    "outlay",
+    "commit",
+    "budget",
+    "purchases of property",
 )
 REVENUE = keywords("revenue", "sales", "income", "earnings")
 GROWTH = keywords(
-    "increase", "rise", "rose", "grew", "growth", "jump", "up ", "higher", "more than",
-    "year-over-year", "year over year", "yoy", "from a year", "compared with", "decline", "fell",
-    "drop", "down "
+    "increase",
+    "rise",
+    "rose",
+    "grew",
+    "growth",
+    "jump",
+    "up ",
+    "higher",
+    "more than",
+    "year-over-year",
+    "year over year",
+    "yoy",
+    "from a year",
+    "compared with",
+    "decline",
+    "fell",
+    "drop",
+    "down ",
 )
 IT_LOAD = re.compile(r"\bIT\b")  # case-sensitive: "5 MW IT load", not the pronoun
 LEGACY = keywords(
-    "legacy", "traditional", "enterprise", "older", "typical", "conventional", "standard",
-    "average", "air-cooled", "ordinary", "general-purpose", "regular", "historical", "past"
+    "legacy",
+    "traditional",
+    "enterprise",
+    "older",
+    "typical",
+    "conventional",
+    "standard",
+    "average",
+    "air-cooled",
+    "ordinary",
+    "general-purpose",
+    "regular",
+    "historical",
+    "past",
 )
 
 COUNTED = {
-    "rack": "count_racks", "cabinet": "count_racks", "GPU": "count_gpus",
-    "accelerator": "count_gpus", "chip": "count_gpus", "home": "count_homes",
-    "household": "count_homes", "company": "count_companies", "hyperscaler": "count_companies",
-    "data center": "count_sites", "data centre": "count_sites", "facility": "count_sites",
-    "site": "count_sites", "campus": "count_sites", "server": "count_servers",
-    "superchip": "count_gpus", "building": "count_sites", "project": "count_sites",
+    "rack": "count_racks",
+    "cabinet": "count_racks",
+    "GPU": "count_gpus",
+    "accelerator": "count_gpus",
+    "chip": "count_gpus",
+    "home": "count_homes",
+    "household": "count_homes",
+    "company": "count_companies",
+    "hyperscaler": "count_companies",
+    "data center": "count_sites",
+    "data centre": "count_sites",
+    "facility": "count_sites",
+    "site": "count_sites",
+    "campus": "count_sites",
+    "server": "count_servers",
+    "superchip": "count_gpus",
+    "building": "count_sites",
+    "project": "count_sites",
 }
 
 
@@ -99,8 +188,12 @@ def _power_role(unit: str, per: str | None, entity: str, about: str) -> str:
     large = unit in ("MW", "GW", "TW")
     if large and IT_LOAD.search(about):  # "1,000 racks × 5 kW = 5 MW IT load"
         return "facility_power"
-    for pattern, role in ((HOME, "home_power"), (RACK, "rack_power"), (SERVER, "server_power"),
-                          (CHIP, "chip_power")):
+    for pattern, role in (
+        (HOME, "home_power"),
+        (RACK, "rack_power"),
+        (SERVER, "server_power"),
+        (CHIP, "chip_power"),
+    ):
         if pattern.search(entity) and not (large and pattern in (SERVER, CHIP)):
             return role  # megawatts said of "the GPUs" are many chips': a facility's load
     if large and FACILITY.search(about):

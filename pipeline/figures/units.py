@@ -28,18 +28,52 @@ POINTS = "pp"  # percentage points: a percent kind, but not a percentage
 
 # Spellings pint does not know, lower-cased; values are pint names or our own symbols.
 SPELLINGS = {
-    "kw": "kW", "mw": "MW", "gw": "GW", "tw": "TW", "kwe": "kW", "mwe": "MW", "gwe": "GW",
-    "kwh": "kWh", "mwh": "MWh", "gwh": "GWh", "twh": "TWh",
-    "kva": "kVA", "mva": "MVA",
-    "$": "USD", "us$": "USD", "usd": "USD", "dollar": "USD", "dollars": "USD",
-    "us dollars": "USD", "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR",
-    "£": "GBP", "gbp": "GBP",
-    "%": "%", "percent": "%", "per cent": "%", "pct": "%", "percentage point": POINTS,
-    "percentage points": POINTS, "pp": POINTS,
-    "x": RATIO, "×": RATIO, "times": RATIO, "fold": RATIO,
-    "pue": PUE, "": PUE,
-    "°c": "degC", "ºc": "degC", "degrees c": "degC", "degrees celsius": "degC",
-    "°f": "degF", "ºf": "degF", "degrees f": "degF", "degrees fahrenheit": "degF",
+    "kw": "kW",
+    "mw": "MW",
+    "gw": "GW",
+    "tw": "TW",
+    "kwe": "kW",
+    "mwe": "MW",
+    "gwe": "GW",
+    "kwh": "kWh",
+    "mwh": "MWh",
+    "gwh": "GWh",
+    "twh": "TWh",
+    "kva": "kVA",
+    "mva": "MVA",
+    "$": "USD",
+    "us$": "USD",
+    "usd": "USD",
+    "dollar": "USD",
+    "dollars": "USD",
+    "us dollars": "USD",
+    "€": "EUR",
+    "eur": "EUR",
+    "euro": "EUR",
+    "euros": "EUR",
+    "£": "GBP",
+    "gbp": "GBP",
+    "%": "%",
+    "percent": "%",
+    "per cent": "%",
+    "pct": "%",
+    "percentage point": POINTS,
+    "percentage points": POINTS,
+    "pp": POINTS,
+    "x": RATIO,
+    "×": RATIO,
+    "times": RATIO,
+    "fold": RATIO,
+    "pue": PUE,
+    "": PUE,
+    "°c": "degC",
+    "ºc": "degC",
+    "degrees c": "degC",
+    "degrees celsius": "degC",
+    "°f": "degF",
+    "ºf": "degF",
+    "degrees f": "degF",
+    "degrees fahrenheit": "degF",
 }
 
 
@@ -79,7 +113,8 @@ Part = tuple[str, int]
 
 COMPOUND_SEPARATOR = re.compile(r"\s*(?:[/·⋅]|(?<!\*)\*(?!\*))\s*")
 PART = re.compile(
-    r"\(?(?P<name>[$€£]|[^\W\d_²³]+)(?:(?:\^|\*\*)?(?P<exp>-?\d)|(?P<sup>[²³]))?\)?\Z")
+    r"\(?(?P<name>[$€£]|[^\W\d_²³]+)(?:(?:\^|\*\*)?(?P<exp>-?\d)|(?P<sup>[²³]))?\)?\Z"
+)
 SUPERSCRIPTS = {"²": 2, "³": 3}
 
 
@@ -148,7 +183,8 @@ def factor(text: str) -> Part | None:
 def is_unit(symbol: str) -> bool:
     """Whether a normalised symbol is a unit pint knows (a currency included), not a noun."""
     return symbol in CURRENCIES or (
-        symbol not in (RATIO, PUE, POINTS, "%") and _dimensionality(symbol) is not None)
+        symbol not in (RATIO, PUE, POINTS, "%") and _dimensionality(symbol) is not None
+    )
 
 
 def _parts(text: str) -> tuple[Part, ...] | None:

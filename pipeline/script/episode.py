@@ -62,8 +62,14 @@ class Episode:
     def fresh(self, text: str) -> bool:
         return not keys(text) & self.said
 
-    def say(self, speaker: str, text: str, move: Move, figures: list[str] | None = None,
-            paragraphs: list[str] | None = None) -> bool:
+    def say(
+        self,
+        speaker: str,
+        text: str,
+        move: Move,
+        figures: list[str] | None = None,
+        paragraphs: list[str] | None = None,
+    ) -> bool:
         """Add a line unless it says an untraced number; sentences said before are left out."""
         text = self.unsaid(text)
         trial = self.abbreviations.copy()
@@ -75,10 +81,17 @@ class Episode:
                 self.said |= found
                 self.spoken[speaker] += len(option.split())
                 self.cited |= set(figures or [])
-                self.lines.append(Line(
-                    id=f"l{len(self.lines) + 1}", speaker=speaker, text=option,
-                    segment=len(self.segments) - 1, move=move, figures=figures or [],
-                    paragraphs=paragraphs or []))
+                self.lines.append(
+                    Line(
+                        id=f"l{len(self.lines) + 1}",
+                        speaker=speaker,
+                        text=option,
+                        segment=len(self.segments) - 1,
+                        move=move,
+                        figures=figures or [],
+                        paragraphs=paragraphs or [],
+                    )
+                )
                 return True
         return False
 
@@ -87,13 +100,19 @@ class Episode:
         one speaker's in one segment and `limit` words or fewer together: a host's run of
         short statements ("Alphabet went from … Meta is up …") is one thing he says."""
         tail = self.lines[start:]
-        if len(tail) < 2 or len({(x.speaker, x.segment) for x in tail}) > 1 or \
-                sum(x.words for x in tail) > limit:
+        if (
+            len(tail) < 2
+            or len({(x.speaker, x.segment) for x in tail}) > 1
+            or sum(x.words for x in tail) > limit
+        ):
             return
-        merged = tail[0].model_copy(update={
-            "text": " ".join(x.text for x in tail),
-            "figures": list(dict.fromkeys(f for x in tail for f in x.figures)),
-            "paragraphs": list(dict.fromkeys(p for x in tail for p in x.paragraphs))})
+        merged = tail[0].model_copy(
+            update={
+                "text": " ".join(x.text for x in tail),
+                "figures": list(dict.fromkeys(f for x in tail for f in x.figures)),
+                "paragraphs": list(dict.fromkeys(p for x in tail for p in x.paragraphs)),
+            }
+        )
         self.lines[start:] = [merged]
 
     def join_runs(self, limit: int) -> None:
@@ -104,15 +123,20 @@ class Episode:
         joined: list[Line] = []
         for line in self.lines:
             before = joined[-1] if joined else None
-            if before is not None and (before.speaker, before.segment) == (
-                    line.speaker, line.segment) and before.words + line.words <= limit and (
-                    before.move == "transition" or line.move == "question"):
-                joined[-1] = before.model_copy(update={
-                    "text": f"{before.text} {line.text}",
-                    "move": line.move,
-                    "figures": list(dict.fromkeys([*before.figures, *line.figures])),
-                    "paragraphs": list(dict.fromkeys([*before.paragraphs, *line.paragraphs])),
-                })
+            if (
+                before is not None
+                and (before.speaker, before.segment) == (line.speaker, line.segment)
+                and before.words + line.words <= limit
+                and (before.move == "transition" or line.move == "question")
+            ):
+                joined[-1] = before.model_copy(
+                    update={
+                        "text": f"{before.text} {line.text}",
+                        "move": line.move,
+                        "figures": list(dict.fromkeys([*before.figures, *line.figures])),
+                        "paragraphs": list(dict.fromkeys([*before.paragraphs, *line.paragraphs])),
+                    }
+                )
             else:
                 joined.append(line)
         self.lines = [x.model_copy(update={"id": f"l{i}"}) for i, x in enumerate(joined, 1)]
@@ -129,17 +153,34 @@ class Episode:
         order = [(start + i) % len(found) for i in range(len(found))]
         return [(i, found[i]) for i in order if name in REUSABLE or (name, i) not in self.used]
 
-    def line(self, speaker: str, name: str, move: Move, figures: list[str] | None = None,
-             paragraphs: list[str] | None = None, after: str = "", must: str = "",
-             prefer: str = "", **context: str | None) -> bool:
+    def line(
+        self,
+        speaker: str,
+        name: str,
+        move: Move,
+        figures: list[str] | None = None,
+        paragraphs: list[str] | None = None,
+        after: str = "",
+        must: str = "",
+        prefer: str = "",
+        **context: str | None,
+    ) -> bool:
         """Say the first variant of template `name` (followed by `after`) that is new and
         traced (and says `must`, when given; those that say `prefer` first)."""
-        return self.phrase(speaker, name, move, context, figures, paragraphs, after, must,
-                           prefer)
+        return self.phrase(speaker, name, move, context, figures, paragraphs, after, must, prefer)
 
-    def phrase(self, speaker: str, name: str, move: Move, context: Mapping[str, str | None],
-               figures: list[str] | None = None, paragraphs: list[str] | None = None,
-               after: str = "", must: str = "", prefer: str = "") -> bool:
+    def phrase(
+        self,
+        speaker: str,
+        name: str,
+        move: Move,
+        context: Mapping[str, str | None],
+        figures: list[str] | None = None,
+        paragraphs: list[str] | None = None,
+        after: str = "",
+        must: str = "",
+        prefer: str = "",
+    ) -> bool:
         """`line`, with the template's context as a mapping."""
         found = self.variants(name, **context)
         if prefer:

@@ -19,11 +19,20 @@ from pipeline.script.spoken import formula_in_words, in_words
 
 Rank = Literal["top", "bottom", "middle", "alone"]
 MIN_RANKED = 3  # a figure is "the largest" only among at least this many of its kind
-NOUNS = {"power": "power figure", "energy": "energy figure", "money": "sum of money",
-         "count": "count", "percent": "share", "ratio": "multiple", "pue": "efficiency figure"}
-GENERIC = re.compile(r"(?i)^(?:it|they|this|that|these|those|operators?|companies|company|"
-                     r"racks?|the article|analysts?|experts?|report|source|way|thing|things|part|"
-                     r"one|ones|lot|(?:a |the )?(?:price|cost|figure|number|total|share)s?)$")
+NOUNS = {
+    "power": "power figure",
+    "energy": "energy figure",
+    "money": "sum of money",
+    "count": "count",
+    "percent": "share",
+    "ratio": "multiple",
+    "pue": "efficiency figure",
+}
+GENERIC = re.compile(
+    r"(?i)^(?:it|they|this|that|these|those|operators?|companies|company|"
+    r"racks?|the article|analysts?|experts?|report|source|way|thing|things|part|"
+    r"one|ones|lot|(?:a |the )?(?:price|cost|figure|number|total|share)s?)$"
+)
 STANDALONE_NUMBER = re.compile(r"(?<![A-Za-z0-9])\d")  # "2025 capex", not "GB200"
 PLURAL_OK = re.compile(r"(?i)(?:ss|us|is)$")
 
@@ -33,8 +42,14 @@ def about(figure: Figure) -> str | None:
     "a typical enterprise rack", "the AI campus"; None when the ledger's entity says
     nothing a listener could hold on to."""
     entity = " ".join((figure.entity or "").split())
-    if not entity or GENERIC.match(entity) or STANDALONE_NUMBER.search(entity) or \
-            len(entity.split()) > 6 or "," in entity or _pointed_at(entity, figure):
+    if (
+        not entity
+        or GENERIC.match(entity)
+        or STANDALONE_NUMBER.search(entity)
+        or len(entity.split()) > 6
+        or "," in entity
+        or _pointed_at(entity, figure)
+    ):
         return None
     head = entity.split()[-1]
     if entity[0].isupper() and not head.islower():  # a name: "Microsoft", "GB200 NVL72"
@@ -47,8 +62,12 @@ def about(figure: Figure) -> str | None:
 def _pointed_at(entity: str, figure: Figure) -> bool:
     """Whether the sentence names the entity only by pointing back ("That arrangement works
     up to 40 kW"): "an arrangement" on its own tells the listener nothing."""
-    return bool(figure.sentence and re.search(
-        rf"(?i)\b(?:that|this|these|those|such)\s+{re.escape(entity)}\b", figure.sentence))
+    return bool(
+        figure.sentence
+        and re.search(
+            rf"(?i)\b(?:that|this|these|those|such)\s+{re.escape(entity)}\b", figure.sentence
+        )
+    )
 
 
 def spoken_figure(figure: Figure) -> str:
@@ -97,8 +116,11 @@ def _peer(f: Figure, figure: Figure) -> bool:
     say "the biggest sum of money in the piece", so every such figure of the article
     counts, whatever it measures: ranked within a role only, a year-earlier total was
     called "the biggest sum of money of the lot" next to a larger one."""
-    return f.kind == figure.kind and f.per == figure.per and (
-        f.unit == figure.unit or units.compatible(f.unit, figure.unit))
+    return (
+        f.kind == figure.kind
+        and f.per == figure.per
+        and (f.unit == figure.unit or units.compatible(f.unit, figure.unit))
+    )
 
 
 def _size(f: Figure, unit: str) -> float:
@@ -158,21 +180,51 @@ def spoken(c: Comparison, ledger: Ledger) -> list[Said]:
     # is the added amount over the base, and "from 1.4 GW to 5 GW" would misstate it.
     change = " − " in (c.figure.formula or "")
     if role.endswith("growth") and change and len(inputs) == 2 and whose and whose[0].isupper():
-        found.append(Said("comparison_growth", {
-            "whose": whose, "result": value_text(c.figure), "earlier": value_text(inputs[0]),
-            "later": value_text(inputs[1]), "stated": stated}, ids))
+        found.append(
+            Said(
+                "comparison_growth",
+                {
+                    "whose": whose,
+                    "result": value_text(c.figure),
+                    "earlier": value_text(inputs[0]),
+                    "later": value_text(inputs[1]),
+                    "stated": stated,
+                },
+                ids,
+            )
+        )
     elif role == "share" and len(inputs) == 2 and whose and whose[0].isupper():
-        found.append(Said("comparison_share", {
-            "whose": whose, "result": value_text(c.figure), "part": value_text(inputs[0]),
-            "whole": value_text(inputs[1])}, ids))
+        found.append(
+            Said(
+                "comparison_share",
+                {
+                    "whose": whose,
+                    "result": value_text(c.figure),
+                    "part": value_text(inputs[0]),
+                    "whole": value_text(inputs[1]),
+                },
+                ids,
+            )
+        )
     elif c.figure.unit == "x" and (terms := ratio_terms(c.figure, ledger)):
         big, small = terms
-        found.append(Said("comparison_ratio", {
-            "big": value_text(big), "small": value_text(small), "result": result,
-            "whose": about(small), "stated": stated}, ids))
+        found.append(
+            Said(
+                "comparison_ratio",
+                {
+                    "big": value_text(big),
+                    "small": value_text(small),
+                    "result": result,
+                    "whose": about(small),
+                    "stated": stated,
+                },
+                ids,
+            )
+        )
     elif operators >= 2 and (stated or len({f.role for f in inputs}) == 1):  # like with like
-        found.append(Said("comparison_total", {"result": result, "stated": stated,
-                                               "whose": whose}, ids))
+        found.append(
+            Said("comparison_total", {"result": result, "stated": stated, "whose": whose}, ids)
+        )
     if not found and not stated:
         return []  # arithmetic that checks nothing and means nothing on its own is not said
     if c.formula:

@@ -22,8 +22,9 @@ SUBJECTS = ("nsubj", "nsubjpass")
 KEPT = ("aux", "auxpass", "neg", "prt")  # around the verb
 OBJECTS = ("dobj", "attr", "acomp", "oprd", "dative")
 HEDGES = frozenset("somewhere already currently still just also now reportedly widely".split())
-PRONOUNS = frozenset("it its they their them this that these those he she we i you which who "
-                     "there here".split())
+PRONOUNS = frozenset(
+    "it its they their them this that these those he she we i you which who there here".split()
+)
 
 
 def core(sentence: str, figure_text: str) -> str | None:
@@ -51,14 +52,12 @@ def _core(sentence: str, figure_text: str) -> str:
     if any(t.lower_ in PRONOUNS for t in subject.subtree) or not subject.tag_.startswith("NN"):
         return ""
     span = range(start, start + len(figure_text))
-    holding = [c for c in root.children if c.i > root.i and any(
-        t.idx in span for t in c.subtree)]
+    holding = [c for c in root.children if c.i > root.i and any(t.idx in span for t in c.subtree)]
     if len(holding) != 1:
         return ""
     kept = {t.i for t in subject.subtree} | {root.i}
     kept |= {c.i for c in root.children if c.dep_ in KEPT}
-    kept |= {t.i for c in root.children if c.dep_ in OBJECTS and c.i > root.i
-             for t in c.subtree}
+    kept |= {t.i for c in root.children if c.dep_ in OBJECTS and c.i > root.i for t in c.subtree}
     kept |= {t.i for t in holding[0].subtree}
     words = [t for t in doc if t.i in kept and t.lower_ not in HEDGES]
     if not words or words[-1].i < holding[0].i or words[-1].lower_ in PRONOUNS:
@@ -69,10 +68,14 @@ def _core(sentence: str, figure_text: str) -> str:
         text += (" " if gap and not t.is_punct else "") + t.text
     text = text.strip().rstrip(",;:.")
     count = len(text.split())
-    if not MIN_WORDS <= count <= min(MAX_WORDS, len(sentence.split()) - SHORTER) or \
-            figure_text not in text or "=" in text:
+    if (
+        not MIN_WORDS <= count <= min(MAX_WORDS, len(sentence.split()) - SHORTER)
+        or figure_text not in text
+        or "=" in text
+    ):
         return ""  # too short, too long, or hardly shorter than what was just said
-    if not words[0].tag_.startswith("NNP") and not (words[0].text.isupper()
-                                                      and len(words[0].text) > 1):
+    if not words[0].tag_.startswith("NNP") and not (
+        words[0].text.isupper() and len(words[0].text) > 1
+    ):
         text = text[0].lower() + text[1:]
     return text

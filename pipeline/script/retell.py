@@ -56,10 +56,13 @@ NUMBER = re.compile(r"\S*\d\S*")
 NEGATION = re.compile(r"(?i)\b(?:not|no|never|none|nor|without)\b|n['’]t\b")
 PRONOUN_SUBJECT = re.compile(
     r"(?i)^(?:it|its|they|their|this|that|these|those|he|she|we|i|you|there|here|which|who|"
-    r"such|both|each|one|some|many|most|all)\b")
+    r"such|both|each|one|some|many|most|all)\b"
+)
 # A word that cannot end a clause a tail can follow ("rose to, about …" is no clause).
-OPEN_END = re.compile(r"(?i)\b(?:a|an|the|of|to|for|from|with|by|at|in|on|and|or|but|than|as|"
-                      r"its|their|his|her|our|is|are|was|were|be|that)$")
+OPEN_END = re.compile(
+    r"(?i)\b(?:a|an|the|of|to|for|from|with|by|at|in|on|and|or|but|than|as|"
+    r"its|their|his|her|our|is|are|was|were|be|that)$"
+)
 
 # Written connectives at a sentence's start and what a host says instead.
 CONNECTIVES = {
@@ -90,22 +93,47 @@ CONNECTIVES = {
     "in comparison": "By comparison",
 }
 CONNECTIVE = re.compile(
-    r"^(" + "|".join(sorted(CONNECTIVES, key=len, reverse=True)) + r"),\s+(?=\S)", re.I)
+    r"^(" + "|".join(sorted(CONNECTIVES, key=len, reverse=True)) + r"),\s+(?=\S)", re.I
+)
 # Spoken replacements that need no comma after them.
 SPOKEN_OPENING = {"So": "So ", "But": "But "}
 # Written words and what a host says instead.
-PLAIN_WORDS = {"approximately": "about", "such as": "like",
-               "in order to": "to", "prior to": "before", "in excess of": "more than",
-               "per annum": "a year"}
+PLAIN_WORDS = {
+    "approximately": "about",
+    "such as": "like",
+    "in order to": "to",
+    "prior to": "before",
+    "in excess of": "more than",
+    "per annum": "a year",
+}
 PLAIN = re.compile(r"(?i)\b(?:" + "|".join(sorted(PLAIN_WORDS, key=len, reverse=True)) + r")\b")
 ACCORDING_BEFORE = re.compile(r"^According to ((?:the |an? )?[^,\d]{3,60}?), (?=\S)")
 
 # Adverbials a sentence may open with, to be moved to the end of its clause.
-PREPOSITIONS = ("in", "at", "by", "on", "for", "during", "within", "across", "over", "since",
-                "after", "before", "under", "among", "between", "from", "through", "as of",
-                "throughout", "until",
-                r"(?:last|this|next|earlier|later|early|late) (?:this |that |last |next )?"
-                r"(?:year|month|week|quarter|spring|summer|fall|autumn|winter|decade)")
+PREPOSITIONS = (
+    "in",
+    "at",
+    "by",
+    "on",
+    "for",
+    "during",
+    "within",
+    "across",
+    "over",
+    "since",
+    "after",
+    "before",
+    "under",
+    "among",
+    "between",
+    "from",
+    "through",
+    "as of",
+    "throughout",
+    "until",
+    r"(?:last|this|next|earlier|later|early|late) (?:this |that |last |next )?"
+    r"(?:year|month|week|quarter|spring|summer|fall|autumn|winter|decade)",
+)
 FRONTED = re.compile(r"^((?:" + "|".join(PREPOSITIONS) + r")\b[^,;:—–]{1,80}?),\s+(?=\S)", re.I)
 # Openings that look like adverbials but are connectives or framing: left where they are.
 NOT_MOVED = re.compile(
@@ -116,29 +144,69 @@ NOT_MOVED = re.compile(
     r"on (?:the other hand|one hand|top of that|average|balance|paper)|for (?:example|"
     r"instance|now|one thing|comparison|context|reference|perspective|that reason|this reason)"
     r"|over time|after all|as of now|from there|from here|in time|since then|until then|"
-    r"under the hood|this is|this means|last but)\b")
+    r"under the hood|this is|this means|last but)\b"
+)
 
 # Tails after a comma that comment on the clause before them, and how a host opens them
 # as a sentence of their own: the opening, then the tail less its first `drop` words.
 TAILS: list[tuple[re.Pattern[str], str, int]] = [
-    (re.compile(r"(?i)^(?:up|down) (?:roughly |about |nearly |almost |some |more than )?"
-                r"(?:\S*\d\S* )?from\b"), "That's", 0),
-    (re.compile(r"(?i)^(?:a|an) (?:\S*\d\S* )?(?:[\w-]+ )?(?:increase|decrease|rise|jump|surge|"
-                r"drop|decline|fall|gain|climb|leap|boost|cut|reduction|hike|"
-                r"improvement)\b"), "That's", 0),
-    (re.compile(r"(?i)^(?:roughly|about|around|nearly|almost|some|more than|less than|"
-                r"just over|just under|well over|well above|well below) "
-                r"(?:\S*\d\S*|twice|double|half|triple|a (?:third|quarter|fifth|tenth)\b|"
-                r"(?:two|three|four|five|six|seven|eight|nine|ten|\w+teen|twenty|thirty) "
-                r"times)"), "That's", 0),
-    (re.compile(r"(?i)^(?:twice|double|triple|half|(?:\S*\d\S*|two|three|four|five|six|seven|"
-                r"eight|nine|ten|twenty) times)\b"), "That's", 0),
-    (re.compile(r"(?i)^(?:(?:the )?equivalent of|(?:enough|equivalent|comparable|similar|close|"
-                r"equal) to)\b"), "That's", 0),
-    (re.compile(r"(?i)^the (?:\w+est|most|least|first|second|third|fourth|fifth|only)\b"),
-     "That's", 0),
-    (re.compile(r"(?i)^(?:(?:largely|mostly|partly|mainly) )?(?:driven|fuelled|fueled|boosted|"
-                r"helped|led|powered|spurred|supported|offset) by\b"), "That's|That was", 0),
+    (
+        re.compile(
+            r"(?i)^(?:up|down) (?:roughly |about |nearly |almost |some |more than )?"
+            r"(?:\S*\d\S* )?from\b"
+        ),
+        "That's",
+        0,
+    ),
+    (
+        re.compile(
+            r"(?i)^(?:a|an) (?:\S*\d\S* )?(?:[\w-]+ )?(?:increase|decrease|rise|jump|surge|"
+            r"drop|decline|fall|gain|climb|leap|boost|cut|reduction|hike|"
+            r"improvement)\b"
+        ),
+        "That's",
+        0,
+    ),
+    (
+        re.compile(
+            r"(?i)^(?:roughly|about|around|nearly|almost|some|more than|less than|"
+            r"just over|just under|well over|well above|well below) "
+            r"(?:\S*\d\S*|twice|double|half|triple|a (?:third|quarter|fifth|tenth)\b|"
+            r"(?:two|three|four|five|six|seven|eight|nine|ten|\w+teen|twenty|thirty) "
+            r"times)"
+        ),
+        "That's",
+        0,
+    ),
+    (
+        re.compile(
+            r"(?i)^(?:twice|double|triple|half|(?:\S*\d\S*|two|three|four|five|six|seven|"
+            r"eight|nine|ten|twenty) times)\b"
+        ),
+        "That's",
+        0,
+    ),
+    (
+        re.compile(
+            r"(?i)^(?:(?:the )?equivalent of|(?:enough|equivalent|comparable|similar|close|"
+            r"equal) to)\b"
+        ),
+        "That's",
+        0,
+    ),
+    (
+        re.compile(r"(?i)^the (?:\w+est|most|least|first|second|third|fourth|fifth|only)\b"),
+        "That's",
+        0,
+    ),
+    (
+        re.compile(
+            r"(?i)^(?:(?:largely|mostly|partly|mainly) )?(?:driven|fuelled|fueled|boosted|"
+            r"helped|led|powered|spurred|supported|offset) by\b"
+        ),
+        "That's|That was",
+        0,
+    ),
     (re.compile(r"(?i)^compared (?:to|with) "), "That compares with", 2),
     (re.compile(r"(?i)^(?:versus|vs\.?) "), "That compares with", 1),
     (re.compile(r"(?i)^against \S*\d"), "Compare that with", 1),
@@ -147,90 +215,183 @@ TAILS: list[tuple[re.Pattern[str], str, int]] = [
 # A closing participle that says what the clause's figure does: "…, bringing the total to
 # $15 billion" → "That brings the total to $15 billion."
 CAUSES = {
-    "bringing": "brings", "leading": "leads", "pushing": "pushes", "putting": "puts",
-    "taking": "takes", "leaving": "leaves", "making": "makes", "giving": "gives",
-    "driving": "drives", "lifting": "lifts", "raising": "raises", "boosting": "boosts",
-    "marking": "marks", "adding": "adds", "representing": "represents",
-    "exceeding": "exceeds", "outperforming": "outperforms", "surpassing": "surpasses",
-    "topping": "tops", "beating": "beats", "eclipsing": "eclipses", "dwarfing": "dwarfs",
-    "translating": "translates", "lowering": "lowers", "cutting": "cuts",
-    "reducing": "reduces", "equating": "equates", "amounting": "amounts",
-    "creating": "creates", "allowing": "allows", "enabling": "enables",
-    "requiring": "requires", "costing": "costs", "reaching": "takes it to",
+    "bringing": "brings",
+    "leading": "leads",
+    "pushing": "pushes",
+    "putting": "puts",
+    "taking": "takes",
+    "leaving": "leaves",
+    "making": "makes",
+    "giving": "gives",
+    "driving": "drives",
+    "lifting": "lifts",
+    "raising": "raises",
+    "boosting": "boosts",
+    "marking": "marks",
+    "adding": "adds",
+    "representing": "represents",
+    "exceeding": "exceeds",
+    "outperforming": "outperforms",
+    "surpassing": "surpasses",
+    "topping": "tops",
+    "beating": "beats",
+    "eclipsing": "eclipses",
+    "dwarfing": "dwarfs",
+    "translating": "translates",
+    "lowering": "lowers",
+    "cutting": "cuts",
+    "reducing": "reduces",
+    "equating": "equates",
+    "amounting": "amounts",
+    "creating": "creates",
+    "allowing": "allows",
+    "enabling": "enables",
+    "requiring": "requires",
+    "costing": "costs",
+    "reaching": "takes it to",
 }
 CAUSED = {
-    "brings": "brought", "leads": "led", "pushes": "pushed", "takes": "took", "leaves": "left",
-    "makes": "made", "gives": "gave", "drives": "drove", "lifts": "lifted",
-    "raises": "raised", "boosts": "boosted", "marks": "marked", "adds": "added",
-    "represents": "represented", "exceeds": "exceeded", "outperforms": "outperformed",
-    "surpasses": "surpassed", "tops": "topped", "eclipses": "eclipsed", "dwarfs": "dwarfed",
-    "translates": "translated", "lowers": "lowered", "reduces": "reduced",
-    "equates": "equated", "amounts": "amounted", "creates": "created", "allows": "allowed",
-    "enables": "enabled", "requires": "required", "takes it to": "took it to",
+    "brings": "brought",
+    "leads": "led",
+    "pushes": "pushed",
+    "takes": "took",
+    "leaves": "left",
+    "makes": "made",
+    "gives": "gave",
+    "drives": "drove",
+    "lifts": "lifted",
+    "raises": "raised",
+    "boosts": "boosted",
+    "marks": "marked",
+    "adds": "added",
+    "represents": "represented",
+    "exceeds": "exceeded",
+    "outperforms": "outperformed",
+    "surpasses": "surpassed",
+    "tops": "topped",
+    "eclipses": "eclipsed",
+    "dwarfs": "dwarfed",
+    "translates": "translated",
+    "lowers": "lowered",
+    "reduces": "reduced",
+    "equates": "equated",
+    "amounts": "amounted",
+    "creates": "created",
+    "allows": "allowed",
+    "enables": "enabled",
+    "requires": "required",
+    "takes it to": "took it to",
 }
 # "…, jumping from 1,263MW to over 4,500MW" → "That's a jump from 1,263MW to over 4,500MW."
-MOVES = {"jumping": "a jump", "rising": "a rise", "climbing": "a climb", "falling": "a fall",
-         "surging": "a surge", "dropping": "a drop", "soaring": "a leap", "sliding": "a slide"}
+MOVES = {
+    "jumping": "a jump",
+    "rising": "a rise",
+    "climbing": "a climb",
+    "falling": "a fall",
+    "surging": "a surge",
+    "dropping": "a drop",
+    "soaring": "a leap",
+    "sliding": "a slide",
+}
 MOVE = re.compile(r"^(?P<verb>" + "|".join(MOVES) + r") (?=(?:from|to|by) )")
-CAUSE = re.compile(r"^(?:(?P<adverb>far|well|further|effectively|roughly|nearly|almost) )?"
-                   r"(?P<verb>" + "|".join(CAUSES) + r")\b")
+CAUSE = re.compile(
+    r"^(?:(?P<adverb>far|well|further|effectively|roughly|nearly|almost) )?"
+    r"(?P<verb>" + "|".join(CAUSES) + r")\b"
+)
 # "…, with Meta taking the remaining 20% stake" → "Meta is taking the remaining 20% stake."
 WITH = re.compile(r"^with (?P<who>(?:[\w'’.-]+ ){1,5}?)(?P<verb>[a-z]+ing)\b(?P<rest>.*)$")
-PAST = re.compile(r"\b(?:was|were|had|did|saw|rose|fell|grew|spent|drew|came|took|made|gave|"
-                  r"brought|paid|bought|sold|won|built|began|became|went|stood|\w{3,}ed)\b")
-PRESENT = re.compile(r"\b(?:is|are|will|has|have|does|do|can|could|may|might|must|would|"
-                     r"should|shall)\b|\b(?:it|that|there|what|he|she)['’]s\b")
+PAST = re.compile(
+    r"\b(?:was|were|had|did|saw|rose|fell|grew|spent|drew|came|took|made|gave|"
+    r"brought|paid|bought|sold|won|built|began|became|went|stood|\w{3,}ed)\b"
+)
+PRESENT = re.compile(
+    r"\b(?:is|are|will|has|have|does|do|can|could|may|might|must|would|"
+    r"should|shall)\b|\b(?:it|that|there|what|he|she)['’]s\b"
+)
 # A word that makes an adverbial a clause of its own: "In 2007 it was at 2.5, …".
-FINITE = re.compile(r"(?i)\b(?:is|are|was|were|has|have|had|will|would|can|could|it|they|we|"
-                    r"he|she|its|their|which|who|that)\b")
+FINITE = re.compile(
+    r"(?i)\b(?:is|are|was|were|has|have|had|will|would|can|could|it|they|we|"
+    r"he|she|its|their|which|who|that)\b"
+)
 # "…, while Amazon is tipped to invest $100bn" → "Meanwhile, Amazon is tipped …".
 WHILE = re.compile(r"^while (?=(?:the |its |their |[A-Z])\S*(?: \S+){2})")
 UP_FROM_YEAR = re.compile(
     r"(?i)^up (?:from )(?P<value>(?:about |roughly |around |nearly |just )?\S*\d\S*"
-    r"(?: \w+){0,2}?) in (?P<year>(?:19|20)\d\d)$")
+    r"(?: \w+){0,2}?) in (?P<year>(?:19|20)\d\d)$"
+)
 SUBJECT_ASIDE = re.compile(
     r"^(?P<who>[A-Z][\w'’.-]*(?: [\w'’.-]+){0,5}), "
     r"(?P<aside>(?:which|an?|the) (?:[^,;:]|,(?=\d)){3,90}), "
-    r"(?P<rest>[a-z]\S* .+)$")
+    r"(?P<rest>[a-z]\S* .+)$"
+)
 NOT_VERBS = frozenset(
     "a an the and or but of in on at to for with from by as which who that while whose "
-    "its their his her our this these those both each".split())
-NEW_CLAUSE = re.compile(r"^(?:and|but) (?:the|its|their|it|they|this|these|those|we|he|she|"
-                        r"[A-Z])")
-ASIDE = re.compile(r"^(?:including|continuing|citing|underscoring|highlighting|reflecting|"
-                   r"signalling|signaling|suggesting|noting|amid)\b")
+    "its their his her our this these those both each".split()
+)
+NEW_CLAUSE = re.compile(
+    r"^(?:and|but) (?:the|its|their|it|they|this|these|those|we|he|she|"
+    r"[A-Z])"
+)
+ASIDE = re.compile(
+    r"^(?:including|continuing|citing|underscoring|highlighting|reflecting|"
+    r"signalling|signaling|suggesting|noting|amid)\b"
+)
 NOT_PARTICIPLES = frozenset(
     "during building spending funding housing cooling pricing training computing planning "
     "engineering manufacturing something nothing everything anything bring morning "
     "evening ceiling offering earnings filing listing rating ranking thing king ring "
-    "remaining following leading existing outstanding upcoming incoming ongoing".split())
+    "remaining following leading existing outstanding upcoming incoming ongoing".split()
+)
 # A progressive said of the past ("with revenue growing 13%" after "exceeded") in the past.
-WAS_DOING = {"growing": "grew", "rising": "rose", "climbing": "climbed",
-             "increasing": "increased", "falling": "fell", "jumping": "jumped",
-             "reaching": "reached", "coming": "came", "taking": "took", "going": "went",
-             "accounting": "accounted", "making": "made", "bringing": "brought",
-             "stating": "stated", "suggesting": "suggested", "showing": "showed",
-             "topping": "topped", "totaling": "totaled", "totalling": "totalled"}
+WAS_DOING = {
+    "growing": "grew",
+    "rising": "rose",
+    "climbing": "climbed",
+    "increasing": "increased",
+    "falling": "fell",
+    "jumping": "jumped",
+    "reaching": "reached",
+    "coming": "came",
+    "taking": "took",
+    "going": "went",
+    "accounting": "accounted",
+    "making": "made",
+    "bringing": "brought",
+    "stating": "stated",
+    "suggesting": "suggested",
+    "showing": "showed",
+    "topping": "topped",
+    "totaling": "totaled",
+    "totalling": "totalled",
+}
 DASHED = re.compile(r"\s*[—–]\s*([^—–]{1,80}?)\s*[—–]\s*")
 WHICH = re.compile(r"(?i)^which (?P<verb>\w+)\b")
 # "…, which means …" points back to the clause ("That means …"), "…, which has …" to a thing.
-CLAUSE_VERBS = frozenset("means meant makes made puts put brings brought translates translated "
-                         "equates equated amounts amounted represents represented".split())
+CLAUSE_VERBS = frozenset(
+    "means meant makes made puts put brings brought translates translated "
+    "equates equated amounts amounted represents represented".split()
+)
 PLURAL_VERBS = frozenset("are were have do".split())
 # Words a subject's aside cannot open on: it is an adverbial, not a subject.
 NOT_SUBJECTS = frozenset(
     "unlike while although though despite as if when because since after before with "
     "without like given once whereas until unless besides beyond amid per via including "
     "excluding for in on at by from to of during within across over under among between "
-    "through throughout so but and yet".split())
-AUXILIARIES = frozenset("is are was were has have had will would can could may might must "
-                        "should does do did".split())
-IRREGULAR_PAST = frozenset("saw rose fell grew spent drew came took made gave brought paid "
-                           "bought sold won built began became went stood hit cut set put "
-                           "led beat kept held ran".split())
-ATTRIBUTION_VERB = re.compile(r"(?i)\b(?:said|says|say|reported|reports|noted|notes|added|adds|"
-                              r"wrote|writes|told|according|believes|argued|argues|claims|"
-                              r"claimed)\b")
+    "through throughout so but and yet".split()
+)
+AUXILIARIES = frozenset(
+    "is are was were has have had will would can could may might must should does do did".split()
+)
+IRREGULAR_PAST = frozenset(
+    "saw rose fell grew spent drew came took made gave brought paid "
+    "bought sold won built began became went stood hit cut set put "
+    "led beat kept held ran".split()
+)
+ATTRIBUTION_VERB = re.compile(
+    r"(?i)\b(?:said|says|say|reported|reports|noted|notes|added|adds|"
+    r"wrote|writes|told|according|believes|argued|argues|claims|"
+    r"claimed)\b"
+)
 
 SAID = re.compile(
     r"^(?P<who>(?:(?:So|But|And|Meanwhile,|On top of that,|What's more,) )?"
@@ -238,17 +399,20 @@ SAID = re.compile(
     r"(?:the|The) (?:[a-z]+ )?(?:report|study|survey|company|utility|firm|agency|operator|"
     r"analysis)|analysts)) "
     r"(?:said |stated |(?:reported|noted|notes|added|adds) (?=that |it |they ))"
-    r"(?!(?:at|in|on|during|after|before|to|with|for|of|by|from|last|this|on)\b)(?=[a-z])")
+    r"(?!(?:at|in|on|during|after|before|to|with|for|of|by|from|last|this|on)\b)(?=[a-z])"
+)
 ACCORDING = re.compile(r",\s+according to ((?:the |an? )?[\w.&'’ -]{3,60}?)\s*([.!?])$")
 SENTENCE_OPENERS = frozenset(
     "the a an global total data most many some all this these those each every more less "
     "nearly about around roughly over under new current annual average worldwide overall "
     "electricity power energy demand capacity spending capital revenue costs cost prices "
-    "price investment investments growth sales".split())
+    "price investment investments growth sales".split()
+)
 
 
-def retell(sentence: str, traced: Callable[[str], bool] | None = None,
-           figures: Sequence[str] = ()) -> list[str]:
+def retell(
+    sentence: str, traced: Callable[[str], bool] | None = None, figures: Sequence[str] = ()
+) -> list[str]:
     """`sentence` as a host would say it: one or more sentences, each ending in
     punctuation, with every number as written. Left as it was (a one-item list) when it
     holds a quotation or no rule applies; a short one only gets a spoken connective. Also
@@ -265,7 +429,8 @@ def retell(sentence: str, traced: Callable[[str], bool] | None = None,
         if told == [sentence]:
             return told
         if _same_facts(sentence, told, figures) and (
-                traced is None or all(traced(s) for s in told)):
+            traced is None or all(traced(s) for s in told)
+        ):
             return told
     return [sentence]
 
@@ -293,14 +458,19 @@ def _opening_aside(sentence: str) -> list[str]:
         return [sentence]
     who, aside, rest = m.group("who"), m.group("aside"), m.group("rest")
     first = rest.split(" ", 1)[0]
-    if " and " in who or who.split(" ", 1)[0].lower() in NOT_SUBJECTS or \
-            CONNECTIVE.match(sentence) or PRONOUN_SUBJECT.match(who) or not _verb_like(first):
+    if (
+        " and " in who
+        or who.split(" ", 1)[0].lower() in NOT_SUBJECTS
+        or CONNECTIVE.match(sentence)
+        or PRONOUN_SUBJECT.match(who)
+        or not _verb_like(first)
+    ):
         return [sentence]
     plural = _plural(who)
     if aside.startswith("which "):
         if NEGATION.search(aside):
             return [sentence]
-        said = f"{who} {aside[len('which '):]}."
+        said = f"{who} {aside[len('which ') :]}."
     else:
         said = f"{who} {'are' if plural else 'is'} {aside}."
     pronoun = "They" if plural else "It"
@@ -311,9 +481,17 @@ def _opening_aside(sentence: str) -> list[str]:
 def _verb_like(word: str) -> bool:
     """A guess at whether `word` opens a predicate: an auxiliary, a common irregular past,
     or a word with a verb's ending ("cleared", "draws")."""
-    return word in AUXILIARIES or word in IRREGULAR_PAST or (
-        word.isalpha() and word.islower() and word not in NOT_VERBS
-        and word.endswith(("ed", "s")) and not word.endswith(("ss", "us", "is")))
+    return (
+        word in AUXILIARIES
+        or word in IRREGULAR_PAST
+        or (
+            word.isalpha()
+            and word.islower()
+            and word not in NOT_VERBS
+            and word.endswith(("ed", "s"))
+            and not word.endswith(("ss", "us", "is"))
+        )
+    )
 
 
 def _spoken_opening(sentence: str, plain: bool = True) -> str:
@@ -322,19 +500,19 @@ def _spoken_opening(sentence: str, plain: bool = True) -> str:
     m = CONNECTIVE.match(sentence)
     if m:
         spoken = CONNECTIVES[m.group(1).lower()]
-        rest = sentence[m.end():]
+        rest = sentence[m.end() :]
         rest = rest if _keeps_capital(rest) else rest[:1].lower() + rest[1:]
         sentence = SPOKEN_OPENING.get(spoken, f"{spoken}, ") + rest
     m = ACCORDING_BEFORE.match(sentence)
     if m and len(m.group(1).split()) <= 8:
-        source, body = m.group(1), sentence[m.end():]
+        source, body = m.group(1), sentence[m.end() :]
         body = body if _keeps_capital(body) else body[:1].lower() + body[1:]
         sentence = f"{capitalize(source)} {'say' if _plural(source) else 'says'} {body}"
     if plain:
         sentence = PLAIN.sub(lambda m: _plain(m.group(0)), sentence)
     sentence = _says(sentence)
     m = ACCORDING.search(sentence)
-    if m and not NUMBER.search(m.group(1)) and not ATTRIBUTION_VERB.search(sentence[:m.start()]):
+    if m and not NUMBER.search(m.group(1)) and not ATTRIBUTION_VERB.search(sentence[: m.start()]):
         source, body = m.group(1).strip(), sentence[: m.start()]
         first = body.split(" ", 1)[0]
         if first.lower() in SENTENCE_OPENERS and not PRONOUN_SUBJECT.match(body):
@@ -346,7 +524,7 @@ def _spoken_opening(sentence: str, plain: bool = True) -> str:
 def _says(sentence: str) -> str:
     """ "The utility said it expects …" → "The utility says it expects …"."""
     m = SAID.match(sentence)
-    return f"{m.group('who')} says {sentence[m.end():]}" if m else sentence
+    return f"{m.group('who')} says {sentence[m.end() :]}" if m else sentence
 
 
 def _plain(written: str) -> str:
@@ -379,8 +557,7 @@ def _clauses(sentence: str, long: bool) -> list[str]:
         if long and len(clauses) == 1 and _aside(", ".join(parts[k:])):
             break
         # The tail runs to the next clause ("and PJM's forecast …") or the end.
-        stop = next((j for j in range(k + 1, len(parts)) if NEW_CLAUSE.match(parts[j])),
-                    len(parts))
+        stop = next((j for j in range(k + 1, len(parts)) if NEW_CLAUSE.match(parts[j])), len(parts))
         if stop - k > 1:
             stop = len(parts)  # "servers, GPUs, and the buildings": a list's last item
         told = _tail(", ".join(parts[k:stop]), clauses[-1], stop == k + 1) if main else None
@@ -408,8 +585,12 @@ def unaside(text: str, figures: Sequence[str] = ()) -> str:
 
     def kept(m: re.Match[str]) -> str:
         aside = m.group(1)
-        if NUMBER.search(aside) or NEGATION.search(aside) or QUOTES.search(aside) or \
-                any(f in aside for f in figures):
+        if (
+            NUMBER.search(aside)
+            or NEGATION.search(aside)
+            or QUOTES.search(aside)
+            or any(f in aside for f in figures)
+        ):
             return m.group(0)
         return " "
 
@@ -421,25 +602,33 @@ def _tail(part: str, before: str, single: bool) -> str | None:
     its own, or None where it is no tail: the clause before it must stand alone, and a
     tail that restates a figure ("That's …") must be one phrase (`single`: no comma in
     it), or it may be an apposition in the middle of a clause."""
-    if len(before.split()) < MIN_CLAUSE or OPEN_END.search(before) or \
-            len(part.split()) < 3 or ATTRIBUTION_VERB.search(part):
+    if (
+        len(before.split()) < MIN_CLAUSE
+        or OPEN_END.search(before)
+        or len(part.split()) < 3
+        or ATTRIBUTION_VERB.search(part)
+    ):
         return None
     figure = bool(NUMBER.search(before) or NUMBER.search(part))
     if WHILE.match(part) and not NEGATION.search(part):
-        return f"Meanwhile, {part[len('while '):]}"
+        return f"Meanwhile, {part[len('while ') :]}"
     m = CAUSE.match(part)
     if m and figure:
         adverb = f"{m.group('adverb')} " if m.group("adverb") else ""
         verb = CAUSES[m.group("verb")]
         if _past(before):
             verb = CAUSED.get(verb, verb)
-        return f"That {adverb}{verb}{part[m.end():]}"
+        return f"That {adverb}{verb}{part[m.end() :]}"
     m = MOVE.match(part)
     if m and figure:
-        return f"That's {MOVES[m.group('verb')]} {part[m.end():]}"
+        return f"That's {MOVES[m.group('verb')]} {part[m.end() :]}"
     m = WITH.match(part)
-    if m and m.group("verb") not in NOT_PARTICIPLES and figure and \
-            m.group("who").split()[-1].lower() not in NOT_VERBS:
+    if (
+        m
+        and m.group("verb") not in NOT_PARTICIPLES
+        and figure
+        and m.group("who").split()[-1].lower() not in NOT_VERBS
+    ):
         who, verb, rest = m.group("who").strip(), m.group("verb"), m.group("rest")
         plural = _plural(who)
         if re.search(r"\b(?:has|have) been\b", before):
@@ -465,7 +654,7 @@ def _tail(part: str, before: str, single: bool) -> str | None:
             opener = "They"
         else:
             opener = "It"
-        return contract(f"{opener} {part[m.start('verb'):]}")
+        return contract(f"{opener} {part[m.start('verb') :]}")
     for pattern, opening, drop in TAILS:
         if pattern.match(part) is None:
             continue
@@ -501,11 +690,17 @@ def _fronted_to_end(clause: str) -> str:
     m = FRONTED.match(clause)
     if m is None or NOT_MOVED.match(clause):
         return clause
-    fronted, rest = m.group(1), clause[m.end():]
-    if len(fronted.split()) > MAX_FRONTED or len(rest.split()) > MAX_MOVED_CLAUSE or \
-            len(rest.split()) < MIN_CLAUSE or PRONOUN_SUBJECT.match(rest) or \
-            FINITE.search(fronted) or _participle(rest.split(" ", 1)[0].lower()) or \
-            re.search(r", |[;:—–]|\bthat\b|\bwhich\b|\bwho\b", rest) or rest[-1:] not in ".!?":
+    fronted, rest = m.group(1), clause[m.end() :]
+    if (
+        len(fronted.split()) > MAX_FRONTED
+        or len(rest.split()) > MAX_MOVED_CLAUSE
+        or len(rest.split()) < MIN_CLAUSE
+        or PRONOUN_SUBJECT.match(rest)
+        or FINITE.search(fronted)
+        or _participle(rest.split(" ", 1)[0].lower())
+        or re.search(r", |[;:—–]|\bthat\b|\bwhich\b|\bwho\b", rest)
+        or rest[-1:] not in ".!?"
+    ):
         return clause
     return capitalize(f"{rest[:-1]} {fronted[:1].lower()}{fronted[1:]}{rest[-1]}")
 
@@ -514,9 +709,11 @@ def _same_facts(sentence: str, told: list[str], figures: Sequence[str]) -> bool:
     """Every number as written, every figure the sentence states and every negation,
     kept."""
     text = " ".join(told)
-    return sorted(_numbers(sentence)) == sorted(_numbers(text)) and \
-        len(NEGATION.findall(sentence)) == len(NEGATION.findall(text)) and \
-        all(f in text for f in figures if f in sentence)
+    return (
+        sorted(_numbers(sentence)) == sorted(_numbers(text))
+        and len(NEGATION.findall(sentence)) == len(NEGATION.findall(text))
+        and all(f in text for f in figures if f in sentence)
+    )
 
 
 def _numbers(text: str) -> list[str]:

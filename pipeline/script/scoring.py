@@ -77,8 +77,7 @@ class Tracer:
         return self.known[text]
 
     def _traced(self, text: str) -> bool:
-        mentions = {m.start: (m.low, m.high, m.unit, m.per, m.is_year)
-                    for m in find_mentions(text)}
+        mentions = {m.start: (m.low, m.high, m.unit, m.per, m.is_year) for m in find_mentions(text)}
         if all(key in self.numbers for key in mentions.values()):
             return all(self.numbers[key] for key in mentions.values())
         findings = audit([_Text("", text)], self.ledger)
@@ -123,13 +122,27 @@ def points(article: Article, ledger: Ledger, traced: Callable[[str], bool]) -> l
                     continue
                 written = [" ".join(f.text.split()) for f in figures]
                 spoken = [in_words(w) for w in written]
-                pieces = [p for said in sentences_of(unaside(text, written)) if traced(said)
-                          for p in retell(said, traced, spoken)]
+                pieces = [
+                    p
+                    for said in sentences_of(unaside(text, written))
+                    if traced(said)
+                    for p in retell(said, traced, spoken)
+                ]
                 if sum(len(p.split()) for p in pieces) < MIN_WORDS:
                     continue
                 figures = [f for f in figures if any(states(p, f) for p in pieces)]
-                point = Point(len(by_key), s, [paragraph.id], {s}, text, paragraph.kind,
-                              pieces, figures, opening, tokens=_tokens(text))
+                point = Point(
+                    len(by_key),
+                    s,
+                    [paragraph.id],
+                    {s},
+                    text,
+                    paragraph.kind,
+                    pieces,
+                    figures,
+                    opening,
+                    tokens=_tokens(text),
+                )
                 by_key[key] = point
                 opening = False
     found = list(by_key.values())
@@ -149,8 +162,9 @@ def states(text: str, figure: Figure) -> bool:
     """Whether `text` says `figure`, as the article wrote it (symbols in words or not) or in
     long form."""
     written = " ".join(figure.text.split())
-    return (bool(written) and (written in text or in_words(written) in text)) or \
-        value_text(figure) in text
+    return (bool(written) and (written in text or in_words(written) in text)) or value_text(
+        figure
+    ) in text
 
 
 def _merge(point: Point, paragraph_id: str, section: int) -> None:
@@ -215,8 +229,7 @@ def centralities(documents: list[Counter[str]]) -> list[float]:
         for t, w in v.items():
             total[t] = total.get(t, 0.0) + w
     raw = [
-        (sum(w * total[t] for t, w in v.items()) - (1.0 if v else 0.0)) / (n - 1)
-        for v in vectors
+        (sum(w * total[t] for t, w in v.items()) - (1.0 if v else 0.0)) / (n - 1) for v in vectors
     ]
     top = max(raw)
     return [r / top if top > 0 else 0.0 for r in raw]
@@ -235,8 +248,15 @@ def figure_weight(figure: Figure) -> float:
 def top_figure(figures: list[Figure], favoured: frozenset[str] = frozenset()) -> Figure | None:
     """The most telling figure: a favoured one, then money over power over ratios … over
     counts, durations last, the largest of a kind first."""
-    ranked = sorted(figures, key=lambda f: (
-        f.id not in favoured, figure_weight(f) < 1, KIND_INTEREST.index(f.kind), -f.high))
+    ranked = sorted(
+        figures,
+        key=lambda f: (
+            f.id not in favoured,
+            figure_weight(f) < 1,
+            KIND_INTEREST.index(f.kind),
+            -f.high,
+        ),
+    )
     return ranked[0] if ranked else None
 
 
@@ -265,13 +285,16 @@ def comparisons(ledger: Ledger) -> list[Comparison]:
     for f in ledger.by_origin("computed"):
         check = checks.get(f.id)
         formula = formula_in_words(f.formula) if f.formula else None
-        found.append(Comparison(
-            f, frozenset(leaves(ledger, f.id)),
-            formula,
-            ledger.figure(check.stated_id) if check else None,
-            check.agrees if check else True,
-            check.alarm if check else False,
-        ))
+        found.append(
+            Comparison(
+                f,
+                frozenset(leaves(ledger, f.id)),
+                formula,
+                ledger.figure(check.stated_id) if check else None,
+                check.agrees if check else True,
+                check.alarm if check else False,
+            )
+        )
     return found
 
 
@@ -290,13 +313,19 @@ def striking(article: Article, ledger: Ledger, found: list[Point]) -> tuple[Figu
     of the best point. None for an article without figures."""
     by_figure = {f.id: p for p in found for f in p.figures}
     titled = [f.figure_id for f in audit([_Text("", article.title)], ledger) if f.figure_id]
-    ratios = sorted((f for f in ledger.by_origin("computed") if f.unit == "x"),
-                    key=lambda f: -f.high)
-    money = sorted((f for f in ledger.by_origin("source") if f.kind == "money"),
-                   key=lambda f: -f.high)
+    ratios = sorted(
+        (f for f in ledger.by_origin("computed") if f.unit == "x"), key=lambda f: -f.high
+    )
+    money = sorted(
+        (f for f in ledger.by_origin("source") if f.kind == "money"), key=lambda f: -f.high
+    )
     best = sorted(found, key=lambda p: -p.score)
-    ranked = [*titled, *(i for r in ratios for i in _larger_first(ledger, leaves(ledger, r.id))),
-              *(f.id for f in money), *(f.id for p in best for f in p.figures)]
+    ranked = [
+        *titled,
+        *(i for r in ratios for i in _larger_first(ledger, leaves(ledger, r.id))),
+        *(f.id for f in money),
+        *(f.id for p in best for f in p.figures),
+    ]
     for prose in (True, False):  # a sentence opens better than a table row
         for figure_id in ranked:
             point = by_figure.get(figure_id)

@@ -44,13 +44,32 @@ LEXICON = {
 }
 
 CONTRACTIONS = {
-    "it is": "it's", "that is": "that's", "there is": "there's", "here is": "here's",
-    "what is": "what's", "who is": "who's", "they are": "they're", "we are": "we're",
-    "you are": "you're", "let us": "let's", "do not": "don't", "does not": "doesn't",
-    "did not": "didn't", "is not": "isn't", "are not": "aren't", "was not": "wasn't",
-    "were not": "weren't", "cannot": "can't", "can not": "can't", "will not": "won't",
-    "would not": "wouldn't", "could not": "couldn't", "should not": "shouldn't",
-    "has not": "hasn't", "have not": "haven't", "had not": "hadn't",
+    "it is": "it's",
+    "that is": "that's",
+    "there is": "there's",
+    "here is": "here's",
+    "what is": "what's",
+    "who is": "who's",
+    "they are": "they're",
+    "we are": "we're",
+    "you are": "you're",
+    "let us": "let's",
+    "do not": "don't",
+    "does not": "doesn't",
+    "did not": "didn't",
+    "is not": "isn't",
+    "are not": "aren't",
+    "was not": "wasn't",
+    "were not": "weren't",
+    "cannot": "can't",
+    "can not": "can't",
+    "will not": "won't",
+    "would not": "wouldn't",
+    "could not": "couldn't",
+    "should not": "shouldn't",
+    "has not": "hasn't",
+    "have not": "haven't",
+    "had not": "hadn't",
 }
 # A phrase contracts only when a word follows: "what it is." must stay as it is.
 CONTRACTION = re.compile(
@@ -59,8 +78,13 @@ CONTRACTION = re.compile(
 )
 
 SCALES = {"B": "billion", "M": "million", "T": "trillion"}  # short money scales in formulas
-OPERATORS = ((" ÷ ", " divided by "), (" × ", " times "), (" + ", " plus "), (" − ", " minus "),
-             (" = ", " comes to "))
+OPERATORS = (
+    (" ÷ ", " divided by "),
+    (" × ", " times "),
+    (" + ", " plus "),
+    (" − ", " minus "),
+    (" = ", " comes to "),
+)
 
 IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
@@ -85,8 +109,10 @@ ARROW = re.compile(r"\s*(?:→|->)\s*")
 SPACED_SLASH = re.compile(r"(?<=\w)\s+/\s+(?=[A-Za-z])")  # "kW / rack" is a rate
 # A label before a colon: "Total rack power: about 10.2 kW" → "Total rack power is about
 # 10.2 kW"; "Key insight: A DGX …" → "A DGX …".
-LABEL_VALUE = re.compile(r"^([A-Z][A-Za-z’'-]*(?:\s+[A-Za-z’'&-]+){0,4}):\s+(?=(?:about|around|"
-                         r"roughly|nearly|up to|over|more than|under|~|[$€£\d]))")
+LABEL_VALUE = re.compile(
+    r"^([A-Z][A-Za-z’'-]*(?:\s+[A-Za-z’'&-]+){0,4}):\s+(?=(?:about|around|"
+    r"roughly|nearly|up to|over|more than|under|~|[$€£\d]))"
+)
 LABEL_ONLY = re.compile(r"^[A-Z][A-Za-z’'-]*(?:\s+[A-Za-z’'-]+)?:\s+(?=[A-Z])")  # two words at most
 # Lines nobody says aloud: where the article's data came from, photo credits.
 UNSPOKEN = re.compile(r"(?i)^(?:sources?|photo|image|credits?|disclosure|source data)\s*:")
@@ -96,10 +122,10 @@ SOURCE_NAME = r"(?:the\s+)?[A-Z][\w.&'’-]*(?:\s+(?:and\s+)?[A-Z][\w.&'’-]*){
 ATTRIBUTION_AFTER = re.compile(
     rf",\s*(?:(?:according\s+to|as\s+per|per)\s+{SOURCE_NAME}|(?:{SOURCE_NAME}|the\s+report|"
     r"the\s+company|analysts|the\s+firm)\s+(?:reports?|reported|says|said|adds|added|notes|"
-    r"noted|writes|wrote))(?=\s*[.;!?]\s*$)")
+    r"noted|writes|wrote))(?=\s*[.;!?]\s*$)"
+)
 ATTRIBUTION_MID = re.compile(rf",\s*(?:according\s+to|as\s+per)\s+{SOURCE_NAME},")
-ATTRIBUTION_BEFORE = re.compile(
-    rf"^(?:According\s+to|As\s+per)\s+{SOURCE_NAME}(?:\s+data)?,\s+")
+ATTRIBUTION_BEFORE = re.compile(rf"^(?:According\s+to|As\s+per)\s+{SOURCE_NAME}(?:\s+data)?,\s+")
 REPORTS_THAT = re.compile(rf"^{SOURCE_NAME}\s+(?:reports|reported)\s+(?:that\s+)?(?=[a-z])")
 DASH_ASIDE = re.compile(r"(?<=\w)[—–]([^—–]{1,60})[—–](?=\w)")
 TAG_PREFIX = re.compile(r"^\s*\[[^\]]{1,24}\]\s*")
@@ -292,10 +318,12 @@ def formula_in_words(formula: str) -> str:
     """A ledger formula as it is said: "130 kW ÷ 15 kW = 8.7×" → "130 kW divided by 15 kW
     comes to 8.7 times". Hours in a year are arithmetic, not a figure: they become "running
     around the clock for a year"."""
-    text = re.sub(r"([$€£][\d.,]+(?:–[\d.,]+)?) ([BMT])\b",
-                  lambda m: f"{m[1]} {SCALES[m[2]]}", formula)
-    text = re.sub(r"\s*×\s*8,760 h × 100% load",
-                  ", running around the clock for a year at full load,", text)
+    text = re.sub(
+        r"([$€£][\d.,]+(?:–[\d.,]+)?) ([BMT])\b", lambda m: f"{m[1]} {SCALES[m[2]]}", formula
+    )
+    text = re.sub(
+        r"\s*×\s*8,760 h × 100% load", ", running around the clock for a year at full load,", text
+    )
     text = re.sub(r"\s*×\s*8,760 h\b", ", running around the clock for a year,", text)
     text = re.sub(r"\s*\(assumption: ([^)]*)\)", r", the assumed figure for \1,", text)
     text = text.replace(" (from an assumption)", ", from an assumption,")

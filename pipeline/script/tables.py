@@ -28,8 +28,9 @@ MIN_ROWS = 2  # a column is ranked when this many rows hold a figure in it
 MIN_FILLED = 0.6  # … and at least this share of its rows (else it mixes kinds of cell)
 
 
-def statements(paragraph: Paragraph, own: list[Figure], ledger: Ledger
-               ) -> Iterator[tuple[str, list[Figure]]]:
+def statements(
+    paragraph: Paragraph, own: list[Figure], ledger: Ledger
+) -> Iterator[tuple[str, list[Figure]]]:
     """The table as sentences about its columns, each with the figures it states."""
     if len(paragraph.rows) < 2:
         return
@@ -78,8 +79,13 @@ def _column(body: list[list[str]], j: int, own: list[Figure]) -> list[tuple[str,
             continue
         sentence = " | ".join(row)
         cell = row[j].strip()
-        held = [f for f in own if f.sentence == sentence and f.text and re.search(
-            rf"(?<![\d.,]){re.escape(f.text)}(?![\d])", cell)]
+        held = [
+            f
+            for f in own
+            if f.sentence == sentence
+            and f.text
+            and re.search(rf"(?<![\d.,]){re.escape(f.text)}(?![\d])", cell)
+        ]
         if len(held) == 1:
             found.append((_name(row[0]), held[0]))
     return found
@@ -88,15 +94,17 @@ def _column(body: list[list[str]], j: int, own: list[Figure]) -> list[tuple[str,
 def _value(figure: Figure, column: str) -> str:
     value = value_text(figure)
     if value.lower().startswith(column.lower() + " "):  # "PUE 1.1" under "PUE"
-        return value[len(column) + 1:]
+        return value[len(column) + 1 :]
     return value
 
 
 def _comparable(cells: list[tuple[str, Figure]]) -> bool:
     """One unit (or units that convert: W and kW), one denominator."""
     first = cells[0][1]
-    return all(f.per == first.per and (f.unit == first.unit or units.compatible(f.unit, first.unit))
-               for _, f in cells)
+    return all(
+        f.per == first.per and (f.unit == first.unit or units.compatible(f.unit, first.unit))
+        for _, f in cells
+    )
 
 
 def _middle(figure: Figure, unit: str | None = None) -> float:
@@ -106,8 +114,9 @@ def _middle(figure: Figure, unit: str | None = None) -> float:
     return units.convert(middle, figure.unit, unit)
 
 
-def _extremes(paragraph: Paragraph, column: str, cells: list[tuple[str, Figure]], j: int
-              ) -> tuple[str, list[Figure]]:
+def _extremes(
+    paragraph: Paragraph, column: str, cells: list[tuple[str, Figure]], j: int
+) -> tuple[str, list[Figure]]:
     unit = cells[0][1].unit
     ranked = sorted(cells, key=lambda c: -_middle(c[1], unit))
     (top, high), (bottom, low) = ranked[0], ranked[-1]
@@ -115,44 +124,65 @@ def _extremes(paragraph: Paragraph, column: str, cells: list[tuple[str, Figure]]
     bottom = _and_list([n for n, f in ranked if _middle(f, unit) == _middle(low, unit)])
     name = label(column)
     text = phrasing.pick(
-        "table_extremes", f"{paragraph.id}:{paragraph.text}", j, column=column_name(column),
-        top=top, high=_value(high, name), bottom=bottom, low=_value(low, name))
+        "table_extremes",
+        f"{paragraph.id}:{paragraph.text}",
+        j,
+        column=column_name(column),
+        top=top,
+        high=_value(high, name),
+        bottom=bottom,
+        low=_value(low, name),
+    )
     return text, [high, low]
 
 
-def _growth(body: list[list[str]], own: list[Figure], ledger: Ledger
-            ) -> list[tuple[str, Figure]]:
+def _growth(body: list[list[str]], own: list[Figure], ledger: Ledger) -> list[tuple[str, Figure]]:
     """(row name, the ledger's computed change) for each row it computed one for."""
     ids = {f.id for f in own}
-    names = {_name(r[0]).lower(): _name(r[0]) for r in body
-             if r and r[0].strip() and not TOTAL_ROW.match(r[0].strip())}
+    names = {
+        _name(r[0]).lower(): _name(r[0])
+        for r in body
+        if r and r[0].strip() and not TOTAL_ROW.match(r[0].strip())
+    }
     found = []
     for f in ledger.by_origin("computed"):
-        if (f.role or "").endswith("growth") and f.entity.lower() in names and \
-                f.inputs and set(f.inputs) <= ids:
+        if (
+            (f.role or "").endswith("growth")
+            and f.entity.lower() in names
+            and f.inputs
+            and set(f.inputs) <= ids
+        ):
             found.append((names[f.entity.lower()], f))
     return found
 
 
-def _fastest(paragraph: Paragraph, growth: list[tuple[str, Figure]]
-             ) -> tuple[str, list[Figure]]:
+def _fastest(paragraph: Paragraph, growth: list[tuple[str, Figure]]) -> tuple[str, list[Figure]]:
     ranked = sorted(growth, key=lambda c: -_middle(c[1]))
     (top, high), (bottom, low) = ranked[0], ranked[-1]
     name = "table_growth_fell" if low.high < 0 else "table_growth"
-    text = phrasing.pick(name, f"{paragraph.id}:{paragraph.text}:growth", top=top,
-                         high=value_text(high), bottom=bottom, low=value_text(low))
+    text = phrasing.pick(
+        name,
+        f"{paragraph.id}:{paragraph.text}:growth",
+        top=top,
+        high=value_text(high),
+        bottom=bottom,
+        low=value_text(low),
+    )
     return text, [high, low]
 
 
-def _rows(header: list[str], body: list[list[str]], own: list[Figure]
-          ) -> Iterator[tuple[str, list[Figure]]]:
+def _rows(
+    header: list[str], body: list[list[str]], own: list[Figure]
+) -> Iterator[tuple[str, list[Figure]]]:
     """A table without a column of numbers, a sentence a row."""
     said = []
     for row in body:
         values = {f.text: value_text(f) for f in own if f.sentence == " | ".join(row)}
-        pairs = [f"{label(column)} is {_strip(label(column), values.get(cell.strip(), cell))}"
-                 for column, cell in zip(header[1:], row[1:], strict=False)
-                 if label(column) and cell.strip()]
+        pairs = [
+            f"{label(column)} is {_strip(label(column), values.get(cell.strip(), cell))}"
+            for column, cell in zip(header[1:], row[1:], strict=False)
+            if label(column) and cell.strip()
+        ]
         if row and row[0].strip() and pairs:
             said.append(f"For {row[0].strip()}, {_and_list(pairs)}.")
     if said:
@@ -161,7 +191,7 @@ def _rows(header: list[str], body: list[list[str]], own: list[Figure]
 
 def _strip(column: str, value: str) -> str:
     if value.lower().startswith(column.lower() + " "):
-        return value[len(column) + 1:]
+        return value[len(column) + 1 :]
     return value
 
 

@@ -108,8 +108,9 @@ LEXICON: dict[str, str] = {
     "eighty": "((ey) 1) ((d iy) 0)",
     "ninety": "((n ay n) 1) ((d iy) 0)",
 }
-ASCII_FOLD = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": ", ",
-                            "…": "...", "\u00a0": " "})
+ASCII_FOLD = str.maketrans(
+    {"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": ", ", "…": "...", "\u00a0": " "}
+)
 
 
 class FestivalEngine:
@@ -161,7 +162,7 @@ class FestivalEngine:
         out.unlink(missing_ok=True)
         request = (
             f"(set! hts_engine_params (append infracast_voice_params "
-            f"(list (list \"-r\" {voice.speed:.6f}))))\n"
+            f'(list (list "-r" {voice.speed:.6f}))))\n'
             f"(utt.save.wave (utt.synth (Utterance Text {scheme_string(text)})) "
             f"{scheme_string(str(out))} 'riff)\n"
         )
@@ -201,18 +202,21 @@ class _Festival:
         self._count = 0
         try:
             self._popen = subprocess.Popen(
-                [binary, "--pipe"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, start_new_session=True,
+                [binary, "--pipe"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         except OSError as e:
             raise ConfigError(f"Festival failed to start: {e}; {INSTALL}") from e
         try:
             said = self.ask(
                 f"(voice_{voice})\n(define infracast_voice_params hts_engine_params)\n"
-                + "".join(f"(lex.add.entry '(\"{word}\" nil ({said})))\n"
-                          for word, said in LEXICON.items())
-                +
-                "(if (not infracast_voice_params) (format t \"INFRACAST-NOT-HTS\\n\"))\n",
+                + "".join(
+                    f'(lex.add.entry \'("{word}" nil ({said})))\n' for word, said in LEXICON.items()
+                )
+                + '(if (not infracast_voice_params) (format t "INFRACAST-NOT-HTS\\n"))\n',
                 START_TIMEOUT,
             )
         except ConfigError:
@@ -279,8 +283,7 @@ class _Festival:
 def scheme_string(text: str) -> str:
     """`text` as a Scheme (SIOD) string literal: printable ASCII, `\\` and `"` escaped."""
     text = unicodedata.normalize("NFKD", text.translate(ASCII_FOLD))
-    printable = "".join(c if " " <= c <= "~" else " " for c in text
-                        if not unicodedata.combining(c))
+    printable = "".join(c if " " <= c <= "~" else " " for c in text if not unicodedata.combining(c))
     return '"' + printable.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -298,8 +301,9 @@ def _binary() -> str:
 @lru_cache(maxsize=4)
 def _version(binary: str) -> str:
     try:
-        done = subprocess.run([binary, "--version"], capture_output=True, text=True,
-                              timeout=30, check=False)
+        done = subprocess.run(
+            [binary, "--version"], capture_output=True, text=True, timeout=30, check=False
+        )
     except (OSError, subprocess.TimeoutExpired) as e:
         raise ConfigError(f"Festival failed to run: {e}; {INSTALL}") from e
     said = (done.stdout or done.stderr).strip()
@@ -313,8 +317,12 @@ def _voices(binary: str) -> tuple[str, ...]:
     """The voices Festival has (about 0.2 s to ask; the voices are not loaded)."""
     try:
         done = subprocess.run(
-            [binary, "--pipe"], input='(format t "VOICES %l\\n" (voice.list))\n',
-            capture_output=True, text=True, timeout=30, check=False,
+            [binary, "--pipe"],
+            input='(format t "VOICES %l\\n" (voice.list))\n',
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as e:
         raise ConfigError(f"Festival failed to run: {e}; {INSTALL}") from e

@@ -30,10 +30,45 @@ def spell(letters: str) -> str:
 
 # Acronyms said letter by letter. Those said as words (ERCOT, ASIC, FERC) are left
 # to the engines.
-_SPELLED = ("AI", "US", "UK", "EU", "GPU", "CPU", "TPU", "NPU", "DPU", "PUE", "WUE", "HBM",
-            "HPC", "CDU", "UPS", "PPA", "SMR", "LLM", "TCO", "IT", "AMD", "AWS", "IEA", "EIA",
-            "DOE", "PJM", "IPO", "CEO", "CFO", "FY", "EV", "API", "SSD", "TSMC", "FPGA", "GPT",
-            "xAI")
+_SPELLED = (
+    "AI",
+    "US",
+    "UK",
+    "EU",
+    "GPU",
+    "CPU",
+    "TPU",
+    "NPU",
+    "DPU",
+    "PUE",
+    "WUE",
+    "HBM",
+    "HPC",
+    "CDU",
+    "UPS",
+    "PPA",
+    "SMR",
+    "LLM",
+    "TCO",
+    "IT",
+    "AMD",
+    "AWS",
+    "IEA",
+    "EIA",
+    "DOE",
+    "PJM",
+    "IPO",
+    "CEO",
+    "CFO",
+    "FY",
+    "EV",
+    "API",
+    "SSD",
+    "TSMC",
+    "FPGA",
+    "GPT",
+    "xAI",
+)
 
 LEXICON: dict[str, str] = {
     **{term: spell(term.upper()) for term in _SPELLED},
@@ -96,7 +131,7 @@ def apply(text: str, table: Table) -> list[tuple[str, bool]]:
         if m.group("plural"):
             # "G-P-U's" is how espeak-ng says a spelled plural; "G-P-Us" would say "us".
             said += "'s" if said[-1:].isupper() else "s"
-        pieces += [(text[pos:m.start()], False), (said, True)]
+        pieces += [(text[pos : m.start()], False), (said, True)]
         pos = m.end()
     pieces.append((text[pos:], False))
     return [p for p in pieces if p[0]]

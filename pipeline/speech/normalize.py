@@ -89,8 +89,20 @@ POWERS = {2: "square", 3: "cubic"}
 INVARIANT_UNITS = ("hertz", "lux", "siemens")
 SCALES = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))
 DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 # Numbers the audit does not count, and symbols, in text outside mentions.
 LEFTOVER = re.compile(
@@ -103,14 +115,34 @@ LEFTOVER = re.compile(
     r"|(?P<symbol>[&+@~≈×%#°=/])"
     # Marks a reader does not say: Festival would say each one's name ("left bracket"),
     # and the recogniser would then hear words the spoken form does not have.
-    r"|(?P<silent>[\[\]{}<>|*_^\\])")
-SYMBOLS = {"&": " and ", "+": " plus ", "@": " at ", "~": "about ", "≈": "about ",
-           "×": " times ", "%": " percent", "#": "number ", "°": " degrees",
-           "=": " equals ", "/": " slash "}
+    r"|(?P<silent>[\[\]{}<>|*_^\\])"
+)
+SYMBOLS = {
+    "&": " and ",
+    "+": " plus ",
+    "@": " at ",
+    "~": "about ",
+    "≈": "about ",
+    "×": " times ",
+    "%": " percent",
+    "#": "number ",
+    "°": " degrees",
+    "=": " equals ",
+    "/": " slash ",
+}
 NAME_RUN = re.compile(r"[A-Za-z]+|\d+")
-GLUED_UNITS = {"GB": "gigabytes", "TB": "terabytes", "PB": "petabytes", "nm": "nanometre",
-               "GHz": "gigahertz", "MHz": "megahertz", "Gbps": "gigabits per second",
-               "Tbps": "terabits per second", "kg": "kilograms", "km": "kilometres"}
+GLUED_UNITS = {
+    "GB": "gigabytes",
+    "TB": "terabytes",
+    "PB": "petabytes",
+    "nm": "nanometre",
+    "GHz": "gigahertz",
+    "MHz": "megahertz",
+    "Gbps": "gigabits per second",
+    "Tbps": "terabits per second",
+    "kg": "kilograms",
+    "km": "kilometres",
+}
 DATE_PARTS = re.compile(
     r"(?P<decade>\b(?:19|20)\d0)s\b"
     r"|\b(?P<iy>(?:19|20)\d\d)[-/](?P<im>\d\d?)[-/](?P<id>\d\d?)\b"
@@ -118,14 +150,18 @@ DATE_PARTS = re.compile(
     r"|\b(?P<r1>(?:19|20)\d\d)\s?[-–/]\s?(?P<r2>(?:19|20)\d\d|\d\d)\b"
     r"|\b(?P<fy>FY|CY)\s?'?(?P<fyy>(?:19|20)?\d\d)\b"
     r"|(?P<year>(?:19|20)\d\d)"
-    r"|\b(?P<day>\d\d?)(?:st|nd|rd|th)?\b", re.I)
+    r"|\b(?P<day>\d\d?)(?:st|nd|rd|th)?\b",
+    re.I,
+)
 POSSESSIVE_NUMBER = re.compile(
     r"\b(zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|(?:thir|four|fif"
     r"|six|seven|eigh|nine)teen|(?:twen|thir|for|fif|six|seven|eigh|nine)ty|hundred|thousand"
-    r"|[mbtr]illion)['’]s\b")
+    r"|[mbtr]illion)['’]s\b"
+)
 ARTICLE_AMOUNT = re.compile(r"(?:an?|a single|one single)\s+[a-z]", re.I)
 SAYS_MORE = re.compile(
-    r"\b(?:over|more than|above|exceed\w*|at least|upwards of|beyond)\W*\Z", re.I)
+    r"\b(?:over|more than|above|exceed\w*|at least|upwards of|beyond)\W*\Z", re.I
+)
 CODE_BEFORE_NUMBER = re.compile(r"[A-Za-z][\w-]*\d[ \t]+\Z")
 # Units said in the singular when the figure modifies a noun: "a 130 kW rack" is "a one
 # hundred thirty kilowatt rack", "1.2 GW campuses" "one point two gigawatt campuses".
@@ -135,7 +171,8 @@ NEXT_WORD = re.compile(r"[ \t]+(?P<word>[A-Za-z][A-Za-z'’]*)")
 # power or energy figure modifies. A list of what to say singular, rather than of what
 # not to, since a wrong guess is worse one way: "130 kilowatts rack" sounds a little
 # off, "130 kilowatt divided by" sounds wrong. Plurals ("racks", "campuses") count.
-NOUNS_MODIFIED = frozenset("""
+NOUNS_MODIFIED = frozenset(
+    """
     rack campus site facility facilities data center centre hall building cluster system
     deployment project plant reactor turbine battery batteries array farm park capacity
     design density densities connection substation grid footprint chip server unit module
@@ -146,7 +183,8 @@ NOUNS_MODIFIED = frozenset("""
     hydro storage liquid air cooling power computing compute training inference
     supercomputer microgrid fuel chiller backup factory gigafactory mine home house office
     machine node cabinet room floor wing lot parcel portfolio pipeline queue bank
-    """.split())
+    """.split()
+)
 WATT_WORDS = frozenset(("watt", "kilowatt", "megawatt", "gigawatt", "terawatt"))
 TIDY_SPACE = re.compile(r"[ \t]{2,}")
 TIDY_PUNCT = re.compile(r"\s+(?=[,.;:!?])")
@@ -162,11 +200,11 @@ def spoken(text: str, lexicon: Mapping[str, str] | None = None) -> str:
     out: list[str] = []
     pos = 0
     for mention in find_mentions(text):
-        before = text[pos:mention.start]
+        before = text[pos : mention.start]
         out.append(_words(before, table))
         if CODE_BEFORE_NUMBER.search(before):
             out.append(", ")  # "H100 60 kW": "H one hundred, sixty kilowatts", not 160
-        out.append(_say_mention(mention, table, text[mention.end:]))
+        out.append(_say_mention(mention, table, text[mention.end :]))
         pos = mention.end
     out.append(_words(text[pos:], table))
     said = TIDY_SPACE.sub(" ", "".join(out))
@@ -210,8 +248,10 @@ def _watts_in_plural(words: list[str]) -> list[str]:
     out: list[str] = []
     for i, w in enumerate(words):
         before = out[i - 1] if i else ""
-        if w in WATT_WORDS and before in NUMBER_WORDS and not (
-            before == "one" and (i < 2 or out[i - 2] not in NUMBER_WORDS | {"point"})
+        if (
+            w in WATT_WORDS
+            and before in NUMBER_WORDS
+            and not (before == "one" and (i < 2 or out[i - 2] not in NUMBER_WORDS | {"point"}))
         ):
             w += "s"
         elif w == "hour" and before[:-1] in WATT_WORDS and before.endswith("s"):
@@ -315,12 +355,18 @@ def _core(text: str, unit: str | None) -> _Core | None:
         end, top_plus = _after_number(text, second.end())
         plus = plus or top_plus
         unit_end = _unit_end(text, end, unit)
-    singular = bool(unit_end) and _singular(text[end:unit_end or end], unit)
+    singular = bool(unit_end) and _singular(text[end : unit_end or end], unit)
     trailing = PLUS.match(text, unit_end or end) if unit_end else None
     if trailing:
         unit_end = trailing.end()
-    return _Core(start, unit_end or end, separator, bool(currency or unit_end),
-                 plus or bool(trailing), singular)
+    return _Core(
+        start,
+        unit_end or end,
+        separator,
+        bool(currency or unit_end),
+        plus or bool(trailing),
+        singular,
+    )
 
 
 def _after_number(text: str, pos: int) -> tuple[int, bool]:
@@ -372,12 +418,13 @@ def _say_mention(mention: Mention, table: lex.Table, after: str = "") -> str:
         return _words(mention.text, table)  # a recogniser's garble ("inf", 40 digits)
     separator = core.separator or ("to" if low != high else None)
     unit = mention.unit if core.has_unit else None
-    plus = core.plus and not SAYS_MORE.search(mention.text[:core.start])  # "over 100,000+"
+    plus = core.plus and not SAYS_MORE.search(mention.text[: core.start])  # "over 100,000+"
     singular = core.singular or (
-        unit in ADJECTIVE_UNITS and _modifies_a_noun(mention.text[core.end:] + after))
+        unit in ADJECTIVE_UNITS and _modifies_a_noun(mention.text[core.end :] + after)
+    )
     said = _say_value(low, high, unit, mention.kind, separator, singular, plus)
-    head = _words(mention.text[:core.start], table)
-    return f"{head}{said}{_say_tail(mention.text[core.end:], table)}"
+    head = _words(mention.text[: core.start], table)
+    return f"{head}{said}{_say_tail(mention.text[core.end :], table)}"
 
 
 def _modifies_a_noun(rest: str) -> bool:
@@ -404,13 +451,18 @@ def _say_tail(tail: str, table: lex.Table) -> str:
     factor = units.factor(slash.group(1))
     per = unit_words(factor[0], factor[1]) if factor and units.is_unit(factor[0]) else None
     if per is None:
-        return _words(" per " + tail[slash.start(1):], table)  # "$42,000/GPU"
-    return f" per {per}{_words(tail[slash.end():], table)}"
+        return _words(" per " + tail[slash.start(1) :], table)  # "$42,000/GPU"
+    return f" per {per}{_words(tail[slash.end() :], table)}"
 
 
 def _say_value(
-    low: float, high: float, unit: str | None, kind: FigureKind | None,
-    separator: str | None, singular: bool = False, plus: bool = False,
+    low: float,
+    high: float,
+    unit: str | None,
+    kind: FigureKind | None,
+    separator: str | None,
+    singular: bool = False,
+    plus: bool = False,
 ) -> str:
     """The number(s) and unit in words; `plus` ("100+", "30–120+") says "more than" before
     the number, or before a range's top end, which is what the "+" qualifies."""
@@ -438,8 +490,10 @@ def unit_words(unit: str, power: int = 1, plural: bool = False) -> str:
     metre kelvin" (the numerator in the plural, what it is per in the singular)."""
     quotient = units.compound(unit)
     if quotient is not None:
-        top = " ".join(unit_words(s, p, plural and i == len(quotient.numerator) - 1)
-                       for i, (s, p) in enumerate(quotient.numerator))
+        top = " ".join(
+            unit_words(s, p, plural and i == len(quotient.numerator) - 1)
+            for i, (s, p) in enumerate(quotient.numerator)
+        )
         bottom = " ".join(unit_words(s, p) for s, p in quotient.denominator)
         return f"{top} per {bottom}" if bottom else top
     if unit in UNIT_WORDS:
@@ -502,11 +556,13 @@ def _say_dates(text: str, table: lex.Table) -> str:
         if g("r1"):
             end = g("r2")
             return f"{year_words(int(g('r1')))} to " + (
-                year_words(int(end)) if len(end) == 4 else _two_digits(end))
+                year_words(int(end)) if len(end) == 4 else _two_digits(end)
+            )
         if g("fy"):
             year = g("fyy")
             return f"{lex.spell(g('fy').upper())} " + (
-                year_words(int(year)) if len(year) == 4 else _two_digits(year))
+                year_words(int(year)) if len(year) == 4 else _two_digits(year)
+            )
         if g("year"):
             return year_words(int(g("year")))
         return ordinal(int(g("day")))
@@ -530,8 +586,9 @@ def _two_digits(digits: str) -> str:
 
 def _words(text: str, table: lex.Table) -> str:
     """Text outside number mentions: lexicon terms, then leftover digits and symbols."""
-    return "".join(said if done else LEFTOVER.sub(_say_leftover, said)
-                   for said, done in lex.apply(text, table))
+    return "".join(
+        said if done else LEFTOVER.sub(_say_leftover, said) for said, done in lex.apply(text, table)
+    )
 
 
 def _say_leftover(m: re.Match[str]) -> str:

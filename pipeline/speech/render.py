@@ -99,9 +99,13 @@ def render_clips(jobs: list[ClipJob], cache_dir: Path, workers: int = 2) -> list
             todo.setdefault(key, job)
     durations = _render_missing(todo, cache_dir, workers)
     return [
-        Clip(job.line_id, clip_path(cache_dir, key), key,
-             durations[key] if key in durations else wav_duration(clip_path(cache_dir, key)),
-             cached=key not in durations)
+        Clip(
+            job.line_id,
+            clip_path(cache_dir, key),
+            key,
+            durations[key] if key in durations else wav_duration(clip_path(cache_dir, key)),
+            cached=key not in durations,
+        )
         for job, key in zip(jobs, keys, strict=True)
     ]
 

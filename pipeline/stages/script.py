@@ -37,6 +37,11 @@ class ScriptInputs(BaseModel):
     dismissed: list[str] = Field(
         default_factory=list, description="ids of checks an editor marked a false alarm"
     )
+    model: str | None = Field(
+        None,
+        description="the LLM endpoint and model the llm writer asks: another model writes "
+        "another script (None for the other writers)",
+    )
 
 
 def inputs_for(
@@ -50,10 +55,15 @@ def inputs_for(
 ) -> ScriptInputs:
     """The inputs for writing `article` for a show (its writer and length unless given)."""
     config = settings.show(show)
+    writer = writer or config.writer
+    model = None
+    if writer == "llm" and settings.llm_base_url and settings.llm_model:
+        model = f"{settings.llm_model} at {settings.llm_base_url}"
     return ScriptInputs(
         article=article,
         show=show if show is not None else settings.default_show,
-        writer=writer or config.writer,
+        writer=writer,
+        model=model,
         minutes=minutes or config.minutes,
         hosts=[(h.name, h.role) for h in config.hosts],
         use_assumptions=config.use_assumptions,

@@ -100,8 +100,10 @@ EpisodeId = Annotated[int, Depends(_episode_id)]
 
 
 def _queued(result: queueing.QueueResult) -> Queued:
-    refused = [RefusedEntryOut(entry=r.entry, reason=r.reason, episode_id=r.episode_id)
-               for r in result.refused]
+    refused = [
+        RefusedEntryOut(entry=r.entry, reason=r.reason, episode_id=r.episode_id)
+        for r in result.refused
+    ]
     return Queued(
         episodes=[episode_out(e) for e in result.episodes], created=result.created, refused=refused
     )
@@ -176,13 +178,13 @@ def list_episodes(
     limit: Annotated[
         int, Query(ge=1, le=MAX_PAGE, description="at most this many episodes (one page)")
     ] = PAGE_SIZE,
-    offset: Annotated[
-        int, Query(ge=0, le=MAX_ID, description="skip this many episodes first")
-    ] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID, description="skip this many episodes first")] = 0,
     order: Annotated[
         Literal["id", "attention"],
-        Query(description='"id": oldest first; "attention": the dashboard\'s order, what '
-              "needs an editor first and newest first within each state"),
+        Query(
+            description='"id": oldest first; "attention": the dashboard\'s order, what '
+            "needs an editor first and newest first within each state"
+        ),
     ] = "id",
 ) -> EpisodeList:
     """One page of episodes (`limit`, `offset`); `total` says how many match in all."""

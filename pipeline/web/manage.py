@@ -13,7 +13,7 @@ from pipeline.episode_files import QA
 from pipeline.errors import ConflictError, Held, InfracastError, InputError
 from pipeline.feeds import feed_path
 from pipeline.models import Episode, EpisodeState
-from pipeline.publish import feed_url_for
+from pipeline.rss import feed_url_for
 from pipeline.web import queueing
 from pipeline.web.context import WebContext, web
 from pipeline.web.render import page
@@ -130,8 +130,10 @@ def queue_article(
         return _queue_page(request, who, ctx, form, status_code=e.http_status, message=e.message)
     if result.refused:  # a feed's refused entries: say which and why, on the form
         reasons = "; ".join(f"{r.entry!r}: {r.reason}" for r in result.refused)
-        message = (f"queued {len(result.created)} new episodes; refused "
-                   f"{len(result.refused)} entries (remembered as failed episodes): {reasons}")
+        message = (
+            f"queued {len(result.created)} new episodes; refused "
+            f"{len(result.refused)} entries (remembered as failed episodes): {reasons}"
+        )
         return _queue_page(request, who, ctx, form, message=message)
     if len(result.episodes) == 1:
         return RedirectResponse(f"/episodes/{result.episodes[0].id}", status_code=303)

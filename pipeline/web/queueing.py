@@ -27,7 +27,8 @@ class QueueResult:
 
 
 def upload_source(name: str, data: bytes, ctx: WebContext) -> Source:
-    """An uploaded file as a source: size-checked, decoded, parsed (so bad files fail now)."""
+    """An uploaded file as a source: size-checked and decoded (`actions.submit` parses it,
+    so a bad file is refused before anything is stored)."""
     options = ingest.IngestOptions.from_settings(ctx.settings)
     safe = PurePath(name.replace("\\", "/")).name[:200] or "upload"
     suffix = PurePath(safe).suffix.lower()
@@ -39,9 +40,7 @@ def upload_source(name: str, data: bytes, ctx: WebContext) -> Source:
         raise TooLargeError(f"{safe} is over the article size limit")
     text = decoding.decode(data, safe)
     kind: Literal["markdown", "html"] = "html" if suffix in (".html", ".htm") else "markdown"
-    source = Source(kind=kind, uri=safe, text=text)
-    ingest.article_from_source(source, options)
-    return source
+    return Source(kind=kind, uri=safe, text=text)
 
 
 def text_source(text: str, ctx: WebContext) -> Source:
@@ -69,8 +68,9 @@ def queue(
     every: list[actions.Queued] = []
     refused: list[actions.RefusedEntry] = []
     if feed_url:
-        found = actions.queue_feed(ctx.store, ctx.settings, feed_url.strip(), show,
-                                   force=force, dispatcher=ctx.dispatcher)
+        found = actions.queue_feed(
+            ctx.store, ctx.settings, feed_url.strip(), show, force=force, dispatcher=ctx.dispatcher
+        )
         every, refused = found.queued, found.refused
         if not every and not refused:
             raise InputError("the feed has no entries this show has not seen")

@@ -47,9 +47,11 @@ class Calc:
 
     def __post_init__(self) -> None:
         self.again = frozenset(
-            (p.paragraph_id, p.sentence) for leaf in self.leaves for p in leaf.also_at)
+            (p.paragraph_id, p.sentence) for leaf in self.leaves for p in leaf.also_at
+        )
         self.paragraphs = frozenset(
-            leaf.paragraph_id for leaf in self.leaves if leaf.paragraph_id is not None)
+            leaf.paragraph_id for leaf in self.leaves if leaf.paragraph_id is not None
+        )
 
 
 SENTENCE, PARAGRAPH, SECTION, ARTICLE = range(4)
@@ -88,15 +90,24 @@ class Article:
 
     def __post_init__(self) -> None:
         self.order = {f.id: i for i, f in enumerate(self.source)}
-        self.places = {f.id: frozenset([(f.paragraph_id, f.sentence or ""), *(
-            (p.paragraph_id, p.sentence) for p in f.also_at)]) for f in self.source}
+        self.places = {
+            f.id: frozenset(
+                [
+                    (f.paragraph_id, f.sentence or ""),
+                    *((p.paragraph_id, p.sentence) for p in f.also_at),
+                ]
+            )
+            for f in self.source
+        }
         self.states_multiple = any(is_stated_multiple(f) for f in self.source)
         self.sentences = {}
         self.mentions = {}
         for f in self.source:
             self.sentences.setdefault((f.paragraph_id, f.sentence), []).append(f)
-            places = [(f.paragraph_id, f.sentence, f.span), *(
-                (p.paragraph_id, p.sentence, p.span) for p in f.also_at)]
+            places = [
+                (f.paragraph_id, f.sentence, f.span),
+                *((p.paragraph_id, p.sentence, p.span) for p in f.also_at),
+            ]
             for paragraph, sentence, span in places:
                 at = span[0] if span else self.order[f.id]
                 self.mentions.setdefault(paragraph, []).append((at, sentence or "", f))
@@ -105,8 +116,11 @@ class Article:
 
     def said_with(self, f: Figure) -> list[Figure]:
         """Figures mentioned in f's sentence (at any of their mentions), f excluded."""
-        return [g for _, sentence, g in self.mentions.get(f.paragraph_id, [])
-                if sentence == (f.sentence or "") and g.id != f.id]
+        return [
+            g
+            for _, sentence, g in self.mentions.get(f.paragraph_id, [])
+            if sentence == (f.sentence or "") and g.id != f.id
+        ]
 
     def in_paragraphs(self, f: Figure) -> set[str | None]:
         """The paragraphs f is mentioned in."""
@@ -130,8 +144,12 @@ class Article:
         pick = self.select(f, candidates)
         return pick.figure if pick else None
 
-    def select(self, f: Figure, candidates: Sequence[Figure], reach: int = ARTICLE,
-               ) -> Pick | None:
+    def select(
+        self,
+        f: Figure,
+        candidates: Sequence[Figure],
+        reach: int = ARTICLE,
+    ) -> Pick | None:
         """The input for f among candidates: the nearest said (sentence, paragraph, section,
         article), then of the same entity before an unknown or another one, then the nearest
         in the text (one said before f before one said after it). Beyond f's paragraph, none
@@ -184,8 +202,10 @@ class Article:
 
     def spread(self, inputs: Sequence[Figure]) -> int:
         """How far apart inputs are said: the farthest nearness of any two of them."""
-        return max((self.nearness(f, g) for i, f in enumerate(inputs) for g in inputs[i + 1:]),
-                   default=SENTENCE)
+        return max(
+            (self.nearness(f, g) for i, f in enumerate(inputs) for g in inputs[i + 1 :]),
+            default=SENTENCE,
+        )
 
     def add(
         self,
@@ -235,9 +255,11 @@ class Article:
             self.assumed.add(figure.id)
         leaves = tuple(leaf for f in inputs for leaf in self._leaves(f))
         calc = Calc(figure, rule, leaves, restates.id if restates else None, loose)
-        calc.far = inferred or any(
-            self._calc[f.id].far for f in inputs if f.id in self._calc) or self.spread(
-            inputs) > PARAGRAPH
+        calc.far = (
+            inferred
+            or any(self._calc[f.id].far for f in inputs if f.id in self._calc)
+            or self.spread(inputs) > PARAGRAPH
+        )
         self.calcs.append(calc)
         self._calc[figure.id] = calc
         self._seen.add(key)

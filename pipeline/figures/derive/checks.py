@@ -53,28 +53,83 @@ _POWER_WORDS = roles.keywords("power", "watt", "kW", "density", "draw")
 @functools.lru_cache(maxsize=1024)
 def _says_power(clause: str) -> bool:
     return bool(_POWER_WORDS.search(clause))
+
+
 _CHANGE = roles.keywords(
-    "increase", "rise", "rose", "up", "grew", "grow", "growth", "jump", "decline", "fell",
-    "drop", "down", "change", "higher", "lower", "more than", "expand", "climb", "surge",
-    "swell", "yoy", "year-over-year"
+    "increase",
+    "rise",
+    "rose",
+    "up",
+    "grew",
+    "grow",
+    "growth",
+    "jump",
+    "decline",
+    "fell",
+    "drop",
+    "down",
+    "change",
+    "higher",
+    "lower",
+    "more than",
+    "expand",
+    "climb",
+    "surge",
+    "swell",
+    "yoy",
+    "year-over-year",
 )
 
 _FOLD = re.compile(r"^[a-z]+fold$", re.IGNORECASE)
 _AT_LEAST = {
-    "more than", "over", "above", "at least", "upwards of", "in excess of", "+", "exceeding",
-    "exceed", "exceeds", "exceeded", "greater than", "north of", "beyond",
+    "more than",
+    "over",
+    "above",
+    "at least",
+    "upwards of",
+    "in excess of",
+    "+",
+    "exceeding",
+    "exceed",
+    "exceeds",
+    "exceeded",
+    "greater than",
+    "north of",
+    "beyond",
 }
 _AT_MOST = {
-    "up to", "less than", "under", "below", "at most", "no more than", "as much as",
-    "as many as", "fewer than", "a maximum of",
+    "up to",
+    "less than",
+    "under",
+    "below",
+    "at most",
+    "no more than",
+    "as much as",
+    "as many as",
+    "fewer than",
+    "a maximum of",
 }
 _UNDER = {"nearly", "almost", "just under", "just shy of", "not quite"}
 """Hedges that put the value a little under what they say: "nearly triple" claims a multiple
 somewhat below 3 (down to 2 tolerances under it), and one above 3 only by rounding (half the
 tolerance): 3.56× is not "nearly triple"."""
 _HEDGES = {
-    "about", "around", "roughly", "approximately", "nearly", "almost", "some", "~", "close to",
-    "circa", "an estimated", "estimated", "just under", "just over", "more or less", "approx.",
+    "about",
+    "around",
+    "roughly",
+    "approximately",
+    "nearly",
+    "almost",
+    "some",
+    "~",
+    "close to",
+    "circa",
+    "an estimated",
+    "estimated",
+    "just under",
+    "just over",
+    "more or less",
+    "approx.",
     "approx",
 }
 
@@ -96,8 +151,7 @@ _ANYWHERE: dict[str, Callable[[Figure], bool]] = {
 # paired only when it agrees: a disagreement that far away is likelier another comparison.
 _AGREEING_ONLY = {"ratio"}
 # And some rules accept only statements that pass their test, wherever they are.
-_LEVEL = re.compile(r"\b(?:from|to)\s+(?:about\s+|around\s+|roughly\s+|nearly\s+)?$",
-                    re.IGNORECASE)
+_LEVEL = re.compile(r"\b(?:from|to)\s+(?:about\s+|around\s+|roughly\s+|nearly\s+)?$", re.IGNORECASE)
 """Before a percentage that is a level a change runs from or to ("a rise from 5% in 2015"),
 not the change itself."""
 
@@ -109,7 +163,7 @@ def _of_another_quantity(s: Figure) -> bool:
     """A multiple that names, right after it, what it multiplies, and that is no power: "9×
     the GPUs and 24× the watts" is a ratio of GPUs."""
     at = position(s)
-    named = _THE_NOUN.match((s.sentence or "")[at + len(s.text):]) if at is not None else None
+    named = _THE_NOUN.match((s.sentence or "")[at + len(s.text) :]) if at is not None else None
     return named is not None and not _says_power(named.group(1))
 
 
@@ -129,8 +183,10 @@ _ONLY_IF: dict[str, Callable[[Figure], bool]] = {
 # place of the same role): a total draw of a node or a facility, the GPUs' power "from the
 # GPUs alone", a growth multiple ("more than doubling").
 _RESTATES: dict[str, Callable[[Figure], bool]] = {
-    "draw": lambda s: s.kind == "power" and (
-        role_of(s) == "facility_power" or bool(DRAW.search(f"{s.subject} {clause_of(s)}"))),
+    "draw": lambda s: (
+        s.kind == "power"
+        and (role_of(s) == "facility_power" or bool(DRAW.search(f"{s.subject} {clause_of(s)}")))
+    ),
     "chips_power": lambda s: s.kind == "power" and bool(CHIPS.search(clause_of(s))),
     "multiple": is_stated_multiple,
     "units_power": lambda s: s.kind == "power" and s.per is None,
@@ -152,8 +208,13 @@ _CHANGES = {"yoy", "multiple", "yearly", "increment"}
 _UNSURE = {"increment"}
 # Roles that restate one another: a "combined $315 billion" of spending is the sum of a
 # capex column, whatever word the article used for it.
-_FAMILY = {"cost": "capex", "revenue": "capex", "growth": "capex_growth",
-           "cost_per_company": "capex_per_company", "price": "price"}
+_FAMILY = {
+    "cost": "capex",
+    "revenue": "capex",
+    "growth": "capex_growth",
+    "cost_per_company": "capex_per_company",
+    "price": "price",
+}
 # How sure a pairing is, by where the statement sits: the clause or sentence of an input, its
 # paragraph, or anywhere (only for the rules in _ANYWHERE).
 _PLACE_CONFIDENCE = (0.95, 0.9, 0.75, 0.7)
@@ -161,11 +222,18 @@ _PLACE_CONFIDENCE = (0.95, 0.9, 0.75, 0.7)
 # than read, or an expectation is set against an actual: never an alarm.
 _INFERRED_CONFIDENCE = ALARM_CONFIDENCE - 0.05
 _ANNUAL = roles.keywords(
-    "compound annual", "CAGR", "annual growth", "annualized", "annualised", "a year", "per year",
-    "each year", "every year", "annually", "yearly"
+    "compound annual",
+    "CAGR",
+    "annual growth",
+    "annualized",
+    "annualised",
+    "a year",
+    "per year",
+    "each year",
+    "every year",
+    "annually",
+    "yearly",
 )
-
-
 
 
 def _placement(s: Figure, calc: Calc) -> tuple[int, int] | None:
@@ -227,9 +295,15 @@ def _rank(s: Figure, calc: Calc, a: Article) -> tuple[int, int, float, int, floa
         return None
     if restates is None and _family(role_of(s)) != _family(c.role) and c.role is not None:
         return None
-    if s.period and c.period and s.period != c.period and not (
-            calc.rule in _CHANGES and (any(s.period == leaf.period for leaf in calc.leaves)
-                                       or _said_together(s, calc))):
+    if (
+        s.period
+        and c.period
+        and s.period != c.period
+        and not (
+            calc.rule in _CHANGES
+            and (any(s.period == leaf.period for leaf in calc.leaves) or _said_together(s, calc))
+        )
+    ):
         return None  # "up 44% from fiscal 2024" may carry either end's period
     if calc.rule in _ONLY_IF and not _ONLY_IF[calc.rule](s):
         return None
@@ -253,8 +327,11 @@ def _rank(s: Figure, calc: Calc, a: Article) -> tuple[int, int, float, int, floa
     if calc.rule in _UNSURE:
         place = (3, place[1])
     confidence = _PLACE_CONFIDENCE[place[0]] + (0.1 if entity else -0.1)
-    entity_read = bool(entity) or calc.rule in _SAID_OF_INPUTS | _CONVERSIONS or (
-        place[0] == 0 or calc.restates == s.id)
+    entity_read = (
+        bool(entity)
+        or calc.rule in _SAID_OF_INPUTS | _CONVERSIONS
+        or (place[0] == 0 or calc.restates == s.id)
+    )
     if not (entity_read and span) or calc.far or _expectation_against_actual(s, calc):
         confidence = min(confidence, _INFERRED_CONFIDENCE)
     if s.period and s.period == c.period:
@@ -319,9 +396,12 @@ def _said_together(s: Figure, calc: Calc) -> bool:
     return (
         calc.rule in _CHANGES
         and len(calc.leaves) == 2
-        and len(periods) == 1 and None not in periods
-        and all((leaf.paragraph_id, leaf.sentence) == (s.paragraph_id, s.sentence)
-                for leaf in calc.leaves)
+        and len(periods) == 1
+        and None not in periods
+        and all(
+            (leaf.paragraph_id, leaf.sentence) == (s.paragraph_id, s.sentence)
+            for leaf in calc.leaves
+        )
     )
 
 
@@ -356,8 +436,9 @@ def _claimed(s: Figure, unit: str, tolerance: float) -> tuple[float, float, floa
     return low, high, tolerance if hedge in _HEDGES else tolerance / 2
 
 
-def _deviation(s: Figure, c: Figure, tolerance: float,
-               loose: tuple[float, float] | None = None) -> tuple[float, float]:
+def _deviation(
+    s: Figure, c: Figure, tolerance: float, loose: tuple[float, float] | None = None
+) -> tuple[float, float]:
     """How far c (or `loose`, the range its rounded inputs allow) lies outside the interval s
     claims, relative, and the tolerance s earns."""
     low, high, allowed = _claimed(s, c.unit, tolerance)

@@ -40,9 +40,14 @@ def counts_per_site(a: Article) -> None:
     its sentence says they are in: "400,000 superchips … housed in eight buildings" is
     50,000 superchips per building."""
     for things in a.having(lambda f: role_of(f) in _CONTAINED and f.per is None):
-        for sites in [f for f in a.said_with(things) if role_of(f) == "count_sites"
-                      and f.low > 1 and f.per is None
-                      and _INSIDE.search(_between(things, f))]:
+        for sites in [
+            f
+            for f in a.said_with(things)
+            if role_of(f) == "count_sites"
+            and f.low > 1
+            and f.per is None
+            and _INSIDE.search(_between(things, f))
+        ]:
             a.add(
                 "per_site",
                 [things, sites],
@@ -58,8 +63,9 @@ def counts_per_site(a: Article) -> None:
 
 
 _CONTAINED = ("count_gpus", "count_servers", "count_racks")
-_INSIDE = re.compile(r"\b(?:in|into|inside|across|among|housed|spread|distributed)\s+$",
-                     re.IGNORECASE)
+_INSIDE = re.compile(
+    r"\b(?:in|into|inside|across|among|housed|spread|distributed)\s+$", re.IGNORECASE
+)
 """Just before the count of sites: "housed in eight buildings", "across 4 halls"."""
 
 
@@ -72,8 +78,11 @@ def _contains(a: Article, outer: Figure, inner: Figure) -> bool:
     outer counting blades, in one paragraph, or beyond it when inner's entity is exactly
     what outer counts (add() marks that pair far); or inner said after "each" in outer's
     sentence ("18 nodes …, each with two GB200s—or four B200 GPUs")."""
-    if outer.id == inner.id or outer.unit == inner.unit or same_entity(
-            entity_of(outer), inner.unit) is True:
+    if (
+        outer.id == inner.id
+        or outer.unit == inner.unit
+        or same_entity(entity_of(outer), inner.unit) is True
+    ):
         return False
     if roles.FACILITY.search(inner.unit) and not roles.FACILITY.search(outer.unit):
         return False  # buildings are never inside what a smaller count counts
@@ -93,8 +102,11 @@ def _between(outer: Figure, inner: Figure) -> str:
     if (outer.paragraph_id, outer.sentence) != (inner.paragraph_id, inner.sentence):
         return ""
     start, end = position(outer), position(inner)
-    return (outer.sentence or "")[start + len(outer.text):end] if (
-        start is not None and end is not None and start < end) else ""
+    return (
+        (outer.sentence or "")[start + len(outer.text) : end]
+        if (start is not None and end is not None and start < end)
+        else ""
+    )
 
 
 _EACH = re.compile(r"\beach\b", re.IGNORECASE)

@@ -53,11 +53,19 @@ def _table_columns(a: Article) -> list[list[Figure]]:
 def _sentence_lists(a: Article) -> list[list[Figure]]:
     lists = []
     for mates in a.sentences.values():
-        spent = [f for f in mates if f.kind == "money" and f.per is None and f.entity
-                 and role_of(f) in ("capex", "cost") and not is_group(f)]
+        spent = [
+            f
+            for f in mates
+            if f.kind == "money"
+            and f.per is None
+            and f.entity
+            and role_of(f) in ("capex", "cost")
+            and not is_group(f)
+        ]
         named = {f.entity.lower() for f in spent}
-        distinct = all(same_entity(f.entity, g.entity) is False
-                       for f in spent for g in spent if f.id < g.id)
+        distinct = all(
+            same_entity(f.entity, g.entity) is False for f in spent for g in spent if f.id < g.id
+        )
         currencies = {f.unit for f in spent}
         if len(spent) >= 3 and len(named) == len(spent) and distinct and len(currencies) == 1:
             lists.append(spent)
@@ -98,8 +106,11 @@ def component_sums(a: Article) -> None:
         money = [f for f in mates if f.kind == "money" and f.per is None]
         for first, second in itertools.pairwise(money):
             start, end = position(first), position(second)
-            between = (first.sentence or "")[start + len(first.text):end] if (
-                start is not None and end is not None) else ""
+            between = (
+                (first.sentence or "")[start + len(first.text) : end]
+                if (start is not None and end is not None)
+                else ""
+            )
             if first.unit == second.unit and _PLUS.search(between):
                 a.add(
                     "components",
@@ -161,7 +172,9 @@ def per_company(a: Article) -> None:
 def _are_companies(rows: Sequence[Figure]) -> bool:
     """Rows of spending by named entities that are not periods ("Q1", "FY24")."""
     return all(
-        r.entity and role_of(r) in ("capex", "cost") and not QUARTER.search(r.entity)
+        r.entity
+        and role_of(r) in ("capex", "cost")
+        and not QUARTER.search(r.entity)
         and period_key(r.entity) is None
         for r in rows
     )
@@ -200,7 +213,7 @@ def stated_shares(a: Article) -> None:
             continue
         whole = min(after, key=lambda m: m[0])[1]
         part = max(before, key=lambda m: m[0])[1]
-        between = (said.sentence or "")[(at or 0) + len(said.text):position(whole)]
+        between = (said.sentence or "")[(at or 0) + len(said.text) : position(whole)]
         if _OF_WHOLE.match(between) and part.unit == whole.unit:
             a.add(
                 "share",
@@ -216,8 +229,9 @@ def stated_shares(a: Article) -> None:
             )
 
 
-_OF_WHOLE = re.compile(r"\s*of\s+(?:the\s+|its\s+|their\s+)?(?:[\w-]+'s\s+)?[\w\s-]{0,20}?$",
-                       re.IGNORECASE)
+_OF_WHOLE = re.compile(
+    r"\s*of\s+(?:the\s+|its\s+|their\s+)?(?:[\w-]+'s\s+)?[\w\s-]{0,20}?$", re.IGNORECASE
+)
 """Between a percentage and the whole it is a share of: " of today's ", " of the total "."""
 
 
@@ -226,8 +240,9 @@ def money_per_site(a: Article) -> None:
     the next said in its paragraph: "valued at €7.899 billion. The joint venture plans to
     develop four projects" is €1.97 B per project."""
     sites = a.having(lambda f: role_of(f) == "count_sites" and f.low > 1 and f.per is None)
-    for total in a.having(lambda f: f.kind == "money" and f.per is None
-                          and role_of(f) in ("capex", "cost")):
+    for total in a.having(
+        lambda f: f.kind == "money" and f.per is None and role_of(f) in ("capex", "cost")
+    ):
         pick = a.select(total, sites, reach=PARAGRAPH)
         if pick is None or pick.entity is False:
             continue
@@ -267,8 +282,12 @@ def cost_from_rate(a: Article) -> None:
 
 
 def _is_facility_money(f: Figure) -> bool:
-    return f.kind == "money" and f.per is None and role_of(f) in ("cost", "capex") and not (
-        is_stated_total(f) or is_group(f))
+    return (
+        f.kind == "money"
+        and f.per is None
+        and role_of(f) in ("cost", "capex")
+        and not (is_stated_total(f) or is_group(f))
+    )
 
 
 def cost_rates(a: Article) -> None:
@@ -285,12 +304,20 @@ def cost_rates(a: Article) -> None:
         said = [f for f in a.said_with(at) if f.id not in cost.inputs]
         rate_said = any(role_of(f) == "cost_per_mw" for f in said)
         rated = any(role_of(f) == "cost_per_mw" for f in paragraph) and not rate_said
-        here = said + [f for f in paragraph if f.id != at.id and f not in said
-                       and same_entity(entity_of(f), entity_of(cost)) is not False]
+        here = said + [
+            f
+            for f in paragraph
+            if f.id != at.id
+            and f not in said
+            and same_entity(entity_of(f), entity_of(cost)) is not False
+        ]
         sites = [] if rated else [f for f in here if is_it_load(f)]
         built = roles.FACILITY.search(f"{entity_of(cost)} {cost.subject} {clause_of(at)}")
-        far = [] if rated or sites or not (built or roles.GRID.search(clause_of(at))) else [
-            pick.figure for pick in [a.select(at, a.having(is_it_load))] if pick]
+        far = (
+            []
+            if rated or sites or not (built or roles.GRID.search(clause_of(at)))
+            else [pick.figure for pick in [a.select(at, a.having(is_it_load))] if pick]
+        )
         for site in [f for f in sites if f in said] or sites or far:
             a.add(
                 "cost_per_mw",
@@ -304,8 +331,9 @@ def cost_rates(a: Article) -> None:
                 entity=entity_of(site),
                 subject=f"{name_of(cost)}, per MW",
             )
-        counts = [f for f in here if role_of(f) in ("count_racks", "count_gpus")
-                  and (built or f in said)]
+        counts = [
+            f for f in here if role_of(f) in ("count_racks", "count_gpus") and (built or f in said)
+        ]
         for count, noun in ((f, f.unit) for f in counts):
             a.add(
                 f"cost_per_{noun.lower()}",
@@ -353,9 +381,14 @@ def _best_match(a: Article, f: Figure, candidates: Sequence[Figure]) -> Figure |
 
 
 def _is_rack_price(f: Figure) -> bool:
-    return f.kind == "money" and (f.per == "rack" or (
-        f.per is None and "rack" in f"{entity_of(f)} {f.subject}".lower()
-        and not is_stated_total(f)))
+    return f.kind == "money" and (
+        f.per == "rack"
+        or (
+            f.per is None
+            and "rack" in f"{entity_of(f)} {f.subject}".lower()
+            and not is_stated_total(f)
+        )
+    )
 
 
 def per_gpu(a: Article) -> None:
@@ -363,9 +396,11 @@ def per_gpu(a: Article) -> None:
     count that best matches the price (_best_match); and the price of a system ÷ the GPUs
     counted inside one such system ("This AI server … about $3 million" ÷ the 36 GB200s × 2
     GPUs of "the AI server")."""
-    gpus = [f for f in a.having(has_role("count_gpus"))
-            if f.per == "rack" or "rack" in f"{entity_of(f)} {clause_of(f)}".lower()
-            or f.low <= 1000]
+    gpus = [
+        f
+        for f in a.having(has_role("count_gpus"))
+        if f.per == "rack" or "rack" in f"{entity_of(f)} {clause_of(f)}".lower() or f.low <= 1000
+    ]
     pairs = [(price, _best_match(a, price, gpus)) for price in a.having(_is_rack_price)]
     inside = [f for f in a.of("per_unit") if f.role == "count_gpus"]
     for price in a.having(lambda f: _is_facility_money(f) and not _is_rack_price(f)):
@@ -399,13 +434,17 @@ def margins(a: Article) -> None:
     checked against the margin it ends on."""
     money = a.having(lambda f: f.kind == "money" and f.per is None)
     for income in [f for f in money if _INCOME.search(_before_figure(f))]:
-        said = [f for f in a.said_with(income) if f.kind == "percent" and f.per is None
-                and _MARGIN.search(f.sentence or "")]
+        said = [
+            f
+            for f in a.said_with(income)
+            if f.kind == "percent" and f.per is None and _MARGIN.search(f.sentence or "")
+        ]
         if not said:
             continue
         margin = next((f for f in said if _TO.search(_before_figure(f))), said[0])
-        revenue = a.select(income, [f for f in money if f.unit == income.unit
-                                    and _SALES.search(_before_figure(f))])
+        revenue = a.select(
+            income, [f for f in money if f.unit == income.unit and _SALES.search(_before_figure(f))]
+        )
         if revenue is not None:
             a.add(
                 "margin",

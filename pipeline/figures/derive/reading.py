@@ -23,9 +23,34 @@ _IT = roles.IT_LOAD
 CHIPS = re.compile(r"\b(?:GPU|chip|accelerator|processor|TPU|superchip)s\b", re.IGNORECASE)
 """Chips in the plural: "from the GPUs alone" is said of all of them, "each GPU" of one."""
 RISE = roles.keywords(
-    "rise", "rising", "rose", "risen", "grow", "grew", "climb", "swell", "swollen", "jump",
-    "increas", "raise", "surge", "expand", "boost", "up ", "doubl", "tripl", "quadrupl",
-    "fall", "fell", "drop", "decline", "cut", "reduc", "lower", "shrink", "shrank"
+    "rise",
+    "rising",
+    "rose",
+    "risen",
+    "grow",
+    "grew",
+    "climb",
+    "swell",
+    "swollen",
+    "jump",
+    "increas",
+    "raise",
+    "surge",
+    "expand",
+    "boost",
+    "up ",
+    "doubl",
+    "tripl",
+    "quadrupl",
+    "fall",
+    "fell",
+    "drop",
+    "decline",
+    "cut",
+    "reduc",
+    "lower",
+    "shrink",
+    "shrank",
 )
 _SAID_IT = re.compile(r"\s*(?:of\s+)?IT\b")  # "≈ 6.2 kW IT load"
 _COMPARED = re.compile(
@@ -36,8 +61,18 @@ TOTAL = roles.keywords(
     "combined", "total", "together", "altogether", "collectively", "in all", "sum", "aggregate"
 )
 _GROUP = roles.keywords(
-    "combined", "total", "together", "companies", "hyperscalers", "big tech", "firms", "giants",
-    "all four", "collectively", "industry", "players"
+    "combined",
+    "total",
+    "together",
+    "companies",
+    "hyperscalers",
+    "big tech",
+    "firms",
+    "giants",
+    "all four",
+    "collectively",
+    "industry",
+    "players",
 )
 _CLAUSE_BREAK = re.compile(r",\s|;\s|:\s|\.\s|\s[—–]\s|—|[()]")
 _ABBREVIATION = re.compile(r"\(\w{1,6}\)")  # "540 megawatts (MW) for the GPUs": one clause
@@ -96,8 +131,14 @@ def is_rack_power(f: Figure) -> bool:
     if role != "server_power" or f.per is not None or not entity_of(f):
         return role == "rack_power"
     clause = clause_of(f)
-    return re.search(re.escape(entity_of(f)) + r"\s+(?:rack|cabinet)\b",
-                     clause[: max(clause.find(f.text), 0)], re.IGNORECASE) is not None
+    return (
+        re.search(
+            re.escape(entity_of(f)) + r"\s+(?:rack|cabinet)\b",
+            clause[: max(clause.find(f.text), 0)],
+            re.IGNORECASE,
+        )
+        is not None
+    )
 
 
 def is_legacy_rack(f: Figure) -> bool:
@@ -109,8 +150,11 @@ def is_modern_rack(f: Figure) -> bool:
     return is_rack_power(f) and not is_legacy_rack(f)
 
 
-_NOW = re.compile(r"(?<!direct )(?<!alternating )\bcurrent\b|\btoday's|\bexisting\b|"
-                  r"\bpresent-day\b", re.IGNORECASE)
+_NOW = re.compile(
+    r"(?<!direct )(?<!alternating )\bcurrent\b|\btoday's|\bexisting\b|"
+    r"\bpresent-day\b",
+    re.IGNORECASE,
+)
 """Said to be today's: "the current Blackwell racks" (not a "direct current" one)."""
 
 
@@ -124,8 +168,11 @@ def is_facility_draw(f: Figure) -> bool:
     """A facility's total draw from the grid rather than its IT load (or its chips' draw: "a
     power draw of 540 MW for the GPUs alone")."""
     text = f"{f.subject} {clause_of(f)}"
-    return (role_of(f) == "facility_power" and bool(DRAW.search(text))
-            and not (_IT.search(text) or CHIPS.search(clause_of(f))))
+    return (
+        role_of(f) == "facility_power"
+        and bool(DRAW.search(text))
+        and not (_IT.search(text) or CHIPS.search(clause_of(f)))
+    )
 
 
 def is_it_load(f: Figure) -> bool:
@@ -134,12 +181,13 @@ def is_it_load(f: Figure) -> bool:
     if f.kind != "power" or f.per is not None or is_facility_draw(f):
         return False
     at, sentence = position(f), f.sentence or ""
-    said = at is not None and bool(_SAID_IT.match(sentence[at + len(f.text):]))
+    said = at is not None and bool(_SAID_IT.match(sentence[at + len(f.text) :]))
     return role_of(f) == "facility_power" or said or bool(_IT.search(entity_of(f)))
 
 
-_FALL = roles.keywords("fall", "fell", "drop", "decline", "cut", "reduc", "lower", "shrink",
-                       "shrank", "down")
+_FALL = roles.keywords(
+    "fall", "fell", "drop", "decline", "cut", "reduc", "lower", "shrink", "shrank", "down"
+)
 
 
 def is_said_falling(f: Figure) -> bool:
@@ -170,7 +218,7 @@ def _said_as_multiple(sentence: str, text: str) -> bool:
         return False
     clause = clause_in(sentence, text)
     before = clause[: max(clause.find(text), 0)]
-    after = sentence[at + len(text):]
+    after = sentence[at + len(text) :]
     return bool(RISE.search(text) or RISE.search(before)) and not _COMPARED.match(after)
 
 
@@ -215,7 +263,8 @@ def _entity_words(text: str) -> frozenset[str]:
     if _NOT_AN_ENTITY.fullmatch(text.strip()):
         return frozenset()
     return frozenset(
-        w.rstrip("s") for w in re.findall(r"[a-z0-9]+", text.lower())
+        w.rstrip("s")
+        for w in re.findall(r"[a-z0-9]+", text.lower())
         if w not in ("the", "a", "an", "of", "in", "and", "its", "their", "per", "new")
     )
 
@@ -229,13 +278,39 @@ _SPAN = re.compile(
     re.IGNORECASE,
 )
 _EXPECTED = roles.keywords(
-    "expect", "estimat", "forecast", "guidance", "projected", "projection", "anticipat",
-    "predict", "analyst", "consensus", "outlook", "tipped"
+    "expect",
+    "estimat",
+    "forecast",
+    "guidance",
+    "projected",
+    "projection",
+    "anticipat",
+    "predict",
+    "analyst",
+    "consensus",
+    "outlook",
+    "tipped",
 )
 _QUANTITY_NOUNS = (
-    "operating income", "net income", "operating margin", "revenue", "sales", "income",
-    "profit", "earnings", "margin", "capex", "capital expenditure", "spending", "investment",
-    "capacity", "demand", "consumption", "generation", "power use", "load",
+    "operating income",
+    "net income",
+    "operating margin",
+    "revenue",
+    "sales",
+    "income",
+    "profit",
+    "earnings",
+    "margin",
+    "capex",
+    "capital expenditure",
+    "spending",
+    "investment",
+    "capacity",
+    "demand",
+    "consumption",
+    "generation",
+    "power use",
+    "load",
 )
 _QUANTITY_NOUN = re.compile(
     r"\b(" + "|".join(re.escape(n) for n in _QUANTITY_NOUNS) + r")s?\b", re.IGNORECASE
@@ -295,8 +370,21 @@ def written_bounds(f: Figure) -> tuple[float, float]:
 
 
 _ROUNDED_HEDGES = {
-    "about", "around", "roughly", "approximately", "nearly", "almost", "some", "~", "close to",
-    "circa", "an estimated", "estimated", "approx.", "approx", "more or less",
+    "about",
+    "around",
+    "roughly",
+    "approximately",
+    "nearly",
+    "almost",
+    "some",
+    "~",
+    "close to",
+    "circa",
+    "an estimated",
+    "estimated",
+    "approx.",
+    "approx",
+    "more or less",
 }
 
 
@@ -305,7 +393,7 @@ def _half_step(number: re.Match[str], value: float) -> float:
     written = float(number.group().replace(",", ""))
     scale = value / written if written else 1.0
     decimals = len(number.group(1) or "")
-    return 0.5 * 10.0 ** -decimals * abs(scale)
+    return 0.5 * 10.0**-decimals * abs(scale)
 
 
 def _spelled_half_step(value: float) -> float:

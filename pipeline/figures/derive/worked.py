@@ -35,8 +35,15 @@ def worked_examples(a: Article) -> None:
             continue
         said = sorted([*a.said_with(mates[0]), mates[0]], key=lambda f: -len(f.text))
         for equals in _EQUALS.finditer(sentence):
-            result = next((f for f in said if sentence.startswith(f.text, equals.end())
-                           or sentence.startswith(f.text, equals.start() + 1)), None)
+            result = next(
+                (
+                    f
+                    for f in said
+                    if sentence.startswith(f.text, equals.end())
+                    or sentence.startswith(f.text, equals.start() + 1)
+                ),
+                None,
+            )
             found = _EXPRESSION_START.match(sentence, 0, equals.start())
             start = found.end() if found else 0
             left = _placed(sentence, said, start, equals.start())
@@ -59,8 +66,9 @@ def _placed(sentence: str, said: list[Figure], start: int, end: int) -> list[tup
     return sorted(placed, key=lambda m: m[0])
 
 
-def _terms(sentence: str, left: list[tuple[int, Figure]], start: int,
-           end: int) -> list[_Operand | str] | None:
+def _terms(
+    sentence: str, left: list[tuple[int, Figure]], start: int, end: int
+) -> list[_Operand | str] | None:
     """Operands and operators in order; None when the text between them is not arithmetic."""
     terms: list[_Operand | str] = []
     at = start
@@ -139,8 +147,7 @@ def _range(low: float, high: float) -> str:
     return _number(low) if low == high else f"{_number(low)}–{_number(high)}"
 
 
-def _add_worked(a: Article, terms: list[_Operand | str], value: _Operand,
-                result: Figure) -> None:
+def _add_worked(a: Article, terms: list[_Operand | str], value: _Operand, result: Figure) -> None:
     low, high, unit, _ = value
     if unit is None:
         if result.kind == "percent":
@@ -152,8 +159,10 @@ def _add_worked(a: Article, terms: list[_Operand | str], value: _Operand,
     else:
         low, high = _to(low, unit, result.unit), _to(high, unit, result.unit)
     inputs = [t[3] for t in terms if not isinstance(t, str) and t[3] is not None]
-    shown = " ".join(t if isinstance(t, str) else a.show(t[3]) if t[3] and t[3].unit
-                     else _range(t[0], t[1]) for t in terms)
+    shown = " ".join(
+        t if isinstance(t, str) else a.show(t[3]) if t[3] and t[3].unit else _range(t[0], t[1])
+        for t in terms
+    )
     a.add(
         "worked",
         inputs,

@@ -19,7 +19,7 @@ from PIL import Image
 from pipeline.config import Show
 from pipeline.cover import cover_png, generate_cover
 from pipeline.errors import ConfigError, InputError
-from pipeline.publish import (
+from pipeline.rss import (
     PODCAST_NS,
     PublishedEpisode,
     episode_guid,
@@ -215,7 +215,7 @@ def test_explicit_is_true_or_false(tmp_path: Path, explicit: bool) -> None:
 
 
 def test_podcast_guid_ignores_scheme_and_trailing_slash() -> None:
-    from pipeline.publish import podcast_guid
+    from pipeline.rss import podcast_guid
 
     # The example in the Podcasting 2.0 namespace documentation.
     assert podcast_guid("https://mp3s.nashownotes.com/pc20rss.xml") == (
