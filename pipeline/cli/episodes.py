@@ -1,113 +1,41 @@
-"""The `infracast` command line. Errors print one line and exit non-zero."""
+"""Commands over episodes: queue and make them, follow them, review, render, publish, retry."""
 
 from __future__ import annotations
 
 import getpass
-import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from pipeline import actions, ingest, orchestrate
-from pipeline.config import Settings, load_settings
+from pipeline.cli.app import (
+    Context,
+    cli,
+    episode_table,
+    err,
+    out,
+    pass_ctx,
+    shown,
+    shown_plain,
+    source_from_arg,
+)
 from pipeline.episode_files import QA
-from pipeline.errors import ConflictError, InfracastError, InputError
+from pipeline.errors import ConflictError
 from pipeline.figures.audit import untraced
 from pipeline.figures.display import value_text
 from pipeline.figures.ledger import build_ledger
 from pipeline.figures.models import Ledger
-from pipeline.models import Episode, EpisodeState, Script, Source
+from pipeline.models import Episode, EpisodeState, Script
 from pipeline.registry import WRITERS
-from pipeline.stages import QUEUES, STAGES, Stage
+from pipeline.stages import STAGES, Stage
 from pipeline.stages import script as script_stage
-from pipeline.store import Store
 from pipeline.templating import render as render_template
-
-out = Console()
-err = Console(stderr=True, soft_wrap=True)
-CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-STARTUP_TIMEOUT_S = 60  # a `serve --workers N` process has this long to start
-
-
-def shown_plain(text: str) -> str:
-    """Stored text with control characters as escapes, for printing without markup."""
-    return CONTROLS.sub(lambda m: repr(m.group())[1:-1], text)
-
-
-def shown(text: str) -> str:
-    """Stored text (a title, a source, a note) as safe to print: control characters as
-    escapes ("\\x1b"), so a title cannot drive the terminal, and no rich markup."""
-    return escape(shown_plain(text))
-
-
-class Context:
-    """Settings and store, opened once per command at the edge."""
-
-    def __init__(self) -> None:
-        self.settings = load_settings()
-        self._store: Store | None = None
-
-    @property
-    def store(self) -> Store:
-        if self._store is None:
-            self._store = Store(self.settings.db_url, self.settings.data_root)
-        return self._store
-
-    def dispatcher(self) -> orchestrate.Dispatcher:
-        if self.settings.embedded:
-            # The stages run here and now, before the command's own answer: say so.
-            return orchestrate.InProcess(
-                self.store, self.settings, lambda stage: err.print(f"running {stage.name}…")
-            )
-        from workers.celery_app import create_app
-        from workers.tasks import CeleryDispatcher
-
-        return CeleryDispatcher(create_app(self.settings))
-
-
-pass_ctx = click.make_pass_decorator(Context)
-
-
-@click.group()
-@click.version_option(package_name="infracast")
-@click.pass_context
-def cli(ctx: click.Context) -> None:
-    """Turn articles about AI infrastructure into two-host podcast episodes."""
-    ctx.obj = Context()
-
-
-def source_from_arg(arg: str, settings: Settings) -> Source:
-    """What one SOURCE argument stands for: a file, a URL, or - for stdin."""
-    options = ingest.IngestOptions.from_settings(settings)
-    if arg == "-":
-        return ingest.source_from_text(sys.stdin.read(), options)
-    if "://" in arg:
-        return Source(kind="url", uri=arg)
-    path = Path(arg)
-    if not path.is_file():
-        raise InputError(
-            f"{arg}: no such file (give a Markdown or HTML file, a URL, or - for stdin)"
-        )
-    return ingest.read_source_file(path, options)
-
-
-def episode_table(episodes: list[Episode], title: str | None = None) -> Table:
-    table = Table(title=title)
-    for column in ("id", "show", "state", "title", "source"):
-        table.add_column(column, overflow="fold")
-    for e in episodes:
-        state = e.state.value + (f" at {e.failed_stage}: {e.failure}" if e.failure else "")
-        table.add_row(str(e.id), e.show, shown(state), shown(e.title or ""), shown(e.source.uri))
-    return table
 
 
 @cli.command()
@@ -352,23 +280,6 @@ def rerender(c: Context, episode_id: int, failed: bool) -> None:
         report_episode(c, c.store.episode(episode_id))
 
 
-@cli.group()
-def models() -> None:
-    """Speech-recognition models."""
-
-
-@models.command()
-@click.option("--out", "target", type=click.Path(path_type=Path), help="Checkpoint to write.")
-@pass_ctx
-def convert(c: Context, target: Path | None) -> None:
-    """Turn the packaged CTranslate2 tiny.en into an openai-whisper checkpoint."""
-    from pipeline import whisper_convert
-
-    target = target or whisper_convert.default_checkpoint(c.settings.data_root)
-    written = whisper_convert.convert_packaged(target)
-    out.print(f"wrote {written}; use it with INFRACAST_ASR_BACKEND=whisper")
-
-
 @cli.command()
 @click.argument("episode_id", type=int)
 @pass_ctx
@@ -378,39 +289,6 @@ def retry(c: Context, episode_id: int) -> None:
     stale_after = timedelta(seconds=c.settings.heartbeat_stale_after)
     actions.retry(c.store, episode_id, stale_after, dispatcher=c.dispatcher())
     out.print(episode_table([c.store.episode(episode_id)]))
-
-
-@cli.command()
-@click.option("--queues", default=",".join(QUEUES), show_default=True)
-@click.option("--concurrency", type=int, default=1, show_default=True, help="Pool processes.")
-@click.option("--beat", is_flag=True, help="Also run the periodic sweeper in this worker.")
-@click.option("--loglevel", default="INFO", show_default=True)
-@pass_ctx
-def worker(c: Context, queues: str, concurrency: int, beat: bool, loglevel: str) -> None:
-    """Run a Celery worker (needs INFRACAST_BROKER_URL)."""
-    if c.settings.embedded:
-        raise InfracastError("no broker configured: set INFRACAST_BROKER_URL=redis://host:6379/0")
-    unknown = set(queues.split(",")) - set(QUEUES)
-    if unknown:
-        raise InputError(f"unknown queue {sorted(unknown)[0]!r}; queues: {', '.join(QUEUES)}")
-    c.store  # noqa: B018 - migrate the database before the pool forks
-    from workers.celery_app import create_app
-
-    app = create_app(c.settings)
-    argv = ["worker", "-Q", queues, "-c", str(concurrency), "-l", loglevel, "--without-gossip"]
-    app.worker_main([*argv, "-B"] if beat else argv)
-
-
-@cli.command()
-@click.option("--older-than", type=int, help="Seconds; default INFRACAST_STUCK_AFTER.")
-@pass_ctx
-def sweep(c: Context, older_than: int | None) -> None:
-    """Re-send episodes stuck in a working state: a stage whose heartbeat stopped (its
-    worker died), or one that never started (a lost message). Held episodes wait."""
-    seconds = c.settings.stuck_after if older_than is None else older_than
-    stale_after = timedelta(seconds=c.settings.heartbeat_stale_after)
-    count = orchestrate.sweep(c.store, c.dispatcher(), timedelta(seconds=seconds), stale_after)
-    out.print(f"re-sent {count} episode(s)")
 
 
 @cli.command()
@@ -528,151 +406,3 @@ def feeds(c: Context) -> None:
         out.print(f"  url:  {feed_url_for(config, slug)}", markup=False, soft_wrap=True)
         written = str(path) if path.is_file() else "not written yet: infracast publish"
         out.print(f"  file: {written}", markup=False, soft_wrap=True)
-
-
-@cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-@click.option(
-    "--proxy-headers",
-    is_flag=True,
-    help="Behind a TLS proxy on this machine: trust its X-Forwarded-Proto (secure cookies).",
-)
-@click.option(
-    "--workers",
-    default=1,
-    show_default=True,
-    type=click.IntRange(1, 64),
-    help="Server processes: one uses one core (Python runs one thread at a time). In "
-    "embedded mode each process runs the episodes its own requests start.",
-)
-@pass_ctx
-def serve(c: Context, host: str, port: int, proxy_headers: bool, workers: int) -> None:
-    """Serve the review UI, the JSON API and the published feeds over HTTP."""
-    import uvicorn
-
-    from pipeline.web import create_app
-
-    if not c.store.accounts.users():
-        err.print("no users yet: add one with `infracast users add NAME` to sign in")
-    out.print(f"review UI at http://{host}:{port}/ · feeds under http://{host}:{port}/feeds/")
-    # Several processes each build the app from the environment, as this one did.
-    app: Any = (
-        create_app(c.settings, c.store) if workers == 1 else "pipeline.web.app:app_from_environment"
-    )
-    uvicorn.run(
-        app,
-        factory=workers > 1,
-        workers=workers,
-        host=host,
-        port=port,
-        log_level="info",
-        proxy_headers=proxy_headers,
-        forwarded_allow_ips="127.0.0.1" if proxy_headers else None,
-        # Each server process imports the whole app and opens the database before it
-        # answers uvicorn's first health check; uvicorn's 5 s is too short on a busy
-        # 2-core machine, and it then kills and restarts the process, over and over.
-        timeout_worker_healthcheck=STARTUP_TIMEOUT_S,
-    )
-
-
-@cli.group()
-def users() -> None:
-    """Editor accounts for the web app, and API tokens."""
-
-
-@users.command(name="add")
-@click.argument("name")
-@click.option("--password-stdin", is_flag=True, help="Read the password from stdin (scripts).")
-@pass_ctx
-def users_add(c: Context, name: str, password_stdin: bool) -> None:
-    """Add an editor who can sign in (asks for the password twice)."""
-    from pipeline import accounts
-
-    password = _new_password(password_stdin)
-    user = accounts.add_user(c.store, name, password)
-    out.print(f"added user {user.name}")
-
-
-@users.command(name="password")
-@click.argument("name")
-@click.option("--password-stdin", is_flag=True, help="Read the password from stdin (scripts).")
-@pass_ctx
-def users_password(c: Context, name: str, password_stdin: bool) -> None:
-    """Change a password; the user's browser sessions end."""
-    from pipeline import accounts
-
-    accounts.set_password(c.store, name, _new_password(password_stdin))
-    out.print(f"changed the password of {name}; their sessions are signed out")
-
-
-def _new_password(from_stdin: bool) -> str:
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\n")
-    first = getpass.getpass("password: ")
-    if getpass.getpass("again: ") != first:
-        raise InputError("the two passwords differ")
-    return first
-
-
-@users.command(name="list")
-@pass_ctx
-def users_list(c: Context) -> None:
-    """List the editors."""
-    for user in c.store.accounts.users():
-        out.print(user.name, markup=False)
-
-
-@users.command(name="token")
-@click.argument("name")
-@click.option("--label", default="", help="What the token is for (shown nowhere but the DB).")
-@pass_ctx
-def users_token(c: Context, name: str, label: str) -> None:
-    """Make an API token for NAME and print it (once: only its hash is kept)."""
-    from pipeline import accounts
-
-    click.echo(accounts.new_api_token(c.store, name, label))
-
-
-@users.command(name="signout")
-@click.argument("name")
-@pass_ctx
-def users_signout(c: Context, name: str) -> None:
-    """End every browser session of NAME and revoke their API tokens."""
-    user = c.store.accounts.user_by_name(name)
-    if user is None:
-        raise InputError(f"there is no user called {name!r}")
-    sessions = c.store.accounts.delete_sessions(user.id)
-    tokens = c.store.accounts.delete_api_tokens(user.id)
-    out.print(f"{name}: ended {sessions} session(s), revoked {tokens} token(s)")
-
-
-@cli.command()
-@pass_ctx
-def shows(c: Context) -> None:
-    """List the configured shows and their hosts."""
-    table = Table()
-    for column in ("slug", "title", "hosts", "auto-approve", "feed base URL"):
-        table.add_column(column)
-    for slug, show in c.settings.shows.items():
-        hosts = ", ".join(f"{h.name} ({h.voice.engine}:{h.voice.voice})" for h in show.hosts)
-        default = " (default)" if slug == c.settings.default_show else ""
-        table.add_row(
-            slug + default, show.title, hosts, "yes" if show.auto_approve else "no", show.base_url
-        )
-    out.print(table)
-
-
-def main(argv: list[str] | None = None) -> Any:
-    """Entry point: user errors become one line on stderr and exit status 1."""
-    try:
-        return cli.main(args=argv, standalone_mode=False)
-    except click.exceptions.Abort:
-        err.print("aborted")
-        sys.exit(130)
-    except click.ClickException as e:
-        e.show()
-        sys.exit(e.exit_code)
-    except InfracastError as e:
-        err.print(f"error: {e.message}", style="red", markup=False, highlight=False)
-        sys.exit(1)
