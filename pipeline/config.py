@@ -56,6 +56,9 @@ def _default_hosts() -> list[Host]:
     ]
 
 
+DEFAULT_FEEDS_URL = "http://localhost:8000/feeds"
+
+
 class Show(BaseModel):
     """A podcast: its hosts, how episodes are made, and its feed's metadata."""
 
@@ -67,7 +70,11 @@ class Show(BaseModel):
     category: str = "Technology"
     explicit: bool = False
     artwork: Path | None = None
-    base_url: str = "http://localhost:8000/feeds"
+    base_url: str = Field(
+        DEFAULT_FEEDS_URL,
+        description="Public URL the feeds are served under; unset, `infracast serve` uses "
+        "its own address (+ /feeds), and everything else " + DEFAULT_FEEDS_URL,
+    )
     hosts: list[Host] = Field(default_factory=_default_hosts)
     auto_approve: bool = False
     auto_rerender: bool = Field(
@@ -213,6 +220,12 @@ class Settings(BaseSettings):
         toml = TomlConfigSettingsSource(settings_cls, toml_file=toml_path)
         return (init_settings, env_settings, toml)
 
+    serve_url: str | None = Field(
+        None,
+        description="Where `infracast serve` listens; it sets this for itself and its "
+        "processes, so the feeds of shows with no base_url of their own point at it.",
+    )
+
     @model_validator(mode="after")
     def _checks(self) -> Settings:
         if self.default_show not in self.shows:
@@ -228,6 +241,11 @@ class Settings(BaseSettings):
         if any(seconds < 1 for seconds in self.stage_time_limits.values()):
             raise ValueError("stage_time_limits must be at least 1 second each")
         self._check_backend_names()
+        if self.serve_url:
+            feeds = f"{self.serve_url.rstrip('/')}/feeds"
+            for slug, show in self.shows.items():
+                if "base_url" not in show.model_fields_set:
+                    self.shows[slug] = show.model_copy(update={"base_url": feeds})
         return self
 
     def _check_backend_names(self) -> None:

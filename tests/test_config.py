@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import Settings, load_settings
+from pipeline.config import Settings, Show, load_settings
 from pipeline.errors import ConfigError
 from pipeline.registry import ENGINES, RECOGNISERS, WRITERS, Backend, EngineBackend, Registry
 
@@ -161,3 +161,16 @@ def test_the_readme_lists_every_registered_backend() -> None:
 @pytest.mark.parametrize("field", sorted(Settings.model_fields))
 def test_every_setting_is_documented_in_the_readme(field: str) -> None:
     assert f"INFRACAST_{field.upper()}" in README.read_text(encoding="utf-8")
+
+
+def test_feeds_link_to_the_server_unless_a_show_says_where() -> None:
+    """`infracast serve --port 8781` sets serve_url: a show with no base_url of its own
+    links its feed there, not to the default port nothing listens on."""
+    shows = {"a": Show(), "b": Show(base_url="https://cdn.example.com/pods")}
+    served = Settings(shows=shows, default_show="a", serve_url="http://127.0.0.1:8781")
+    assert served.shows["a"].base_url == "http://127.0.0.1:8781/feeds"
+    assert served.shows["b"].base_url == "https://cdn.example.com/pods"
+    assert shows["a"].base_url == "http://localhost:8000/feeds"  # the caller's is unchanged
+    assert Settings(shows={"a": Show()}, default_show="a").shows["a"].base_url == (
+        "http://localhost:8000/feeds"
+    )

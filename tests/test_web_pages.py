@@ -469,3 +469,55 @@ def test_a_qa_hold_is_shown_and_can_be_overridden(
     assert r.status_code == 303
     assert store.episode(episode_id).state == EpisodeState.PUBLISHED
     assert in_feed(made)
+
+
+def _contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours."""
+
+    def luminance(colour: str) -> float:
+        r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_text_colours_meet_wcag_aa_contrast() -> None:
+    """Text at WCAG AA (4.5:1) wherever a rule sets both its colour and its background,
+    and the warning colour (the QA summary, "Held because") on white and on the QA
+    flag's background: #a86a00 was 4.44:1 and 4.05:1."""
+    static = Path(__file__).resolve().parents[1] / "pipeline" / "web" / "static"
+    css = "\n".join(p.read_text(encoding="utf-8") for p in sorted(static.glob("*.css")))
+    variables = dict(re.findall(r"--([\w-]+):\s*(#[0-9a-fA-F]{6})\b", css))
+
+    def colour(value: str) -> str | None:
+        value = value.strip()
+        if value.startswith("var(--"):
+            return variables.get(value[6:].rstrip(")"))
+        return value if re.fullmatch(r"#[0-9a-fA-F]{6}", value) else None
+
+    pairs = [("--warn on white", variables["warn"], "#ffffff")]
+    pairs.append(("--warn on the QA flag", variables["warn"], "#fff4d6"))
+    for selector, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
+        fg = re.search(r"(?<![-\w])color:\s*([^;]+)", body)
+        bg = re.search(r"background:\s*([^;]+)", body)
+        if fg and bg and colour(fg.group(1)) and colour(bg.group(1)):
+            pairs.append((selector.strip(), colour(fg.group(1)), colour(bg.group(1))))
+    low = [
+        (what, fg, bg, round(_contrast(fg, bg), 2))
+        for what, fg, bg in pairs
+        if _contrast(fg, bg) < 4.5
+    ]
+    assert len(pairs) > 10 and low == []
+
+
+def test_queueing_an_article_again_says_the_show_already_has_it(web: Web) -> None:
+    first = queue(web, text=SHORT.read_text(encoding="utf-8"))
+    again = queue(web, text=SHORT.read_text(encoding="utf-8"))
+    assert again.status_code == 303
+    assert again.headers["location"] == first.headers["location"] + "?done=already-queued"
+    page = web.client.get(again.headers["location"]).text
+    assert "This show already has this article" in html.unescape(page)
+    forced = queue(web, text=SHORT.read_text(encoding="utf-8"), force="true")
+    assert episode_id_of(forced.headers["location"]) != episode_id_of(first.headers["location"])

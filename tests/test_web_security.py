@@ -571,8 +571,13 @@ def test_serve_with_two_processes_shares_sessions_and_serves_from_both(tmp_path:
             assert r.status_code == 303
             with ThreadPoolExecutor(max_workers=8) as pool:
                 codes = list(pool.map(lambda _: client.get("/").status_code, range(40)))
+            # Each process links the feeds to where this server listens, not to a default
+            # port nothing listens on.
+            shows = [client.get("/shows").text for _ in range(6)]
         assert codes == [200] * 40
         assert log.read_text().count("Started server process") == 2
+        assert all(f"{server.url}/feeds/infracast/feed.xml" in page for page in shows)
+        assert "localhost:8000" not in "".join(shows)
     finally:
         server.stop()
 
@@ -668,3 +673,15 @@ def test_a_null_byte_in_a_file_name_is_404(web: Web, name: str) -> None:
     cookie = web.client.cookies[SESSION_COOKIE]
     status, body = raw_get(web.app, f"/episodes/1/files/{name}", cookie)
     assert status == 404, (status, body[:200])
+
+
+def test_serve_says_when_a_show_links_its_feed_elsewhere(tmp_path: Path) -> None:
+    env = _serve_env(tmp_path)
+    config = tmp_path / "infracast.toml"
+    config.write_text('[shows.infracast]\nbase_url = "https://cdn.example.com/pods"\n')
+    env["INFRACAST_CONFIG"] = str(config)
+    log = tmp_path / "serve.log"
+    server = WebServer(env, log).start()
+    server.stop()
+    said = log.read_text()
+    assert "show infracast: its feed and enclosures point at https://cdn.example.com/pods" in said

@@ -3,6 +3,8 @@ speech-recognition models."""
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from pipeline.cli.app import (
     out,
     pass_ctx,
 )
+from pipeline.config import load_settings
 from pipeline.errors import InfracastError, InputError
 from pipeline.stages import QUEUES
 
@@ -95,14 +98,29 @@ def serve(c: Context, host: str, port: int, proxy_headers: bool, workers: int) -
     """Serve the review UI, the JSON API and the published feeds over HTTP."""
     import uvicorn
 
+    from pipeline import feeds as show_feeds
     from pipeline.web import create_app
 
     if not c.store.accounts.users():
         err.print("no users yet: add one with `infracast users add NAME` to sign in")
-    out.print(f"review UI at http://{host}:{port}/ · feeds under http://{host}:{port}/feeds/")
-    # Several processes each build the app from the environment, as this one did.
+    here = address_of(host, port)
+    # Feeds of shows with no base_url of their own point here; the server processes of
+    # --workers N read it from the environment, as they read every other setting.
+    os.environ["INFRACAST_SERVE_URL"] = here
+    settings = load_settings()
+    out.print(f"review UI at {here}/ · feeds under {here}/feeds/")
+    for slug, show in settings.shows.items():
+        if not show.base_url.startswith(f"{here}/"):
+            err.print(
+                f"show {slug}: its feed and enclosures point at {show.base_url} (its "
+                f"base_url), not at this server's {here}/feeds",
+                markup=False,
+            )
+    for slug in settings.shows:  # a feed written before (`infracast make`) links here now
+        if show_feeds.feed_path(settings, slug).is_file():
+            show_feeds.write_feed(c.store, settings, slug)
     app: Any = (
-        create_app(c.settings, c.store) if workers == 1 else "pipeline.web.app:app_from_environment"
+        create_app(settings, c.store) if workers == 1 else "pipeline.web.app:app_from_environment"
     )
     uvicorn.run(
         app,
@@ -118,6 +136,16 @@ def serve(c: Context, host: str, port: int, proxy_headers: bool, workers: int) -
         # 2-core machine, and it then kills and restarts the process, over and over.
         timeout_worker_healthcheck=STARTUP_TIMEOUT_S,
     )
+
+
+def address_of(host: str, port: int) -> str:
+    """The URL a client reaches `serve --host HOST --port PORT` by (a wildcard host is
+    this machine's name)."""
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 - naming the wildcards, not binding
+        host = socket.gethostname()
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 @cli.command()

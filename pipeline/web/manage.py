@@ -135,8 +135,9 @@ def queue_article(
             f"{len(result.refused)} entries (remembered as failed episodes): {reasons}"
         )
         return _queue_page(request, who, ctx, form, message=message)
-    if len(result.episodes) == 1:
-        return RedirectResponse(f"/episodes/{result.episodes[0].id}", status_code=303)
+    if len(result.episodes) == 1:  # the new episode, or the one the show already had
+        again = "" if result.created else "?done=already-queued"
+        return RedirectResponse(f"/episodes/{result.episodes[0].id}{again}", status_code=303)
     return RedirectResponse(
         f"/?queued={len(result.episodes)}&new={len(result.created)}", status_code=303
     )

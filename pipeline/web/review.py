@@ -60,6 +60,8 @@ DOWNLOADS = (
 MAX_TURNS_JSON = editing.MAX_TURNS * (editing.MAX_TURN_CHARS * 2 + 200)
 # What a redirect back to the page says happened (fixed texts: nothing is echoed from the URL).
 NOTICES = {
+    "already-queued": "This show already has this article: this is its episode. To make "
+    "another, queue it with \u201cQueue again even if this show has it\u201d.",
     "approved": "Approved: the episode goes on to audio.",
     "changes": "Your request for changes is recorded in the history.",
     "rerender": "The line goes back to rendering; the audio updates when it is done.",
