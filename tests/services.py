@@ -155,6 +155,7 @@ class WebServer:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
+        self.stop()  # not left running (with its server processes) after a failed start
         raise RuntimeError(f"serve not ready:\n{self.log.read_text(errors='replace')[-3000:]}")
 
     def stop(self) -> None:
