@@ -118,7 +118,7 @@ def test_an_editor_takes_an_article_to_the_feed(server: WebServer) -> None:
         page.evaluate(f"{audio}.pause()")
 
         page.goto("/shows")
-        assert "http://localhost:8000/feeds/infracast/feed.xml" in page.inner_text("main")
+        assert f"{server.url}/feeds/infracast/feed.xml" in page.inner_text("main")
         if not page.locator("button", has_text="Unpublish").count():
             # QA held it (a line both recognisers misheard twice): publish it on purpose.
             anyway = page.locator("button", has_text="Publish anyway (QA failed)")
