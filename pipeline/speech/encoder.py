@@ -92,31 +92,13 @@ def _round_trip(
         pcm, mp3, decoded = (Path(tmp) / name for name in ("in.f32", "out.mp3", "out.f32"))
         x.tofile(pcm)
         _run(
-            [
-                ffmpeg,
-                "-hide_banner",
-                "-loglevel",
-                "error",
-                "-y",
-                "-f",
-                "f32le",
-                "-ar",
-                str(OUTPUT_RATE),
-                "-ac",
-                "1",
-                "-i",
-                str(pcm),
-                *mp3_frames_output(bitrate, channels, mp3),
-            ],
+            ffmpeg,
+            [*raw_input(pcm, OUTPUT_RATE), *mp3_frames_output(bitrate, channels, mp3)],
             "encode the MP3",
         )
         _run(
+            ffmpeg,
             [
-                ffmpeg,
-                "-hide_banner",
-                "-loglevel",
-                "error",
-                "-y",
                 "-i",
                 str(mp3),
                 "-f",
@@ -148,12 +130,8 @@ def run_many(
         for out in outs:
             outputs += ["-map", f"[out{i}]" if chain is not None else f"{i}:a", *out]
     _run(
+        ffmpeg,
         [
-            ffmpeg,
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
             *inputs,
             *(["-filter_complex", ";".join(graph)] if graph else []),
             *outputs,
@@ -162,7 +140,9 @@ def run_many(
     )
 
 
-def _run(command: list[str], doing: str) -> None:
+def _run(ffmpeg: str, arguments: list[str], doing: str) -> None:
+    """ffmpeg, quiet but for errors and overwriting its outputs, with `arguments`."""
+    command = [ffmpeg, "-hide_banner", "-loglevel", "error", "-y", *arguments]
     try:
         done = subprocess.run(command, capture_output=True, check=False)
     except OSError as e:
