@@ -235,6 +235,27 @@ class Episode(BaseModel):
     feed_guid: str | None = None  # the feed item's guid, from its first publication
     approved_version: int | None = None  # the script version approved for audio
     held_reason: str | None = None  # why it waits instead of being published, if it does
+    last_actor: str | None = None  # the editor whose action last changed it (None: pipeline)
+
+
+class RunningStage(BaseModel):
+    """A stage running now, as its heartbeat row says: how much of its work is done."""
+
+    model_config = ConfigDict(frozen=True)
+
+    stage: str
+    runner: str
+    started_at: datetime
+    beat_at: datetime
+    done: int | None = None  # items (lines) done, when the stage reports them
+    total: int | None = None
+
+    def seconds_left(self) -> float | None:
+        """Time left at the pace so far; None until the stage has done something."""
+        if not self.done or not self.total:
+            return None
+        spent = (self.beat_at - self.started_at).total_seconds()
+        return max(0.0, spent / self.done * (self.total - self.done))
 
 
 class TimedLine(BaseModel):

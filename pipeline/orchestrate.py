@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -101,8 +102,9 @@ def run_stage(
             end = EpisodeState(done.get("state", stage.end))
             episode = store.move(episode_id, stage.start, end, note=f"{stage.name}: reused")
         else:
-            env = StageEnv(settings, episode, store.episode_dir(episode_id))
-            result = _run_limited(store, settings, episode_id, stage, inputs, env, timeouts)
+            heartbeat = Heartbeat(store, episode_id, stage.name, settings.heartbeat_interval)
+            env = StageEnv(settings, episode, store.episode_dir(episode_id), heartbeat.report)
+            result = _run_limited(settings, stage, inputs, env, heartbeat, timeouts)
             end = result.state or stage.end
             episode = store.complete_stage(
                 episode_id,
@@ -138,12 +140,20 @@ def run_stage(
             raise
         message = _resource_message(stage.name, e)
         _record_failure(store, episode_id, stage.name, message)
-        raise InfracastError(
-            f"episode {episode_id} failed: {message}; then `infracast retry {episode_id}`"
-        ) from e
+        raise StageFailed(episode_id, f"episode {episode_id} failed: {message}") from e
     except Exception as e:
         store.fail(episode_id, stage.name, f"internal error: {type(e).__name__}: {e}")
         raise
+
+
+class StageFailed(InfracastError):
+    """A stage failed for want of something the machine gives (disk space, files): once
+    that is fixed, the episode can be retried. The message says what went wrong; each
+    caller says how to retry (a command, a button)."""
+
+    def __init__(self, episode_id: int, message: str) -> None:
+        super().__init__(message)
+        self.episode_id = episode_id
 
 
 class StageTimedOut(InfracastError):
@@ -183,18 +193,18 @@ def _record_failure(store: Store, episode_id: int, stage: str, message: str) -> 
 
 
 def _run_limited(
-    store: Store,
     settings: Settings,
-    episode_id: int,
     stage: Stage[Any],
     inputs: BaseModel,
     env: StageEnv,
+    heartbeat: Heartbeat,
     timeouts: tuple[type[BaseException], ...],
 ) -> StageResult:
-    """Run the stage with a heartbeat, within its time limit."""
+    """Run the stage with its heartbeat, within its time limit."""
+    episode_id = env.episode.id
     limit = settings.time_limit(stage.name)
     timed_out = StageTimedOut(f"stage {stage.name} took longer than {limit} s; retry it")
-    with Heartbeat(store, episode_id, stage.name, settings.heartbeat_interval):
+    with heartbeat:
         if timeouts:
             try:
                 return stage.run(inputs, env)
@@ -223,12 +233,23 @@ def _run_limited(
         return box[0]
 
 
+# The heartbeat row's runner while a stage's parts are out with the workers (distributed
+# mode): each part done counts one up; the stage takes the row over when it runs.
+FAN_OUT_RUNNER = "fan-out"
+
+
 class Heartbeat:
-    """While a stage runs, a thread writes its heartbeat row every `interval` seconds."""
+    """While a stage runs, a thread writes its heartbeat row every `interval` seconds, and
+    the stage's reports of how far it has got go to the same row."""
+
+    # Progress is written at most this often (and always at the end): a line a second
+    # from several workers must not turn into a write a line.
+    REPORT_EVERY = 1.0
 
     def __init__(self, store: Store, episode_id: int, stage: str, interval: float) -> None:
         self.store, self.episode_id, self.stage, self.interval = store, episode_id, stage, interval
         self.runner = uuid.uuid4().hex
+        self._reported_at = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{episode_id}")
         self._thread.daemon = True
@@ -245,6 +266,18 @@ class Heartbeat:
             self.store.end_heartbeat(self.episode_id, self.runner)
         except Exception:  # the row goes stale and the sweeper handles the episode
             log.exception("episode %s: could not end the heartbeat", self.episode_id)
+
+    def report(self, done: int, total: int) -> None:
+        """The stage has done `done` of its `total` items (best effort: a lost report
+        only leaves the progress bar behind until the next)."""
+        now = time.monotonic()
+        if done < total and now - self._reported_at < self.REPORT_EVERY:
+            return
+        self._reported_at = now
+        try:
+            self.store.report_progress(self.episode_id, self.runner, done, total)
+        except Exception:
+            log.warning("episode %s: progress not written", self.episode_id, exc_info=True)
 
     def _beat(self) -> None:
         while not self._stop.wait(self.interval):
@@ -326,9 +359,15 @@ def sweep(
     is harmless: stages are idempotent and the state change is compare-and-set.
     """
     states = [s.start for s in STAGES]
-    cutoff = utcnow() - stale_after
-    beats = store.heartbeats()
-    dead = [store.episode(i) for i, (_, at) in sorted(beats.items()) if at <= cutoff]
+    now = utcnow()
+    beats = store.running()
+    # A stage's parts out with the workers beat only as each finishes, and may wait in
+    # the queue behind other episodes' parts: they get as long as a lost message.
+    dead = [
+        store.episode(i)
+        for i, run in sorted(beats.items())
+        if run.beat_at <= now - (older_than if run.runner == FAN_OUT_RUNNER else stale_after)
+    ]
     lost = [e for e in store.stale(states, older_than) if e.id not in beats]
     count = 0
     for episode in sorted(dead + lost, key=lambda e: e.id):

@@ -137,8 +137,10 @@ def _register_stage(app: Celery, context: WorkerContext, stage: Stage[Any]) -> N
 
         # A chord's header results must be stored: Celery counts them in the backend.
         @app.task(name=part_task_name(stage.name), ignore_result=False)  # type: ignore[untyped-decorator]
-        def part(payload: dict[str, Any]) -> None:
+        def part(payload: dict[str, Any], episode_id: int | None = None) -> None:
             do(payload, settings)
+            if episode_id is not None:  # one more part done, for the editor's progress bar
+                context.store.count_part_done(episode_id, orchestrate.FAN_OUT_RUNNER)
 
 
 def _fan_out(app: Celery, context: WorkerContext, stage: Stage[Any], episode_id: int) -> bool:
@@ -158,7 +160,13 @@ def _fan_out(app: Celery, context: WorkerContext, stage: Stage[Any], episode_id:
     if not parts:
         return False
     queue = part_queue(stage)
-    header = group(app.signature(part_task_name(stage.name), args=[p], queue=queue) for p in parts)
+    # The parts' progress shows where the stage's own will: in its heartbeat row, which
+    # the stage takes over when it runs.
+    store.start_heartbeat(episode_id, stage.name, orchestrate.FAN_OUT_RUNNER)
+    store.report_progress(episode_id, orchestrate.FAN_OUT_RUNNER, 0, len(parts))
+    header = group(
+        app.signature(part_task_name(stage.name), args=[p, episode_id], queue=queue) for p in parts
+    )
     callback = app.signature(
         task_name(stage.name),
         args=[episode_id],

@@ -22,7 +22,9 @@ import hashlib
 import json
 import multiprocessing
 import wave
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,8 +88,14 @@ def render_clip(job: ClipJob, cache_dir: Path) -> Clip:
     return Clip(job.line_id, path, key, duration, cached=False)
 
 
-def render_clips(jobs: list[ClipJob], cache_dir: Path, workers: int = 2) -> list[Clip]:
-    """Every job's clip, in job order: cached ones read, the rest synthesised in parallel.
+def render_clips(
+    jobs: list[ClipJob],
+    cache_dir: Path,
+    workers: int = 2,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Clip]:
+    """Every job's clip, in job order: cached ones read, the rest synthesised in parallel;
+    `progress` is told (lines done, lines) as clips are ready.
 
     All keys are computed first, so a missing voice or engine fails before any
     work starts.
@@ -97,7 +105,17 @@ def render_clips(jobs: list[ClipJob], cache_dir: Path, workers: int = 2) -> list
     for job, key in zip(jobs, keys, strict=True):
         if not clip_path(cache_dir, key).exists():
             todo.setdefault(key, job)
-    durations = _render_missing(todo, cache_dir, workers)
+    lines_of = Counter(keys)
+    done = [len(jobs) - sum(lines_of[k] for k in todo)]
+
+    def rendered(key: str) -> None:
+        done[0] += lines_of[key]
+        if progress is not None:
+            progress(done[0], len(jobs))
+
+    if progress is not None:
+        progress(done[0], len(jobs))
+    durations = _render_missing(todo, cache_dir, workers, rendered)
     return [
         Clip(
             job.line_id,
@@ -110,16 +128,25 @@ def render_clips(jobs: list[ClipJob], cache_dir: Path, workers: int = 2) -> list
     ]
 
 
-def _render_missing(todo: dict[str, ClipJob], cache_dir: Path, workers: int) -> dict[str, float]:
-    """Duration of each clip rendered, by key."""
+def _render_missing(
+    todo: dict[str, ClipJob], cache_dir: Path, workers: int, rendered: Callable[[str], None]
+) -> dict[str, float]:
+    """Duration of each clip rendered, by key; `rendered` is told each key as it is done."""
     heavy = {k: j for k, j in todo.items() if engine_named(j.voice.engine).heavy}
     light = {k: j for k, j in todo.items() if k not in heavy}
     done: dict[str, float] = {}
     if workers <= 1 or len(heavy) <= 1 or multiprocessing.current_process().daemon:
         light |= heavy  # a pool would cost more (start, voice load) than it saves
         heavy = {}
+
+    def say_light() -> None:
+        for k, j in light.items():
+            done[k] = _synthesize(j, clip_path(cache_dir, k))
+            rendered(k)
+
     if not heavy:
-        return {k: _synthesize(j, clip_path(cache_dir, k)) for k, j in light.items()}
+        say_light()
+        return done
     # spawn, not fork: the caller may hold threads (a web server, a Celery worker, an
     # onnxruntime session) that a forked child would inherit in an undefined state.
     context = multiprocessing.get_context("spawn")
@@ -129,10 +156,12 @@ def _render_missing(todo: dict[str, ClipJob], cache_dir: Path, workers: int) -> 
         futures: dict[str, Future[float]] = {
             k: pool.submit(_synthesize, heavy[k], clip_path(cache_dir, k)) for k in order
         }
-        for k, j in light.items():
-            done[k] = _synthesize(j, clip_path(cache_dir, k))
-        for k, future in futures.items():
+        keys_of = {future: k for k, future in futures.items()}
+        say_light()  # while the pool says the heavy ones
+        for future in as_completed(futures.values()):
+            k = keys_of[future]
             done[k] = future.result()
+            rendered(k)
     return done
 
 

@@ -23,13 +23,23 @@ from pipeline.store import Store
 I = TypeVar("I", bound=BaseModel)  # noqa: E741 (the inputs model, as in Stage[I])
 
 
+Progress = Callable[[int, int], None]
+"""Told (done, total) as a stage works through its items (lines rendered, heard)."""
+
+
+def _unreported(done: int, total: int) -> None:
+    pass
+
+
 @dataclass(frozen=True)
 class StageEnv:
-    """What a stage may use besides its inputs: settings and its episode's folder."""
+    """What a stage may use besides its inputs: settings, its episode's folder, and where
+    to report how far it has got (the editor's progress bar and time left)."""
 
     settings: Settings
     episode: Episode
     folder: Path
+    progress: Progress = _unreported
 
 
 @dataclass(frozen=True)

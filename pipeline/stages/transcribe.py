@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -12,7 +13,7 @@ from pipeline.atomic_files import write_text
 from pipeline.config import Settings
 from pipeline.errors import InfracastError
 from pipeline.models import Episode, EpisodeState, Script, Timeline
-from pipeline.stages.base import StageEnv, StageResult
+from pipeline.stages.base import Progress, StageEnv, StageResult
 from pipeline.stages.loaders import approved_script
 from pipeline.stages.render import say_again, spoken_lines
 from pipeline.store import Store, file_digest
@@ -50,6 +51,16 @@ def load(store: Store, episode: Episode, settings: Settings) -> TranscribeInputs
     )
 
 
+def lines_heard(timeline: Timeline, progress: Progress) -> Callable[[float], None]:
+    """Reports seconds heard as lines heard: those that end by then."""
+    ends = [line.end for line in timeline.lines]
+
+    def heard(seconds: float) -> None:
+        progress(sum(end <= seconds + 0.05 for end in ends), len(ends))
+
+    return heard
+
+
 def run(inputs: TranscribeInputs, env: StageEnv) -> StageResult:
     # numpy and the ASR backends: only here
     from pipeline.transcribe import backends, episode
@@ -70,6 +81,7 @@ def run(inputs: TranscribeInputs, env: StageEnv) -> StageResult:
             threshold=inputs.threshold,
             spoken=inputs.spoken,
             recheck_with=second,
+            heard=lines_heard(inputs.timeline, env.progress),
         )
     finally:
         backends.release_models()  # a worker renders the next episode in that memory

@@ -80,6 +80,8 @@ class EpisodeRow(Base):
     # Why the episode waits instead of being published (QA flagged lines, an editor
     # unpublished it); cleared by its next change of state.
     held_reason: Mapped[str | None] = mapped_column(Text)
+    # The editor (user name) whose action last changed the episode; None for the pipeline.
+    last_actor: Mapped[str | None] = mapped_column(String(100))
 
 
 class StateChangeRow(Base):
@@ -136,6 +138,9 @@ class HeartbeatRow(Base):
     runner: Mapped[str] = mapped_column(String(32))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     beat_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # What the stage has done of its work (lines rendered, heard), when it reports it.
+    done: Mapped[int | None] = mapped_column(Integer)
+    total: Mapped[int | None] = mapped_column(Integer)
 
 
 class CheckVerdictRow(Base):

@@ -3,7 +3,7 @@ transcribe stage makes, from the audio and the approved script."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,10 +37,12 @@ def hear_and_check(
     spoken: Say | Mapping[str, str] | None = None,
     lexicon: Mapping[str, str] | None = None,
     recheck_with: TranscribeOptions | None = None,
+    heard: Callable[[float], None] | None = None,
 ) -> Transcript:
     """Transcribe a rendered episode, check it against its script, and caption it; with
     `recheck_with`, each flagged line is heard again on its own by that model and stays
-    flagged only if it fails again (see `recheck`)."""
+    flagged only if it fails again (see `recheck`). `heard` is told how many seconds of
+    the episode are heard so far."""
     opts = options or TranscribeOptions()
     opts.verify()
     if recheck_with is not None:
@@ -49,7 +51,7 @@ def hear_and_check(
     if mode == "clips":
         words = transcribe_episode(audio, clips, mode, opts)
     else:
-        words = hear_whole(samples, opts, audio)
+        words = hear_whole(samples, opts, audio, heard)
     report = qa(
         script,
         timeline,

@@ -8,7 +8,7 @@ less accurately (see the package's docstring), so "episode" is the default.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -91,11 +91,19 @@ def _file(audio: Path, options: TranscribeOptions) -> list[Word]:
     return hear_whole(load_audio(audio), options, audio)
 
 
-def hear_whole(samples: np.ndarray, options: TranscribeOptions, source: Path) -> list[Word]:
-    """Every word of `samples`, heard a piece at a time (see `pieces`)."""
+def hear_whole(
+    samples: np.ndarray,
+    options: TranscribeOptions,
+    source: Path,
+    heard: Callable[[float], None] | None = None,
+) -> list[Word]:
+    """Every word of `samples`, heard a piece at a time (see `pieces`); `heard` is told
+    how many seconds are heard after each piece."""
     words: list[Word] = []
     for start, stop in pieces(samples):
         words += hear(samples[start:stop], start / SAMPLE_RATE, options, source)
+        if heard is not None:
+            heard(stop / SAMPLE_RATE)
     return words
 
 

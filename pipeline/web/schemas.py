@@ -14,11 +14,22 @@ from pipeline.models import (
     CheckVerdict,
     Episode,
     EpisodeState,
+    RunningStage,
     Script,
     ScriptVersion,
     StateChange,
 )
 from pipeline.stages import STATE_ORDER
+
+
+class WorkOut(BaseModel):
+    """The stage running now and how far it has got (lines rendered or heard)."""
+
+    stage: str
+    done: int | None = Field(description="items done so far; null when the stage does not say")
+    total: int | None
+    seconds_left: float | None = Field(description="estimate at the pace so far; null until known")
+    started_at: datetime
 
 
 class EpisodeOut(BaseModel):
@@ -40,9 +51,13 @@ class EpisodeOut(BaseModel):
     approved_version: int | None = Field(
         None, description="the script version approved for audio; null until approved"
     )
+    last_actor: str | None = Field(
+        None, description="the editor whose action last changed it; null for the pipeline"
+    )
+    work: WorkOut | None = Field(None, description="the stage running now, if one is")
 
 
-def episode_out(episode: Episode) -> EpisodeOut:
+def episode_out(episode: Episode, running: RunningStage | None = None) -> EpisodeOut:
     stage = orchestrate.next_stage(episode)
     waiting = episode.state in (EpisodeState.IN_REVIEW, EpisodeState.PUBLISHED)
     state = episode.state
@@ -68,6 +83,19 @@ def episode_out(episode: Episode) -> EpisodeOut:
         updated_at=episode.updated_at,
         page=f"/episodes/{episode.id}",
         approved_version=episode.approved_version,
+        last_actor=episode.last_actor,
+        work=None if running is None else _work(running),
+    )
+
+
+def _work(running: RunningStage) -> WorkOut:
+    left = running.seconds_left()
+    return WorkOut(
+        stage=running.stage,
+        done=running.done,
+        total=running.total,
+        seconds_left=None if left is None else round(left, 1),
+        started_at=running.started_at,
     )
 
 
