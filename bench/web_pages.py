@@ -1,8 +1,10 @@
 """How fast do the review UI and the API answer? Target: every page and call < 200 ms.
 
-Served in-process (Starlette's TestClient, no network), on SQLite, with 200 episodes
-in the store and the example article's script under review: the dashboard, the
-review page, the diff, the API's list and script, and a script save.
+Served in-process (Starlette's TestClient, no network), on SQLite, with 1,000 episodes
+in the store (the example article's, made by the pipeline and under review; the rest
+put straight into the store, in every state): the dashboard as it opens, searched,
+filtered by state and at page 10; the review page, the diff, the API's list and
+script, and a script save.
 
 python -m bench.web_pages
 """
@@ -20,12 +22,39 @@ from fastapi.testclient import TestClient
 from bench.common import ms, table
 from pipeline import accounts, actions, orchestrate
 from pipeline.config import Settings, Show
-from pipeline.models import Source
+from pipeline.models import EpisodeState, Source
 from pipeline.store import Store
 from pipeline.web import create_app
 from tests.conftest import EXAMPLE
 
 PASSWORD = secrets.token_urlsafe(16)
+EPISODES = 1000
+# The states the seeded episodes are spread over, as a busy team's store would hold them.
+SPREAD = [
+    EpisodeState.PUBLISHED,
+    EpisodeState.PUBLISHED,
+    EpisodeState.PUBLISHED,
+    EpisodeState.ANNOTATED,
+    EpisodeState.IN_REVIEW,
+    EpisodeState.FAILED,
+    EpisodeState.QUEUED,
+    EpisodeState.RENDERED,
+]
+
+
+def seed(store: Store, count: int) -> None:
+    """`count` episodes put straight into the store, across SPREAD's states: the pages read
+    rows, so how the rows got there does not matter (running the pipeline for each would
+    take an hour)."""
+    for n in range(count):
+        source = Source(kind="url", uri=f"https://news.example/{n}/campus-in-town-{n}")
+        title = f"The campus in town {n} draws {n + 10} MW"
+        episode = store.create_episode("infracast", source, title=title)
+        state = SPREAD[n % len(SPREAD)]
+        if state == EpisodeState.FAILED:
+            store.fail(episode.id, "ingest", "the site answered 404")
+        elif state != EpisodeState.QUEUED:
+            store.move(episode.id, EpisodeState.QUEUED, state, by="bench" if n % 3 else None)
 
 
 def timed(call: Callable[[], object], runs: int = 20) -> tuple[float, float]:
@@ -48,10 +77,7 @@ def main() -> None:
     text = EXAMPLE.read_text(encoding="utf-8")
     episode = actions.submit(store, settings, Source(kind="markdown", uri="a.md", text=text))
     orchestrate.run_episode(store, settings, episode.episode.id)
-    for n in range(199):
-        body = f"# Article {n}\n\nThe campus in town {n} draws {n + 10} MW of power. " * 3
-        source = Source(kind="markdown", uri=f"{n}.md", text=body)
-        actions.submit(store, settings, source)
+    seed(store, EPISODES - 1)
     accounts.add_user(store, "bench", PASSWORD)
     token = accounts.new_api_token(store, "bench")
     client = TestClient(create_app(settings, store), base_url="http://testserver")
@@ -72,9 +98,17 @@ def main() -> None:
         version[0] = r.json()["version"]
 
     calls: list[tuple[str, Callable[[], object]]] = [
-        ("GET / (dashboard, 200 episodes)", lambda: client.get("/")),
+        (f"GET / (dashboard, {EPISODES:,} episodes)", lambda: client.get("/")),
+        ("GET /?q=town 7 (search)", lambda: client.get("/", params={"q": "town 7"})),
+        ("GET /?state=in_review (filter)", lambda: client.get("/?state=in_review")),
+        ("GET /?page=10", lambda: client.get("/?page=10")),
+        ("GET /?sort=title&q=campus", lambda: client.get("/?sort=title&q=campus")),
         ("GET /episodes/1 (review page)", lambda: client.get("/episodes/1")),
-        ("GET /api/episodes (200)", lambda: client.get("/api/episodes", headers=api)),
+        ("GET /api/episodes (a page of 50)", lambda: client.get("/api/episodes", headers=api)),
+        (
+            "GET /api/episodes?q=town 7&sort=updated",
+            lambda: client.get("/api/episodes?q=town%207&sort=updated", headers=api),
+        ),
         ("GET /api/episodes/1/script", lambda: client.get("/api/episodes/1/script", headers=api)),
         ("PUT /api/episodes/1/script (save)", save),
         ("GET /episodes/1/diff", lambda: client.get("/episodes/1/diff")),

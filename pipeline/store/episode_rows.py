@@ -40,6 +40,7 @@ def episode_model(row: EpisodeRow, *, text: bool = True) -> Episode:
         feed_guid=row.feed_guid,
         approved_version=row.approved_version,
         held_reason=row.held_reason,
+        last_actor=row.last_actor,
     )
 
 
@@ -81,10 +82,16 @@ def set_state(
     expected: EpisodeState,
     to: EpisodeState,
     note: str = "",
+    *,
+    by: str | None = None,
     **values: Any,
 ) -> None:
-    """Compare-and-set the state, so two workers can never both advance an episode."""
+    """Compare-and-set the state, so two workers can never both advance an episode.
+    `by` names the editor who moved it; the pipeline's moves (None) leave the last
+    editor's name in place, so the dashboard says who last acted on it."""
     values.setdefault("held_reason", None)  # a hold lasts until the episode moves on
+    if by:
+        values["last_actor"] = by
     if to == EpisodeState.PUBLISHED:
         # Its feed guid, given once at first publication, in the same transaction.
         values.setdefault("feed_guid", func.coalesce(EpisodeRow.feed_guid, str(uuid.uuid4())))
@@ -119,9 +126,12 @@ def set_state(
     )
 
 
-def add_note(s: Session, episode: EpisodeRow, note: str) -> None:
-    """A line in the episode's history that leaves its state as it is."""
+def add_note(s: Session, episode: EpisodeRow, note: str, *, by: str | None = None) -> None:
+    """A line in the episode's history that leaves its state as it is; `by`, the editor
+    who acted (None: the pipeline, which leaves the last editor's name in place)."""
     episode.updated_at = utcnow()
+    if by:
+        episode.last_actor = by
     s.add(
         StateChangeRow(
             episode_id=episode.id, from_state=episode.state, to_state=episode.state, note=note

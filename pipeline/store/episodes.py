@@ -20,15 +20,25 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, case, delete, func, or_, select, update
+from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, defer, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.errors import NotFoundError, TransientError
 from pipeline.figures.models import AuditFinding
-from pipeline.models import Article, Episode, EpisodeState, Script, Source, StateChange, StoredFile
+from pipeline.models import (
+    Article,
+    Episode,
+    EpisodeState,
+    RunningStage,
+    Script,
+    Source,
+    StateChange,
+    StoredFile,
+)
 from pipeline.store.accounts import Accounts
 from pipeline.store.engine import make_engine, migrate
+from pipeline.store.episode_query import EpisodePage, EpisodeQuery, find, latest_notes
 from pipeline.store.episode_rows import (
     add_note,
     episode_model,
@@ -122,26 +132,32 @@ class Store:
         state_order: Sequence[EpisodeState] | None = None,
     ) -> tuple[list[Episode], dict[EpisodeState, int]]:
         """One page of episodes by id (or, with `state_order`, in those states' order and
-        newest first within each), and how many match in each state. The article text is
-        left out: lists never show it, and a thousand articles made each list megabytes."""
-        query = _episode_filter(select(EpisodeRow), state, show).offset(offset).limit(limit)
-        if state_order is None:
-            query = query.order_by(EpisodeRow.id)
-        else:
-            rank = case(
-                {s.value: n for n, s in enumerate(state_order)},
-                value=EpisodeRow.state,
-                else_=len(state_order),
+        newest first within each), and how many match in each state (of `state`, if
+        given). The article text is left out, as `find_episodes` leaves it out."""
+        found = self.find_episodes(
+            EpisodeQuery(
+                states=(state,) if state is not None else (),
+                show=show,
+                sort="id" if state_order is None else "state",
+                state_order=tuple(state_order or ()),
+                limit=limit,
+                offset=offset,
             )
-            query = query.order_by(rank, EpisodeRow.id.desc())
-        query = query.options(defer(EpisodeRow.source_text, raiseload=True))
-        counting = _episode_filter(
-            select(EpisodeRow.state, func.count()).group_by(EpisodeRow.state), state, show
         )
+        counts = {st: n for st, n in found.counts.items() if state is None or st == state}
+        return found.episodes, counts
+
+    def find_episodes(self, query: EpisodeQuery) -> EpisodePage:
+        """A page of the episodes `query` searches for, with how many match in all and in
+        each state; searched, filtered, sorted and paged in SQL, without article text."""
         with self.session() as s:  # one transaction: the counts agree with the page
-            page = [episode_model(r, text=False) for r in s.scalars(query)]
-            counts = {EpisodeState(st): n for st, n in s.execute(counting)}
-        return page, counts
+            return find(s, query)
+
+    def latest_notes(self, episode_ids: Sequence[int], prefix: str) -> dict[int, StateChange]:
+        """Each episode's latest history note starting with `prefix` since it came into
+        its present state (a request for changes while in review, say)."""
+        with self.session() as s:
+            return latest_notes(s, episode_ids, prefix)
 
     def find_duplicate(
         self,
@@ -212,9 +228,11 @@ class Store:
         note: str = "",
         *,
         held: str | None = None,
+        by: str | None = None,
     ) -> Episode:
         """Compare-and-set the state; `held` says why the episode now waits (it lasts
-        until the next change of state)."""
+        until the next change of state); `by`, the editor who moved it (None: the
+        pipeline)."""
         with self.session() as s:
             set_state(
                 s,
@@ -222,6 +240,7 @@ class Store:
                 expected,
                 to,
                 note,
+                by=by,
                 failed_stage=None,
                 failure=None,
                 held_reason=held,
@@ -246,18 +265,19 @@ class Store:
                 )
         return self.episode(episode_id)
 
-    def touch(self, episode_id: int, note: str) -> None:
-        """Record that something happened to an episode without changing its state."""
+    def touch(self, episode_id: int, note: str, *, by: str | None = None) -> None:
+        """Record that something happened to an episode without changing its state (done
+        by the editor `by`, or by the pipeline)."""
         with self.session() as s:
-            add_note(s, episode_row(s, episode_id), note)
+            add_note(s, episode_row(s, episode_id), note, by=by)
 
-    def hold(self, episode_id: int, reason: str) -> Episode:
+    def hold(self, episode_id: int, reason: str, *, by: str | None = None) -> Episode:
         """Record why the episode waits instead of being published, with a note in its
         history; the reason stays until the episode changes state."""
         with self.session() as s:
             row = episode_row(s, episode_id)
             row.held_reason = reason
-            add_note(s, row, f"publish held: {reason}")
+            add_note(s, row, f"publish held: {reason}", by=by)
             return episode_model(row)
 
     def stale(self, states: list[EpisodeState], older_than: timedelta) -> list[Episode]:
@@ -299,6 +319,43 @@ class Store:
             query = query.where(HeartbeatRow.runner == runner)
         with self.session() as s:
             s.execute(query)
+
+    def report_progress(self, episode_id: int, runner: str, done: int, total: int) -> None:
+        """How much of its work the running stage has done (lines rendered, heard)."""
+        with self.session() as s:
+            s.execute(
+                update(HeartbeatRow)
+                .where(HeartbeatRow.episode_id == episode_id, HeartbeatRow.runner == runner)
+                .values(done=done, total=total, beat_at=utcnow())
+            )
+
+    def count_part_done(self, episode_id: int, runner: str) -> None:
+        """One more of a fanned-out stage's parts is done (parts finish on many workers at
+        once: the count is added to in the database, never read and written back)."""
+        with self.session() as s:
+            s.execute(
+                update(HeartbeatRow)
+                .where(HeartbeatRow.episode_id == episode_id, HeartbeatRow.runner == runner)
+                .values(done=func.coalesce(HeartbeatRow.done, 0) + 1, beat_at=utcnow())
+            )
+
+    def running(self, episode_ids: Sequence[int] | None = None) -> dict[int, RunningStage]:
+        """The stages running now (of `episode_ids`, or all): what each has done so far."""
+        query = select(HeartbeatRow)
+        if episode_ids is not None:
+            query = query.where(HeartbeatRow.episode_id.in_(list(episode_ids)))
+        with self.session() as s:
+            return {
+                r.episode_id: RunningStage(
+                    stage=r.stage,
+                    runner=r.runner,
+                    started_at=r.started_at,
+                    beat_at=r.beat_at,
+                    done=r.done,
+                    total=r.total,
+                )
+                for r in s.scalars(query)
+            }
 
     def heartbeats(self) -> dict[int, tuple[str, datetime]]:
         """Each episode with a running stage: the stage and its last heartbeat."""

@@ -21,7 +21,7 @@ from pipeline.store.episode_rows import (
     read_episode,
     set_state,
 )
-from pipeline.store.rows import CheckVerdictRow, ScriptRow
+from pipeline.store.rows import CheckVerdictRow, ScriptRow, utcnow
 
 
 class Scripts:
@@ -56,6 +56,8 @@ class Scripts:
                         f"they are {allowed}"
                     )
                 saved = add_version(s, episode_id, script, findings, author, comment, base_version)
+                # Only editors save versions here (stages save theirs with their outputs).
+                row.last_actor, row.updated_at = author, utcnow()
                 return _script_version(saved)
         except IntegrityError:
             # Another save took the same version number first (kept as a guard: the lock
@@ -89,6 +91,7 @@ class Scripts:
                 EpisodeState.IN_REVIEW,
                 EpisodeState.APPROVED,
                 note=f"approved by {who} (script version {latest})",
+                by=who,
                 approved_version=latest,
                 failed_stage=None,
                 failure=None,
@@ -152,11 +155,14 @@ class Scripts:
             except IntegrityError:
                 return _verdict(s.scalars(query).one())
             if history:
-                add_note(s, episode, history)
+                add_note(s, episode, history, by=by)
             return _verdict(row)
 
-    def clear_verdict(self, episode_id: int, check_id: str, *, history: str = "") -> bool:
-        """Undo the verdict on a check; False when there was none (then nothing changes)."""
+    def clear_verdict(
+        self, episode_id: int, check_id: str, *, history: str = "", by: str | None = None
+    ) -> bool:
+        """Undo the verdict on a check (as the editor `by`); False when there was none
+        (then nothing changes)."""
         with self._sessions.begin() as s:
             episode = episode_row(s, episode_id)
             result = s.execute(
@@ -167,7 +173,7 @@ class Scripts:
             if not result.rowcount:  # type: ignore[attr-defined]
                 return False
             if history:
-                add_note(s, episode, history)
+                add_note(s, episode, history, by=by)
             return True
 
     def verdicts(self, episode_id: int) -> list[CheckVerdict]:

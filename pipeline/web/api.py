@@ -16,9 +16,10 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, 
 from pipeline import actions, editing
 from pipeline.errors import ConflictError, NotFoundError
 from pipeline.models import EpisodeState
+from pipeline.store.episode_query import MAX_SEARCH, EpisodeQuery, Sort
 from pipeline.web import queueing
 from pipeline.web.context import WebContext, web
-from pipeline.web.pages import DASHBOARD_ORDER, PAGE_SIZE
+from pipeline.web.dashboard import DASHBOARD_ORDER, DEFAULT_DIRECTION, PAGE_SIZE, Direction
 from pipeline.web.schemas import (
     ApproveRequest,
     CheckOut,
@@ -173,8 +174,18 @@ def upload_article(
 )
 def list_episodes(
     ctx: Context,
-    state: Annotated[EpisodeState | None, Query(description="only episodes in this state")] = None,
+    state: Annotated[
+        list[EpisodeState] | None,
+        Query(description="only episodes in this state (repeat it for any of several)"),
+    ] = None,
     show: Annotated[str | None, Query(max_length=100, description="only this show's")] = None,
+    q: Annotated[
+        str,
+        Query(
+            max_length=MAX_SEARCH,
+            description="only episodes whose title or source contains this (any case)",
+        ),
+    ] = "",
     limit: Annotated[
         int, Query(ge=1, le=MAX_PAGE, description="at most this many episodes (one page)")
     ] = PAGE_SIZE,
@@ -183,19 +194,37 @@ def list_episodes(
         Literal["id", "attention"],
         Query(
             description='"id": oldest first; "attention": the dashboard\'s order, what '
-            "needs an editor first and newest first within each state"
+            "needs an editor first and newest first within each state (`sort` overrides it)"
         ),
     ] = "id",
+    sort: Annotated[
+        Sort | None,
+        Query(description='"state" is the attention order; dates and titles break ties by id'),
+    ] = None,
+    direction: Annotated[
+        Direction | None,
+        Query(alias="dir", description="asc or desc; by default as the dashboard sorts"),
+    ] = None,
 ) -> EpisodeList:
-    """One page of episodes (`limit`, `offset`); `total` says how many match in all."""
-    episodes, counts = ctx.store.episode_page(
-        state=state,
-        show=show,
-        limit=limit,
-        offset=offset,
-        state_order=DASHBOARD_ORDER if order == "attention" else None,
+    """One page of episodes (`limit`, `offset`); `total` says how many match in all. Each
+    running episode comes with its stage's `work` (lines done, time left)."""
+    chosen: Sort = sort or ("state" if order == "attention" else "id")
+    found = ctx.store.find_episodes(
+        EpisodeQuery(
+            states=tuple(state or ()),
+            show=show,
+            search=q,
+            sort=chosen,
+            descending=(direction or DEFAULT_DIRECTION[chosen]) == "desc",
+            state_order=DASHBOARD_ORDER,
+            limit=limit,
+            offset=offset,
+        )
     )
-    return EpisodeList(episodes=[episode_out(e) for e in episodes], total=sum(counts.values()))
+    running = ctx.store.running([e.id for e in found.episodes])
+    return EpisodeList(
+        episodes=[episode_out(e, running.get(e.id)) for e in found.episodes], total=found.total
+    )
 
 
 @router.get(
@@ -212,7 +241,7 @@ def get_episode(episode_id: EpisodeId, ctx: Context) -> EpisodeDetail:
     except NotFoundError:
         version = None
     return EpisodeDetail(
-        **episode_out(episode).model_dump(),
+        **episode_out(episode, ctx.store.running([episode_id]).get(episode_id)).model_dump(),
         history=ctx.store.history(episode_id),
         script_version=version,
     )
@@ -326,7 +355,9 @@ def approve_episode(
 )
 def retry_episode(episode_id: EpisodeId, ctx: Context, who: Changer) -> EpisodeOut:
     stale_after = timedelta(seconds=ctx.settings.heartbeat_stale_after)
-    episode, _ = actions.retry(ctx.store, episode_id, stale_after, dispatcher=ctx.dispatcher)
+    episode, _ = actions.retry(
+        ctx.store, episode_id, stale_after, dispatcher=ctx.dispatcher, by=who.user.name
+    )
     return episode_out(episode)
 
 

@@ -1,4 +1,4 @@
-"""Sign-in, sign-out and the dashboard."""
+"""Sign-in, sign-out and the dashboard (what it shows: pipeline.web.dashboard)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,21 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pipeline import accounts
-from pipeline.models import EpisodeState
-from pipeline.stages import STATE_ORDER
+from pipeline.store.episode_query import MAX_SEARCH, Sort
+from pipeline.web.bulk import MAX_BULK, bulk_notice
 from pipeline.web.context import WebContext, web
+from pipeline.web.dashboard import (
+    DEFAULT_DIRECTION,
+    MAX_PAGE,
+    SORT_LABELS,
+    Direction,
+    Filters,
+    pager,
+    state_links,
+    when,
+)
+from pipeline.web.dashboard import rows as dashboard_rows
 from pipeline.web.render import page
-from pipeline.web.schemas import episode_out
 from pipeline.web.security import (
     SESSION_COOKIE,
     Caller,
@@ -21,14 +31,6 @@ from pipeline.web.security import (
 )
 
 router = APIRouter(include_in_schema=False)
-
-# The order the dashboard shows states in: what needs an editor first, then the rest in
-# the order of the flow.
-_NEEDS_AN_EDITOR = [EpisodeState.FAILED, EpisodeState.IN_REVIEW, EpisodeState.ANNOTATED]
-DASHBOARD_ORDER = _NEEDS_AN_EDITOR + [s for s in STATE_ORDER if s not in _NEEDS_AN_EDITOR]
-
-# Episodes per page of the dashboard and, by default, of the API's list.
-PAGE_SIZE = 50
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -99,25 +101,43 @@ def logout(
 @router.get("/", response_class=HTMLResponse)
 def dashboard(
     request: Request,
-    offset: int = Query(0, ge=0, le=2**31 - 1),
+    q: str = Query("", max_length=MAX_SEARCH, description="a part of the title or source"),
+    state: str = Query("", max_length=20, description="a state, or needs_editor"),
+    show: str = Query("", max_length=100),
+    sort: Sort = Query("state"),
+    direction: Direction | None = Query(None, alias="dir"),
+    page_number: int = Query(1, alias="page", ge=1, le=MAX_PAGE),
+    bulk: str = Query("", max_length=20),
+    n: int = Query(0, ge=0, le=MAX_BULK),
+    skipped: int = Query(0, ge=0, le=2 * MAX_BULK),
     who: Caller = Depends(caller),
     ctx: WebContext = Depends(web),
 ) -> Response:
-    # One page, in the groups' order: what needs an editor is always on the first.
-    found, counts = ctx.store.episode_page(
-        limit=PAGE_SIZE, offset=offset, state_order=DASHBOARD_ORDER
+    """One table of episodes: searched, filtered, sorted and paged in the database."""
+    filters = Filters(
+        q=q,
+        state=state,
+        show=show,
+        sort=sort,
+        dir=direction or DEFAULT_DIRECTION[sort],
+        page=page_number,
     )
-    episodes = [episode_out(e) for e in found]
-    groups = [(state, [e for e in episodes if e.state == state]) for state in DASHBOARD_ORDER]
+    found = ctx.store.find_episodes(filters.query())
+    shows = sorted(set(ctx.settings.shows) | ({show} if show else set()))
     return page(
         request,
         "dashboard.html.j2",
         who,
-        groups=[(state, items) for state, items in groups if items],
-        counts=counts,
-        total=sum(counts.values()),
-        offset=offset,
-        page_size=PAGE_SIZE,
+        rows=dashboard_rows(ctx.store, found),
+        filters=filters,
+        state_links=state_links(filters, found),
+        pager=pager(filters, found.total),
+        everything=sum(found.counts.values()),
+        shows=shows,
+        sorts=SORT_LABELS,
+        when=when,
+        notice=bulk_notice(bulk, n, skipped),
+        this_view=filters.href(page=filters.page),
         # the live updates poll for the same page, so a row missing means a real change
-        poll=f"/api/episodes?order=attention&limit={PAGE_SIZE}&offset={offset}",
+        poll=filters.poll_url(),
     )

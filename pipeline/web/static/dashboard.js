@@ -1,6 +1,10 @@
-// Live progress on the dashboard: poll the API while the tab is visible, update each
-// row's bar and stage, and reload the page when an episode moves to another group or a
-// new one appears (the server renders the groups; redrawing them here would duplicate it).
+// The dashboard, live: while the tab is visible, poll the API for this very page (the
+// same search, filters, sort and page) and update each row in place: what is happening
+// ("render 12/40 lines · about 1 min left"), its progress bar, the dates and who acted
+// last. A row whose state changed is swapped for the server's rendering of it (its note
+// and buttons depend on the state); when episodes join or leave the page, a notice
+// offers to show it again rather than moving rows under the editor's pointer.
+// Also: "select all on this page" and the count of ticked rows for the bulk actions.
 (function () {
   "use strict";
 
@@ -11,12 +15,14 @@
     return;
   }
   var url = root.getAttribute("data-poll") || "/api/episodes";
+  var changedNotice = document.getElementById("dash-changed");
   var timer = null;
   var inFlight = false;
   var stopped = false;
   var failures = 0;
 
   showQueuedFlash();
+  setUpSelection();
 
   function rowsById() {
     var rows = {};
@@ -27,35 +33,149 @@
     return rows;
   }
 
-  function groupOf(row) {
-    var group = row.closest("[data-state]");
-    return group ? group.getAttribute("data-state") : null;
-  }
-
   function setText(node, text) {
     if (node && node.textContent !== text) {
       node.textContent = text;
     }
   }
 
-  // Returns true when the page must be reloaded to show the change.
+  // The same words as pipeline/web/dashboard.py's time_left and work_text.
+  function timeLeft(seconds) {
+    if (seconds === null || seconds === undefined) {
+      return "";
+    }
+    if (seconds < 45) {
+      return "less than a minute left";
+    }
+    if (seconds < 90 * 60) {
+      return "about " + Math.max(1, Math.round(seconds / 60)) + " min left";
+    }
+    return "about " + Math.round(seconds / 3600) + " h left";
+  }
+
+  function workText(work) {
+    if (work.done === null || work.done === undefined || !work.total) {
+      return work.stage + " running";
+    }
+    var text = work.stage + " " + work.done + "/" + work.total + " lines";
+    var left = timeLeft(work.seconds_left);
+    return left ? text + " \u00b7 " + left : text;
+  }
+
+  function pad(n) {
+    return (n < 10 ? "0" : "") + n;
+  }
+
+  // "2026-12-02 07:53", in UTC, as the server writes it.
+  function when(iso) {
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) {
+      return iso;
+    }
+    return (
+      d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) +
+      " " + pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes())
+    );
+  }
+
+  function setTime(cell, iso) {
+    var time = cell && cell.querySelector("time");
+    if (time && time.getAttribute("datetime") !== iso) {
+      time.setAttribute("datetime", iso);
+      setText(time, when(iso));
+    }
+  }
+
+  function updateWork(row, work) {
+    var cell = row.querySelector("td.happening");
+    if (!cell) {
+      return;
+    }
+    setText(cell.querySelector(".what"), workText(work));
+    var bar = cell.querySelector("progress");
+    if (work.total) {
+      if (!bar) {
+        bar = document.createElement("progress");
+        cell.appendChild(bar);
+      }
+      bar.max = work.total;
+      bar.value = work.done || 0;
+    } else if (bar) {
+      bar.parentNode.removeChild(bar);
+    }
+  }
+
+  // Returns the rows whose state (or running stage) changed: the server renders those.
   function apply(episodes) {
     var rows = rowsById();
+    var stale = [];
+    var order = [];
     for (var i = 0; i < episodes.length; i++) {
       var e = episodes[i];
       var row = rows[String(e.id)];
-      if (!row || groupOf(row) !== e.state) {
-        return true;
+      order.push(String(e.id));
+      if (!row) {
+        continue;
       }
-      var bar = row.querySelector("progress");
-      if (bar && String(bar.value) !== String(e.progress)) {
-        bar.value = e.progress;
+      var wasWorking = !!row.querySelector("td.happening.tone-work");
+      if (row.getAttribute("data-state") !== e.state || (wasWorking && !e.work)) {
+        stale.push(row);
+        continue;
       }
-      setText(row.querySelector(".stage"), e.next_stage || "");
-      setText(row.querySelector("td a"), e.title || e.source);
-      row.setAttribute("data-state", e.state);
+      if (e.work) {
+        updateWork(row, e.work);
+      }
+      setTime(row.querySelector("td.updated"), e.updated_at);
+      setText(row.querySelector("td.actor"), e.last_actor || "pipeline");
+      setText(row.querySelector("td.title a"), e.title || e.source);
     }
-    return false;
+    // (object keys that look like numbers come sorted, so the page's order is read again)
+    var shown = [];
+    var found = root.querySelectorAll("tr[data-episode]");
+    for (var j = 0; j < found.length; j++) {
+      shown.push(found[j].getAttribute("data-episode"));
+    }
+    if (changedNotice && order.join(",") !== shown.join(",")) {
+      changedNotice.hidden = false;
+    }
+    return stale;
+  }
+
+  // Swap the rows for the server's rendering of this page, keeping their ticks.
+  function refreshRows(stale) {
+    return fetch(window.location.pathname + window.location.search, {
+      credentials: "same-origin",
+      cache: "no-store",
+      headers: { Accept: "text/html" },
+    })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("HTTP " + response.status);
+        }
+        return response.text();
+      })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        for (var i = 0; i < stale.length; i++) {
+          var old = stale[i];
+          var found = fresh.getElementById(old.id);
+          if (!found) {
+            old.classList.add("stale");
+            if (changedNotice) {
+              changedNotice.hidden = false;
+            }
+            continue;
+          }
+          var row = document.importNode(found, true);
+          var oldBox = old.querySelector("input[name=ids]");
+          var newBox = row.querySelector("input[name=ids]");
+          if (oldBox && newBox) {
+            newBox.checked = oldBox.checked;
+          }
+          old.parentNode.replaceChild(row, old);
+        }
+        countSelected();
+      });
   }
 
   function schedule(delay) {
@@ -89,16 +209,15 @@
         return response.json();
       })
       .then(function (body) {
-        inFlight = false;
         if (body === null || stopped) {
-          return;
+          return null;
         }
+        var stale = apply(body.episodes || []);
+        return stale.length ? refreshRows(stale) : null;
+      })
+      .then(function () {
+        inFlight = false;
         failures = 0;
-        if (apply(body.episodes || [])) {
-          stopped = true;
-          window.location.reload();
-          return;
-        }
         schedule(INTERVAL_MS);
       })
       .catch(function () {
@@ -107,6 +226,60 @@
         // The server may be restarting: try again, less often each time.
         schedule(Math.min(INTERVAL_MS * Math.pow(2, failures), MAX_BACKOFF_MS));
       });
+  }
+
+  // -- selection for the bulk actions ----------------------------------------------
+
+  function boxes() {
+    return root.querySelectorAll("input[name=ids]");
+  }
+
+  function countSelected() {
+    var all = boxes();
+    var ticked = 0;
+    for (var i = 0; i < all.length; i++) {
+      if (all[i].checked) {
+        ticked += 1;
+      }
+    }
+    var head = document.getElementById("select-all");
+    if (head) {
+      head.checked = all.length > 0 && ticked === all.length;
+      head.indeterminate = ticked > 0 && ticked < all.length;
+    }
+    var status = document.getElementById("bulk-status");
+    if (status) {
+      setText(
+        status,
+        ticked
+          ? ticked + " selected: choose what to do with them; you confirm before anything happens."
+          : "Tick episodes to act on several at once; you confirm before anything happens."
+      );
+    }
+    var buttons = document.querySelectorAll("#bulk button[name=action]");
+    for (var j = 0; j < buttons.length; j++) {
+      buttons[j].disabled = ticked === 0;
+    }
+  }
+
+  function setUpSelection() {
+    var head = document.getElementById("select-all");
+    if (head) {
+      head.hidden = false;
+      head.addEventListener("change", function () {
+        var all = boxes();
+        for (var i = 0; i < all.length; i++) {
+          all[i].checked = head.checked;
+        }
+        countSelected();
+      });
+    }
+    root.addEventListener("change", function (event) {
+      if (event.target && event.target.name === "ids") {
+        countSelected();
+      }
+    });
+    countSelected();
   }
 
   // After queueing several episodes the queue page sends the browser to /?queued=N&new=M.
@@ -126,7 +299,7 @@
     flash.setAttribute("role", "status");
     flash.textContent = text + ".";
     root.parentNode.insertBefore(flash, root);
-    // A reload (below) should not repeat the message.
+    // A reload should not repeat the message.
     window.history.replaceState(null, "", window.location.pathname);
   }
 
