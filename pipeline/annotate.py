@@ -22,17 +22,19 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.alignment import assign_words
-from pipeline.figures.audit import audit
+from pipeline.figures.audit import audit, said_in
 from pipeline.figures.display import value_text
 from pipeline.figures.models import AuditFinding, Check, Figure, Ledger
 from pipeline.figures.numbers import find_mentions
-from pipeline.models import Line, Script, TimedLine, Timeline, Word
+from pipeline.figures.sentences import sentences
+from pipeline.models import Article, Line, Script, TimedLine, Timeline, Word
 from pipeline.speech.normalize import words_for_comparison
 from pipeline.templating import render
 
 ANNOTATIONS_SCHEMA_VERSION = 1
 CHAPTERS_VERSION = "1.2.0"  # Podcasting 2.0 JSON chapters
 URL = re.compile(r"https?://\S+")
+LEDE_WORDS = 80  # a summary is the lede's first sentences, up to this many words
 
 
 class FigureInput(BaseModel):
@@ -115,11 +117,13 @@ def annotate(
     article_source: str,
     *,
     dismissed: frozenset[str] = frozenset(),
+    lede: str = "",
 ) -> Annotations:
     """Cards for every figure the episode says, in episode order, with chapters and sources.
 
     A card's checks are those the notes may print (`printable`): `dismissed` holds the
-    ids of checks an editor marked a false alarm.
+    ids of checks an editor marked a false alarm. The summary is `lede` (see `lede`),
+    or the writer's summary when the article has none.
     """
     ledger = ledger.model_copy(update={"checks": printable(ledger.checks, dismissed)})
     findings = [f for f in audit(script.lines, ledger) if f.figure_id is not None]
@@ -134,12 +138,33 @@ def annotate(
         cards.extend(_line_cards(line, said, slot, heard.get(line.id, []), ledger, article_source))
     return Annotations(
         title=script.title,
-        summary=script.summary,
+        summary=lede or script.summary,
         duration=timeline.duration,
         chapters=[Chapter(title=s.title, start=s.start, end=s.end) for s in timeline.segments],
         cards=sorted(cards, key=lambda c: c.time),
         sources=_sources(article_title, article_source, ledger, cards),
     )
+
+
+def lede(article: Article, most_words: int = LEDE_WORDS) -> str:
+    """What the episode covers, as the article's own opening says it: the first sentences
+    of its first paragraph of prose (not a table, a list or a label such as "For an
+    8× H100 node:"), up to `most_words`. The writers' summaries are its best-scoring
+    points: sentences from the middle of the article that do not say what it is about."""
+    for paragraph in article.paragraphs:
+        text = " ".join(paragraph.text.split())
+        if paragraph.kind != "text" or len(text.split()) < 12 or text.endswith(":"):
+            continue
+        taken: list[str] = []
+        for start, end in sentences(text):
+            sentence = text[start:end].strip()
+            if taken and len(" ".join([*taken, sentence]).split()) > most_words:
+                break
+            taken.append(sentence)
+        if len(" ".join(taken).split()) > most_words * 1.5:  # one run-on sentence
+            return ""
+        return " ".join(taken)
+    return ""
 
 
 def printable(checks: Sequence[Check], dismissed: frozenset[str] = frozenset()) -> list[Check]:
@@ -171,11 +196,20 @@ def _line_cards(
             time, was_heard = slot.start, False
         seen.add(figure.id)
         yield _card(figure, ledger, line.id, phrase, time, was_heard, article_source)
-    for figure_id in line.figures:  # cited, but not said as a number: pinned to the line
-        if figure_id not in seen and any(f.id == figure_id for f in ledger.figures):
+    for figure_id in unsaid_citations(line, ledger):  # pinned to the line
+        if figure_id not in seen:
             figure = ledger.figure(figure_id)
             yield _card(figure, ledger, line.id, figure.text, slot.start, False, article_source)
             seen.add(figure_id)
+
+
+def unsaid_citations(line: Line, ledger: Ledger) -> list[str]:
+    """The figures `line` cites that no number of it states: each gets a card of its own.
+    A cited figure whose value is said is that number's card, or, when the number is
+    another figure's ("comes to $315 billion": the sum, and the article's total that it
+    agrees with), has none: one mention, one card."""
+    known = {f.id: f for f in ledger.figures}
+    return [i for i in line.figures if i in known and not said_in(line.text, known[i])]
 
 
 def _card(

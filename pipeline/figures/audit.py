@@ -34,11 +34,23 @@ class Line(Protocol):
 
 
 def audit(lines: Iterable[Line], ledger: Ledger) -> list[AuditFinding]:
-    """One finding per number said in `lines`, traced to a figure or not."""
+    """One finding per number said in `lines`, traced to a figure or not.
+
+    A number is traced first to the figures its line cites (`Line.figures`, the writer's
+    word for what it says), then to the whole ledger: "15 kW" in a line citing a
+    traditional rack's 15 kW is that figure, not the article's "5 to 15 kW" range that
+    the value matches as well, which would give the one mention two figure cards.
+    """
+    by_id = {f.id: f for f in ledger.figures}
     findings = []
     for line in lines:
+        # Script lines cite figures; plain texts (a title, a candidate sentence) do not.
+        cited = [by_id[i] for i in getattr(line, "figures", ()) if i in by_id]
+        said: set[str] = set()
         for mention in find_mentions(line.text):
-            figure_id = _trace(mention, ledger)
+            figure_id = _cited(mention, cited, said) or _trace(mention, ledger)
+            if figure_id is not None:
+                said.add(figure_id)
             traced = figure_id is not None or (mention.is_year and int(mention.low) in ledger.years)
             findings.append(
                 AuditFinding(
@@ -53,8 +65,27 @@ def audit(lines: Iterable[Line], ledger: Ledger) -> list[AuditFinding]:
     return findings
 
 
+def said_in(text: str, figure: Figure) -> bool:
+    """Whether a number said in `text` states `figure`'s value (a year never does)."""
+    return any(not m.is_year and _matches(m, figure) for m in find_mentions(text))
+
+
 def untraced(findings: Iterable[AuditFinding]) -> list[AuditFinding]:
     return [f for f in findings if f.status == "untraced"]
+
+
+def _cited(mention: Mention, cited: list[Figure], said: set[str]) -> str | None:
+    """The figure of `cited` that `mention` states: the nearest in value; at a tie one the
+    line has not said yet ("18 MW over 120 kW is 150 racks, which matches 150 racks":
+    the computed figure, then the stated one), then the first cited."""
+    if mention.is_year:
+        return None
+    matches = [
+        (_distance(mention, figure), figure.id in said, order)
+        for order, figure in enumerate(cited)
+        if _matches(mention, figure)
+    ]
+    return cited[min(matches)[2]].id if matches else None
 
 
 def _trace(mention: Mention, ledger: Ledger) -> str | None:

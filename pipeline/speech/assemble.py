@@ -95,6 +95,7 @@ from pipeline.errors import InfracastError
 from pipeline.models import Script, Timeline
 from pipeline.speech.encoder import ffmpeg_path
 from pipeline.speech.mastering import WORKERS, Mastering, chunks_of, master_and_encode, prune_cache
+from pipeline.speech.peaks import Peaks, mastered_peaks
 from pipeline.speech.program import write_program
 
 # mutagen ships type hints but leaves its frame constructors untyped.
@@ -133,6 +134,7 @@ class Assembled:
     limiter was fed and `host_gains` each host's levelling gain (dB): given back to
     `assemble` as `gain_hint` and `host_gains` after an edit, they leave the chunks the
     edit did not touch as they were, so that only the edited ones are made again.
+    `peaks` is the waveform the listen view draws (`speech.peaks`).
     """
 
     mp3: Path
@@ -141,6 +143,7 @@ class Assembled:
     true_peak: float
     gain_db: float = 0.0
     host_gains: dict[str, float] = field(default_factory=dict)
+    peaks: Peaks | None = None
 
 
 def assemble(
@@ -193,6 +196,8 @@ def assemble(
                     with e.mp3.open("rb") as chunk:
                         shutil.copyfileobj(chunk, f)
             _tag(part, tags, timeline)
+        # From the samples already at hand: no decode of the MP3 just written.
+        peaks = mastered_peaks(chunks, rate, timeline.duration, gain, peak)
     if cache is not None:
         prune_cache(cache, {e.key for e in encoded})
     return Assembled(
@@ -202,6 +207,7 @@ def assemble(
         true_peak=round(peak, 2),
         gain_db=gain,
         host_gains=levels,
+        peaks=peaks,
     )
 
 

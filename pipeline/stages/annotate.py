@@ -6,7 +6,7 @@ import json
 
 from pydantic import BaseModel, Field
 
-from pipeline import episode_files
+from pipeline import annotate, episode_files
 from pipeline.atomic_files import write_text
 from pipeline.config import Settings
 from pipeline.errors import InfracastError
@@ -25,6 +25,7 @@ class AnnotateInputs(BaseModel):
     article_title: str
     article_source: str
     language: str
+    lede: str = Field("", description="the article's opening: the show notes' summary")
     dismissed: list[str] = Field(
         default_factory=list, description="ids of checks an editor marked a false alarm"
     )
@@ -43,13 +44,12 @@ def load(store: Store, episode: Episode, settings: Settings) -> AnnotateInputs:
         article_title=article.title,
         article_source=article.source,
         language=settings.show(episode.show).language,
+        lede=annotate.lede(article),
         dismissed=dismissed_checks(store, episode),
     )
 
 
 def run(inputs: AnnotateInputs, env: StageEnv) -> StageResult:
-    from pipeline import annotate  # the transcript's word matching needs numpy
-
     notes = annotate.annotate(
         inputs.script,
         inputs.ledger,
@@ -58,6 +58,7 @@ def run(inputs: AnnotateInputs, env: StageEnv) -> StageResult:
         inputs.article_title,
         inputs.article_source,
         dismissed=frozenset(inputs.dismissed),
+        lede=inputs.lede,
     )
     chapters = json.dumps(annotate.chapters_json(notes), indent=2, ensure_ascii=False)
     folder = env.folder
