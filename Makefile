@@ -5,8 +5,9 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := ffmpeg espeak-ng festival festvox-us-slt-hts redis-server fonts-dejavu-core
-# The browser tests drive Debian's Chromium through Playwright (no browser download).
-TEST_APT_PACKAGES := chromium
+# The browser tests drive Debian's Chromium through Playwright (no browser download), and
+# inject axe-core (package.json, installed by npm ci) into the pages they check.
+TEST_APT_PACKAGES := chromium nodejs
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 EXAMPLE := examples/gigawatt-racks.md
 
@@ -15,7 +16,7 @@ EXAMPLE := examples/gigawatt-racks.md
 demo: system $(BIN)/.runtime
 	$(BIN)/infracast make $(EXAMPLE)
 
-test: system test-system $(BIN)/.dev
+test: system test-system $(BIN)/.dev node_modules/.package-lock.json
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
@@ -59,5 +60,12 @@ $(BIN)/.dev: requirements-dev.lock $(BIN)/.runtime
 	$(BIN)/pip install -q --no-deps -r requirements-dev.lock
 	touch $@
 
+# npm ci installs exactly package-lock.json. Debian's nodejs comes without npm (its own
+# package); a nodejs that bundles npm conflicts with that package, so install it only if absent.
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory system APT_PACKAGES=npm
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache
