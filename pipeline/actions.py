@@ -27,7 +27,7 @@ from pipeline.orchestrate import (
 )
 from pipeline.stages import Stage
 from pipeline.stages.loaders import approved_script
-from pipeline.stages.render import say_again
+from pipeline.stages.render import Fix, say_again
 from pipeline.store import Store, utcnow
 
 # -- queueing -----------------------------------------------------------------
@@ -147,6 +147,9 @@ def _remember_refused(
 
 # -- review -------------------------------------------------------------------
 
+# How a request for changes starts in the episode's history (the dashboard shows it).
+CHANGES_REQUESTED = "changes requested by "
+
 
 def approve(
     store: Store,
@@ -172,7 +175,7 @@ def request_changes(store: Store, episode_id: int, who: str, comment: str) -> Ep
     comment = editing.clean_text(comment)
     if not comment:
         raise InputError("say what should change: the comment is empty")
-    store.touch(episode_id, f"changes requested by {who}: {comment[:2000]}")
+    store.touch(episode_id, f"{CHANGES_REQUESTED}{who}: {comment[:2000]}", by=who)
     return store.episode(episode_id)
 
 
@@ -266,7 +269,7 @@ def restore_check(store: Store, episode_id: int, check_id: str, who: str) -> Epi
     Lines left out when it was marked stay out (the versions' diff shows them)."""
     _reviewable_check(store, episode_id, check_id)
     history = f"check {check_id} is no longer a false alarm: undone by {who}"
-    if not store.scripts.clear_verdict(episode_id, check_id, history=history):
+    if not store.scripts.clear_verdict(episode_id, check_id, history=history, by=who):
         raise NotFoundError(f"check {check_id} of episode {episode_id} is not marked a false alarm")
     return store.episode(episode_id)
 
@@ -291,7 +294,8 @@ def decide_publishing(store: Store, episode_id: int, decision: PublishDecision) 
     """Record an editor's decision for the publish stage to act on."""
     episode = store.episode(episode_id)
     PUBLISHING.write(store.episode_dir(episode_id), decision)
-    store.touch(episode_id, f"publishing decided by {decision.by}: " + _decision_text(decision))
+    note = f"publishing decided by {decision.by}: " + _decision_text(decision)
+    store.touch(episode_id, note, by=decision.by)
     return store.episode(episode.id)
 
 
@@ -330,7 +334,7 @@ def unpublish(store: Store, settings: Settings, episode_id: int, who: str) -> Ep
     decide_publishing(store, episode_id, PublishDecision(hold=True, by=who))
     reason = f"unpublished by {who}"
     episode = store.move(
-        episode_id, EpisodeState.PUBLISHED, EpisodeState.ANNOTATED, reason, held=reason
+        episode_id, EpisodeState.PUBLISHED, EpisodeState.ANNOTATED, reason, held=reason, by=who
     )
     feeds.write_feed(store, settings, episode.show)
     return episode
@@ -345,14 +349,18 @@ def rerender_lines(
     episode_id: int,
     line_ids: list[str] | None = None,
     *,
+    fix: Fix | None = None,
+    by: str | None = None,
     dispatcher: Dispatcher,
 ) -> tuple[Episode, list[str]]:
-    """Send a transcribed episode back to rendering, with the next fallback voice for some
-    lines: those named, or those QA flagged.
+    """Send a transcribed episode back to rendering, with some lines said another way:
+    those named, or those QA flagged.
 
-    Each line moves one step down its host's ladder (`speech.fallback`): 10% slower,
-    then the host's alternate voices. Clips are cached by what they say and how, so only those
-    lines are rendered again. Returns the episode as sent back, and the lines.
+    By default each line moves one step down its host's ladder (`speech.fallback`): 10%
+    slower, then the host's alternate voices. `fix` picks one move instead: slower, the
+    host's next voice, or a word of one line respelt (`stages.render.Fix`). Clips are
+    cached by what they say and how, so only those lines are rendered again. Returns the
+    episode as sent back, and the lines. Nothing changes when a line cannot take the fix.
     """
     episode = store.episode(episode_id)
     if episode.state not in (EpisodeState.TRANSCRIBED, EpisodeState.ANNOTATED):
@@ -372,9 +380,10 @@ def rerender_lines(
     unknown = set(line_ids) - {line.id for line in script.lines}
     if unknown:
         raise InputError(f"episode {episode_id} has no line {', '.join(sorted(unknown))}")
-    say_again(folder, settings.show(episode.show).hosts, script, line_ids)
-    note = f"re-render {', '.join(line_ids)}"
-    episode = store.move(episode_id, episode.state, EpisodeState.APPROVED, note)
+    fix = fix or Fix()
+    say_again(folder, settings.show(episode.show).hosts, script, line_ids, fix)
+    note = f"re-render {', '.join(line_ids)}: {fix.describe()}"
+    episode = store.move(episode_id, episode.state, EpisodeState.APPROVED, note, by=by)
     dispatch_next(dispatcher, episode)
     return episode, line_ids
 
@@ -385,11 +394,12 @@ def retry(
     stale_after: timedelta = timedelta(minutes=1),
     *,
     dispatcher: Dispatcher,
+    by: str | None = None,
 ) -> tuple[Episode, Stage[Any]]:
     """Put a failed episode back in the state its failed stage starts from, or, for an
     episode waiting in a working state with no live run (no heartbeat for `stale_after`),
-    clear its dead run; either way send the stage again. Returns the episode as sent, and
-    the stage."""
+    clear its dead run; either way send the stage again. `by` is the editor who asked
+    (None: the pipeline). Returns the episode as sent, and the stage."""
     episode = store.episode(episode_id)
     if episode.state != EpisodeState.FAILED:
         stage = next_stage(episode)
@@ -399,14 +409,14 @@ def retry(
             )
         _check_not_running(store, episode, stale_after)
         store.end_heartbeat(episode_id)
-        store.touch(episode_id, f"retry {stage.name}: no live run")
+        store.touch(episode_id, f"retry {stage.name}: no live run", by=by)
         episode = store.episode(episode_id)
     else:
         if episode.failed_stage is None:
             raise ConflictError(f"episode {episode_id} is failed at no stage: nothing to retry")
         stage = stage_named(episode.failed_stage)
         episode = store.move(
-            episode_id, EpisodeState.FAILED, stage.start, note=f"retry {stage.name}"
+            episode_id, EpisodeState.FAILED, stage.start, note=f"retry {stage.name}", by=by
         )
     dispatcher.dispatch(episode.id, stage)
     return episode, stage

@@ -21,6 +21,7 @@ from pipeline.config import Voice
 from pipeline.errors import InfracastError
 from pipeline.figures.models import Ledger
 from pipeline.models import Article, QAReport, Script, Timeline, Word
+from pipeline.speech.peaks import Peaks
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -67,6 +68,14 @@ class PublishDecision(BaseModel):
     by: str = ""
 
 
+class Respellings(BaseModel):
+    """How the voice is to say some words of some lines (respellings.json), by line id:
+    {"l3": {"Nvidia": "en-vidia"}}. Only the text given to the voice changes; QA still
+    expects the line's normal spoken form, what a listener should hear."""
+
+    lines: dict[str, dict[str, str]] = {}
+
+
 class MasteringHint(BaseModel):
     """The last render's mastering gain and host levels (mastering.json): hints that let
     the next render master only the chunks around an edit."""
@@ -84,6 +93,7 @@ AUDIO = "episode.mp3"  # render
 TIMELINE = JsonFile("timeline.json", Timeline)  # render: where each line is in the audio
 MASTERING = JsonFile("mastering.json", MasteringHint)  # render, for the next render
 MASTER_CHUNKS = "master-chunks"  # render: a folder of mastered chunks, for the next render
+PEAKS = JsonFile("peaks.json", Peaks)  # render: the waveform the listen view draws
 WORDS = JsonFile("words.json", Words)  # transcribe
 QA = JsonFile("qa.json", QAReport)  # transcribe
 QA_RECHECKS = "qa_rechecks.json"  # transcribe: both hearings of each re-checked line
@@ -98,6 +108,7 @@ CHAPTERS = "chapters.json"  # annotate: Podcasting 2.0 chapters, as published
 
 OVERRIDES = "overrides.json"  # the voice each re-rendered line is said with, by line id
 PUBLISHING = JsonFile("publishing.json", PublishDecision)
+RESPELLINGS = JsonFile("respellings.json", Respellings)  # words of a line said another way
 
 
 def read_overrides(folder: Path) -> dict[str, Voice]:
@@ -107,6 +118,12 @@ def read_overrides(folder: Path) -> dict[str, Voice]:
         return {}
     raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return {line_id: Voice.model_validate(voice) for line_id, voice in raw.items()}
+
+
+def read_respellings(folder: Path) -> dict[str, dict[str, str]]:
+    """Each respelt line's words and how to say them (none before an editor respells one)."""
+    found = RESPELLINGS.read_if_present(folder)
+    return found.lines if found is not None else {}
 
 
 def write_overrides(folder: Path, overrides: dict[str, Voice]) -> Path:

@@ -170,3 +170,46 @@ def test_queue_feed_reports_each_refused_entry_and_a_malformed_feed(
         content_type="application/rss+xml",
     )
     one_line_error(cli(env, "queue", "--feed", broken), "is not a valid RSS or Atom feed")
+
+
+def test_a_held_episode_says_what_is_wrong_and_the_cli_what_to_type(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """The stored reason names the flagged lines and what QA found, never a command (the
+    web app offers buttons for the same steps); the CLI prints its own commands by it."""
+    from pipeline import episode_files
+    from pipeline.models import EpisodeState, LineQA, QAReport
+    from pipeline.store import Store
+
+    text = "# Cooling\n\nDirect-to-chip loops remove about 80% of the heat in a 130 kW rack, " * 3
+    assert cli(env, "queue", "-", stdin=text).returncode == 0
+    data = tmp_path / "data"
+    store = Store(f"sqlite:///{data / 'infracast.db'}", data)
+    # As if rendered and heard back: two lines misheard.
+    store.move(1, EpisodeState.IN_REVIEW, EpisodeState.ANNOTATED, "test: heard back")
+    lines = [
+        LineQA(line_id=i, expected="a b", heard="c d", wer=1.0, flagged=True) for i in ("l2", "l4")
+    ]
+    report = QAReport(backend="b", model="m", threshold=0.15, wer=0.3, lines=lines)
+    episode_files.QA.write(store.episode_dir(1), report)
+    store.close()
+
+    published = cli(env, "publish", "1")
+    one_line_error(published, "QA flagged 2 lines (l2, l4): word error rate above 15%")
+    assert "infracast rerender 1 --failed" in published.stderr
+    assert "infracast publish 1 --allow-failed-qa" in published.stderr
+    status = cli(env, "status", "1")
+    assert status.returncode == 0, status.stderr
+    said = status.stdout.replace("\n", " ")
+    assert "held: QA flagged 2 lines (l2, l4): word error rate above 15%" in said
+    assert "re-render the flagged lines with: infracast rerender 1 --failed" in said
+    assert "or publish anyway with: infracast publish 1 --allow-failed-qa" in said
+    store = Store(f"sqlite:///{data / 'infracast.db'}", data)
+    held = store.episode(1).held_reason
+    store.close()
+    assert held == "QA flagged 2 lines (l2, l4): word error rate above 15%"
+    # The fix options of `rerender` are checked before anything is done.
+    usage = cli(env, "rerender", "1", "--failed", "--fix", "respell")
+    assert usage.returncode == 2 and "--respell WORD=SAID" in usage.stderr
+    both = cli(env, "rerender", "1")
+    assert both.returncode == 2 and "--failed or the lines" in both.stderr

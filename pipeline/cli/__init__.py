@@ -14,6 +14,7 @@ import click
 from pipeline.cli import episodes, service, users
 from pipeline.cli.app import cli, err
 from pipeline.errors import InfracastError
+from pipeline.orchestrate import StageFailed
 
 COMMAND_MODULES = (episodes, service, users)  # importing them adds their commands to `cli`
 
@@ -30,4 +31,6 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(e.exit_code)
     except InfracastError as e:
         err.print(f"error: {e.message}", style="red", markup=False, highlight=False)
+        if isinstance(e, StageFailed):  # the message says what failed; the CLI says what next
+            err.print(f"once that is fixed, retry it with: infracast retry {e.episode_id}")
         sys.exit(1)

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -25,8 +25,8 @@ from pipeline.cli.app import (
     shown_plain,
     source_from_arg,
 )
-from pipeline.episode_files import QA
-from pipeline.errors import ConflictError
+from pipeline.episode_files import QA, read_publish_decision
+from pipeline.errors import ConflictError, Held
 from pipeline.figures.audit import untraced
 from pipeline.figures.display import value_text
 from pipeline.figures.ledger import build_ledger
@@ -34,6 +34,7 @@ from pipeline.figures.models import Ledger
 from pipeline.models import Episode, EpisodeState, Script
 from pipeline.registry import WRITERS
 from pipeline.stages import STAGES, Stage
+from pipeline.stages import render as render_stage
 from pipeline.stages import script as script_stage
 from pipeline.templating import render as render_template
 
@@ -126,17 +127,43 @@ def report_episode(c: Context, episode: Episode) -> None:
         out.print(f"  {c.store.data_root / f.path}  ({f.size:,} bytes)")
     if episode.state == EpisodeState.IN_REVIEW:
         print_script(c.store.scripts.get(episode.id).script)
-        out.print(f"approve it with: infracast approve {episode.id}")
     report = QA.read_if_present(c.store.episode_dir(episode.id))
     if report is not None:
         flagged = ", ".join(q.line_id for q in report.flagged) or "none"
         out.print(f"word error rate {report.wer:.1%} ({report.backend}); flagged lines: {flagged}")
     if episode.state == EpisodeState.ANNOTATED and episode.held_reason:
-        out.print(f"not in the feed: {episode.held_reason}", markup=False)
+        out.print(f"not in the feed: {shown_plain(episode.held_reason)}", markup=False)
     if episode.state == EpisodeState.PUBLISHED:
         from pipeline import feeds
 
         out.print(f"feed updated: {feeds.feed_path(c.settings, episode.show)}")
+    print_next_steps(c, episode)
+
+
+def next_steps(c: Context, episode: Episode) -> list[str]:
+    """The commands that take an episode waiting for a person on. The stored reasons
+    (failure, held reason) say what is wrong, never what to type: the web app offers
+    buttons for the same steps, and the CLI says its own commands here."""
+    n = episode.id
+    if episode.state == EpisodeState.FAILED:
+        return [f"retry it with: infracast retry {n}"]
+    if episode.state == EpisodeState.IN_REVIEW:
+        return [f"approve it with: infracast approve {n}"]
+    if episode.state != EpisodeState.ANNOTATED or not episode.held_reason:
+        return []
+    folder = c.store.episode_dir(n)
+    report = QA.read_if_present(folder)
+    if not read_publish_decision(folder).hold and report is not None and report.flagged:
+        return [
+            f"re-render the flagged lines with: infracast rerender {n} --failed",
+            f"or publish anyway with: infracast publish {n} --allow-failed-qa",
+        ]
+    return [f"publish it with: infracast publish {n}"]
+
+
+def print_next_steps(c: Context, episode: Episode) -> None:
+    for step in next_steps(c, episode):
+        out.print(step, markup=False, highlight=False)
 
 
 @contextmanager
@@ -156,6 +183,9 @@ def status(c: Context, episode_id: int | None) -> None:
         return
     episode = c.store.episode(episode_id)
     out.print(episode_table([episode]))
+    if episode.held_reason:
+        out.print(f"held: {shown_plain(episode.held_reason)}", markup=False)
+    print_next_steps(c, episode)
     history = Table(title="history")
     for column in ("at", "from", "to", "note"):
         history.add_column(column)
@@ -269,13 +299,47 @@ def run_one(c: Context, episode_id: int, name: str) -> None:
 
 @cli.command()
 @click.argument("episode_id", type=int)
-@click.option("--failed", is_flag=True, required=True, help="Re-render the lines QA flagged.")
+@click.option("--failed", is_flag=True, help="Re-render the lines QA flagged.")
+@click.option("--line", "line_ids", multiple=True, help="Re-render this line (repeatable).")
+@click.option(
+    "--fix",
+    type=click.Choice(["next", "slower", "voice", "respell"]),
+    default="next",
+    show_default=True,
+    help="next: one step down the host's ladder; slower: 10% slower; voice: the host's "
+    "next voice; respell: say a word another way (with --respell).",
+)
+@click.option("--respell", metavar="WORD=SAID", help='With --fix respell, e.g. "Nvidia=en-vidia".')
 @pass_ctx
-def rerender(c: Context, episode_id: int, failed: bool) -> None:
-    """Re-render the lines QA flagged in the same host's voice (slower, then the host's
-    alternate voices), then transcribe again."""
-    _, lines = actions.rerender_lines(c.store, c.settings, episode_id, dispatcher=c.dispatcher())
-    out.print(f"re-rendering {len(lines)} line(s): {', '.join(lines)}")
+def rerender(
+    c: Context,
+    episode_id: int,
+    failed: bool,
+    line_ids: tuple[str, ...],
+    fix: str,
+    respell: str | None,
+) -> None:
+    """Re-render the lines QA flagged (--failed) or those named (--line) in the same host's
+    voice, then transcribe again. By default each goes one step down its host's ladder
+    (slower, then the host's alternate voices); --fix picks one move instead."""
+    if failed == bool(line_ids):
+        raise click.UsageError("give --failed or the lines to re-render with --line")
+    if (fix == "respell") != (respell is not None):
+        raise click.UsageError("--fix respell and --respell WORD=SAID go together")
+    word, _, said = (respell or "").partition("=")
+    if respell is not None and not said:
+        raise click.UsageError('--respell takes WORD=SAID, e.g. "Nvidia=en-vidia"')
+    chosen = render_stage.Fix(cast(render_stage.FixKind, fix), word, said)
+    _, lines = actions.rerender_lines(
+        c.store,
+        c.settings,
+        episode_id,
+        list(line_ids) or None,
+        fix=chosen,
+        by=getpass.getuser(),
+        dispatcher=c.dispatcher(),
+    )
+    out.print(f"re-rendering {len(lines)} line(s): {', '.join(lines)} ({chosen.describe()})")
     if c.settings.embedded:  # it ran in this process: say where it stands now
         report_episode(c, c.store.episode(episode_id))
 
@@ -287,8 +351,10 @@ def retry(c: Context, episode_id: int) -> None:
     """Resume a failed episode at the stage that failed, or send again the stage of an
     episode stuck in a working state with no live run (no heartbeat)."""
     stale_after = timedelta(seconds=c.settings.heartbeat_stale_after)
-    actions.retry(c.store, episode_id, stale_after, dispatcher=c.dispatcher())
-    out.print(episode_table([c.store.episode(episode_id)]))
+    actions.retry(c.store, episode_id, stale_after, dispatcher=c.dispatcher(), by=getpass.getuser())
+    episode = c.store.episode(episode_id)
+    out.print(episode_table([episode]))
+    print_next_steps(c, episode)
 
 
 @cli.command()
@@ -367,9 +433,13 @@ def publish(
         raise click.UsageError("--allow-failed-qa needs the episode ids it applies to")
     who = getpass.getuser()
     for episode_id in episode_ids:
-        episode = actions.publish(
-            c.store, c.settings, episode_id, who, allow_failed_qa=allow_failed_qa
-        )
+        try:
+            episode = actions.publish(
+                c.store, c.settings, episode_id, who, allow_failed_qa=allow_failed_qa
+            )
+        except Held as e:
+            steps = next_steps(c, c.store.episode(episode_id))
+            raise Held("; ".join([e.message, *steps])) from e
         out.print(f"published episode {episode_id} in {episode.show}")
     slugs = [show] if show else list(c.settings.shows)
     for slug in slugs:

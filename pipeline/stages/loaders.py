@@ -12,8 +12,8 @@ def approved_script(store: Store, episode: Episode) -> ScriptVersion:
     notes show, never "the latest" (a version saved after approval is not reviewed)."""
     if episode.approved_version is None:
         raise InfracastError(
-            f"episode {episode.id} has no approved script version: approve it with "
-            f"`infracast approve {episode.id}`"
+            f"episode {episode.id} has no approved script version: its script must be "
+            "approved first"
         )
     return store.scripts.get(episode.id, episode.approved_version)
 

@@ -6,14 +6,17 @@ where rendered audio is kept, which QA and editors' re-renders share.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from pipeline import episode_files
 from pipeline.config import Host, Settings, Voice
-from pipeline.models import Episode, Script
+from pipeline.errors import ConflictError, InputError
+from pipeline.models import Episode, Line, Script
 from pipeline.speech import fallback, normalize
 from pipeline.speech.render import ClipJob, clip_key, clip_path, render_clip, render_clips
 from pipeline.stages.base import StageEnv, StageResult
@@ -28,6 +31,9 @@ class RenderInputs(BaseModel):
     script: Script
     voices: dict[str, Voice]
     overrides: dict[str, Voice] = Field(default_factory=dict, description="line id → voice")
+    respellings: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="line id → {word as written: how the voice says it}"
+    )
     lexicon: dict[str, str]
     show: str
     author: str
@@ -43,6 +49,7 @@ def load(store: Store, episode: Episode, settings: Settings) -> RenderInputs:
         script=saved.script,
         voices={h.name: h.voice for h in show.hosts},
         overrides=episode_files.read_overrides(store.episode_dir(episode.id)),
+        respellings=episode_files.read_respellings(store.episode_dir(episode.id)),
         lexicon=show.lexicon,
         show=show.title,
         author=show.author,
@@ -51,26 +58,124 @@ def load(store: Store, episode: Episode, settings: Settings) -> RenderInputs:
     )
 
 
-def say_again(folder: Path, hosts: list[Host], script: Script, line_ids: list[str]) -> None:
-    """Moves each of `line_ids` one step down its host's ladder of voices (never to
-    another host's voice), for the next render."""
+FixKind = Literal["next", "slower", "voice", "respell"]
+FIX_KINDS: tuple[FixKind, ...] = ("next", "slower", "voice", "respell")
+MAX_RESPELLING = 100
+# A respelling is said, not read: letters, spaces, hyphens and apostrophes only.
+RESPELLING = re.compile(r"[^\W\d_]+(?:[ '’-]+[^\W\d_]+)*[’']?")
+WORD = re.compile(r"[\w’'.-]{1,60}")
+
+
+@dataclass(frozen=True)
+class Fix:
+    """How a re-rendered line is to sound different: `next`, one step down its host's
+    ladder (what QA's automatic re-render does); `slower`, its voice 10% slower; `voice`,
+    the host's next voice; `respell`, `word` of the line said as `said`."""
+
+    kind: FixKind = "next"
+    word: str = ""
+    said: str = ""
+
+    def describe(self) -> str:
+        if self.kind == "respell":
+            return f"“{self.word}” said as “{self.said}”"
+        return {"next": "next voice step", "slower": "10% slower", "voice": "another voice"}[
+            self.kind
+        ]
+
+
+def say_again(
+    folder: Path, hosts: list[Host], script: Script, line_ids: list[str], fix: Fix = Fix()
+) -> None:
+    """Changes how each of `line_ids` is said at the next render, as `fix` says: by
+    default one step down its host's ladder of voices (never to another host's voice).
+    Nothing is written when any line cannot take the fix (InputError, ConflictError)."""
     by_name = {h.name: h for h in hosts}
+    lines = [line for line in script.lines if line.id in line_ids]
+    if fix.kind == "respell":
+        if len(lines) != 1:
+            raise InputError("a respelling is for one line at a time: name the line")
+        respellings = episode_files.read_respellings(folder)
+        words = respelt(lines[0], fix.word, fix.said)
+        respellings[lines[0].id] = {**respellings.get(lines[0].id, {}), **words}
+        episode_files.RESPELLINGS.write(folder, episode_files.Respellings(lines=respellings))
+        return
     overrides = episode_files.read_overrides(folder)
-    for line in script.lines:
-        if line.id in line_ids:
-            host = by_name[line.speaker]
-            current = overrides.get(line.id, host.voice)
-            overrides[line.id] = fallback.next_voice(host, current)
+    for line in lines:
+        host = by_name[line.speaker]
+        overrides[line.id] = _voice_after(fix.kind, host, overrides.get(line.id, host.voice), line)
     episode_files.write_overrides(folder, overrides)
 
 
+def _voice_after(kind: FixKind, host: Host, current: Voice, line: Line) -> Voice:
+    if kind == "slower":
+        slowed = fallback.slower(host, current)
+        if slowed is None:
+            raise ConflictError(
+                f"line {line.id} is already said as slowly as {host.name}'s voice goes "
+                f"({current.speed:.0%} of normal): choose another fix"
+            )
+        return slowed
+    if kind == "voice":
+        other = fallback.other_voice(host, current)
+        if other is None:
+            raise InputError(f"{host.name} has one voice only: choose another fix for {line.id}")
+        return other
+    return fallback.next_voice(host, current)
+
+
+def respelt(line: Line, word: str, said: str) -> dict[str, str]:
+    """The respelling of `word` in `line`, as the lexicon entries the line is said with:
+    each way the line writes the word (matched whatever its case) → `said`. Refused with
+    a message an editor can act on when the word is not in the line or the respelling
+    is not something a voice can say."""
+    # Pasted from the line, a word may bring its punctuation along ("Okay,"): not part of it.
+    word, said = word.strip().strip('.,;:!?"“”()[]'), " ".join(said.split())
+    if not word:
+        raise InputError("say which word of the line to respell")
+    if not WORD.fullmatch(word):
+        raise InputError(f"“{word[:60]}” is not one word: give a single word of the line")
+    if not said:
+        raise InputError(f"say how “{word}” should sound, e.g. “en-vidia” for “Nvidia”")
+    if len(said) > MAX_RESPELLING:
+        raise InputError(f"the respelling is {len(said)} characters; at most {MAX_RESPELLING}")
+    if not RESPELLING.fullmatch(said):
+        raise InputError(
+            f"a respelling may use letters, spaces, hyphens and apostrophes only (not “{said}”)"
+        )
+    # Where the lexicon finds a term: a whole word, or its plural ("GPU" in "GPUs").
+    found = re.finditer(rf"(?<![\w-]){re.escape(word)}(?=s?(?!\w))", line.text, re.IGNORECASE)
+    words = dict.fromkeys(sorted({m.group() for m in found}), said)
+    if not words:
+        raise InputError(f"line {line.id} does not say “{word}”: give a word of the line")
+    if normalize.spoken(line.text, words) == normalize.spoken(line.text):
+        raise InputError(
+            f"respelling “{word}” as “{said}” would not change what line {line.id} says "
+            "(a word read as part of a number cannot be respelt)"
+        )
+    return words
+
+
 def spoken_lines(script: Script, lexicon: dict[str, str]) -> dict[str, str]:
-    """Each line's spoken form: what the voice says and what QA expects to hear."""
+    """Each line's spoken form: what a listener should hear, and so what QA expects to
+    hear. The one owner of what a line says; an editor's respellings do not change it."""
     return {line.id: normalize.spoken(line.text, lexicon) for line in script.lines}
 
 
+def voiced_lines(
+    script: Script, lexicon: dict[str, str], respellings: dict[str, dict[str, str]]
+) -> dict[str, str]:
+    """What each line's voice is given to say: its spoken form, with the words an editor
+    respelt for that line said their way (a lexicon of the line's own, over the show's)."""
+    said = spoken_lines(script, lexicon)
+    for line in script.lines:
+        if respellings.get(line.id):
+            said[line.id] = normalize.spoken(line.text, {**lexicon, **respellings[line.id]})
+    return said
+
+
 def clip_jobs(inputs: RenderInputs) -> list[ClipJob]:
-    said = spoken_lines(inputs.script, inputs.lexicon)
+    said = voiced_lines(inputs.script, inputs.lexicon, inputs.respellings)
     return [
         ClipJob(line.id, said[line.id], inputs.overrides.get(line.id, inputs.voices[line.speaker]))
         for line in inputs.script.lines
@@ -81,7 +186,9 @@ def run(inputs: RenderInputs, env: StageEnv) -> StageResult:
     # scipy and pyloudnorm take a second to import: only the stage that masters pays it.
     from pipeline.speech.assemble import EpisodeTags, assemble
 
-    clips = render_clips(clip_jobs(inputs), clip_cache(env.settings), env.settings.render_workers)
+    clips = render_clips(
+        clip_jobs(inputs), clip_cache(env.settings), env.settings.render_workers, env.progress
+    )
     tags = EpisodeTags(
         title=inputs.script.title,
         show=inputs.show,
@@ -108,6 +215,8 @@ def run(inputs: RenderInputs, env: StageEnv) -> StageResult:
         episode_files.TIMELINE.write(env.folder, done.timeline),
         episode_files.MASTERING.write(env.folder, mastered),
     ]
+    if done.peaks is not None:
+        files.append(episode_files.PEAKS.write(env.folder, done.peaks))
     summary = {
         "duration": round(done.timeline.duration, 2),
         "loudness_lufs": round(done.loudness, 2),
