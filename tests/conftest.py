@@ -32,6 +32,22 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("INFRACAST_CONFIG", str(tmp_path / "no-config.toml"))
 
 
+@pytest.fixture(scope="session")
+def rendered_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder holding the example taken through the whole pipeline once per test
+    run, for browser tests to serve a copy of (tests.browser.served(..., data=))."""
+    from tests.browser import make_rendered_example
+
+    data = tmp_path_factory.mktemp("rendered") / "data"
+    with pytest.MonkeyPatch.context() as env:  # as _isolated_env does for each test
+        for key in list(os.environ):
+            if key.startswith("INFRACAST_"):
+                env.delenv(key)
+        env.setenv("INFRACAST_CONFIG", str(data.parent / "no-config.toml"))
+        make_rendered_example(data)
+    return data
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(data_root=tmp_path / "data", fetch_allow_networks=["127.0.0.0/8"])

@@ -8,8 +8,6 @@ page goes to tests/artifacts/ (git-ignored), to be looked at.
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,29 +15,18 @@ from typing import Any
 
 import pytest
 
-from tests.browser import chromium, screenshot
+from tests.browser import chromium, screenshot, served
 from tests.conftest import EXAMPLE
-from tests.services import WebServer, cli
-from tests.web import EDITOR, PASSWORD
+from tests.services import WebServer
+from tests.web import EDITOR
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
-    root = tmp_path_factory.mktemp("browser")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INFRACAST_")}
-    env |= {
-        "INFRACAST_DATA_ROOT": str(root / "data"),
-        "INFRACAST_CONFIG": str(root / "absent.toml"),
-        "INFRACAST_SHOWS": json.dumps({"infracast": {"minutes": 1}}),
-        "PYTHONUNBUFFERED": "1",
-    }
-    added = cli(env, "users", "add", EDITOR, "--password-stdin", stdin=PASSWORD + "\n")
-    assert added.returncode == 0, added.stderr
-    web = WebServer(env, root / "serve.log").start()
-    yield web
-    web.stop()
+    with served(tmp_path_factory.mktemp("browser")) as web:
+        yield web
 
 
 def _wait(page: Any, check: Any, timeout: float = 120, reload_every: float = 2) -> None:
@@ -67,7 +54,8 @@ def test_an_editor_takes_an_article_to_the_feed(server: WebServer) -> None:
         screenshot(page, "02-queue")
         page.click("form.queue-form button[type=submit]")
         page.wait_for_url("**/episodes/1")
-        _wait(page, lambda: page.locator("#editor").count() == 1, timeout=60)
+        # The page follows the episode by itself (live.js): the script appears, no reload.
+        page.wait_for_selector("#editor", timeout=90_000)
         assert "The 130-Kilowatt Rack" in page.inner_text("h1")
         assert page.locator("mark.figure").count() > 5
         screenshot(page, "03-review")
@@ -90,6 +78,11 @@ def test_an_editor_takes_an_article_to_the_feed(server: WebServer) -> None:
         page.goto("/episodes/1")
         page.click("#approve")
         page.wait_for_url("**/episodes/1**")
+        # Rendering and QA show on the page as they run, then the audio replaces the script.
+        page.wait_for_selector("#live:not([hidden]) .live-stage", timeout=30_000)
+        screenshot(page, "05a-episode-working")
+        page.wait_for_selector("#audio", state="attached", timeout=240_000)
+        page.goto("/episodes/1")
 
         # The dashboard follows the episode as the embedded runner renders it.
         page.goto("/")
@@ -97,7 +90,7 @@ def test_an_editor_takes_an_article_to_the_feed(server: WebServer) -> None:
         done = ("annotated", "published")
         _wait(
             page,
-            lambda: any(page.locator(f"section[data-state={s}]").count() for s in done),
+            lambda: any(page.locator(f"tr[data-state={s}]").count() for s in done),
             timeout=240,
             reload_every=3,
         )

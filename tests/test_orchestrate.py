@@ -348,6 +348,126 @@ def test_the_ladder_ends_at_its_slowest_step_and_never_leaves_the_host() -> None
     assert fallback.next_voice(lone, stranger) == ladder[1]
 
 
+def test_an_editor_may_pick_one_move_slower_or_the_hosts_next_voice() -> None:
+    slowed = fallback.slower(LENA, LENA.voice)
+    assert slowed == LENA.voice.model_copy(update={"speed": 0.9})
+    assert fallback.slower(LENA, Voice(engine="espeak", voice="en-us+f3", speed=0.81)) == Voice(
+        engine="espeak", voice="en-us+f3", speed=0.729
+    )
+    # Never below SLOWEST of the voice's own speed: 0.729 * 0.9 < 0.7.
+    assert fallback.slower(LENA, LENA.voice.model_copy(update={"speed": 0.729})) is None
+    # The next voice is the alternate at its own speed, then the main voice again.
+    assert fallback.other_voice(LENA, slowed) == LENA.alternates[0]
+    assert fallback.other_voice(LENA, LENA.alternates[0]) == LENA.voice
+    assert fallback.other_voice(Host(name="Miles", role="asks"), Voice()) is None
+
+
+def fixable(store: Store, settings: Settings) -> int:
+    """An episode as if rendered and heard back, QA flagging its second and third lines."""
+    from pipeline import episode_files
+    from pipeline.models import LineQA, QAReport
+
+    episode_id = in_review(store, settings)
+    actions.approve(store, episode_id, "editor", dispatcher=Recorder())
+    store.move(episode_id, EpisodeState.APPROVED, EpisodeState.ANNOTATED, "test: heard")
+    lines = store.scripts.get(episode_id).script.lines
+    flagged = [
+        LineQA(line_id=line.id, expected="a", heard="b", wer=1.0, flagged=True)
+        for line in lines[1:3]
+    ]
+    report = QAReport(backend="b", model="m", threshold=0.15, wer=0.2, lines=flagged)
+    episode_files.QA.write(store.episode_dir(episode_id), report)
+    return episode_id
+
+
+def test_each_fix_changes_only_how_its_line_is_said(store: Store, settings: Settings) -> None:
+    from pipeline import episode_files
+    from pipeline.stages import render as render_stage
+
+    episode_id = fixable(store, settings)
+    folder = store.episode_dir(episode_id)
+    hosts = {h.name: h for h in settings.show("infracast").hosts}
+    script = store.scripts.get(episode_id).script
+    lena = next(line for line in script.lines if line.speaker == "Lena")
+    miles = next(line for line in script.lines if line.speaker == "Miles")
+    assert hosts["Lena"].alternates and not hosts["Miles"].alternates
+
+    def fix(line_id: str, kind: str, word: str = "", said: str = "") -> None:
+        chosen = render_stage.Fix(kind, word, said)  # type: ignore[arg-type]
+        actions.rerender_lines(
+            store, settings, episode_id, [line_id], fix=chosen, dispatcher=Recorder()
+        )
+        store.move(episode_id, EpisodeState.APPROVED, EpisodeState.ANNOTATED, "test: heard")
+
+    fix(lena.id, "slower")
+    assert episode_files.read_overrides(folder) == {
+        lena.id: hosts["Lena"].voice.model_copy(update={"speed": 0.9})
+    }
+    fix(lena.id, "voice")
+    assert episode_files.read_overrides(folder)[lena.id] == hosts["Lena"].alternates[0]
+    with pytest.raises(InputError, match="Miles has one voice only"):
+        fix(miles.id, "voice")
+    assert miles.id not in episode_files.read_overrides(folder)  # nothing written
+
+    before = render_stage.load(store, store.episode(episode_id), settings)
+    word = next(w for w in miles.text.split() if w.isalpha() and len(w) > 3)
+    fix(miles.id, "respell", word.upper(), "zork-a-dee")
+    assert episode_files.read_respellings(folder) == {miles.id: {word: "zork-a-dee"}}
+    after = render_stage.load(store, store.episode(episode_id), settings)
+    assert after.respellings and after != before  # the stage runs again
+    jobs = {j.line_id: j.text for j in render_stage.clip_jobs(after)}
+    old_jobs = {j.line_id: j.text for j in render_stage.clip_jobs(before)}
+    assert "zork-a-dee" in jobs[miles.id] and jobs[miles.id] != old_jobs[miles.id]
+    assert {k: v for k, v in jobs.items() if k != miles.id} == {
+        k: v for k, v in old_jobs.items() if k != miles.id
+    }
+    # QA still expects what a listener should hear: the line's normal spoken form.
+    from pipeline.models import Timeline
+    from pipeline.stages import transcribe as transcribe_stage
+
+    (folder / episode_files.AUDIO).write_bytes(b"ID3 as if rendered")
+    episode_files.TIMELINE.write(folder, Timeline(duration=0, lines=[], segments=[]))
+    heard = transcribe_stage.load(store, store.episode(episode_id), settings)
+    assert "zork" not in heard.spoken[miles.id]
+    assert heard.spoken == render_stage.spoken_lines(script, settings.show("infracast").lexicon)
+    assert f"re-render {miles.id}: “{word.upper()}” said as “zork-a-dee”" in [
+        c.note for c in store.history(episode_id)
+    ]
+
+
+def test_a_fix_a_line_cannot_take_is_refused_with_the_reason(
+    store: Store, settings: Settings
+) -> None:
+    from pipeline.stages import render as render_stage
+
+    episode_id = fixable(store, settings)
+    line = store.scripts.get(episode_id).script.lines[1]
+
+    def refused(word: str, said: str, line_ids: list[str] | None = None) -> str:
+        with pytest.raises(InputError) as e:
+            actions.rerender_lines(
+                store,
+                settings,
+                episode_id,
+                [line.id] if line_ids is None else line_ids,
+                fix=render_stage.Fix("respell", word, said),
+                dispatcher=Recorder(),
+            )
+        return e.value.message
+
+    said = line.text.split()[0]
+    assert "does not say “Zyzzyva”" in refused("Zyzzyva", "ziz-i-va")
+    assert "letters, spaces, hyphens and apostrophes only" in refused(said, "x1")
+    assert "letters, spaces, hyphens and apostrophes only" in refused(said, "<b>x</b>")
+    assert "at most 100" in refused(said, "a" * 101)
+    assert "not one word" in refused("two words", "x")
+    assert "one line at a time" in refused("a", "b", [])
+    assert store.episode(episode_id).state == EpisodeState.ANNOTATED  # nothing sent back
+    # The default, every flagged line one step down its host's ladder.
+    episode, lines = actions.rerender_lines(store, settings, episode_id, dispatcher=Recorder())
+    assert episode.state == EpisodeState.APPROVED and len(lines) == 2
+
+
 def test_a_line_both_recognisers_mishear_is_said_again_once_before_the_episode_is_held(
     store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -480,8 +600,10 @@ def test_disk_full_while_rendering_is_a_recorded_failure_that_retry_resumes(
     monkeypatch.setattr(render_stage, "render_clips", full)
     with pytest.raises(InfracastError) as raised:
         orchestrate.run_stage(store, settings, episode_id, "render")
-    assert type(raised.value) is InfracastError  # not an internal error, not retried alone
-    assert "\n" not in raised.value.message and "infracast retry" in raised.value.message
+    # Not an internal error, not retried alone; its message says what failed, and each
+    # caller says how to retry (the CLI its command, the web app its button).
+    assert type(raised.value) is orchestrate.StageFailed and raised.value.episode_id == episode_id
+    assert "\n" not in raised.value.message and "infracast" not in raised.value.message
     failed = store.episode(episode_id)
     assert failed.state == EpisodeState.FAILED and failed.failed_stage == "render"
     assert failed.failure == f"no space left on device while rendering: {clip}"
@@ -553,3 +675,73 @@ def test_the_sweeper_leaves_held_episodes_and_live_runs_alone(
     with pytest.raises(ConflictError, match="is held, not stuck: QA flagged 1 line"):
         actions.retry(store, held, dispatcher=recorder)
     assert recorder.sent == [(waiting, "publish"), (dead, "ingest")]
+
+
+def test_a_running_stage_reports_its_progress_and_time_left(store: Store) -> None:
+    settings = Settings(data_root=store.data_root)
+    episode = actions.submit(store, settings, example()).episode
+    beat = orchestrate.Heartbeat(store, episode.id, "render", interval=60)
+    with beat:
+        assert store.running()[episode.id].done is None
+        beat.report(0, 40)
+        beat.report(1, 40)  # within a second of the last: not written
+        assert store.running([episode.id])[episode.id].done == 0
+        beat._reported_at -= orchestrate.Heartbeat.REPORT_EVERY
+        beat.report(10, 40)
+        running = store.running([episode.id])[episode.id]
+        assert (running.stage, running.done, running.total) == ("render", 10, 40)
+        spent = (running.beat_at - running.started_at).total_seconds()
+        assert running.seconds_left() == pytest.approx(spent * 3)
+        beat.report(40, 40)  # the last report is always written
+        assert store.running([episode.id])[episode.id].done == 40
+    assert store.running() == {}
+
+
+@pytest.mark.slow
+def test_render_and_transcribe_report_lines_done_as_they_go(
+    store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reports: dict[str, list[tuple[int, int]]] = {}
+    report = store.report_progress
+
+    def recorded(episode_id: int, runner: str, done: int, total: int) -> None:
+        report(episode_id, runner, done, total)
+        stage = store.running([episode_id])[episode_id].stage
+        reports.setdefault(stage, []).append((done, total))
+
+    monkeypatch.setattr(store, "report_progress", recorded)
+    episode = actions.submit(store, settings, example()).episode
+    orchestrate.run_episode(store, settings, episode.id)
+    actions.approve(store, episode.id, "editor", dispatcher=Recorder())
+    done_state = orchestrate.run_episode(store, settings, episode.id).state
+    assert done_state in (EpisodeState.ANNOTATED, EpisodeState.PUBLISHED)
+    lines = len(store.scripts.get(episode.id).script.lines)
+    for stage in ("render", "transcribe"):
+        done = [d for d, _ in reports[stage]]
+        assert {t for _, t in reports[stage]} == {lines}, stage
+        assert done == sorted(done) and done[-1] == lines, stage
+    assert reports["render"][0] == (0, lines)  # nothing cached yet: every line to say
+
+
+def test_parts_out_with_the_workers_count_up_and_get_as_long_as_a_lost_message(
+    store: Store, settings: Settings
+) -> None:
+    episode = actions.submit(store, settings, example()).episode
+    force_state(store, episode.id, EpisodeState.APPROVED)
+    runner = orchestrate.FAN_OUT_RUNNER
+    store.start_heartbeat(episode.id, "render", runner)
+    store.report_progress(episode.id, runner, 0, 3)
+    for _ in range(2):
+        store.count_part_done(episode.id, runner)
+    assert (store.running()[episode.id].done, store.running()[episode.id].total) == (2, 3)
+    with store.session() as s:
+        from sqlalchemy import update
+
+        from pipeline.store.rows import HeartbeatRow
+
+        s.execute(update(HeartbeatRow).values(beat_at=utcnow() - timedelta(minutes=5)))
+    recorder = Recorder()
+    # Five minutes without a part done: waiting in the queue, not dead, under `older_than`.
+    assert orchestrate.sweep(store, recorder, timedelta(minutes=10), timedelta(minutes=1)) == 0
+    assert orchestrate.sweep(store, recorder, timedelta(minutes=4), timedelta(minutes=1)) == 1
+    assert recorder.sent == [(episode.id, "render")]

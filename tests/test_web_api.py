@@ -371,6 +371,24 @@ def test_an_episode_with_its_history(web: Web) -> None:
     ]
 
 
+def test_a_running_stage_shows_its_lines_done_and_time_left(web: Web) -> None:
+    source = Source(kind="markdown", uri="a.md", text=SHORT.read_text(encoding="utf-8"))
+    episode = actions.submit(web.store, web.settings, source).episode
+    api = web.api()
+    assert api.get(f"/api/episodes/{episode.id}").json()["work"] is None
+    web.store.start_heartbeat(episode.id, "render", "runner-1")
+    web.store.report_progress(episode.id, "runner-1", 10, 40)
+    work = api.get(f"/api/episodes/{episode.id}").json()["work"]
+    assert (work["stage"], work["done"], work["total"]) == ("render", 10, 40)
+    assert work["seconds_left"] is not None and work["seconds_left"] >= 0
+    page = web.client.get(f"/episodes/{episode.id}").text  # the page's live box, shown
+    live = page.split('id="live"', 1)[1].split("</div>", 1)[0]
+    assert f'data-url="/api/episodes/{episode.id}"' in live
+    assert "hidden" not in live.split(">", 1)[0] and "Render\u2026" in live
+    web.store.end_heartbeat(episode.id)
+    assert api.get(f"/api/episodes/{episode.id}").json()["work"] is None
+
+
 def test_an_episode_before_its_script_has_no_script_version(web: Web) -> None:
     source = Source(kind="markdown", uri="a.md", text=SHORT.read_text(encoding="utf-8"))
     episode = actions.submit(web.store, web.settings, source).episode

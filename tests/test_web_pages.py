@@ -20,6 +20,7 @@ from markupsafe import escape
 
 from pipeline import accounts, actions, feeds, orchestrate
 from pipeline.config import Host, Settings, Show, Voice
+from pipeline.episode_files import QA
 from pipeline.models import EpisodeState, Source
 from pipeline.rss import feed_url_for
 from pipeline.store import Store
@@ -266,17 +267,17 @@ def test_the_dashboard_comes_in_pages_with_what_needs_an_editor_first(web: Web) 
     assert len(on_first) == 50
     assert on_first[:3] == [ids[0], ids[54], ids[53]]
     assert "Episodes 1–50 of 55" in first
-    assert 'href="/?offset=50"' in first
+    assert 'href="/?page=2" rel="next"' in first
     assert '<span class="count">54</span>' in first  # queued: all of them, not this page's
-    # the live updates poll for this very page, so they reload only on a real change
+    # the live updates poll for this very page, so they update its rows in place
     poll = re.search(r'data-poll="([^"]+)"', first)
     assert poll
     polled = web.client.get(html.unescape(poll.group(1))).json()["episodes"]
     assert [e["id"] for e in polled] == on_first
-    second = web.client.get("/", params={"offset": 50}).text
+    second = web.client.get("/", params={"page": 2}).text
     assert rows_of(second) == ids[5:0:-1]
-    assert "Episodes 51–55 of 55" in second and 'href="/?offset=0"' in second
-    assert web.client.get("/", params={"offset": -1}).status_code == 422
+    assert "Episodes 51–55 of 55" in second and 'href="/" rel="prev"' in second
+    assert web.client.get("/", params={"page": 0}).status_code == 422
 
 
 # -- retry ---------------------------------------------------------------------
@@ -388,9 +389,19 @@ def test_unpublish_then_publish_from_the_feeds_page(
     made: Made, editor: tuple[TestClient, str]
 ) -> None:
     client, csrf = editor
+    # Unpublishing asks first, and nothing changes until the editor confirms.
     r = client.post(
         f"/episodes/{made.episode_id}/unpublish",
         data={"csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert r.status_code == 200
+    assert f"Unpublish episode {made.episode_id}?" in r.text
+    assert 'name="confirmed" value="true"' in r.text
+    assert made.store.episode(made.episode_id).state == EpisodeState.PUBLISHED
+    r = client.post(
+        f"/episodes/{made.episode_id}/unpublish",
+        data={"csrf_token": csrf, "confirmed": "true"},
         follow_redirects=False,
     )
     assert r.status_code == 303
@@ -406,7 +417,7 @@ def test_unpublish_then_publish_from_the_feeds_page(
     # Seldom, tiny.en mishears a line even so: then only "Publish anyway" gets it out.
     data = {"csrf_token": csrf}
     if "Publish anyway (QA failed)" in row:
-        data["allow_failed_qa"] = "true"
+        data |= {"allow_failed_qa": "true", "confirmed": "true"}
     r = client.post(f"/episodes/{made.episode_id}/publish", data=data, follow_redirects=False)
     assert r.status_code == 303, r.text
     assert r.headers["location"] == f"/shows?published={made.episode_id}"
@@ -415,11 +426,12 @@ def test_unpublish_then_publish_from_the_feeds_page(
 
     # From the episode's own page, the buttons lead back there; elsewhere never.
     page_path = f"/episodes/{made.episode_id}"
-    data = {"csrf_token": csrf, "back": page_path}
+    data = {"csrf_token": csrf, "back": page_path, "confirmed": "true"}
     r = client.post(f"{page_path}/unpublish", data=data, follow_redirects=False)
     assert r.headers["location"] == f"{page_path}?done=unpublished"
     assert "Unpublished: the episode is out of its show" in client.get(r.headers["location"]).text
     data = {"csrf_token": csrf, "back": "https://evil.example/", "allow_failed_qa": "true"}
+    data["confirmed"] = "true"
     r = client.post(f"{page_path}/publish", data=data, follow_redirects=False)
     assert r.headers["location"] == f"/shows?published={made.episode_id}"
 
@@ -464,9 +476,20 @@ def test_a_qa_hold_is_shown_and_can_be_overridden(
     assert store.episode(episode_id).state == EpisodeState.ANNOTATED
     assert "QA flagged" in waiting_row()
 
+    # Publishing despite QA asks first, naming the flagged lines.
     r = client.post(
         f"/episodes/{episode_id}/publish",
         data={"csrf_token": csrf, "allow_failed_qa": "true"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 200
+    assert f"Publish episode {episode_id} despite QA?" in r.text
+    flagged = QA.read(store.episode_dir(episode_id)).flagged
+    assert flagged and all(f"{q.line_id} (" in r.text for q in flagged)
+    assert store.episode(episode_id).state == EpisodeState.ANNOTATED
+    r = client.post(
+        f"/episodes/{episode_id}/publish",
+        data={"csrf_token": csrf, "allow_failed_qa": "true", "confirmed": "true"},
         follow_redirects=False,
     )
     assert r.status_code == 303

@@ -343,6 +343,31 @@ def test_approve_needs_the_csrf_token_and_moves_the_episode_on(web: Web) -> None
     assert recorder.sent == [(episode_id, "render")]
 
 
+def test_approving_a_script_with_an_untraced_number_asks_first(web: Web) -> None:
+    episode_id = episode_in_review(web)
+    recorder = recording(web)
+    turns = turns_of(web, episode_id)
+    turns[1]["text"] = "And the hall next door draws 987 MW, they say."
+    assert save(web, episode_id, turns).status_code == 303
+    form = {"csrf_token": web.csrf, "version": "2"}
+    r = web.client.post(f"/episodes/{episode_id}/approve", data=form, follow_redirects=False)
+    assert r.status_code == 200
+    assert f"Approve episode {episode_id} with warnings?" in r.text
+    line_id = turns[1]["id"]
+    assert f"{line_id}: \u201c987 MW\u201d is not traced to the article" in r.text
+    assert 'name="version" value="2"' in r.text and 'name="confirmed" value="true"' in r.text
+    assert f'href="/episodes/{episode_id}"' in r.text  # cancel goes back to the page
+    assert web.store.episode(episode_id).state == EpisodeState.IN_REVIEW
+    assert recorder.sent == []
+
+    r = web.client.post(
+        f"/episodes/{episode_id}/approve", data=form | {"confirmed": "true"}, follow_redirects=False
+    )
+    assert r.status_code == 303
+    assert web.store.episode(episode_id).state == EpisodeState.APPROVED
+    assert recorder.sent == [(episode_id, "render")]
+
+
 def test_request_changes_records_the_comment_in_the_history(web: Web) -> None:
     episode_id = episode_in_review(web)
     comment = f"Say where the 130 kW comes from. {SCRIPT}"
@@ -458,7 +483,9 @@ def test_a_false_alarm_is_refused_once_approved(web: Web) -> None:
     episode_id = episode_in_review(web)
     recording(web)
     form = {"csrf_token": web.csrf, "version": "1"}
-    web.client.post(f"/episodes/{episode_id}/approve", data=form)
+    asked = web.client.post(f"/episodes/{episode_id}/approve", data=form)
+    assert "said on air" in asked.text and "Approve anyway" in asked.text  # the alarm, first
+    web.client.post(f"/episodes/{episode_id}/approve", data=form | {"confirmed": "true"})
     page = web.client.get(f"/episodes/{episode_id}").text
     assert "said on air" in check_item(page, ALARM)  # still shown, no longer judged
     assert "Mark as false alarm" not in page
@@ -631,14 +658,14 @@ def test_rerendering_a_line_sends_the_episode_back_to_render(listen: Web) -> Non
         follow_redirects=False,
     )
     assert r.status_code == 303
-    assert r.headers["location"] == "/episodes/1?done=rerender"
+    assert r.headers["location"] == "/episodes/1?done=rerender&lines=l3"
     assert listen.store.episode(1).state == EpisodeState.APPROVED
     assert recorder.sent == [(1, "render")]
     overrides = json.loads(voices.read_text())
     assert set(overrides) == set(before) | {"l3"} and overrides["l3"] != before.get("l3")
     page = listen.client.get(r.headers["location"]).text
-    assert "The line goes back to rendering" in page
-    assert "re-render l3" in page
+    assert "Re-rendering l3 with the fix you chose" in page
+    assert "re-render l3: next voice step" in page
     # Until it is transcribed again, the old audio plays but no line can be sent back.
     assert '<audio id="audio"' in page
     assert "Re-render this line" not in page
@@ -646,6 +673,148 @@ def test_rerendering_a_line_sends_the_episode_back_to_render(listen: Web) -> Non
         "/episodes/1/rerender-line", data={"csrf_token": listen.csrf, "line_id": "l999"}
     )
     assert unknown.status_code == 409  # approved now: not re-renderable
+
+
+def flag_lines(web: Web, *line_ids: str) -> QAReport:
+    """QA's report of episode 1 with exactly `line_ids` flagged (what QA flags in a real
+    render depends on the engines: the tests choose)."""
+    path = web.store.episode_dir(1) / "qa.json"
+    report = QAReport.model_validate_json(path.read_text())
+    lines = [q.model_copy(update={"flagged": q.line_id in line_ids}) for q in report.lines]
+    report = report.model_copy(update={"lines": lines})
+    path.write_text(report.model_dump_json(), encoding="utf-8")
+    return report
+
+
+def line_form(page: str, line_id: str) -> str:
+    """The re-render form of one transcript line."""
+    found = re.search(rf'id="line-{line_id}".*?</li>', page, re.DOTALL)
+    assert found, f"no transcript line {line_id}"
+    return found.group()
+
+
+@pytest.mark.slow
+def test_the_qa_summary_rerenders_every_flagged_line(listen: Web) -> None:
+    recorder = recording(listen)
+    flag_lines(listen, "l2", "l5")
+    page = listen.client.get("/episodes/1").text
+    assert 'action="/episodes/1/rerender-flagged"' in page
+    assert "Re-render all flagged lines" in page
+    assert '<a href="#line-l2">l2</a>, <a href="#line-l5">l5</a>' in page
+    # Flagged lines show their choice of fix; the others keep it folded.
+    assert '<details class="fix-line" open>' in line_form(page, "l2")
+    assert '<details class="fix-line">' in line_form(page, "l3")
+    assert_no_inline_code(page)
+    forged = listen.client.post("/episodes/1/rerender-flagged", data={})
+    assert forged.status_code == 403 and listen.store.episode(1).state == EpisodeState.ANNOTATED
+    r = listen.client.post(
+        "/episodes/1/rerender-flagged",
+        data={"csrf_token": listen.csrf},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert r.headers["location"] == "/episodes/1?done=rerender-flagged&lines=l2%2Cl5"
+    assert listen.store.episode(1).state == EpisodeState.APPROVED
+    assert recorder.sent == [(1, "render")]
+    overrides = json.loads((listen.store.episode_dir(1) / "overrides.json").read_text())
+    assert {"l2", "l5"} <= set(overrides)
+    page = listen.client.get(r.headers["location"]).text
+    assert "Re-rendering l2, l5: each flagged line goes one step down" in page
+    # Sent back: nothing more to re-render until it is heard again.
+    assert "Re-render all flagged lines" not in page
+    # The notice names only what looks like a line id.
+    forged_notice = listen.client.get("/episodes/1?done=rerender&lines=l2,<b>x</b>").text
+    assert "Re-rendering l2 with" in forged_notice and "<b>x</b>" not in forged_notice
+
+
+@pytest.mark.slow
+def test_no_flagged_line_no_rerender_all_button(listen: Web) -> None:
+    flag_lines(listen)
+    page = listen.client.get("/episodes/1").text
+    assert "no line above" in page and "rerender-flagged" not in page
+    r = listen.client.post("/episodes/1/rerender-flagged", data={"csrf_token": listen.csrf})
+    assert r.status_code == 409
+    assert "The flagged lines were not re-rendered: QA flagged no lines" in r.text
+
+
+@pytest.mark.slow
+def test_each_fix_of_a_line_from_its_form(listen: Web) -> None:
+    recording(listen)
+    store, folder = listen.store, listen.store.episode_dir(1)
+    script = store.scripts.get(1).script
+    hosts = {h.name: h for h in listen.settings.show("infracast").hosts}
+    lena = next(line for line in script.lines if line.speaker == "Lena")
+    miles = next(line for line in script.lines if line.speaker == "Miles")
+    page = listen.client.get("/episodes/1").text
+    # Lena has another voice to try, Miles has one voice only: no such choice on his lines.
+    assert 'value="voice"> Another voice of Lena' in line_form(page, lena.id)
+    assert 'value="voice"' not in line_form(page, miles.id)
+    for kind in ("next", "slower", "respell"):
+        assert f'name="fix" value="{kind}"' in line_form(page, miles.id)
+
+    def fix(line_id: str, **form: str) -> httpx.Response:
+        r = listen.client.post(
+            "/episodes/1/rerender-line",
+            data={"csrf_token": listen.csrf, "line_id": line_id, **form},
+            follow_redirects=False,
+        )
+        if r.status_code == 303:  # heard again, as far as the next fix is concerned
+            store.move(1, EpisodeState.APPROVED, EpisodeState.ANNOTATED, "test: heard")
+        return r
+
+    def voice_of(line_id: str) -> dict[str, Any]:
+        voices: dict[str, dict[str, Any]] = json.loads((folder / "overrides.json").read_text())
+        return voices[line_id]
+
+    current = hosts["Lena"].voice.model_dump()
+    if (folder / "overrides.json").is_file():  # QA may have said it again already
+        current = json.loads((folder / "overrides.json").read_text()).get(lena.id, current)
+    assert fix(lena.id, fix="slower").status_code == 303
+    assert voice_of(lena.id) == {**current, "speed": round(current["speed"] * 0.9, 3)}
+    assert fix(lena.id, fix="voice").status_code == 303
+    assert voice_of(lena.id) == hosts["Lena"].alternates[0].model_dump()
+    refused = fix(miles.id, fix="voice")
+    assert refused.status_code == 422 and "Miles has one voice only" in refused.text
+
+    word = next(w for w in miles.text.split() if w.isalpha() and len(w) > 3)
+    r = fix(miles.id, fix="respell", word=word.lower(), said="zork-a-dee")
+    assert r.status_code == 303 and r.headers["location"].endswith(f"lines={miles.id}")
+    respelt = json.loads((folder / "respellings.json").read_text())["lines"]
+    assert respelt == {miles.id: {word: "zork-a-dee"}}
+    assert "zork" not in (folder / "qa.json").read_text()  # QA's expected text is unchanged
+    page = listen.client.get("/episodes/1").text
+    assert f"re-render {miles.id}: “{word.lower()}” said as “zork-a-dee”" in page
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("form", "status", "message"),
+    [
+        ({"line_id": "l999"}, 422, "episode 1 has no line l999"),
+        ({"fix": "louder"}, 422, "choose a fix: one of next, slower, voice, respell"),
+        ({"fix": "respell", "word": "Zyzzyva", "said": "zizzy-va"}, 422, "does not say “Zyzzyva”"),
+        ({"fix": "respell", "word": "", "said": "x"}, 422, "say which word of the line"),
+        ({"fix": "respell", "word": "WORD", "said": "a" * 101}, 422, "at most 100"),
+        ({"fix": "respell", "word": "WORD", "said": SCRIPT}, 422, "hyphens and apostrophes only"),
+        ({"fix": "slower", "word": "WORD", "said": "x"}, 422, "choose “Respell a word”"),
+    ],
+)
+def test_a_fix_that_cannot_be_made_says_why_on_the_page(
+    listen: Web, form: dict[str, str], status: int, message: str
+) -> None:
+    recorder = recording(listen)
+    line = listen.store.scripts.get(1).script.lines[2]
+    word = next(w for w in line.text.split() if w.isalpha())
+    data = {"csrf_token": listen.csrf, "line_id": line.id}
+    data |= {k: v.replace("WORD", word) for k, v in form.items()}
+    r = listen.client.post("/episodes/1/rerender-line", data=data)
+    assert r.status_code == status
+    assert 'class="flash error conflict" role="alert"' in r.text and "not re-rendered" in r.text
+    assert escape(message) in r.text and "Traceback" not in r.text
+    assert SCRIPT not in r.text  # echoed escaped, never as markup
+    assert '<audio id="audio"' in r.text  # the episode page, with its forms, not an error page
+    assert listen.store.episode(1).state == EpisodeState.ANNOTATED and recorder.sent == []
+    assert not (listen.store.episode_dir(1) / "respellings.json").exists()
 
 
 # -- in Chromium: review.js and player.js ----------------------------------------

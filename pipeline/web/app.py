@@ -27,7 +27,7 @@ from pipeline import orchestrate
 from pipeline.config import Settings
 from pipeline.errors import InfracastError
 from pipeline.store import Store
-from pipeline.web import api, manage, pages, review
+from pipeline.web import api, bulk, manage, pages, qa_actions, review
 from pipeline.web.context import BackgroundRunner, WebContext
 from pipeline.web.render import error_page
 from pipeline.web.security import BodySizeLimit, SignInRequired, caller, local_path
@@ -102,7 +102,9 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(bulk.router)
     app.include_router(review.router)
+    app.include_router(qa_actions.router)
     app.include_router(manage.router)
     _error_handlers(app)
 

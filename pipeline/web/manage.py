@@ -11,12 +11,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pipeline import actions
 from pipeline.episode_files import QA
 from pipeline.errors import ConflictError, Held, InfracastError, InputError
+from pipeline.feed_checks import Checklist, check_feed
 from pipeline.feeds import feed_path
 from pipeline.models import Episode, EpisodeState
-from pipeline.rss import feed_url_for
+from pipeline.rss import feed_url_for, show_url
 from pipeline.web import queueing
 from pipeline.web.context import WebContext, web
-from pipeline.web.render import page
+from pipeline.web.render import Confirmation, confirm_page, page
 from pipeline.web.security import Caller, caller, csrf_checked, local_path
 
 router = APIRouter(include_in_schema=False)
@@ -167,6 +168,7 @@ class ShowFeed:
     title: str
     feed_url: str
     feed_written: bool
+    checklist: Checklist = field(default_factory=lambda: Checklist(written=False))
     published: list[PublishedItem] = field(default_factory=list)
     waiting: list[WaitingItem] = field(default_factory=list)
 
@@ -194,6 +196,7 @@ def _show_feeds(ctx: WebContext) -> list[ShowFeed]:
                 title=show.title,
                 feed_url=feed_url_for(show, slug),
                 feed_written=feed_path(ctx.settings, slug).is_file(),
+                checklist=check_feed(feed_path(ctx.settings, slug), show_url(show, slug)),
                 published=published,
                 waiting=waiting,
             )
@@ -242,10 +245,35 @@ def publish(
     request: Request,
     episode_id: int,
     allow_failed_qa: bool = Form(False),
+    confirmed: bool = Form(False),
     back: str = Form("/shows", max_length=200, description="the page to go back to"),
     who: Caller = Depends(csrf_checked),
     ctx: WebContext = Depends(web),
 ) -> Response:
+    """Publish; past QA's flags only once the editor has seen the flagged lines."""
+    episode = ctx.store.episode(episode_id)
+    if allow_failed_qa and not confirmed and episode.state == EpisodeState.ANNOTATED:
+        report = QA.read_if_present(ctx.store.episode_dir(episode_id))
+        flagged = report.flagged if report else []
+        return confirm_page(
+            request,
+            who,
+            Confirmation(
+                title=f"Publish episode {episode_id} despite QA?",
+                question=f"QA flagged {len(flagged)} line{'' if len(flagged) == 1 else 's'} "
+                f"of \u201c{episode.title or episode_id}\u201d: listeners hear them as they "
+                "are.",
+                items=[
+                    f"{q.line_id} ({q.wer:.0%} word error rate): heard \u201c{q.heard}\u201d"
+                    for q in flagged
+                ],
+                after="Re-rendering the flagged lines from the episode page usually fixes them.",
+                action=f"/episodes/{episode_id}/publish",
+                fields=[("allow_failed_qa", "true"), ("back", local_path(back))],
+                button="Publish despite QA",
+                cancel=local_path(back),
+            ),
+        )
     try:
         actions.publish(
             ctx.store, ctx.settings, episode_id, who.user.name, allow_failed_qa=allow_failed_qa
@@ -266,10 +294,28 @@ def _back(target: str, episode_id: int, done: str) -> str:
 def unpublish(
     request: Request,
     episode_id: int,
+    confirmed: bool = Form(False),
     back: str = Form("/shows", max_length=200, description="the page to go back to"),
     who: Caller = Depends(csrf_checked),
     ctx: WebContext = Depends(web),
 ) -> Response:
+    episode = ctx.store.episode(episode_id)
+    if not confirmed and episode.state == EpisodeState.PUBLISHED:
+        return confirm_page(
+            request,
+            who,
+            Confirmation(
+                title=f"Unpublish episode {episode_id}?",
+                question=f"\u201c{episode.title or episode_id}\u201d leaves the "
+                f"{episode.show} feed now. Podcast apps stop offering it; copies "
+                "listeners already downloaded stay on their devices.",
+                after="It waits with the annotated episodes and can be published again.",
+                action=f"/episodes/{episode_id}/unpublish",
+                fields=[("back", local_path(back))],
+                button="Unpublish",
+                cancel=local_path(back),
+            ),
+        )
     try:
         actions.unpublish(ctx.store, ctx.settings, episode_id, who.user.name)
     except ConflictError as e:
@@ -288,5 +334,5 @@ def retry(
 ) -> Response:
     """Send a failed episode back to the stage that failed; the dashboard shows it run."""
     stale_after = timedelta(seconds=ctx.settings.heartbeat_stale_after)
-    actions.retry(ctx.store, episode_id, stale_after, dispatcher=ctx.dispatcher)
+    actions.retry(ctx.store, episode_id, stale_after, dispatcher=ctx.dispatcher, by=who.user.name)
     return RedirectResponse("/", status_code=303)

@@ -3,6 +3,7 @@ edits are untrusted, and a `<script>` in them renders inert)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Request
@@ -47,3 +48,23 @@ def page(
 
 def error_page(request: Request, status_code: int, message: str) -> HTMLResponse:
     return page(request, "error.html.j2", None, status_code=status_code, message=message)
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """An action that asks first: what it does, what it concerns, and the form that does
+    it (posted again with `confirmed`)."""
+
+    title: str
+    question: str
+    action: str
+    button: str
+    cancel: str
+    items: list[str] = field(default_factory=list)
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    after: str = ""
+    button_class: str = "danger"
+
+
+def confirm_page(request: Request, who: Caller, confirm: Confirmation) -> HTMLResponse:
+    return page(request, "confirm.html.j2", who, confirm=confirm)

@@ -2,13 +2,13 @@
 listen with the synchronised transcript, QA flags and figure cards.
 
 Views only parse, call the orchestrator or `editing`, and render: what a page shows is
-gathered into small view objects here so the templates stay free of logic.
+gathered into small view objects in `episode_view`, so the templates stay free of logic.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import re
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi import Path as PathParam
@@ -16,21 +16,14 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from pydantic import ValidationError
 
 from pipeline import actions, editing, episode_files
-from pipeline.annotate import Annotations, clock, leaves
+from pipeline.annotate import clock
 from pipeline.errors import ConflictError, InputError, NotFoundError
-from pipeline.figures.display import value_text
-from pipeline.figures.models import AuditFinding, Check, Ledger
 from pipeline.models import (
-    CheckVerdict,
     Episode,
-    EpisodeState,
-    LineQA,
-    QAReport,
-    Script,
-    ScriptVersion,
 )
+from pipeline.web import episode_view
 from pipeline.web.context import WebContext, web
-from pipeline.web.render import page
+from pipeline.web.render import Confirmation, confirm_page, page
 from pipeline.web.security import Caller, caller, csrf_checked
 
 router = APIRouter(include_in_schema=False)
@@ -43,19 +36,19 @@ SERVED_FILES = frozenset(
         episode_files.CAPTIONS_SRT,
         episode_files.CHAPTERS,
         episode_files.NOTES_HTML,
+        episode_files.PEAKS.name,
     }
 )
 # Show notes are our own autoescaped HTML, but they are served from this origin:
-# sandboxed, with no script, so a flaw in them cannot act as the signed-in editor.
-NOTES_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox"
-RERENDERABLE = (EpisodeState.TRANSCRIBED, EpisodeState.ANNOTATED)
-DOWNLOADS = (
-    (episode_files.AUDIO, "MP3"),
-    (episode_files.CAPTIONS_VTT, "Captions (VTT)"),
-    (episode_files.CAPTIONS_SRT, "Captions (SRT)"),
-    (episode_files.CHAPTERS, "Chapters (JSON)"),
-    (episode_files.NOTES_HTML, "Show notes"),
+# sandboxed, with no script, so a flaw in them cannot act as the signed-in editor. Their
+# player plays the episode's MP3 beside them (media-src); the sandbox keeps their origin
+# (allow-same-origin) only so the signed-in editor's cookie goes with that request: with
+# scripts, forms and popups still barred, the origin gives the page nothing to act with.
+NOTES_CSP = (
+    "default-src 'none'; img-src data:; media-src 'self'; style-src 'unsafe-inline'; "
+    "sandbox allow-same-origin"
 )
+LINE_ID = re.compile(r"[A-Za-z0-9_-]{1,20}")
 # Room for the most turns of the longest text, JSON-quoted, with their ids and speakers.
 MAX_TURNS_JSON = editing.MAX_TURNS * (editing.MAX_TURN_CHARS * 2 + 200)
 # What a redirect back to the page says happened (fixed texts: nothing is echoed from the URL).
@@ -64,7 +57,11 @@ NOTICES = {
     "another, queue it with \u201cQueue again even if this show has it\u201d.",
     "approved": "Approved: the episode goes on to audio.",
     "changes": "Your request for changes is recorded in the history.",
-    "rerender": "The line goes back to rendering; the audio updates when it is done.",
+    # {lines}: the lines sent back, as the redirect names them (ids only: checked below).
+    "rerender": "Re-rendering {lines} with the fix you chose: the audio and QA update when "
+    "it is done.",
+    "rerender-flagged": "Re-rendering {lines}: each flagged line goes one step down its "
+    "host's ladder of voices; the audio and QA update when it is done.",
     "published": "Published: the episode is in its show's feed.",
     "unpublished": "Unpublished: the episode is out of its show's feed.",
     "false-alarm": "Marked a false alarm: no script line or show note will say it.",
@@ -73,270 +70,6 @@ NOTICES = {
     "restored": "No longer a false alarm. Lines left out when it was marked stay out: "
     "the versions' diff shows them.",
 }
-
-
-# --- what the pages show ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TurnView:
-    """A turn of the script as the editor shows it: its text cut at the numbers said."""
-
-    id: str | None
-    speaker: str
-    text: str
-    spans: list[editing.Span]
-
-
-@dataclass(frozen=True)
-class Editor:
-    """The review editor: the turns it starts from and the version they are based on."""
-
-    base_version: int
-    hosts: list[str]
-    turns: list[TurnView]
-    comment: str
-    draft: bool  # the turns are an unsaved submission shown back, not a saved version
-    can_save: bool = True  # false when saving these turns again could only conflict again
-
-
-@dataclass(frozen=True)
-class InputView:
-    id: str
-    value: str
-    subject: str
-
-
-@dataclass(frozen=True)
-class CardView:
-    """A figure the script cites: its value, where it came from and how it was computed."""
-
-    id: str
-    value: str
-    subject: str
-    origin: str
-    written: str
-    quote: str | None
-    formula: str | None
-    inputs: list[InputView]
-    checks: list[tuple[bool, str]]
-    assumptions: list[str]
-    lines: list[str]
-
-
-@dataclass(frozen=True)
-class CheckView:
-    """A disagreeing consistency check as the editor reviews it: said on air or not, and
-    why, with the editor's verdict and the lines that say it."""
-
-    id: str
-    note: str
-    confidence: int  # percent
-    status: str
-    said: bool
-    lines: list[str]
-    verdict: CheckVerdict | None
-    can_judge: bool
-
-
-def _check_status(review: actions.CheckReview) -> str:
-    if review.verdict is not None:
-        return f"not said: marked a false alarm by {review.verdict.by}"
-    return "said on air" if review.check.alarm else "not said: low confidence"
-
-
-def _check_views(ctx: WebContext, episode: Episode) -> list[CheckView]:
-    """Every disagreeing check of the episode's ledger: the editor sees them all, including
-    those too unsure to be said."""
-    editable = episode.state in editing.EDITABLE
-    return [
-        CheckView(
-            id=r.check.id,
-            note=r.check.note,
-            confidence=round(r.check.confidence * 100),
-            status=_check_status(r),
-            said=r.said,
-            lines=r.lines,
-            verdict=r.verdict,
-            can_judge=editable and bool(r.check.id),
-        )
-        for r in actions.review_checks(ctx.store, episode.id)
-        if not r.check.agrees
-    ]
-
-
-@dataclass(frozen=True)
-class ListenLine:
-    id: str
-    speaker: str
-    text: str
-    spans: list[editing.Span]
-    start: float
-    end: float
-    qa: LineQA | None
-
-
-@dataclass(frozen=True)
-class TimedCard:
-    figure_id: str
-    first: bool  # the figure's first card: the one its highlights link to
-    time: float
-    said: str
-    value: str
-    subject: str
-    origin: str
-    quote: str | None
-    formula: str | None
-    inputs: list[InputView]
-    checks: list[str]
-    assumption: str | None
-    heard: bool
-
-
-@dataclass(frozen=True)
-class Listen:
-    """The rendered episode: audio, transcript lines with times, chapters, QA, cards."""
-
-    audio: str
-    duration: float
-    lines: list[ListenLine]
-    chapters: list[tuple[str, float]]
-    cards: list[TimedCard]
-    qa: QAReport | None
-    downloads: list[tuple[str, str]]
-    can_rerender: bool
-
-
-def _turns(version: ScriptVersion) -> list[TurnView]:
-    by_line: dict[str, list[AuditFinding]] = {}
-    for f in version.findings:
-        by_line.setdefault(f.line_id, []).append(f)
-    return [
-        TurnView(
-            line.id, line.speaker, line.text, editing.spans(line.text, by_line.get(line.id, []))
-        )
-        for line in version.script.lines
-    ]
-
-
-def _draft_turns(edit: editing.ScriptEdit) -> list[TurnView]:
-    return [TurnView(t.id, t.speaker, t.text, [editing.Span(t.text)]) for t in edit.turns]
-
-
-def _inputs(figure_ids: list[str], ledger: Ledger) -> list[InputView]:
-    out = []
-    for figure_id in figure_ids:
-        try:
-            f = ledger.figure(figure_id)
-        except KeyError:
-            continue
-        out.append(InputView(f.id, value_text(f), f.subject))
-    return out
-
-
-def _cards(script: Script, findings: list[AuditFinding], ledger: Ledger | None) -> list[CardView]:
-    """A card for each figure the script cites, in the order they are first said."""
-    if ledger is None:
-        return []
-    cited: dict[str, list[str]] = {}
-    for line in script.lines:
-        said = sorted((f for f in findings if f.line_id == line.id), key=lambda f: f.start)
-        for figure_id in [f.figure_id for f in said if f.figure_id] + line.figures:
-            lines = cited.setdefault(figure_id, [])
-            if line.id not in lines:
-                lines.append(line.id)
-    cards = []
-    for figure_id, lines in cited.items():
-        try:
-            f = ledger.figure(figure_id)
-        except KeyError:
-            continue
-        rests_on = list(leaves(f, ledger))
-        cards.append(
-            CardView(
-                id=f.id,
-                value=value_text(f),
-                subject=f.subject,
-                origin=f.origin,
-                written=f.text,
-                quote=f.sentence,
-                formula=f.formula,
-                inputs=_inputs(f.inputs, ledger),
-                checks=[(c.agrees, c.note) for c in ledger.checks if f.id in _check_ids(c)],
-                assumptions=list(dict.fromkeys(x.reference for x in rests_on if x.reference)),
-                lines=lines,
-            )
-        )
-    return cards
-
-
-def _check_ids(check: Check) -> tuple[str, str]:
-    return (check.stated_id, check.computed_id)
-
-
-def _listen(ctx: WebContext, episode: Episode, turns: list[TurnView]) -> Listen | None:
-    folder = ctx.store.episode_dir(episode.id)
-    audio = folder / episode_files.AUDIO
-    timeline = episode_files.TIMELINE.read_if_present(folder)
-    if not audio.is_file() or timeline is None:
-        return None
-
-    qa = episode_files.QA.read_if_present(folder)
-    annotations = episode_files.ANNOTATIONS.read_if_present(folder)
-    qa_by_line = {q.line_id: q for q in qa.lines} if qa else {}
-    by_id = {t.id: t for t in turns}
-    lines = []
-    for t in timeline.lines:
-        turn = by_id.get(t.line_id)
-        text, spans = (turn.text, turn.spans) if turn else ("", [])
-        lines.append(
-            ListenLine(t.line_id, t.speaker, text, spans, t.start, t.end, qa_by_line.get(t.line_id))
-        )
-    if annotations is not None:
-        chapters = [(c.title, c.start) for c in annotations.chapters]
-    else:
-        chapters = [(s.title, s.start) for s in timeline.segments]
-    return Listen(
-        audio=f"/episodes/{episode.id}/files/episode.mp3?v={int(audio.stat().st_mtime)}",
-        duration=timeline.duration,
-        lines=lines,
-        chapters=chapters,
-        cards=_timed_cards(annotations),
-        qa=qa,
-        downloads=[
-            (label, f"/episodes/{episode.id}/files/{name}")
-            for name, label in DOWNLOADS
-            if (folder / name).is_file()
-        ],
-        can_rerender=episode.state in RERENDERABLE,
-    )
-
-
-def _timed_cards(annotations: Annotations | None) -> list[TimedCard]:
-    if annotations is None:
-        return []
-    seen: set[str] = set()
-    cards = []
-    for c in annotations.cards:
-        cards.append(
-            TimedCard(
-                figure_id=c.figure_id,
-                first=c.figure_id not in seen,
-                time=c.time,
-                said=c.said,
-                value=c.value,
-                subject=c.subject,
-                origin=c.origin,
-                quote=c.source_quote,
-                formula=c.formula,
-                inputs=[InputView(i.id, i.value, "") for i in c.inputs],
-                checks=c.checks,
-                assumption=c.assumption,
-                heard=c.heard,
-            )
-        )
-        seen.add(c.figure_id)
-    return cards
 
 
 def _episode_page(
@@ -354,22 +87,23 @@ def _episode_page(
     episode = ctx.store.episode(episode_id)
     versions = ctx.store.scripts.versions(episode_id)
     latest = versions[-1] if versions else None
-    turns = _turns(latest) if latest else []
+    turns = episode_view.turn_views(latest) if latest else []
     ledger = episode_files.LEDGER.read_if_present(ctx.store.episode_dir(episode_id))
     editor = None
     if draft is not None and latest is not None:
-        editor = Editor(
+        editor = episode_view.Editor(
             draft.base_version,
             latest.script.hosts,
-            _draft_turns(draft),
+            episode_view.draft_turn_views(draft),
             draft.comment,
             draft=True,
             can_save=status_code != 409,
         )
     elif latest is not None and episode.state in editing.EDITABLE:
-        editor = Editor(latest.version, latest.script.hosts, turns, "", draft=False)
-    listen = _listen(ctx, episode, turns)
+        editor = episode_view.Editor(latest.version, latest.script.hosts, turns, "", draft=False)
+    listen = episode_view.listen_view(ctx, episode, turns)
     untraced = [f for f in latest.findings if f.status == "untraced"] if latest else []
+    checks = episode_view.check_views(ctx, episode)
     return page(
         request,
         "episode.html.j2",
@@ -382,14 +116,27 @@ def _episode_page(
         turns=turns,
         editor=editor,
         listen=listen,
-        cards=_cards(latest.script, latest.findings, ledger) if latest else [],
-        checks=_check_views(ctx, episode),
+        cards=episode_view.cards_cited(latest.script, latest.findings, ledger) if latest else [],
+        checks=checks,
         untraced=untraced,
+        # approving asks first: the label says so (…)
+        approval_asks=bool(untraced) or any(c.said for c in checks),
+        running=ctx.store.running([episode_id]).get(episode_id),
         problem=problem,
         notice=notice,
         source_link=_source_link(episode),
         clock=clock,
     )
+
+
+def _notice(done: str | None, lines: str | None) -> str | None:
+    """The fixed notice for `done`, naming the lines the redirect lists (line ids only)."""
+    text = NOTICES.get(done or "")
+    named = [x for x in (lines or "").split(",") if LINE_ID.fullmatch(x)][:50]
+    return text.replace("{lines}", ", ".join(named) or "the lines") if text else None
+
+
+episode_page_with = _episode_page  # the QA actions (pipeline.web.qa_actions) refuse with it
 
 
 def _source_link(episode: Episode) -> str | None:
@@ -410,10 +157,11 @@ def episode_page(
     episode_id: int,
     saved: int | None = Query(None, ge=1),
     done: str | None = Query(None, max_length=20),
+    lines: str | None = Query(None, max_length=2000),
     who: Caller = Depends(caller),
     ctx: WebContext = Depends(web),
 ) -> Response:
-    notice = f"Saved version {saved}." if saved else NOTICES.get(done or "")
+    notice = f"Saved version {saved}." if saved else _notice(done, lines)
     return _episode_page(request, who, ctx, episode_id, notice=notice)
 
 
@@ -442,6 +190,40 @@ def save_script(
             request, who, ctx, episode_id, status_code=422, draft=edit, problem=problem
         )
     return _back(episode_id, f"?saved={version.version}")
+
+
+def _approval_warnings(ctx: WebContext, episode_id: int, version: int) -> list[str]:
+    """What an editor should see before approving: each number the script says that the
+    article does not support, and each disagreement of the article's figures said on air."""
+    try:
+        saved = ctx.store.scripts.get(episode_id, version)
+    except NotFoundError:  # approving it says what is wrong
+        return []
+    text = {line.id: line.text for line in saved.script.lines}
+    out = [
+        f"{f.line_id}: “{f.text}” is not traced to the article "
+        f"(“{_excerpt(text.get(f.line_id, ''), f.start, f.end)}”)"
+        for f in saved.findings
+        if f.status == "untraced"
+    ]
+    for review in actions.review_checks(ctx.store, episode_id):
+        if review.said and not review.check.agrees:
+            where = f" ({', '.join(review.lines)})" if review.lines else ""
+            out.append(f"said on air{where}: {review.check.note}")
+    return out
+
+
+def _excerpt(text: str, start: int, end: int, context: int = 40) -> str:
+    """The words around text[start:end]."""
+    before = text[max(0, start - context) : start]
+    after = text[end : end + context]
+    lead = "…" if start > context else ""
+    tail = "…" if end + context < len(text) else ""
+    return f"{lead}{before}{text[start:end]}{after}{tail}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _parse_edit(turns_json: str, base_version: int, comment: str) -> editing.ScriptEdit:
@@ -510,18 +292,41 @@ def diff_page(
 
 @router.post("/episodes/{episode_id}/approve")
 def approve(
+    request: Request,
     episode_id: int,
     version: int | None = Form(None, ge=1),
+    confirmed: bool = Form(False),
     who: Caller = Depends(csrf_checked),
     ctx: WebContext = Depends(web),
 ) -> Response:
     """Approves the script version the page showed (the form carries it): if an edit was
-    saved since, nothing is approved and the editor is asked to review the new one."""
+    saved since, nothing is approved and the editor is asked to review the new one. A
+    script with warnings (numbers the article does not support, disagreements the hosts
+    will say) is approved only once the editor has seen them and confirmed."""
+    episode = ctx.store.episode(episode_id)  # 404 before anything else
     if version is None:
         raise ConflictError(
             f"the approval did not say which script version of episode {episode_id} it "
             "approves: reload the page and approve again"
         )
+    if not confirmed and episode.state in editing.EDITABLE:  # else approve says why not
+        warnings = _approval_warnings(ctx, episode_id, version)
+        if warnings:
+            return confirm_page(
+                request,
+                who,
+                Confirmation(
+                    title=f"Approve episode {episode_id} with warnings?",
+                    question=f"Version {version} of the script has "
+                    f"{_count(len(warnings), 'warning')}. Once approved, it is said as "
+                    "it is:",
+                    items=warnings,
+                    action=f"/episodes/{episode_id}/approve",
+                    fields=[("version", str(version))],
+                    button="Approve anyway",
+                    cancel=f"/episodes/{episode_id}",
+                ),
+            )
     actions.approve(ctx.store, episode_id, who.user.name, version, dispatcher=ctx.dispatcher)
     return _back(episode_id, "?done=approved")
 
@@ -560,19 +365,6 @@ def restore_check(
     """Undo a false-alarm verdict."""
     actions.restore_check(ctx.store, episode_id, check_id, who.user.name)
     return _back(episode_id, "?done=restored")
-
-
-@router.post("/episodes/{episode_id}/rerender-line")
-def rerender_line(
-    episode_id: int,
-    line_id: str = Form(..., max_length=20),
-    who: Caller = Depends(csrf_checked),
-    ctx: WebContext = Depends(web),
-) -> Response:
-    actions.rerender_lines(
-        ctx.store, ctx.settings, episode_id, [line_id], dispatcher=ctx.dispatcher
-    )
-    return _back(episode_id, "?done=rerender")
 
 
 @router.api_route("/episodes/{episode_id}/files/{name}", methods=["GET", "HEAD"])
