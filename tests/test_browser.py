@@ -116,7 +116,12 @@ def test_an_editor_takes_an_article_to_the_feed(server: WebServer) -> None:
             # QA held it (a line both recognisers misheard twice): publish it on purpose.
             anyway = page.locator("button", has_text="Publish anyway (QA failed)")
             publish = page.get_by_role("button", name="Publish", exact=True)
-            (anyway if anyway.count() else publish).first.click()
+            if anyway.count():
+                anyway.first.click()
+                screenshot(page, "08a-confirm-publish-despite-qa")
+                page.click("#confirm")  # it asks first, naming the flagged lines
+            else:
+                publish.first.click()
             page.wait_for_url("**/shows**")
         assert page.locator("button", has_text="Unpublish").count() == 1
         screenshot(page, "08-feeds")
@@ -126,13 +131,14 @@ def test_an_editor_takes_an_article_to_the_feed(server: WebServer) -> None:
 
 def test_the_screenshots_were_written() -> None:
     shots = sorted(p.name for p in (Path(__file__).parent / "artifacts").glob("0*.png"))
-    assert shots[:9] == [
+    assert shots[:10] == [
         "00-sign-in.png",
         "01-dashboard-empty.png",
         "02-queue.png",
         "03-review.png",
         "04-diff.png",
         "05-dashboard-rendering.png",
+        "05a-episode-working.png",
         "06-dashboard-done.png",
         "07-listen.png",
         "08-feeds.png",

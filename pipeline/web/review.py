@@ -72,7 +72,7 @@ NOTICES = {
 }
 
 
-def _episode_page(
+def episode_page_with(
     request: Request,
     who: Caller,
     ctx: WebContext,
@@ -136,9 +136,6 @@ def _notice(done: str | None, lines: str | None) -> str | None:
     return text.replace("{lines}", ", ".join(named) or "the lines") if text else None
 
 
-episode_page_with = _episode_page  # the QA actions (pipeline.web.qa_actions) refuse with it
-
-
 def _source_link(episode: Episode) -> str | None:
     uri = episode.source.uri
     return uri if uri.startswith(("http://", "https://")) else None
@@ -162,7 +159,7 @@ def episode_page(
     ctx: WebContext = Depends(web),
 ) -> Response:
     notice = f"Saved version {saved}." if saved else _notice(done, lines)
-    return _episode_page(request, who, ctx, episode_id, notice=notice)
+    return episode_page_with(request, who, ctx, episode_id, notice=notice)
 
 
 @router.post("/episodes/{episode_id}/script", response_class=HTMLResponse)
@@ -181,12 +178,12 @@ def save_script(
         version = editing.save_edit(ctx.store, episode_id, edit, who.user.name)
     except ConflictError as e:
         problem = f"Your edit was not saved: {e.message.rstrip('.')}."
-        return _episode_page(
+        return episode_page_with(
             request, who, ctx, episode_id, status_code=409, draft=edit, problem=problem
         )
     except InputError as e:
         problem = f"Your edit was not saved: {e.message.rstrip('.')}."
-        return _episode_page(
+        return episode_page_with(
             request, who, ctx, episode_id, status_code=422, draft=edit, problem=problem
         )
     return _back(episode_id, f"?saved={version.version}")
