@@ -26,6 +26,7 @@ from pipeline.models import EpisodeState, Source
 from pipeline.store import Store
 from pipeline.web import create_app
 from tests.conftest import EXAMPLE
+from tests.web import seed_episodes
 
 PASSWORD = secrets.token_urlsafe(16)
 EPISODES = 1000
@@ -40,21 +41,6 @@ SPREAD = [
     EpisodeState.QUEUED,
     EpisodeState.RENDERED,
 ]
-
-
-def seed(store: Store, count: int) -> None:
-    """`count` episodes put straight into the store, across SPREAD's states: the pages read
-    rows, so how the rows got there does not matter (running the pipeline for each would
-    take an hour)."""
-    for n in range(count):
-        source = Source(kind="url", uri=f"https://news.example/{n}/campus-in-town-{n}")
-        title = f"The campus in town {n} draws {n + 10} MW"
-        episode = store.create_episode("infracast", source, title=title)
-        state = SPREAD[n % len(SPREAD)]
-        if state == EpisodeState.FAILED:
-            store.fail(episode.id, "ingest", "the site answered 404")
-        elif state != EpisodeState.QUEUED:
-            store.move(episode.id, EpisodeState.QUEUED, state, by="bench" if n % 3 else None)
 
 
 def timed(call: Callable[[], object], runs: int = 20) -> tuple[float, float]:
@@ -77,7 +63,7 @@ def main() -> None:
     text = EXAMPLE.read_text(encoding="utf-8")
     episode = actions.submit(store, settings, Source(kind="markdown", uri="a.md", text=text))
     orchestrate.run_episode(store, settings, episode.episode.id)
-    seed(store, EPISODES - 1)
+    seed_episodes(store, EPISODES - 1, SPREAD, actor="bench")
     accounts.add_user(store, "bench", PASSWORD)
     token = accounts.new_api_token(store, "bench")
     client = TestClient(create_app(settings, store), base_url="http://testserver")

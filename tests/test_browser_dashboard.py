@@ -21,7 +21,7 @@ from pipeline.models import EpisodeState, Line, Script, Segment, Source
 from pipeline.store import Store
 from tests.browser import DESKTOP, PHONE, axe, chromium, screenshot, served
 from tests.services import WebServer
-from tests.web import EDITOR
+from tests.web import EDITOR, seed_episodes
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -45,15 +45,7 @@ class Served:
 
 
 def _seed(store: Store) -> tuple[list[int], int]:
-    for n in range(SEEDED - 3):
-        source = Source(kind="url", uri=f"https://news.example/{n}/campus-in-town-{n}")
-        title = f"The campus in town {n} draws {n + 10} MW"
-        episode = store.create_episode("infracast", source, title=title)
-        state = SPREAD[n % len(SPREAD)]
-        if state == EpisodeState.FAILED:
-            store.fail(episode.id, "ingest", "the site answered 404")
-        elif state != EpisodeState.QUEUED:
-            store.move(episode.id, EpisodeState.QUEUED, state, by="ana" if n % 2 else None)
+    seed_episodes(store, SEEDED - 3, SPREAD, actor="ana")
     to_approve = [_in_review(store, f"Bulk review hall {name}") for name in "AB"]
     running = store.create_episode(
         "infracast", Source(kind="markdown", uri="running.md"), title="A hall being rendered"

@@ -101,3 +101,20 @@ def episode_in_review(web: Web, show: str = "infracast") -> int:
     episode = orchestrate.run_episode(web.store, web.settings, episode.id)
     assert episode.state == EpisodeState.IN_REVIEW
     return episode.id
+
+
+def seed_episodes(
+    store: Store, count: int, spread: list[EpisodeState], actor: str | None = None
+) -> None:
+    """`count` episodes put straight into the store, in `spread`'s states in turn (every
+    other one last changed by `actor`): pages read rows, so how the rows got there does
+    not matter, and running the pipeline for each would take an hour."""
+    for n in range(count):
+        source = Source(kind="url", uri=f"https://news.example/{n}/campus-in-town-{n}")
+        title = f"The campus in town {n} draws {n + 10} MW"
+        episode = store.create_episode("infracast", source, title=title)
+        state = spread[n % len(spread)]
+        if state == EpisodeState.FAILED:
+            store.fail(episode.id, "ingest", "the site answered 404")
+        elif state != EpisodeState.QUEUED:
+            store.move(episode.id, EpisodeState.QUEUED, state, by=actor if n % 2 else None)

@@ -187,7 +187,9 @@ def bulk(
     back = _dashboard(back)
     steps = plan(ctx, action, selected)
     verb, done_verb = VERBS[action]
-    if confirm != "yes":
+
+    def bulk_page(acting: list[Step], outcome: list[Outcome] | None, done: int) -> Response:
+        """The confirmation page (`outcome` None), or what could not be done and why."""
         return page(
             request,
             "bulk.html.j2",
@@ -196,28 +198,19 @@ def bulk(
             verb=verb,
             steps=steps,
             back=back,
-            acting=[s for s in steps if s.will],
-            outcome=None,
-            done_verb=done_verb,
-            done=0,
-        )
-    shown = _versions(seen)
-    outcome = [_carry_out(ctx, who, action, step, shown) for step in steps]
-    done = sum(1 for o in outcome if o.done)
-    if any(o.step.will and not o.done for o in outcome):
-        return page(
-            request,
-            "bulk.html.j2",
-            who,
-            action=action,
-            verb=verb,
-            steps=steps,
-            back=back,
-            acting=[],
+            acting=acting,
             outcome=outcome,
             done_verb=done_verb,
             done=done,
         )
+
+    if confirm != "yes":
+        return bulk_page([s for s in steps if s.will], None, 0)
+    shown = _versions(seen)
+    outcome = [_carry_out(ctx, who, action, step, shown) for step in steps]
+    done = sum(1 for o in outcome if o.done)
+    if any(o.step.will and not o.done for o in outcome):
+        return bulk_page([], outcome, done)
     separator = "&" if "?" in back else "?"
     return RedirectResponse(
         f"{back}{separator}bulk={NOTICE_KEYS[action]}&n={done}"
