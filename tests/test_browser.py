@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser import chromium, screenshot, served
+from tests.browser import PHONE, chromium, screenshot, served
 from tests.conftest import EXAMPLE
 from tests.services import WebServer
 from tests.web import EDITOR
@@ -127,6 +127,18 @@ def test_an_editor_takes_an_article_to_the_feed(server: WebServer) -> None:
         screenshot(page, "08-feeds")
         feed = page.request.get("/feeds/infracast/feed.xml")
         assert feed.ok and "<enclosure" in feed.text()
+
+        # Unpublishing asks first; Cancel leaves the episode in its feed.
+        page.goto("/episodes/1")
+        page.click("#unpublish")
+        assert "Unpublish episode 1?" in page.inner_text("h1")
+        screenshot(page, "09-confirm-unpublish")
+        page.set_viewport_size({"width": PHONE, "height": 844})
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE
+        screenshot(page, "09-confirm-unpublish-390")
+        page.get_by_role("link", name="Cancel").click()
+        page.wait_for_url("**/episodes/1")
+        assert page.locator("#unpublish").count() == 1  # still published
 
 
 def test_the_screenshots_were_written() -> None:
