@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.alignment import assign_words
-from pipeline.figures.audit import audit, said_in
+from pipeline.figures.audit import audit, stated_in
 from pipeline.figures.display import value_text
 from pipeline.figures.models import AuditFinding, Check, Figure, Ledger
 from pipeline.figures.numbers import find_mentions
@@ -209,7 +209,9 @@ def unsaid_citations(line: Line, ledger: Ledger) -> list[str]:
     another figure's ("comes to $315 billion": the sum, and the article's total that it
     agrees with), has none: one mention, one card."""
     known = {f.id: f for f in ledger.figures}
-    return [i for i in line.figures if i in known and not said_in(line.text, known[i])]
+    cited = [known[i] for i in line.figures if i in known]
+    said = stated_in(line.text, cited) if cited else set()
+    return [f.id for f in cited if f.id not in said]
 
 
 def _card(

@@ -65,9 +65,11 @@ def audit(lines: Iterable[Line], ledger: Ledger) -> list[AuditFinding]:
     return findings
 
 
-def said_in(text: str, figure: Figure) -> bool:
-    """Whether a number said in `text` states `figure`'s value (a year never does)."""
-    return any(not m.is_year and _matches(m, figure) for m in find_mentions(text))
+def stated_in(text: str, figures: Iterable[Figure]) -> set[str]:
+    """The ids of `figures` whose value a number said in `text` states (a year never
+    does); `text` is read once, however many figures are asked about."""
+    mentions = [m for m in find_mentions(text) if not m.is_year]
+    return {f.id for f in figures if any(_matches(m, f) for m in mentions)}
 
 
 def untraced(findings: Iterable[AuditFinding]) -> list[AuditFinding]:
