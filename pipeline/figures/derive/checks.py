@@ -17,6 +17,7 @@ from pipeline.figures.derive.growth import period_key
 from pipeline.figures.derive.reading import (
     CHIPS,
     DRAW,
+    ROUNDED_HEDGES,
     TOTAL,
     clause_of,
     entity_of,
@@ -113,25 +114,8 @@ _UNDER = {"nearly", "almost", "just under", "just shy of", "not quite"}
 """Hedges that put the value a little under what they say: "nearly triple" claims a multiple
 somewhat below 3 (down to 2 tolerances under it), and one above 3 only by rounding (half the
 tolerance): 3.56× is not "nearly triple"."""
-_HEDGES = {
-    "about",
-    "around",
-    "roughly",
-    "approximately",
-    "nearly",
-    "almost",
-    "some",
-    "~",
-    "close to",
-    "circa",
-    "an estimated",
-    "estimated",
-    "just under",
-    "just over",
-    "more or less",
-    "approx.",
-    "approx",
-}
+# A rounded figure, or one a little over what it says ("just over"; "just under" is _UNDER).
+_HEDGES = ROUNDED_HEDGES | {"just over"}
 
 # Which stated figures may restate a rule's result. Every rule accepts a statement in the
 # sentence or paragraph of one of its inputs; rules named here also accept one anywhere in

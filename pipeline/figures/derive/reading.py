@@ -364,12 +364,13 @@ def written_bounds(f: Figure) -> tuple[float, float]:
     low, high = f.low, f.high
     low_step = _half_step(numbers[0], low) if numbers else _spelled_half_step(low)
     high_step = _half_step(numbers[-1], high) if numbers else _spelled_half_step(high)
-    if (f.qualifier or "").strip().lower() in _ROUNDED_HEDGES:
+    if (f.qualifier or "").strip().lower() in ROUNDED_HEDGES:
         low_step, high_step = max(low_step, 0.025 * abs(low)), max(high_step, 0.025 * abs(high))
     return low - low_step, high + high_step
 
 
-_ROUNDED_HEDGES = {
+# Words that say a figure is rounded ("about 40 MW"); the consistency checks read them too.
+ROUNDED_HEDGES = {
     "about",
     "around",
     "roughly",
