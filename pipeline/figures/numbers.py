@@ -173,18 +173,7 @@ def _elided_nouns(text: str, mentions: list[Mention]) -> list[Mention]:
             and m.low.is_integer()
             and _the_other(text, count, m)
         ):
-            mentions[i] = m = Mention(
-                m.start,
-                m.end,
-                m.text,
-                m.low,
-                m.high,
-                count.unit,
-                "count",
-                m.per,
-                m.qualifier,
-                False,
-            )
+            mentions[i] = m = replace(m, unit=count.unit, kind="count")
         if named is not None and named.end() <= m.start:
             whole = _Whole(named.end(), _counted(named), "count", None, math.inf, False)
             named = None
@@ -195,18 +184,7 @@ def _elided_nouns(text: str, mentions: list[Mention]) -> list[Mention]:
             and (whole.kind != "count" or m.low.is_integer())
             and _ties(text, whole, m)
         ):
-            mentions[i] = m = Mention(
-                m.start,
-                m.end,
-                m.text,
-                m.low,
-                m.high,
-                whole.unit,
-                whole.kind,
-                m.per or whole.per,
-                m.qualifier,
-                False,
-            )
+            mentions[i] = m = replace(m, unit=whole.unit, kind=whole.kind, per=m.per or whole.per)
         if not m.is_year:
             whole = (
                 _Whole(m.end, m.unit, m.kind, m.per, m.low, True)
