@@ -425,11 +425,11 @@ def retry(
 def _check_not_running(store: Store, episode: Episode, stale_after: timedelta) -> None:
     if episode.state == EpisodeState.ANNOTATED and episode.held_reason:
         raise ConflictError(f"episode {episode.id} is held, not stuck: {episode.held_reason}")
-    beat = store.heartbeats().get(episode.id)
-    if beat is not None:
-        age = (utcnow() - beat[1]).total_seconds()
+    run = store.running([episode.id]).get(episode.id)
+    if run is not None:
+        age = (utcnow() - run.beat_at).total_seconds()
         if age < stale_after.total_seconds():
             raise ConflictError(
-                f"episode {episode.id} is running its {beat[0]} stage (last heartbeat "
+                f"episode {episode.id} is running its {run.stage} stage (last heartbeat "
                 f"{age:.0f} s ago): nothing to retry"
             )

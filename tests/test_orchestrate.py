@@ -540,7 +540,7 @@ def test_a_stage_past_its_time_limit_fails_the_episode_and_the_next_one_runs(
         failed = store.episode(stuck.id)
         assert failed.state == EpisodeState.FAILED and failed.failed_stage == "ingest"
         assert failed.failure == "stage ingest took longer than 1 s; retry it"
-        assert store.heartbeats() == {}
+        assert store.running() == {}
         # The runaway stage does not hold up the episodes after it.
         assert orchestrate.run_stage(store, settings, other.id, "ingest").state == (
             EpisodeState.INGESTED
@@ -574,15 +574,16 @@ def test_a_running_stage_heartbeats_and_clears_its_row_when_done(
     )
     runner.start()
     try:
-        wait_for(lambda: episode.id in store.heartbeats(), timeout=10)
-        stage, first = store.heartbeats()[episode.id]
+        wait_for(lambda: episode.id in store.running(), timeout=10)
+        run = store.running()[episode.id]
+        stage, first = run.stage, run.beat_at
         assert stage == "ingest"
-        wait_for(lambda: store.heartbeats()[episode.id][1] > first, timeout=10)
+        wait_for(lambda: store.running()[episode.id].beat_at > first, timeout=10)
     finally:
         release.set()
         runner.join(30)
     assert store.episode(episode.id).state == EpisodeState.INGESTED
-    assert store.heartbeats() == {}
+    assert store.running() == {}
 
 
 def test_disk_full_while_rendering_is_a_recorded_failure_that_retry_resumes(
@@ -607,7 +608,7 @@ def test_disk_full_while_rendering_is_a_recorded_failure_that_retry_resumes(
     failed = store.episode(episode_id)
     assert failed.state == EpisodeState.FAILED and failed.failed_stage == "render"
     assert failed.failure == f"no space left on device while rendering: {clip}"
-    assert store.heartbeats() == {}
+    assert store.running() == {}
     episode, stage = actions.retry(store, episode_id, dispatcher=Recorder())
     assert episode.state == EpisodeState.APPROVED and stage.name == "render"
 
@@ -622,7 +623,7 @@ def test_retry_resends_a_working_state_with_no_live_run_only(
     # The worker died: its heartbeat is older than the limit.
     again, stage = actions.retry(store, episode.id, timedelta(0), dispatcher=Recorder())
     assert again.state == EpisodeState.QUEUED and stage.name == "ingest"
-    assert store.heartbeats() == {}
+    assert store.running() == {}
     assert store.history(episode.id)[-1].note == "retry ingest: no live run"
     # No run at all (a lost message): retried too.
     assert actions.retry(store, episode.id, dispatcher=Recorder())[1].name == "ingest"
@@ -668,7 +669,7 @@ def test_the_sweeper_leaves_held_episodes_and_live_runs_alone(
     assert count == 2
     assert recorder.sent == [(waiting, "publish"), (dead, "ingest")]
     assert len(store.history(held)) == rows
-    assert set(store.heartbeats()) == {running}
+    assert set(store.running()) == {running}
     # The re-sent run has not started yet: it is not sent again until `older_than`.
     assert orchestrate.sweep(store, recorder, timedelta(minutes=5), timedelta(minutes=1)) == 0
     # Nor does an editor's retry send a held episode: it waits for a decision.

@@ -364,15 +364,16 @@ def test_approval_names_a_version_and_stops_later_edits(any_store: Store) -> Non
 def test_heartbeats_belong_to_their_runner(any_store: Store) -> None:
     episode = any_store.create_episode("infracast", Source(kind="url", uri="https://a.example/"))
     any_store.start_heartbeat(episode.id, "ingest", "first")
-    stage, first = any_store.heartbeats()[episode.id]
+    run = any_store.running()[episode.id]
+    stage, first = run.stage, run.beat_at
     assert stage == "ingest"
     any_store.start_heartbeat(episode.id, "ingest", "second")  # the re-sent run takes over
     any_store.beat(episode.id, "first")  # the old run, if it still lives, beats no more
     any_store.end_heartbeat(episode.id, "first")
-    assert any_store.heartbeats()[episode.id][1] >= first
+    assert any_store.running()[episode.id].beat_at >= first
     any_store.beat(episode.id, "second")
     any_store.end_heartbeat(episode.id, "second")
-    assert any_store.heartbeats() == {}
+    assert any_store.running() == {}
 
 
 @pytest.mark.parametrize("n", [2**31, 2**63, 10**20, 0, -1])

@@ -245,7 +245,7 @@ def test_a_killed_workers_stage_is_re_sent_once_its_heartbeat_stops(
     assert cli(env, "queue", url).returncode == 0
     wait_for(lambda: any(path == "/slow" for path, _ in http_server.requests), timeout=30)
     [episode] = db.episodes()
-    wait_for(lambda: episode.id in db.heartbeats(), timeout=10)
+    wait_for(lambda: episode.id in db.running(), timeout=10)
     # A run that heartbeats is never re-sent, however long its episode has been queued.
     healthy = cli(env, "sweep", "--older-than", "0")
     assert healthy.returncode == 0 and "re-sent 0 episode(s)" in healthy.stdout
@@ -260,7 +260,7 @@ def test_a_killed_workers_stage_is_re_sent_once_its_heartbeat_stops(
         second.stop()
     assert time.monotonic() - killed < 45
     assert db.stage_run_count(episode.id, "ingest") == 1 and db.article_count() == 1
-    assert db.heartbeats() == {}
+    assert db.running() == {}
     notes = [c.note for c in db.history(episode.id)]
     assert notes.count("sweeper re-sent ingest") == 1
 
@@ -301,7 +301,7 @@ def test_a_stage_past_its_time_limit_fails_its_episode_in_a_worker(
         [episode] = db.episodes()
         assert episode.failed_stage == "ingest"
         assert episode.failure == "stage ingest took longer than 2 s; retry it"
-        assert db.heartbeats() == {}
+        assert db.running() == {}
         # The worker is free for the next episode at once.
         assert cli(env, "queue", str(EXAMPLE)).returncode == 0
         wait_for(lambda: ingested(db, 1), timeout=60)

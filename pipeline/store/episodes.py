@@ -357,11 +357,6 @@ class Store:
                 for r in s.scalars(query)
             }
 
-    def heartbeats(self) -> dict[int, tuple[str, datetime]]:
-        """Each episode with a running stage: the stage and its last heartbeat."""
-        with self.session() as s:
-            return {r.episode_id: (r.stage, r.beat_at) for r in s.scalars(select(HeartbeatRow))}
-
     def count_by_state(self) -> dict[EpisodeState, int]:
         query = select(EpisodeRow.state, func.count()).group_by(EpisodeRow.state)
         with self.session() as s:
