@@ -381,6 +381,7 @@ def test_a_running_stage_shows_its_lines_done_and_time_left(web: Web) -> None:
     work = api.get(f"/api/episodes/{episode.id}").json()["work"]
     assert (work["stage"], work["done"], work["total"]) == ("render", 10, 40)
     assert work["seconds_left"] is not None and work["seconds_left"] >= 0
+    assert work["time_left"].endswith(" left")  # what the pages show, in words
     page = web.client.get(f"/episodes/{episode.id}").text  # the page's live box, shown
     live = page.split('id="live"', 1)[1].split("</div>", 1)[0]
     assert f'data-url="/api/episodes/{episode.id}"' in live

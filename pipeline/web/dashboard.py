@@ -162,24 +162,12 @@ def flagged_lines(store: Store, episode_id: int) -> list[str] | None:
     return None if report is None else [q.line_id for q in report.flagged]
 
 
-def time_left(seconds: float | None) -> str:
-    """An estimate as people say it; empty when there is none yet."""
-    if seconds is None:
-        return ""
-    if seconds < 45:
-        return "less than a minute left"
-    if seconds < 90 * 60:
-        return f"about {max(1, round(seconds / 60))} min left"
-    return f"about {round(seconds / 3600)} h left"
-
-
 def work_text(work: WorkOut) -> str:
     """ "render 12/40 lines · about 1 min left" (dashboard.js says it the same way)."""
     if work.done is None or not work.total:
         return f"{work.stage} running"
     text = f"{work.stage} {work.done}/{work.total} lines"
-    left = time_left(work.seconds_left)
-    return f"{text} · {left}" if left else text
+    return f"{text} · {work.time_left}" if work.time_left else text
 
 
 def _happening(

@@ -29,6 +29,9 @@ class WorkOut(BaseModel):
     done: int | None = Field(description="items done so far; null when the stage does not say")
     total: int | None
     seconds_left: float | None = Field(description="estimate at the pace so far; null until known")
+    time_left: str = Field(
+        description="that estimate as people say it, e.g. 'about 3 min left'; empty until known"
+    )
     started_at: datetime
 
 
@@ -88,6 +91,18 @@ def episode_out(episode: Episode, running: RunningStage | None = None) -> Episod
     )
 
 
+def time_left(seconds: float | None) -> str:
+    """An estimate as people say it; empty when there is none yet. The pages show these
+    words as they are (the dashboard's rows, and the episode page's live box)."""
+    if seconds is None:
+        return ""
+    if seconds < 45:
+        return "less than a minute left"
+    if seconds < 90 * 60:
+        return f"about {max(1, round(seconds / 60))} min left"
+    return f"about {round(seconds / 3600)} h left"
+
+
 def _work(running: RunningStage) -> WorkOut:
     left = running.seconds_left()
     return WorkOut(
@@ -95,6 +110,7 @@ def _work(running: RunningStage) -> WorkOut:
         done=running.done,
         total=running.total,
         seconds_left=None if left is None else round(left, 1),
+        time_left=time_left(left),
         started_at=running.started_at,
     )
 

@@ -39,27 +39,13 @@
     }
   }
 
-  // The same words as pipeline/web/dashboard.py's time_left and work_text.
-  function timeLeft(seconds) {
-    if (seconds === null || seconds === undefined) {
-      return "";
-    }
-    if (seconds < 45) {
-      return "less than a minute left";
-    }
-    if (seconds < 90 * 60) {
-      return "about " + Math.max(1, Math.round(seconds / 60)) + " min left";
-    }
-    return "about " + Math.round(seconds / 3600) + " h left";
-  }
-
+  // The same words as pipeline/web/dashboard.py's work_text (the API says the time left).
   function workText(work) {
     if (work.done === null || work.done === undefined || !work.total) {
       return work.stage + " running";
     }
     var text = work.stage + " " + work.done + "/" + work.total + " lines";
-    var left = timeLeft(work.seconds_left);
-    return left ? text + " \u00b7 " + left : text;
+    return work.time_left ? text + " \u00b7 " + work.time_left : text;
   }
 
   function pad(n) {

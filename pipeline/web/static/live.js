@@ -36,16 +36,6 @@
   var timer = null;
   var failures = 0;
 
-  function timeLeft(seconds) {
-    if (seconds === null || seconds === undefined) {
-      return "";
-    }
-    if (seconds < 60) {
-      return "under a minute left";
-    }
-    return "about " + Math.round(seconds / 60) + " min left";
-  }
-
   function showWork(episode) {
     var work = episode.work;
     var working = WAITING.indexOf(episode.state) < 0 && episode.next_stage;
@@ -60,9 +50,8 @@
       bar.max = work.total;
       bar.value = work.done || 0;
       var parts = [(work.done || 0) + " of " + work.total + " lines"];
-      var left = timeLeft(work.seconds_left);
-      if (left) {
-        parts.push(left);
+      if (work.time_left) {
+        parts.push(work.time_left); // the API's words, as the dashboard shows them
       }
       detail.textContent = parts.join(" \u00b7 ");
     } else {
