@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
-from pipeline.models import EpisodeState, Line, Script, Segment, Source
+from pipeline.models import EpisodeState, Source
 from pipeline.store import Store
 from tests.browser import DESKTOP, PHONE, axe, chromium, screenshot, served
 from tests.services import WebServer
-from tests.web import EDITOR, seed_episodes
+from tests.web import EDITOR, put_in_review, seed_episodes
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -56,26 +56,8 @@ def _seed(store: Store) -> tuple[list[int], int]:
 
 def _in_review(store: Store, title: str) -> int:
     episode = store.create_episode("infracast", Source(kind="markdown", uri="hall.md"), title=title)
-    script = Script(
-        title=title,
-        summary="A hall.",
-        segments=[Segment(title="The hall")],
-        lines=[
-            Line(id="l1", speaker="Lena", text="The hall draws forty megawatts."),
-            Line(id="l2", speaker="Miles", text="That is a lot of power."),
-        ],
-        hosts=["Lena", "Miles"],
-    )
     store.move(episode.id, EpisodeState.QUEUED, EpisodeState.SCRIPTED)
-    store.complete_stage(
-        episode.id,
-        "review",
-        "seeded",
-        {},
-        EpisodeState.SCRIPTED,
-        EpisodeState.IN_REVIEW,
-        script=(script, []),
-    )
+    put_in_review(store, episode.id, title)
     return episode.id
 
 

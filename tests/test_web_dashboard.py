@@ -16,17 +16,14 @@ from pipeline.episode_files import QA
 from pipeline.figures.models import AuditFinding
 from pipeline.models import (
     EpisodeState,
-    Line,
     LineQA,
     QAReport,
-    Script,
-    Segment,
     Source,
 )
 from pipeline.store.episode_query import EpisodeQuery, search_pattern
 from tests import web as web_fixtures
 from tests.dispatching import Recorder
-from tests.web import EDITOR, Web, settings_on_each_database, web_app
+from tests.web import EDITOR, Web, put_in_review, settings_on_each_database, web_app
 
 web = web_fixtures.web  # the fixture, found by pytest under this name
 
@@ -63,25 +60,7 @@ def add(
 def in_review(web: Web, title: str, findings: list[AuditFinding] | None = None) -> int:
     """An episode in review with a two-line script (saved as the script stage would)."""
     episode_id = add(web, title, EpisodeState.SCRIPTED)
-    script = Script(
-        title=title,
-        summary="A hall.",
-        segments=[Segment(title="Intro")],
-        lines=[
-            Line(id="l1", speaker="Lena", text="The hall draws 40 MW."),
-            Line(id="l2", speaker="Miles", text="That is a lot."),
-        ],
-        hosts=["Lena", "Miles"],
-    )
-    web.store.complete_stage(
-        episode_id,
-        "review-seed",
-        "seed",
-        {},
-        EpisodeState.SCRIPTED,
-        EpisodeState.IN_REVIEW,
-        script=(script, findings or []),
-    )
+    put_in_review(web.store, episode_id, title, findings)
     return episode_id
 
 

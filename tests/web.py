@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 
 from pipeline import accounts, actions, orchestrate
 from pipeline.config import Settings, Show
-from pipeline.models import EpisodeState, Source
+from pipeline.figures.models import AuditFinding
+from pipeline.models import EpisodeState, Line, Script, Segment, Source
 from pipeline.store import Store
 from pipeline.web import create_app
 from tests.conftest import EXAMPLE
@@ -118,3 +119,29 @@ def seed_episodes(
             store.fail(episode.id, "ingest", "the site answered 404")
         elif state != EpisodeState.QUEUED:
             store.move(episode.id, EpisodeState.QUEUED, state, by=actor if n % 2 else None)
+
+
+def put_in_review(
+    store: Store, episode_id: int, title: str, findings: list[AuditFinding] | None = None
+) -> None:
+    """A scripted episode put in review with a two-line script, saved as the script stage
+    would save it (no stage runs)."""
+    script = Script(
+        title=title,
+        summary="A hall.",
+        segments=[Segment(title="Intro")],
+        lines=[
+            Line(id="l1", speaker="Lena", text="The hall draws 40 MW."),
+            Line(id="l2", speaker="Miles", text="That is a lot."),
+        ],
+        hosts=["Lena", "Miles"],
+    )
+    store.complete_stage(
+        episode_id,
+        "review-seed",
+        "seed",
+        {},
+        EpisodeState.SCRIPTED,
+        EpisodeState.IN_REVIEW,
+        script=(script, findings or []),
+    )
