@@ -17,6 +17,7 @@ from pipeline.models import Episode, EpisodeState
 from pipeline.rss import feed_url_for, show_url
 from pipeline.web import queueing
 from pipeline.web.context import WebContext, web
+from pipeline.web.dashboard import flagged_lines
 from pipeline.web.render import Confirmation, confirm_page, page
 from pipeline.web.security import Caller, caller, csrf_checked, local_path
 
@@ -173,11 +174,6 @@ class ShowFeed:
     waiting: list[WaitingItem] = field(default_factory=list)
 
 
-def _qa_failed(ctx: WebContext, episode: Episode) -> bool:
-    report = QA.read_if_present(ctx.store.episode_dir(episode.id))
-    return report is not None and bool(report.flagged)
-
-
 def _show_feeds(ctx: WebContext) -> list[ShowFeed]:
     feeds = []
     for slug, show in ctx.settings.shows.items():
@@ -187,7 +183,7 @@ def _show_feeds(ctx: WebContext) -> list[ShowFeed]:
             for e in ctx.store.episodes(state=EpisodeState.PUBLISHED, show=slug)
         ]
         waiting = [
-            WaitingItem(e, e.held_reason, _qa_failed(ctx, e))
+            WaitingItem(e, e.held_reason, bool(flagged_lines(ctx.store, e.id)))
             for e in ctx.store.episodes(state=EpisodeState.ANNOTATED, show=slug)
         ]
         feeds.append(
