@@ -363,8 +363,10 @@
     return SPEEDS.indexOf(stored) >= 0 ? stored : 1;
   }
 
-  // The browser's own controls give way to the waveform player.
-  redraw = kick;
+  // The browser's own controls give way to the waveform player. A seek says its new time
+  // at once (a screen reader, or the next key press, reads the slider before the next
+  // frame is drawn); the waveform follows on that frame.
+  redraw = function () { showTime(); kick(); };
   audio.controls = false;
   audio.classList.add("driven");
   ui.hidden = false;
