@@ -306,9 +306,17 @@ def _decision_text(decision: PublishDecision) -> str:
 
 
 def publish(
-    store: Store, settings: Settings, episode_id: int, who: str, *, allow_failed_qa: bool = False
+    store: Store,
+    settings: Settings,
+    episode_id: int,
+    who: str,
+    *,
+    allow_failed_qa: bool = False,
+    write_feed: bool = True,
 ) -> Episode:
-    """Publish an annotated episode now (in this process): the publish stage, then its feed."""
+    """Publish an annotated episode now (in this process): the publish stage, then its
+    feed (unless `write_feed` is False: a bulk publish writes each show's feed once, at
+    the end, with `feeds.write_feed`)."""
     episode = store.episode(episode_id)
     if episode.state == EpisodeState.PUBLISHED:
         return episode
@@ -318,7 +326,7 @@ def publish(
             "can be published"
         )
     decide_publishing(store, episode_id, PublishDecision(allow_failed_qa=allow_failed_qa, by=who))
-    episode = run_stage(store, settings, episode_id, "publish")
+    episode = run_stage(store, settings, episode_id, "publish", after=write_feed)
     if episode.state != EpisodeState.PUBLISHED:
         raise Held(f"episode {episode_id} was not published: {episode.held_reason or 'held'}")
     return episode

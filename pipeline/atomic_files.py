@@ -57,7 +57,12 @@ def write_text(target: Path, text: str) -> Path:
     return target
 
 
-def copy_file(source: Path, target: Path) -> Path:
+def copy_file(source: Path, target: Path, *, keep_time: bool = False) -> Path:
+    """Copy `source` to `target` atomically; with `keep_time` the copy has the source's
+    modification time (so a later stat tells it is the same copy)."""
     with replacing(target) as tmp:
         shutil.copyfile(source, tmp)
+        if keep_time:
+            times = source.stat()
+            os.utime(tmp, ns=(times.st_atime_ns, times.st_mtime_ns))
     return target

@@ -7,6 +7,7 @@ so publishing again writes the same bytes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import textwrap
@@ -51,8 +52,10 @@ def _wrap(draw: ImageDraw.ImageDraw, title: str, size: int) -> tuple[list[str], 
     return textwrap.wrap(title, width=40, break_long_words=True) or [title], size // 40
 
 
+@functools.lru_cache(maxsize=32)
 def cover_png(title: str, size: int = MIN_SIZE) -> bytes:
-    """A square RGB PNG showing the title, as bytes."""
+    """A square RGB PNG showing the title, as bytes (remembered: every feed write asks
+    for its show's, and drawing one takes 50 ms)."""
     if not MIN_SIZE <= size <= MAX_SIZE:
         raise InputError(f"cover size must be {MIN_SIZE}–{MAX_SIZE} px, not {size}")
     title = " ".join(title.split()) or "untitled"

@@ -74,6 +74,7 @@ def run_stage(
     *,
     fail_on_transient: bool = True,
     timeouts: tuple[type[BaseException], ...] = (),
+    after: bool = True,
 ) -> Episode:
     """Run one stage for an episode and record the outcome.
 
@@ -89,6 +90,9 @@ def run_stage(
     With `timeouts` the caller enforces the limit itself by raising one of them in
     the stage (Celery's soft time limit); otherwise the stage runs in a thread this
     one stops waiting for, so a runaway stage never blocks the episodes after it.
+
+    Without `after` the stage's after-step (publish's feed write) is left to the caller,
+    who publishes many episodes and writes each feed once.
     """
     stage = stage_named(name)
     episode = store.episode(episode_id)
@@ -117,7 +121,7 @@ def run_stage(
                 script=result.script,
                 files=[_stored(store, stage, p) for p in result.files],
             )
-        if stage.after is not None and episode.state == stage.end:
+        if after and stage.after is not None and episode.state == stage.end:
             stage.after(store, settings, episode)
         return episode
     except Held as e:

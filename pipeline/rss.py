@@ -10,6 +10,7 @@ through a temporary file and a rename so a static host never serves half a file.
 from __future__ import annotations
 
 import filecmp
+import os
 import re
 import shutil
 import uuid
@@ -310,12 +311,21 @@ def write_bytes_if_changed(target: Path, data: bytes) -> bool:
 
 
 def copy_if_changed(source: Path, target: Path) -> bool:
-    """Copy atomically unless `target` already has the same bytes; True when it copied."""
+    """Copy atomically unless `target` already has the same bytes; True when it copied.
+
+    A copy keeps its source's modification time, so a target of the same size and time
+    is taken as unchanged without reading either file: every publish checks every
+    episode of the show, and reading each MP3 twice made that grow with the show."""
     if not source.is_file():
         raise InputError(f"cannot publish {source}: the file does not exist")
-    if target.is_file() and filecmp.cmp(source, target, shallow=False):
-        return False
-    atomic_files.copy_file(source, target)
+    if target.is_file():
+        was, now = source.stat(), target.stat()
+        if was.st_size == now.st_size and was.st_mtime_ns == now.st_mtime_ns:
+            return False
+        if filecmp.cmp(source, target, shallow=False):
+            os.utime(target, ns=(now.st_atime_ns, was.st_mtime_ns))  # by stat next time
+            return False
+    atomic_files.copy_file(source, target, keep_time=True)
     return True
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import calendar
+import filecmp
 import hashlib
 import io
 import json
+import os
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -310,6 +312,39 @@ def test_publish_twice_changes_no_bytes(tmp_path: Path) -> None:
     for ep in eps:
         published = out / "infracast" / f"infracast-infracast-ep{ep.number}" / "episode.mp3"
         assert lengths[ep.guid] == published.stat().st_size == ep.audio.stat().st_size
+
+
+def test_a_published_copy_is_checked_by_its_size_and_time_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    show = _show()
+    eps = [_episode(tmp_path, "infracast", n) for n in (1, 2)]
+    out = tmp_path / "public"
+    publish("infracast", show, eps, out)
+    copy = out / "infracast" / "infracast-infracast-ep1" / "episode.mp3"
+    assert copy.stat().st_mtime_ns == eps[0].audio.stat().st_mtime_ns
+
+    def read_both(*args: object, **kwargs: object) -> bool:
+        raise AssertionError("a copy with its source's size and time was read")
+
+    monkeypatch.setattr(filecmp, "cmp", read_both)
+    publish("infracast", show, eps, out)  # nothing read: every copy matches by stat
+    monkeypatch.undo()
+
+    # The same size, new bytes, a new time: read, and copied. (The time is set: a file's
+    # clock ticks every few milliseconds, and a test is faster than a re-render.)
+    before = eps[0].audio.stat().st_mtime_ns
+    eps[0].audio.write_bytes(eps[0].audio.read_bytes()[::-1])
+    os.utime(eps[0].audio, ns=(before + 10**9, before + 10**9))
+    publish("infracast", show, eps, out)
+    assert copy.read_bytes() == eps[0].audio.read_bytes()
+
+    # A copy made before copies kept their source's time is read once, then known by stat.
+    os.utime(copy, ns=(0, 0))
+    publish("infracast", show, eps, out)
+    assert copy.stat().st_mtime_ns == eps[0].audio.stat().st_mtime_ns
+    monkeypatch.setattr(filecmp, "cmp", read_both)
+    publish("infracast", show, eps, out)
 
 
 def test_two_shows_give_two_feeds(tmp_path: Path) -> None:

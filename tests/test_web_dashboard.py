@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import actions
+from pipeline import actions, feeds
 from pipeline.episode_files import QA
 from pipeline.figures.models import AuditFinding
 from pipeline.models import (
@@ -431,6 +431,16 @@ def test_bulk_publish_skips_qa_flagged_episodes_even_when_confirmed(web: Web) ->
     assert status == 303 and location == "/?bulk=published&n=0&skipped=1"
     assert web.store.episode(flagged).state == EpisodeState.ANNOTATED
     assert "Published: 0 episodes. 1 skipped" in web.client.get(location).text
+
+
+def test_bulk_publish_writes_each_feed_once(web: Web, monkeypatch: pytest.MonkeyPatch) -> None:
+    written: list[str] = []
+    monkeypatch.setattr(feeds, "write_feed", lambda store, settings, show: written.append(show))
+    clean = [annotated(web, f"Clean hall {n}", []) for n in range(3)]
+    status, _, location = bulk(web, "publish", clean, confirm="yes")
+    assert status == 303 and location == "/?bulk=published&n=3&skipped=0"
+    assert {web.store.episode(i).state for i in clean} == {EpisodeState.PUBLISHED}
+    assert written == ["infracast"]  # once for the three, after the last
 
 
 def test_bulk_retry_sends_failed_episodes_back(web: Web) -> None:

@@ -16,7 +16,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from pipeline import actions
+from pipeline import actions, feeds
 from pipeline.errors import InfracastError, InputError, NotFoundError
 from pipeline.models import Episode, EpisodeState
 from pipeline.store.rows import MAX_ID
@@ -150,8 +150,8 @@ def _act(ctx: WebContext, who: Caller, action: Action, step: Step) -> None:
         actions.approve(
             ctx.store, step.episode_id, who.user.name, step.version, dispatcher=ctx.dispatcher
         )
-    elif action == "publish":
-        actions.publish(ctx.store, ctx.settings, step.episode_id, who.user.name)
+    elif action == "publish":  # the feeds are written once, after the last (`bulk`)
+        actions.publish(ctx.store, ctx.settings, step.episode_id, who.user.name, write_feed=False)
     else:
         stale_after = timedelta(seconds=ctx.settings.heartbeat_stale_after)
         actions.retry(
@@ -209,6 +209,10 @@ def bulk(
     shown = _versions(seen)
     outcome = [_carry_out(ctx, who, action, step, shown) for step in steps]
     done = sum(1 for o in outcome if o.done)
+    if action == "publish":
+        published = [o.step.episode_id for o in outcome if o.done]
+        for show in dict.fromkeys(ctx.store.episode(i).show for i in published):
+            feeds.write_feed(ctx.store, ctx.settings, show)
     if any(o.step.will and not o.done for o in outcome):
         return bulk_page([], outcome, done)
     separator = "&" if "?" in back else "?"
