@@ -507,6 +507,14 @@ def test_a_line_both_recognisers_mishear_is_said_again_once_before_the_episode_i
     # Said again and still misheard: the episode is held for an editor, not looped.
     second = transcribe_stage.run(inputs, env)
     assert second.state is None and "rerendering" not in second.summary
+    # A line an editor had respelt is the editor's too: no slower try on top of it.
+    (folder / episode_files.OVERRIDES).unlink()
+    word = line.text.split()[0]
+    respelt = episode_files.Respellings(lines={line.id: {word: "said so"}})
+    episode_files.RESPELLINGS.write(folder, respelt)
+    third = transcribe_stage.run(inputs, env)
+    assert third.state is None and "rerendering" not in third.summary
+    assert episode_files.read_overrides(folder) == {}
 
 
 # -- time limits, heartbeats, stranded episodes (issue 14) --------------------------

@@ -104,8 +104,9 @@ def run(inputs: TranscribeInputs, env: StageEnv) -> StageResult:
     }
     # A line both recognisers mishear is said once more, a step down its host's ladder
     # (slower), before the episode is held for an editor. Each line gets one such try:
-    # a line re-rendered before (by this or by an editor) is left to the editor.
-    said_again = episode_files.read_overrides(folder)
+    # a line re-rendered before (by this or by an editor, in another voice or with a
+    # word respelt) is left to the editor.
+    said_again = {*episode_files.read_overrides(folder), *episode_files.read_respellings(folder)}
     again = [line for line in flagged if line not in said_again]
     if inputs.auto_rerender and again:
         say_again(folder, env.settings.show(env.episode.show).hosts, inputs.script, again)
