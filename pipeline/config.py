@@ -170,6 +170,11 @@ class Settings(BaseSettings):
         4, ge=1, description="Segments one process of the llm writer asks for at once."
     )
     render_workers: int = Field(2, ge=1, description="Processes rendering speech in embedded mode.")
+    cache_days: int = Field(
+        30,
+        ge=1,
+        description="Days a cached clip or LLM script segment is kept after its last use.",
+    )
     asr_backend: str = Field(
         "faster-whisper", description=" or ".join(f'"{name}"' for name in RECOGNISERS) + "."
     )

@@ -13,6 +13,7 @@ workers on a real Redis writing one segment a task.
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 from collections.abc import Iterator
@@ -676,10 +677,15 @@ def test_the_script_stage_hands_out_one_part_a_segment_and_then_finds_them_writt
         stage.fan_out.do(part, configured)
     assert len(standin.requests) == len(plan.segments)
     assert stage.fan_out.parts(inputs, configured) == []
+    written = list((configured.data_root / "script-segments").glob("*.json"))
+    assert len(written) == len(plan.segments)
+    for path in written:  # written long ago: reading them marks them used (caches.prune)
+        os.utime(path, (0, 0))
 
     orchestrate.run_stage(store, configured, episode.id, "script")
     saved = store.scripts.get(episode.id)
     assert len(standin.requests) == len(plan.segments)  # each segment was asked for once
+    assert all(path.stat().st_mtime > 0 for path in written)
     assert saved.script.writer == "llm" and untraced(saved.findings) == []
     assert all(written_by_model(saved.script, s.title) for s in plan.segments)
 

@@ -162,3 +162,37 @@ def shows(c: Context) -> None:
             slug + default, show.title, hosts, "yes" if show.auto_approve else "no", show.base_url
         )
     out.print(table)
+
+
+@cli.command()
+@click.option("--prune", is_flag=True, help="Remove what has not been used for --days days.")
+@click.option(
+    "--days",
+    type=click.IntRange(0, None),
+    help="Days since last use; default INFRACAST_CACHE_DAYS (0 removes every entry).",
+)
+@pass_ctx
+def caches(c: Context, prune: bool, days: int | None) -> None:
+    """What the shared caches (speech clips, LLM script segments) hold; with --prune,
+    remove the entries no episode has used lately (the render stage does it once a day).
+    Anything removed is made again when an episode needs it."""
+    from datetime import datetime
+
+    from pipeline import caches as shared
+
+    root = c.settings.data_root
+    if prune:
+        kept = c.settings.cache_days if days is None else days
+        for removed in shared.prune(root, kept):
+            out.print(
+                f"{removed.name}: removed {removed.files} unused for {kept} days or more "
+                f"({removed.bytes / 1e6:.1f} MB)"
+            )
+        return
+    table = Table()
+    for column in ("cache", "entries", "size", "least recently used"):
+        table.add_column(column)
+    for size in shared.sizes(root):
+        oldest = datetime.fromtimestamp(size.oldest).strftime("%Y-%m-%d") if size.oldest else ""
+        table.add_row(size.name, str(size.files), f"{size.bytes / 1e6:.1f} MB", oldest)
+    out.print(table)

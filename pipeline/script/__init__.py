@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from pipeline import caches
 from pipeline.config import Settings
 from pipeline.errors import ConfigError
 from pipeline.figures.models import Ledger
@@ -85,6 +86,6 @@ def options_for(
             max_repairs=settings.llm_max_repairs,
             server=settings.llm_server,
             parallel=settings.llm_parallel,
-            cache=settings.data_root / "script-segments",
+            cache=caches.folder(settings.data_root, caches.SCRIPT_SEGMENTS),
         )
     return WriterOptions(config.title, (lead, cohost), minutes or config.minutes, llm)

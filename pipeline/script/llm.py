@@ -53,6 +53,7 @@ from typing import Literal
 import httpx
 from pydantic import BaseModel
 
+from pipeline import caches
 from pipeline.atomic_files import write_text
 from pipeline.errors import TransientError
 from pipeline.figures.models import Ledger
@@ -126,6 +127,7 @@ def _cached(job: SegmentJob) -> SegmentResult | None:
     path = Path(cache) / f"{job.key()}.json" if cache else None
     if path is None or not path.is_file():
         return None
+    caches.used(path)
     try:
         return SegmentResult.model_validate_json(path.read_text(encoding="utf-8"))
     except ValueError:

@@ -28,6 +28,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline import caches
 from pipeline.atomic_files import replacing
 from pipeline.config import Voice
 from pipeline.speech.engines import engine_named
@@ -83,6 +84,7 @@ def render_clip(job: ClipJob, cache_dir: Path) -> Clip:
     key = clip_key(job)
     path = clip_path(cache_dir, key)
     if path.exists():
+        caches.used(path)
         return Clip(job.line_id, path, key, wav_duration(path), cached=True)
     duration = _synthesize(job, path)
     return Clip(job.line_id, path, key, duration, cached=False)
@@ -103,7 +105,10 @@ def render_clips(
     keys = [clip_key(job) for job in jobs]
     todo: dict[str, ClipJob] = {}  # by key: a line said twice the same way renders once
     for job, key in zip(jobs, keys, strict=True):
-        if not clip_path(cache_dir, key).exists():
+        path = clip_path(cache_dir, key)
+        if path.exists():
+            caches.used(path)  # kept while episodes say it (caches.prune)
+        else:
             todo.setdefault(key, job)
     lines_of = Counter(keys)
     done = [len(jobs) - sum(lines_of[k] for k in todo)]

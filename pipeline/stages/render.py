@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from pipeline import episode_files
+from pipeline import caches, episode_files
 from pipeline.config import Host, Settings, Voice
 from pipeline.errors import ConflictError, InputError
 from pipeline.models import Episode, Line, Script
@@ -209,6 +209,9 @@ def run(inputs: RenderInputs, env: StageEnv) -> StageResult:
         host_gains=hint.host_gains,
         cache=master_cache(env.folder),
     )
+    # Every clip this episode says was marked used just now: the clips (and LLM segments)
+    # no episode has used for `cache_days` go, once a day.
+    caches.prune_when_due(env.settings.data_root, env.settings.cache_days)
     mastered = episode_files.MasteringHint(gain_db=done.gain_db, host_gains=done.host_gains)
     files = [
         done.mp3,
@@ -229,7 +232,7 @@ def run(inputs: RenderInputs, env: StageEnv) -> StageResult:
 
 def clip_cache(settings: Settings) -> Path:
     """Clips are shared by every episode: a line said the same way is rendered once."""
-    return settings.data_root / "clips"
+    return caches.folder(settings.data_root, caches.CLIPS)
 
 
 def master_cache(folder: Path) -> Path:
