@@ -166,6 +166,16 @@ def test_words_heard_piece_by_piece_keep_their_episode_times(
     assert second.start - 0.5 <= google.start <= second.end
 
 
+def test_faster_whisper_says_how_far_it_has_heard_as_it_goes(episode: Episode) -> None:
+    samples = asr.load_audio(episode.audio)
+    duration = len(samples) / asr.SAMPLE_RATE
+    assert len(hearing.pieces(samples)) == 1  # one piece: any report before its end is live
+    told: list[float] = []
+    hearing.hear_whole(samples, asr.TranscribeOptions(), episode.audio, told.append)
+    assert told == sorted(told) and told[-1] == duration
+    assert len(told) > 2 and 0 < told[0] < duration  # a report a segment, then the piece
+
+
 @pytest.mark.slow
 def test_openai_whisper_gives_word_timestamps_without_triton(
     episode: Episode,

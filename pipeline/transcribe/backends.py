@@ -15,7 +15,7 @@ import os
 import shutil
 import subprocess
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -75,13 +75,20 @@ class TranscribeOptions:
         resolve_model(self.backend, self.model, self.data_root)
 
 
+Heard = Callable[[float], None]  # told the seconds of audio heard so far
+
+
 class Recogniser(Protocol):
     """A registered backend: 16 kHz mono float32 samples in, words (seconds from 0) out."""
 
     name: str
 
-    def hear(self, audio: np.ndarray, options: TranscribeOptions) -> list[Word]:
-        """Every word in `audio`, with its start and end in seconds from the start."""
+    def hear(
+        self, audio: np.ndarray, options: TranscribeOptions, heard: Heard | None = None
+    ) -> list[Word]:
+        """Every word in `audio`, with its start and end in seconds from the start;
+        `heard`, when the backend can say so as it goes, is told the seconds of `audio`
+        heard so far."""
         ...
 
 
@@ -273,7 +280,10 @@ class FasterWhisper:
 
     name = "faster-whisper"
 
-    def hear(self, audio: np.ndarray, options: TranscribeOptions) -> list[Word]:
+    def hear(
+        self, audio: np.ndarray, options: TranscribeOptions, heard: Heard | None = None
+    ) -> list[Word]:
+        """Segments come as they are decoded: `heard` is told the end of each."""
         path = resolve_model("faster-whisper", options.model, options.data_root)
         with _load_lock:  # load once per process, even with several threads asking
             model = _faster_whisper_model(path, options.compute_type, _threads(options))
@@ -286,16 +296,17 @@ class FasterWhisper:
             log_prob_threshold=-1.0,
             no_speech_threshold=0.6,
         )
-        return [
-            word
-            for segment in segments
-            for word in _words(
+        words: list[Word] = []
+        for segment in segments:
+            words += _words(
                 [
                     (w.word, float(w.start), float(w.end), float(w.probability))
                     for w in segment.words or []
                 ]
             )
-        ]
+            if heard is not None:
+                heard(float(segment.end))
+        return words
 
 
 class OpenAIWhisper:
@@ -303,7 +314,10 @@ class OpenAIWhisper:
 
     name = "whisper"
 
-    def hear(self, audio: np.ndarray, options: TranscribeOptions) -> list[Word]:
+    def hear(
+        self, audio: np.ndarray, options: TranscribeOptions, heard: Heard | None = None
+    ) -> list[Word]:
+        """All at once: `transcribe` tells no one how far it is (`heard` is not called)."""
         path = resolve_model("whisper", options.model, options.data_root)
         with _load_lock:
             model = _whisper_model(path)

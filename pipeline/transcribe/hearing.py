@@ -8,7 +8,7 @@ less accurately (see the package's docstring), so "episode" is the default.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,6 +19,7 @@ from pipeline.models import Word
 from pipeline.transcribe.backends import (
     DEFAULT_BACKEND,
     SAMPLE_RATE,
+    Heard,
     TranscribeOptions,
     load_audio,
     recogniser_named,
@@ -33,11 +34,19 @@ LONGEST_LOOP = 8  # words in the longest phrase looked for repeating
 Clip = tuple[Path, float]  # a line's audio file and its start in the episode, in seconds
 
 
-def hear(audio: np.ndarray, offset: float, options: TranscribeOptions, source: Path) -> list[Word]:
-    """Words in episode time: shifted by `offset`, kept inside the audio they came from."""
+def hear(
+    audio: np.ndarray,
+    offset: float,
+    options: TranscribeOptions,
+    source: Path,
+    heard: Heard | None = None,
+) -> list[Word]:
+    """Words in episode time: shifted by `offset`, kept inside the audio they came from;
+    `heard` is told the episode's seconds heard as the recogniser goes (if it says)."""
     duration = len(audio) / SAMPLE_RATE
+    along = None if heard is None else (lambda seconds: heard(offset + min(seconds, duration)))
     try:
-        words = unloop(recogniser_named(options.backend).hear(audio, options))
+        words = unloop(recogniser_named(options.backend).hear(audio, options, along))
     except (RuntimeError, ValueError, MemoryError) as e:
         raise InfracastError(f"{options.backend} failed to transcribe {source}: {e}") from e
     return [
@@ -95,13 +104,14 @@ def hear_whole(
     samples: np.ndarray,
     options: TranscribeOptions,
     source: Path,
-    heard: Callable[[float], None] | None = None,
+    heard: Heard | None = None,
 ) -> list[Word]:
     """Every word of `samples`, heard a piece at a time (see `pieces`); `heard` is told
-    how many seconds are heard after each piece."""
+    how many seconds are heard as the recogniser goes (faster-whisper: each segment of
+    about 5-30 s) and after each piece."""
     words: list[Word] = []
     for start, stop in pieces(samples):
-        words += hear(samples[start:stop], start / SAMPLE_RATE, options, source)
+        words += hear(samples[start:stop], start / SAMPLE_RATE, options, source, heard)
         if heard is not None:
             heard(stop / SAMPLE_RATE)
     return words
