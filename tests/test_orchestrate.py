@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import actions, ingest, orchestrate
-from pipeline.config import Host, Settings, Voice
+from pipeline.config import Host, Settings, Show, Voice
 from pipeline.errors import (
     ConflictError,
     InfracastError,
@@ -719,6 +719,14 @@ def test_render_and_transcribe_report_lines_done_as_they_go(
         reports.setdefault(stage, []).append((done, total))
 
     monkeypatch.setattr(store, "report_progress", recorded)
+    # The quickest voice, one pass of QA: how progress is told does not depend on either.
+    espeak = Voice(engine="espeak", voice="en-us")
+    hosts = [
+        Host(name="Lena", role="leads and explains", voice=espeak),
+        Host(name="Miles", role="asks and reacts", voice=espeak),
+    ]
+    show = Show(minutes=1, hosts=hosts, auto_rerender=False)
+    settings = settings.model_copy(update={"shows": {"infracast": show}, "asr_recheck_model": ""})
     episode = actions.submit(store, settings, example()).episode
     orchestrate.run_episode(store, settings, episode.id)
     actions.approve(store, episode.id, "editor", dispatcher=Recorder())

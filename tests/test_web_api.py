@@ -668,10 +668,10 @@ ESPEAK_HOSTS = [
 
 @pytest.fixture
 def audio_app(tmp_path: Path) -> Iterator[tuple[FastAPI, TestClient]]:
-    """An app whose show is voiced by espeak-ng (the quickest engine), with a bearer client."""
-    settings = web_settings(
-        tmp_path / "audio", shows={"infracast": Show(minutes=1, hosts=ESPEAK_HOSTS)}
-    )
+    """An app whose show is voiced by espeak-ng (the quickest engine), with a bearer client;
+    QA hears each line once (no second opinion, no second try: the API is under test)."""
+    show = Show(minutes=1, hosts=ESPEAK_HOSTS, auto_rerender=False)
+    settings = web_settings(tmp_path / "audio", shows={"infracast": show}, asr_recheck_model="")
     store = Store(settings.db_url, settings.data_root)
     accounts.add_user(store, EDITOR, PASSWORD)
     token = accounts.new_api_token(store, EDITOR, "tests")
