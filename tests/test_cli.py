@@ -213,3 +213,40 @@ def test_a_held_episode_says_what_is_wrong_and_the_cli_what_to_type(
     assert usage.returncode == 2 and "--respell WORD=SAID" in usage.stderr
     both = cli(env, "rerender", "1")
     assert both.returncode == 2 and "--failed or the lines" in both.stderr
+
+
+def test_publish_writes_each_feed_once_however_many_it_publishes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In this process (to count the feed writes): two episodes named, then every waiting
+    one; each run writes each show's feed once, after its last episode."""
+    from pipeline import feeds
+    from pipeline.cli import main
+    from pipeline.episode_files import QA
+    from pipeline.models import EpisodeState, LineQA, QAReport, Source
+    from pipeline.store import Store
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("INFRACAST_DATA_ROOT", str(data))
+    store = Store(f"sqlite:///{data / 'infracast.db'}", data)
+    clean = QAReport(
+        backend="b",
+        model="m",
+        threshold=0.15,
+        wer=0.0,
+        lines=[LineQA(line_id="l1", expected="a", heard="a", wer=0.0, flagged=False)],
+    )
+    for n in range(4):
+        source = Source(kind="url", uri=f"https://news.example/{n}")
+        episode = store.create_episode("infracast", source, title=f"Hall {n}")
+        store.move(episode.id, EpisodeState.QUEUED, EpisodeState.ANNOTATED)
+        QA.write(store.episode_dir(episode.id), clean)
+    written: list[str] = []
+    monkeypatch.setattr(feeds, "write_feed", lambda store, settings, show: written.append(show))
+
+    main(["publish", "1", "2"])
+    assert written == ["infracast"]
+    main(["publish"])  # the two still waiting
+    assert written == ["infracast", "infracast"]
+    assert {e.state for e in store.episodes()} == {EpisodeState.PUBLISHED}
+    store.close()

@@ -432,21 +432,30 @@ def publish(
     if allow_failed_qa and not episode_ids:
         raise click.UsageError("--allow-failed-qa needs the episode ids it applies to")
     who = getpass.getuser()
+    slugs = [show] if show else list(c.settings.shows)
+    # Each feed is written once, at the end, however many of its episodes are published.
     for episode_id in episode_ids:
         try:
             episode = actions.publish(
-                c.store, c.settings, episode_id, who, allow_failed_qa=allow_failed_qa
+                c.store,
+                c.settings,
+                episode_id,
+                who,
+                allow_failed_qa=allow_failed_qa,
+                write_feed=False,
             )
         except Held as e:
             steps = next_steps(c, c.store.episode(episode_id))
             raise Held("; ".join([e.message, *steps])) from e
         out.print(f"published episode {episode_id} in {episode.show}")
-    slugs = [show] if show else list(c.settings.shows)
+        slugs = list(dict.fromkeys([*slugs, episode.show]))
     for slug in slugs:
         c.settings.show(slug)
         if not episode_ids:
             for waiting in c.store.episodes(state=EpisodeState.ANNOTATED, show=slug):
-                episode = orchestrate.run_stage(c.store, c.settings, waiting.id, "publish")
+                episode = orchestrate.run_stage(
+                    c.store, c.settings, waiting.id, "publish", after=False
+                )
                 if episode.state == EpisodeState.PUBLISHED:
                     out.print(f"published episode {episode.id} in {slug}")
         out.print(f"{slug}: {feeds.write_feed(c.store, c.settings, slug)}")
