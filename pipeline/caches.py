@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+# The caches, by their folders under the data root.
 CLIPS = "clips"
 SCRIPT_SEGMENTS = "script-segments"
 # The file names each cache's entries have; anything else in the folder is left alone.
@@ -28,10 +29,6 @@ ENTRIES = {CLIPS: "*.wav", SCRIPT_SEGMENTS: "*.json"}
 # The file whose time says when the caches were last pruned.
 PRUNED_MARK = ".pruned"
 PRUNE_EVERY = 24 * 3600.0  # seconds between automatic prunings
-
-
-def folder(data_root: Path, name: str) -> Path:
-    return data_root / name
 
 
 def used(path: Path) -> None:
@@ -53,7 +50,7 @@ class CacheSize:
 
 def _entries(data_root: Path, name: str) -> list[tuple[Path, os.stat_result]]:
     found = []
-    for path in folder(data_root, name).rglob(ENTRIES[name]):
+    for path in (data_root / name).rglob(ENTRIES[name]):
         try:
             found.append((path, path.stat()))
         except FileNotFoundError:

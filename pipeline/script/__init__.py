@@ -86,6 +86,6 @@ def options_for(
             max_repairs=settings.llm_max_repairs,
             server=settings.llm_server,
             parallel=settings.llm_parallel,
-            cache=caches.folder(settings.data_root, caches.SCRIPT_SEGMENTS),
+            cache=settings.data_root / caches.SCRIPT_SEGMENTS,
         )
     return WriterOptions(config.title, (lead, cohost), minutes or config.minutes, llm)

@@ -232,7 +232,7 @@ def run(inputs: RenderInputs, env: StageEnv) -> StageResult:
 
 def clip_cache(settings: Settings) -> Path:
     """Clips are shared by every episode: a line said the same way is rendered once."""
-    return caches.folder(settings.data_root, caches.CLIPS)
+    return settings.data_root / caches.CLIPS
 
 
 def master_cache(folder: Path) -> Path:
