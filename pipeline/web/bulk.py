@@ -43,7 +43,8 @@ NOTICE_KEYS = {"approve": "approved", "publish": "published", "retry": "retried"
 @dataclass(frozen=True)
 class Step:
     """What a bulk action does to one selected episode: `will` says it acts, `what` says
-    how (or why it is skipped); `version` is the script version an approval approves."""
+    how (or why it is skipped); `version` is the script version an approval approves;
+    `show`, the show whose feed a publish writes."""
 
     episode_id: int
     title: str
@@ -51,6 +52,7 @@ class Step:
     will: bool
     what: str
     version: int | None = None
+    show: str = ""
 
 
 def _title(episode: Episode) -> str:
@@ -141,7 +143,11 @@ def plan(ctx: WebContext, action: Action, ids: list[int]) -> list[Step]:
             steps.append(Step(episode_id, "", "", will=False, what=missing))
             continue
         will, what, version = PLANS[action](ctx, episode)
-        steps.append(Step(episode.id, _title(episode), episode.state.value, will, what, version))
+        steps.append(
+            Step(
+                episode.id, _title(episode), episode.state.value, will, what, version, episode.show
+            )
+        )
     return steps
 
 
@@ -210,8 +216,7 @@ def bulk(
     outcome = [_carry_out(ctx, who, action, step, shown) for step in steps]
     done = sum(1 for o in outcome if o.done)
     if action == "publish":
-        published = [o.step.episode_id for o in outcome if o.done]
-        for show in dict.fromkeys(ctx.store.episode(i).show for i in published):
+        for show in dict.fromkeys(o.step.show for o in outcome if o.done):
             feeds.write_feed(ctx.store, ctx.settings, show)
     if any(o.step.will and not o.done for o in outcome):
         return bulk_page([], outcome, done)
